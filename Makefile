@@ -1,0 +1,110 @@
+# envseal — see README.md. `make` builds build/envseal; `make check` runs
+# every test (and the unit tests again under ASan+UBSan); `make demo` runs
+# the main job on the embedded default against a scratch root.
+
+PREFIX ?= /usr/local
+DESTDIR ?=
+BUILD ?= build
+ASAN_BUILD ?= build-asan
+CC ?= cc
+PKGS = libsodium yaml-0.1 libseccomp nettle
+
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+
+WARN = -std=c11 -Wall -Wextra -Wformat=2 -Wshadow -Werror
+DEFS = -D_GNU_SOURCE -I.
+HARDEN = -O2 -g -D_FORTIFY_SOURCE=3 -fstack-protector-strong \
+	-fstack-clash-protection -fcf-protection -fPIE
+LDHARDEN = -pie -Wl,-z,relro,-z,now -Wl,-z,noexecstack
+SAN = -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \
+	-fno-sanitize-recover=all
+
+CFLAGS ?=
+LDFLAGS ?=
+ALL_CFLAGS = $(WARN) $(DEFS) $(HARDEN) $(PKG_CFLAGS) $(CFLAGS)
+SAN_CFLAGS = $(WARN) $(DEFS) $(SAN) $(PKG_CFLAGS) $(CFLAGS)
+
+MODULES = common crypto vault policy render sandbox fs provision
+LIB_SRCS := $(sort $(foreach m,$(MODULES),$(wildcard $(m)/*.c)))
+CMD_SRCS := $(sort $(wildcard cmd/*.c))
+UNIT_SRCS := $(sort $(wildcard tests/unit/test_*.c))
+HDRS := $(wildcard */*.h tests/unit/*.h)
+
+LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/obj/%.o)
+CMD_OBJS := $(CMD_SRCS:%.c=$(BUILD)/obj/%.o)
+UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
+SAN_LIB_OBJS := $(LIB_SRCS:%.c=$(ASAN_BUILD)/obj/%.o)
+SAN_UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(ASAN_BUILD)/tests/%)
+
+.PHONY: all check demo install uninstall clean deps tests asan-tests fuzz \
+	bench format
+
+all: $(BUILD)/envseal
+
+$(BUILD)/obj/%.o: %.c $(HDRS)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+$(ASAN_BUILD)/obj/%.o: %.c $(HDRS)
+	@mkdir -p $(dir $@)
+	$(CC) $(SAN_CFLAGS) -c -o $@ $<
+
+$(BUILD)/libenvseal.a: $(LIB_OBJS)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(ASAN_BUILD)/libenvseal.a: $(SAN_LIB_OBJS)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(BUILD)/envseal: $(CMD_OBJS) $(BUILD)/libenvseal.a
+	$(CC) $(ALL_CFLAGS) $(LDHARDEN) $(LDFLAGS) -o $@ $(CMD_OBJS) \
+		$(BUILD)/libenvseal.a $(PKG_LIBS)
+
+# The sanitizer build of the command, for CLI tests that want it.
+$(ASAN_BUILD)/envseal: $(CMD_SRCS:%.c=$(ASAN_BUILD)/obj/%.o) $(ASAN_BUILD)/libenvseal.a
+	$(CC) $(SAN_CFLAGS) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
+
+$(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libenvseal.a $(HDRS)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(LDHARDEN) -o $@ $< $(BUILD)/libenvseal.a $(PKG_LIBS)
+
+$(ASAN_BUILD)/tests/%: tests/unit/%.c $(ASAN_BUILD)/libenvseal.a $(HDRS)
+	@mkdir -p $(dir $@)
+	$(CC) $(SAN_CFLAGS) -o $@ $< $(ASAN_BUILD)/libenvseal.a $(PKG_LIBS)
+
+tests: $(BUILD)/envseal $(UNIT_BINS)
+asan-tests: $(SAN_UNIT_BINS) $(ASAN_BUILD)/envseal
+
+deps:
+	@sh scripts/deps.sh
+
+check: deps
+	@$(MAKE) --no-print-directory all tests asan-tests
+	@sh tests/run.sh
+
+demo: deps
+	@$(MAKE) --no-print-directory all
+	@sh scripts/demo.sh
+
+fuzz: deps
+	@sh tests/fuzz/run.sh long
+
+bench: deps all
+	@sh bench/run.sh
+
+install: $(BUILD)/envseal
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1
+	install -m 0755 $(BUILD)/envseal $(DESTDIR)$(PREFIX)/bin/envseal
+	install -m 0644 man/envseal.1 $(DESTDIR)$(PREFIX)/share/man/man1/envseal.1
+
+uninstall:
+	rm -f $(DESTDIR)$(PREFIX)/bin/envseal \
+		$(DESTDIR)$(PREFIX)/share/man/man1/envseal.1
+
+format:
+	clang-format -i $(LIB_SRCS) $(CMD_SRCS) $(HDRS)
+
+clean:
+	rm -rf $(BUILD) $(ASAN_BUILD)

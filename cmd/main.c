@@ -1,0 +1,138 @@
+/*
+ * cmd/main.c — start-up hardening and dispatch. Holds no logic.
+ */
+#include "cmd/cmd.h"
+#include "common/envseal.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <sodium.h>
+
+static const struct {
+	const char *name;
+	int (*fn)(int, char **);
+	const char *help;
+} commands[] = {
+	{ "render", cmd_render, "render env files from vaults (the main job)" },
+	{ "provision", cmd_provision, "create user, group, directories, unit" },
+	{ "apply", cmd_apply, "provision, then render, in one run" },
+	{ "vault", cmd_vault, "view, decrypt, encrypt, encrypt-string, rekey" },
+	{ "audit", cmd_audit, "verify or show the audit log" },
+	{ "policy", cmd_policy, "show the effective policy" },
+};
+
+static void
+usage(FILE *f)
+{
+	size_t i;
+
+	fprintf(f, "usage: envseal COMMAND [OPTIONS]\n\ncommands:\n");
+	for (i = 0; i < sizeof commands / sizeof commands[0]; i++)
+		fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].help);
+	fprintf(f, "\n`envseal COMMAND --help` for a command's options; "
+	    "man envseal for the rest.\n");
+}
+
+/* Make sure fds 0-2 exist, so nothing we open later lands on them. */
+static int
+ensure_std_fds(void)
+{
+	int fd;
+
+	for (;;) {
+		fd = open("/dev/null", O_RDWR | O_CLOEXEC);
+		if (fd < 0)
+			return -errno;
+		if (fd > 2) {
+			close(fd);
+			return 0;
+		}
+		/* Landed on 0-2: keep it there without CLOEXEC. */
+		if (fcntl(fd, F_SETFD, 0) < 0)
+			return -errno;
+	}
+}
+
+/* Hardening every command gets before it parses a single option. */
+static int
+harden_process(void)
+{
+	struct rlimit no_core = { 0, 0 };
+
+	/* No core dump, no ptrace by peers of our uid: memory holds secrets. */
+	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0)
+		return -errno;
+	if (setrlimit(RLIMIT_CORE, &no_core) != 0)
+		return -errno;
+	/* Nothing we create is ever wider than 0600 before its fchmod. */
+	umask(077);
+	/* Inherited descriptors could be anything; we own only 0-2. */
+	if (close_range(3, ~0U, 0) != 0)
+		return -errno;
+	if (ensure_std_fds() != 0)
+		return -errno;
+	if (sodium_init() < 0)
+		return ES_EINTERNAL;
+	return 0;
+}
+
+int
+cmd_fail(const char *what, int code)
+{
+	const char *d = es_errdetail();
+
+	if (what != NULL && *d)
+		fprintf(stderr, "envseal: %s: %s\n", what, d);
+	else if (what != NULL)
+		fprintf(stderr, "envseal: %s: %s\n", what, es_strerror(code));
+	else if (*d)
+		fprintf(stderr, "envseal: %s\n", d);
+	else
+		fprintf(stderr, "envseal: %s\n", es_strerror(code));
+	return es_exit_status(code);
+}
+
+int
+cmd_usage(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("envseal: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	return ES_EXIT_USAGE;
+}
+
+int
+main(int argc, char **argv)
+{
+	size_t i;
+	int r;
+
+	if ((r = harden_process()) != 0)
+		return cmd_fail("start-up hardening", r);
+	if (argc < 2)
+		return usage(stderr), ES_EXIT_USAGE;
+	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") ||
+	    !strcmp(argv[1], "help")) {
+		usage(stdout);
+		return 0;
+	}
+	if (!strcmp(argv[1], "--version")) {
+		printf("envseal %s\n", ENVSEAL_VERSION);
+		return 0;
+	}
+	for (i = 0; i < sizeof commands / sizeof commands[0]; i++)
+		if (!strcmp(argv[1], commands[i].name))
+			return commands[i].fn(argc - 1, argv + 1);
+	usage(stderr);
+	return cmd_usage("unknown command '%s'", argv[1]);
+}

@@ -1,0 +1,34 @@
+/*
+ * crypto/keysrc.h — where vault passwords come from, as ansible has them:
+ * ANSIBLE_VAULT_IDENTITY_LIST, --vault-id [LABEL@]SOURCE (file, executable,
+ * *-client executable, "prompt"), --vault-password-file, then
+ * ANSIBLE_VAULT_PASSWORD_FILE; plus --vault-password-credential NAME
+ * ($CREDENTIALS_DIRECTORY/NAME) and a no-echo terminal prompt when nothing
+ * else is given.
+ *
+ * Runs in the parent, before any sandbox: it opens files and runs scripts.
+ * Script output is read into guarded memory with a bounded time and size;
+ * a failing script is an error naming the script, never its output.
+ *
+ * Errors: ES_EKEYSRC (or ES_EUSAGE for a malformed option) with a detail
+ * naming the source.
+ */
+#ifndef ENVSEAL_KEYSRC_H
+#define ENVSEAL_KEYSRC_H
+
+#include "crypto/crypto.h"
+
+struct es_keysrc_opts {
+	const char *vault_ids[ES_SECRETS_MAX];       /* --vault-id, in order */
+	size_t n_vault_ids;
+	const char *password_files[ES_SECRETS_MAX];  /* --vault-password-file */
+	size_t n_password_files;
+	const char *credentials[ES_SECRETS_MAX];     /* --vault-password-credential */
+	size_t n_credentials;
+	int no_prompt;     /* never prompt, even on a terminal */
+};
+
+/* Build the ordered candidate list. */
+int es_keysrc_load(const struct es_keysrc_opts *o, struct es_secrets *out);
+
+#endif

@@ -1,0 +1,161 @@
+/*
+ * fs/fs.h — the audited file-write layer. Every byte envseal puts on disk
+ * goes through here: env files, passwd-family files, units, directories,
+ * vault files in a working tree, and the audit log itself.
+ *
+ * Calling sequence (a run against a root):
+ *
+ *	struct es_root *root;
+ *	es_root_open(&root, "/", flags);          // root dirfd; check mode?
+ *	es_root_lock(root);                       // one run per root
+ *	es_audit_begin(root, "render", policy_sha256);
+ *	es_ensure_dir(root, &dirspec, &action);   // each directory
+ *	es_write_file(root, &filespec, &action);  // each file: audited
+ *	es_audit_end(root, status);
+ *	es_root_close(root);                      // unlocks
+ *
+ * Paths given to the layer are absolute policy paths ("/etc/veza/x.env").
+ * They are resolved beneath the root fd with openat2(RESOLVE_IN_ROOT |
+ * RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS): a symlink anywhere in the
+ * path is refused, as is anything but a regular file where a file belongs
+ * or anything but a directory where a directory belongs. A kernel without
+ * openat2 gets ES_ENOSYS, never a fallback.
+ *
+ * Targets (ES_W_TRUSTED) may only be written into directories owned by
+ * root with no group or other write bit. Working-tree files (es_user_*)
+ * need only a directory no other user can write.
+ *
+ * Replace: temp ".envseal-tmp.<name>.<16 hex>" beside the target, O_EXCL|
+ * O_NOFOLLOW|O_CLOEXEC mode 0600, fchown, fchmod, write all, fsync,
+ * renameat, fsync(dir). Unchanged content+owner+mode: nothing is touched.
+ * Only metadata drifted: fixed in place (fchown/fchmod on an O_NOFOLLOW fd).
+ * Any failure leaves the old file as it was and removes the temp file.
+ * Stale temp files of killed runs are removed by the next write beside them.
+ *
+ * Check mode (ES_ROOT_CHECK): every action is planned and reported; nothing
+ * at all is written (no temp, no lock file creation, no audit record).
+ *
+ * Errors: 0 or a negative code (common/envseal.h) with a detail naming the
+ * path. A refused write reports ES_ACT_REFUSED through *action as well as
+ * returning the error, and is audited as "refused" when not in check mode.
+ */
+#ifndef ENVSEAL_FS_H
+#define ENVSEAL_FS_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+/* Longest policy path accepted (PATH_MAX minus room for temp suffixes). */
+#define ES_PATH_MAX 3072
+/* Largest file the layer reads back for comparison (env files are < 64MiB). */
+#define ES_FILE_MAX ((size_t)64 << 20)
+/* Bounded wait for the per-root run lock and /etc/.pwd.lock, in seconds. */
+#define ES_LOCK_WAIT_SECONDS 30
+
+enum es_root_flags {
+	ES_ROOT_CHECK = 1 << 0,    /* plan only; write nothing at all */
+};
+
+enum es_action {
+	ES_ACT_CREATED,
+	ES_ACT_REPLACED,
+	ES_ACT_METADATA,
+	ES_ACT_UNCHANGED,
+	ES_ACT_REFUSED,
+};
+
+/* "created", "replaced", "metadata", "unchanged", "refused". */
+const char *es_action_name(enum es_action a);
+
+struct es_root;
+
+/* Open rootdir (NULL = "/") as the root of every later path. */
+int es_root_open(struct es_root **out, const char *rootdir, unsigned flags);
+/* Release locks, close fds, free. NULL is fine. */
+void es_root_close(struct es_root *root);
+/* Nonzero in check mode. */
+int es_root_checking(const struct es_root *root);
+/* The root directory fd (O_PATH|O_DIRECTORY), for Landlock rules. */
+int es_root_fd(const struct es_root *root);
+
+/* Take the per-root run lock (/var/lib/envseal/lock), waiting at most
+ * ES_LOCK_WAIT_SECONDS with a message on stderr while waiting. */
+int es_root_lock(struct es_root *root);
+/* Hold /etc/.pwd.lock (fcntl write lock, as lckpwdf) until unlock/close. */
+int es_root_lock_passwd(struct es_root *root);
+void es_root_unlock_passwd(struct es_root *root);
+
+enum es_write_flags {
+	ES_W_TRUSTED = 1 << 0,   /* directory must be root-only writable */
+	ES_W_BACKUP = 1 << 1,    /* keep the old file as "<name>-" (passwd) */
+	ES_W_NOAUDIT = 1 << 2,   /* the audit log itself */
+};
+
+struct es_file_spec {
+	const char *path;            /* absolute, resolved under the root */
+	uid_t uid;
+	gid_t gid;
+	mode_t mode;                 /* permission bits incl. set-id */
+	const void *data;            /* new content (may be secret) */
+	size_t len;
+	unsigned flags;              /* enum es_write_flags */
+	/* For the audit record; names only, never values. */
+	const char *owner_name;      /* NULL: the number is recorded */
+	const char *group_name;
+	const char *const *varnames; /* env files: variable names, or NULL */
+	size_t nvarnames;
+};
+
+/* Create, replace, repair or leave the file; audited (unless NOAUDIT). */
+int es_write_file(struct es_root *root, const struct es_file_spec *spec,
+    enum es_action *action);
+
+struct es_dir_spec {
+	const char *path;            /* absolute, resolved under the root */
+	uid_t uid;
+	gid_t gid;
+	mode_t mode;
+	const char *owner_name;
+	const char *group_name;
+};
+
+/* tmpfiles "d": create (parents root 0755) or repair owner and mode,
+ * never widening access even for an instant; refuse anything else. */
+int es_ensure_dir(struct es_root *root, const struct es_dir_spec *spec,
+    enum es_action *action);
+
+/* Read an existing regular file under the root (no symlinks), at most max
+ * bytes. *exists = 0 and 0 returned when it is absent. The caller frees
+ * *buf with free(); for secret content use es_read_file_secure(). */
+struct stat;
+int es_read_file(struct es_root *root, const char *path, size_t max,
+    unsigned char **buf, size_t *len, struct stat *st, int *exists);
+
+/*
+ * Working-tree files (envseal vault): path is a plain path relative to the
+ * working directory or absolute on the host; the final component must not
+ * be a symlink and its directory must not be writable by another user.
+ * Owner and mode are kept from the existing file; a new file gets mode
+ * (0600 when 0). The same replace rules apply. audit_root may be NULL
+ * (no audit log reachable, e.g. not root); otherwise one record per file.
+ */
+int es_user_write_file(struct es_root *audit_root, const char *path,
+    const void *data, size_t len, mode_t new_mode, enum es_action *action);
+/* Read a working-tree file (regular, no symlink at the last component). */
+int es_user_read_file(const char *path, size_t max, unsigned char **buf,
+    size_t *len);
+
+/* --- audit log: /var/log/envseal/audit.jsonl under the root --- */
+
+/* Start a run: record command and policy hash (32 bytes or NULL). */
+int es_audit_begin(struct es_root *root, const char *command,
+    const unsigned char *policy_sha256);
+/* End the run with the exit status it will have. */
+int es_audit_end(struct es_root *root, int exit_status);
+/* Verify the chain; on a break return ES_EINTEGRITY with a detail naming
+ * the first bad record (line number). */
+int es_audit_verify(struct es_root *root, FILE *out);
+/* Print records for humans. */
+int es_audit_show(struct es_root *root, FILE *out);
+
+#endif

@@ -1,0 +1,101 @@
+/*
+ * policy/policy.h — policy v1 (DESIGN.md "Policy v1"): load, validate, and
+ * the embedded default (the backend_api role).
+ *
+ * Calling sequence:
+ *	struct es_policy *p;
+ *	es_policy_load(path_or_NULL, &p);   // NULL: the embedded default
+ *	... p->service, p->dirs, p->env_files ...
+ *	es_policy_print(p, stdout);          // `envseal policy show`
+ *	es_policy_free(p);
+ *
+ * Errors: ES_EPOLICY with a detail "FILE:LINE: KEY.PATH: what is wrong"
+ * for unknown keys, wrong types, relative paths where absolute ones belong,
+ * and modes that break the hard invariants. A command that needs a missing
+ * section says so (es_policy_require()).
+ *
+ * The policy holds no secret. Strings are plain malloc'd and owned by the
+ * policy.
+ */
+#ifndef ENVSEAL_POLICY_H
+#define ENVSEAL_POLICY_H
+
+#include <stddef.h>
+#include <stdio.h>
+#include <sys/types.h>
+
+/* Bounds on a policy: it is small, trusted, root-owned configuration. */
+#define ES_POLICY_MAX_BYTES ((size_t)1 << 20)
+#define ES_POLICY_MAX_ITEMS 256          /* dirs, env files, vars, ... */
+#define ES_NAME_MAX 64                   /* user, group, unit names */
+
+struct es_service {
+	char *name;              /* unit name without ".service" */
+	char *user;
+	char *group;
+	long uid;                /* -1: allocate */
+	long gid;                /* -1: allocate */
+	char *gecos;             /* default "Veza backend API"-style text */
+	char *home;
+	char *shell;             /* default /usr/sbin/nologin */
+	char *exec;
+	unsigned listen_port;    /* 0: none */
+	char **ip_allow;
+	size_t n_ip_allow;
+	char **read_write_paths;
+	size_t n_read_write_paths;
+	char *unit;              /* absolute unit path under the root */
+	size_t line;             /* where the section starts */
+};
+
+struct es_dir_entry {
+	char *path;
+	char *owner;
+	char *group;
+	mode_t mode;
+	size_t line;
+};
+
+struct es_env_var {          /* ENV_NAME -> vault variable, or static */
+	char *name;
+	char *value;             /* vault variable name, or the static value */
+	size_t line;
+};
+
+struct es_env_file {
+	char *path;
+	char *vault;             /* as written; relative = against the cwd */
+	char *owner;
+	char *group;
+	mode_t mode;
+	int explicit_vars;       /* 0: every top-level key, vault_ dropped */
+	struct es_env_var *vars;
+	size_t nvars;
+	struct es_env_var *statics;
+	size_t nstatics;
+	size_t line;
+};
+
+struct es_policy {
+	char *source;                    /* file name, or "<embedded>" */
+	unsigned char sha256[32];        /* of the policy bytes */
+	struct es_service *service;      /* NULL when absent */
+	struct es_dir_entry *dirs;
+	size_t ndirs;
+	struct es_env_file *env_files;
+	size_t nenv_files;
+};
+
+int es_policy_load(const char *path, struct es_policy **out);
+int es_policy_load_buf(const char *name, const unsigned char *buf,
+    size_t len, struct es_policy **out);
+void es_policy_free(struct es_policy *p);
+/* ES_EPOLICY naming the section when p lacks it ("service",
+ * "directories", "env_files"). */
+int es_policy_require(const struct es_policy *p, const char *section);
+/* Print the effective policy as YAML (no secrets in a policy). */
+int es_policy_print(const struct es_policy *p, FILE *out);
+/* The embedded default policy text. */
+extern const char es_policy_default_yaml[];
+
+#endif

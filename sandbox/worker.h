@@ -1,0 +1,62 @@
+/*
+ * sandbox/worker.h — the privilege-separated worker. Everything that
+ * touches ciphertext or plaintext runs here: MAC check, decrypt, YAML
+ * parse, variable mapping, env-file encoding, re-encryption.
+ *
+ * Calling sequence (parent):
+ *	struct es_job job = { .op = ES_JOB_RENDER, .input = bytes, ... };
+ *	struct es_job_result res = { 0 };
+ *	r = es_worker_run(&job, &res);     // fork, sandbox, framed pipe
+ *	... use res.out (guarded memory), res.names, res.used ...
+ *	es_job_result_free(&res);
+ *
+ * The worker is forked, made non-dumpable with RLIMIT_CORE 0, closes every
+ * other fd and installs a KILL_PROCESS seccomp filter before it reads its
+ * first byte. Parent and worker speak typed, length-prefixed records with
+ * hard size limits; the parent accepts only the records it expects, in
+ * order. A worker killed by a signal or sending anything unexpected gives
+ * ES_ESANDBOX (exit 4). A worker that reports a domain error (wrong key,
+ * bad YAML, value not renderable) returns that code and its detail (names
+ * only).
+ *
+ * es_job_execute() is the pure part, the same code the worker runs after
+ * its filter is in; tests and fuzzers call it directly.
+ */
+#ifndef ENVSEAL_WORKER_H
+#define ENVSEAL_WORKER_H
+
+#include "common/envseal.h"
+#include "crypto/crypto.h"
+
+struct es_render_spec;   /* render/render.h */
+
+enum es_job_op {
+	ES_JOB_RENDER = 1,   /* vault -> env file bytes + names */
+	ES_JOB_DECRYPT,      /* vault -> plaintext (whole file) or YAML with
+	                        inline values decrypted in place */
+	ES_JOB_REKEY,        /* vault -> same vault under new_secret */
+};
+
+struct es_job {
+	enum es_job_op op;
+	const char *input_name;               /* file name, for details */
+	const unsigned char *input;
+	size_t input_len;
+	const struct es_secrets *secrets;     /* candidates, in order */
+	const struct es_secret *new_secret;   /* REKEY */
+	const char *new_label;                /* REKEY; NULL keeps label */
+	const struct es_render_spec *render;  /* RENDER */
+};
+
+struct es_job_result {
+	struct es_sbuf out;    /* env file, plaintext, or new vault */
+	char **names;          /* RENDER: variable names in file order */
+	size_t nnames;
+	int used;              /* index in secrets that opened it; -1 none */
+};
+
+int es_worker_run(const struct es_job *job, struct es_job_result *res);
+int es_job_execute(const struct es_job *job, struct es_job_result *res);
+void es_job_result_free(struct es_job_result *res);
+
+#endif

@@ -1,0 +1,51 @@
+# tests/lib.sh — sourced by tests/cli/*.sh. Reports in the format
+# tests/run.sh counts: "ok NAME", "not ok NAME", "skip NAME: REASON".
+set -u
+: "${TOP:=$(cd "$(dirname "$0")/../.." && pwd)}"
+: "${ENVSEAL:=$TOP/build/envseal}"
+: "${VECTORS:=$TOP/tests/vectors}"
+: "${SDENV:=$TOP/build/tests/sdenv}"
+
+ok() { echo "ok $1"; }
+notok() { echo "not ok $1"; [ $# -gt 1 ] && echo "   $2"; return 0; }
+skip() { echo "skip $1: $2"; }
+
+# check NAME CMD... : ok when CMD succeeds.
+check() {
+	_n=$1; shift
+	if "$@"; then ok "$_n"; else notok "$_n" "failed: $*"; fi
+}
+
+# expect_exit NAME STATUS CMD... : runs CMD, stdout+stderr in $OUT, status
+# in $RC; ok when the status is STATUS.
+expect_exit() {
+	_n=$1; _want=$2; shift 2
+	OUT=$("$@" 2>&1); RC=$?
+	if [ "$RC" -eq "$_want" ]; then ok "$_n"
+	else notok "$_n" "status $RC, wanted $_want: $(printf '%s' "$OUT" | head -3)"; fi
+}
+
+# contains NAME NEEDLE : ok when $OUT contains NEEDLE (fixed string).
+contains() {
+	case "$OUT" in *"$2"*) ok "$1" ;; *) notok "$1" "output lacks '$2': $(printf '%s' "$OUT" | head -3)" ;; esac
+}
+
+# A scratch directory removed at exit.
+scratch() {
+	_d=$(mktemp -d /tmp/envseal-test.XXXXXX)
+	chmod 0755 "$_d"
+	SCRATCH_DIRS="${SCRATCH_DIRS:-} $_d"
+	trap 'for _x in $SCRATCH_DIRS; do rm -rf "$_x"; done' EXIT
+	echo "$_d"
+}
+
+# no_secret NAME SECRET PATH... : ok when SECRET occurs in none of the files
+# under PATHs (fixed-string, binary-safe).
+no_secret() {
+	_n=$1; _s=$2; shift 2
+	if grep -r -a -F -l -e "$_s" "$@" >/dev/null 2>&1; then
+		notok "$_n" "secret found in: $(grep -r -a -F -l -e "$_s" "$@" | head -3 | tr '\n' ' ')"
+	else ok "$_n"; fi
+}
+
+is_root() { [ "$(id -u)" -eq 0 ]; }

@@ -1,0 +1,74 @@
+#!/bin/sh
+# tests/run.sh — runs every test of `make check` and ends with one line:
+# "N passed, N failed" (plus ", N skipped"). Each test program prints lines
+#   ok NAME | not ok NAME | skip NAME: REASON
+# and anything else freely; a program that exits non-zero without having
+# reported a failure counts as one failure, so a crash never passes.
+set -u
+TOP=$(cd "$(dirname "$0")/.." && pwd)
+export TOP
+export BUILD="${BUILD:-$TOP/build}"
+export ASAN_BUILD="${ASAN_BUILD:-$TOP/build-asan}"
+export ENVSEAL="$BUILD/envseal"
+export ENVSEAL_ASAN="$ASAN_BUILD/envseal"
+export VECTORS="$TOP/tests/vectors"
+export SDENV="$BUILD/tests/sdenv"
+# UBSan/ASan: fail loudly; LeakSanitizer is on (the default) for unit tests.
+export ASAN_OPTIONS="${ASAN_OPTIONS:-abort_on_error=0:detect_leaks=1}"
+export UBSAN_OPTIONS="${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}"
+
+log=$(mktemp -d /tmp/envseal-check.XXXXXX)
+trap 'rm -rf "$log"' EXIT
+
+# systemd's own env-file parser, the judge of the env-file grammar.
+if sh "$TOP/tests/oracles/build.sh" "$SDENV" >"$log/sdenv.out" 2>&1; then :
+else echo "note: sdenv oracle not built: $(tail -1 "$log/sdenv.out")"; fi
+
+pass=0 fail=0 skipn=0
+
+run_one() { # label command...
+	label=$1; shift
+	out="$log/out"
+	printf '== %s\n' "$label"
+	"$@" >"$out" 2>&1
+	rc=$?
+	p=$(grep -c '^ok ' "$out")
+	f=$(grep -c '^not ok ' "$out")
+	s=$(grep -c '^skip ' "$out")
+	grep -E '^(not ok |skip )' "$out" | sed "s|^|   [$label] |"
+	if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
+		echo "   [$label] not ok: exited with status $rc; last output:"
+		tail -n 15 "$out" | sed 's/^/      /'
+		f=$((f + 1))
+	elif [ "$f" -gt 0 ]; then
+		grep -v -E '^(ok |skip )' "$out" | tail -n 30 | sed 's/^/      /'
+	fi
+	if [ "$p" -eq 0 ] && [ "$f" -eq 0 ] && [ "$s" -eq 0 ]; then
+		echo "   [$label] not ok: reported no result"
+		f=1
+	fi
+	pass=$((pass + p)); fail=$((fail + f)); skipn=$((skipn + s))
+}
+
+for t in "$BUILD"/tests/test_*; do
+	[ -x "$t" ] || continue
+	run_one "unit $(basename "$t")" "$t"
+done
+for t in "$ASAN_BUILD"/tests/test_*; do
+	[ -x "$t" ] || continue
+	run_one "asan $(basename "$t")" "$t"
+done
+for t in "$TOP"/tests/cli/*.sh; do
+	[ -f "$t" ] || continue
+	run_one "cli $(basename "$t" .sh)" bash "$t"
+done
+if [ -f "$TOP/tests/fuzz/run.sh" ]; then
+	run_one "fuzz (brief, ASan+UBSan)" sh "$TOP/tests/fuzz/run.sh" brief
+fi
+
+if [ "$skipn" -gt 0 ]; then
+	echo "$pass passed, $fail failed, $skipn skipped"
+else
+	echo "$pass passed, $fail failed"
+fi
+[ "$fail" -eq 0 ]
