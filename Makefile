@@ -29,6 +29,10 @@ MODULES = common crypto vault policy render sandbox fs provision
 LIB_SRCS := $(sort $(foreach m,$(MODULES),$(wildcard $(m)/*.c)))
 CMD_SRCS := $(sort $(wildcard cmd/*.c))
 UNIT_SRCS := $(sort $(wildcard tests/unit/test_*.c))
+# Test helpers: tests/tools/NAME.c -> build/tests/tools/NAME (linked with the
+# library), tests/tools/NAME_preload.c -> build/tests/tools/NAME_preload.so.
+TOOL_SRCS := $(sort $(filter-out %_preload.c,$(wildcard tests/tools/*.c)))
+PRELOAD_SRCS := $(sort $(wildcard tests/tools/*_preload.c))
 HDRS := $(wildcard */*.h tests/unit/*.h)
 
 LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/obj/%.o)
@@ -36,6 +40,8 @@ CMD_OBJS := $(CMD_SRCS:%.c=$(BUILD)/obj/%.o)
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 SAN_LIB_OBJS := $(LIB_SRCS:%.c=$(ASAN_BUILD)/obj/%.o)
 SAN_UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(ASAN_BUILD)/tests/%)
+TOOL_BINS := $(TOOL_SRCS:tests/tools/%.c=$(BUILD)/tests/tools/%)
+PRELOAD_LIBS := $(PRELOAD_SRCS:tests/tools/%.c=$(BUILD)/tests/tools/%.so)
 
 .PHONY: all check demo install uninstall clean deps tests asan-tests fuzz \
 	bench format
@@ -74,7 +80,15 @@ $(ASAN_BUILD)/tests/%: tests/unit/%.c $(ASAN_BUILD)/libenvseal.a $(HDRS)
 	@mkdir -p $(dir $@)
 	$(CC) $(SAN_CFLAGS) -o $@ $< $(ASAN_BUILD)/libenvseal.a $(PKG_LIBS)
 
-tests: $(BUILD)/envseal $(UNIT_BINS)
+$(BUILD)/tests/tools/%: tests/tools/%.c $(BUILD)/libenvseal.a $(HDRS)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(LDHARDEN) -o $@ $< $(BUILD)/libenvseal.a $(PKG_LIBS)
+
+$(BUILD)/tests/tools/%_preload.so: tests/tools/%_preload.c
+	@mkdir -p $(dir $@)
+	$(CC) $(WARN) $(DEFS) -O2 -fPIC -shared -o $@ $< -ldl
+
+tests: $(BUILD)/envseal $(UNIT_BINS) $(TOOL_BINS) $(PRELOAD_LIBS)
 asan-tests: $(SAN_UNIT_BINS) $(ASAN_BUILD)/envseal
 
 deps:
