@@ -1,11 +1,65 @@
-/* cmd/policy.c — `envseal policy`. Not yet built: see the open issues. */
+/*
+ * cmd/policy.c — `envseal policy show [--policy FILE]`: load, validate and
+ * print the effective policy (the embedded default without --policy).
+ */
 #include "cmd/cmd.h"
 #include "common/envseal.h"
+#include "policy/policy.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+
+enum { OPT_POLICY = OPT_CMD_BASE, OPT_HELP };
+
+static void
+usage(FILE *f)
+{
+	fprintf(f, "usage: envseal policy show [--policy FILE]\n"
+	    "  Validate the policy and print it with defaults filled in.\n"
+	    "  Without --policy: the embedded default (the backend_api "
+	    "role).\n");
+}
 
 int
 cmd_policy(int argc, char **argv)
 {
-	(void)argc;
-	(void)argv;
-	return cmd_fail("policy", es_failf(ES_EINTERNAL, "policy: not implemented yet"));
+	static const struct option opts[] = {
+		{ "policy", required_argument, NULL, OPT_POLICY },
+		{ "help", no_argument, NULL, OPT_HELP },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *path = NULL;
+	struct es_policy *p;
+	int c, r;
+
+	if (argc < 2 || (strcmp(argv[1], "show") != 0 &&
+	    strcmp(argv[1], "--help") != 0))
+		return usage(stderr), cmd_usage("policy: expected 'show'");
+	if (!strcmp(argv[1], "--help"))
+		return usage(stdout), 0;
+	argc--;
+	argv++;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		if (c == OPT_POLICY)
+			path = optarg;
+		else if (c == OPT_HELP)
+			return usage(stdout), 0;
+		else
+			return usage(stderr), ES_EXIT_USAGE;
+	}
+	if (optind != argc)
+		return cmd_usage("policy show: unexpected argument '%s'",
+		    argv[optind]);
+	if ((r = es_policy_load(path, &p)) != 0)
+		return cmd_fail("policy", r);
+	r = es_policy_print(p, stdout);
+	es_policy_free(p);
+	if (r != 0)
+		return cmd_fail("policy show", r);
+	if (fflush(stdout) != 0)
+		return cmd_fail("policy show", -EIO);
+	return 0;
 }
