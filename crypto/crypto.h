@@ -14,6 +14,8 @@
 
 #include <stddef.h>
 
+#include "common/envseal.h"
+
 /* Vault-id labels: ASCII, no ';', bounded. */
 #define ES_LABEL_MAX 128
 /* Longest password accepted from any source. */
@@ -37,5 +39,64 @@ int es_secrets_add(struct es_secrets *list, const char *label,
     const unsigned char *bytes, size_t len);
 /* Wipe and free every secret; the list is empty afterwards. */
 void es_secrets_free(struct es_secrets *list);
+
+/* --- Ansible Vault 1.1/1.2 primitives (VaultAES256, vault.py 1152-1243) --- */
+
+/* PBKDF2-HMAC-SHA256 rounds and output: AES key, HMAC key, CTR block. */
+#define ES_AV_ROUNDS 10000
+#define ES_AV_KEYLEN 32
+#define ES_AV_IVLEN 16
+#define ES_AV_DKLEN (2 * ES_AV_KEYLEN + ES_AV_IVLEN)
+#define ES_AV_MACLEN 32
+#define ES_AV_BLOCK 16
+/* Salt length writers use (os.urandom(32)); readers accept any length. */
+#define ES_AV_SALTLEN 32
+/* Longest salt a reader accepts: ansible 2.15's configurable salt is any
+ * string; anything past this is hostile, not a setting. */
+#define ES_AV_SALT_MAX 4096
+
+/* dk = PBKDF2-HMAC-SHA256(password, salt, 10000, 80). */
+void es_av_derive(const unsigned char *pw, size_t pwlen,
+    const unsigned char *salt, size_t saltlen,
+    unsigned char dk[ES_AV_DKLEN]);
+/* mac = HMAC-SHA256(key, msg). */
+void es_av_hmac(const unsigned char key[ES_AV_KEYLEN],
+    const unsigned char *msg, size_t len, unsigned char mac[ES_AV_MACLEN]);
+/* AES-256-CTR, the 16-byte counter incremented as one 128-bit big-endian
+ * number; dst may equal src. */
+void es_av_ctr(const unsigned char key[ES_AV_KEYLEN],
+    const unsigned char iv[ES_AV_IVLEN], unsigned char *dst,
+    const unsigned char *src, size_t len);
+
+/*
+ * Open a payload: MAC checked in constant time first, then CTR, then
+ * strict PKCS#7. ES_EKEY when the MAC does not match (try the next
+ * secret), ES_EFORMAT for a ciphertext that is not whole blocks or bad
+ * padding behind a valid MAC. pt is appended to.
+ */
+int es_av_open(const unsigned char *pw, size_t pwlen,
+    const unsigned char *salt, size_t saltlen,
+    const unsigned char mac[ES_AV_MACLEN], const unsigned char *ct,
+    size_t ctlen, struct es_sbuf *pt);
+/* Seal: PKCS#7 pad, CTR, HMAC. ct (appended to) gets the ciphertext. */
+int es_av_seal(const unsigned char *pw, size_t pwlen,
+    const unsigned char *salt, size_t saltlen, const unsigned char *pt,
+    size_t ptlen, unsigned char mac[ES_AV_MACLEN], struct es_sbuf *ct);
+
+/*
+ * Salts for new envelopes. The sandboxed worker may not call getrandom(),
+ * so the parent seeds a generator (es_salt_seed(), fresh randomness from
+ * libsodium) right before it forks a worker that will encrypt; pure code
+ * then draws salts with es_salt_next() (ChaCha20 keyed by the seed,
+ * randombytes_buf_deterministic, a counter per draw). Drawing from an
+ * unseeded generator is ES_EINTERNAL, never a predictable salt.
+ *
+ * es_salt_fixed() makes every salt equal to the given bytes. TEST ONLY:
+ * it exists so the byte-exact vectors g1-g4 can be reproduced; the CLI
+ * reaches it only through the undocumented ENVSEAL_TEST_SALT_HEX.
+ */
+int es_salt_seed(void);
+int es_salt_fixed(const unsigned char *salt, size_t len);
+int es_salt_next(unsigned char *out, size_t len);
 
 #endif

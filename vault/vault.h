@@ -26,6 +26,16 @@
 /* Most top-level keys in one document. */
 #define ES_VAULT_MAX_KEYS 100000
 
+/* Scalar style as written, for the renderer's typing decisions. */
+enum es_ystyle {
+	ES_YS_PLAIN,
+	ES_YS_SINGLE,
+	ES_YS_DOUBLE,
+	ES_YS_LITERAL,
+	ES_YS_FOLDED,
+	ES_YS_NONE,       /* not a scalar */
+};
+
 enum es_ykind {
 	ES_Y_SCALAR,      /* value holds the scalar's text (decrypted if vaulted) */
 	ES_Y_NULL,        /* null / empty plain scalar / ~ */
@@ -39,6 +49,7 @@ struct es_yentry {
 	enum es_ykind kind;
 	int vaulted;              /* the value was a !vault scalar */
 	struct es_sbuf value;     /* ES_Y_SCALAR: text as written, never re-typed */
+	enum es_ystyle style;     /* scalar style as written (added) */
 };
 
 struct es_ydoc {
@@ -64,5 +75,55 @@ int es_vault_decrypt_view(const unsigned char *in, size_t len,
 int es_vault_rekey(const unsigned char *in, size_t len,
     const struct es_secrets *secrets, const struct es_secret *new_secret,
     const char *new_label, struct es_sbuf *out, int *used);
+
+/* --- additions (vault engineer) --- */
+
+/* Bounds of the YAML document model, against hostile documents. */
+/* Nesting deeper than any vars file needs; bounds the parser's stack. */
+#define ES_YDOC_MAX_DEPTH 64
+/* Anchors plus aliases: vars files rarely use more than a handful, and
+ * a bound stops alias fan-out ("billion laughs"). */
+#define ES_YDOC_MAX_ALIASES 256
+/* Inline !vault values in one file: one per key at most, in practice. */
+#define ES_VAULT_MAX_INLINE ES_VAULT_MAX_KEYS
+
+
+/*
+ * The whole-file envelope. es_vault_is_envelope() is ansible's
+ * is_encrypted(): every byte ASCII and the text starts with
+ * "$ANSIBLE_VAULT". es_vault_open() decrypts one envelope (ES_ENOTVAULT,
+ * ES_EFORMAT, ES_EKEY; secrets whose label matches the envelope's are
+ * tried first, then the rest in order; *used = index that worked).
+ * es_vault_seal() writes ansible's exact bytes (lowercase, 80 columns,
+ * final LF; 1.1 unless label is set and not "default") with a salt from
+ * es_salt_next(); out is appended to.
+ */
+int es_vault_is_envelope(const unsigned char *in, size_t len);
+int es_vault_open(const unsigned char *in, size_t len,
+    const struct es_secrets *secrets, struct es_sbuf *pt, int *used);
+int es_vault_seal(const unsigned char *pt, size_t len,
+    const struct es_secret *secret, const char *label, struct es_sbuf *out);
+/* The label of an envelope (default when it has none) into buf; 0 or
+ * ES_ENOTVAULT/ES_EFORMAT. */
+int es_vault_label(const unsigned char *in, size_t len, char *buf,
+    size_t bufsz);
+/* 1 when label may be written into a header: 1..ES_LABEL_MAX printable
+ * ASCII bytes, no ';', no surrounding space. */
+int es_vault_label_ok(const char *label);
+
+/*
+ * Ordered secret indexes to try for an envelope labelled label: matching
+ * labels first, then the rest, in list order. Returns the count.
+ */
+size_t es_vault_try_order(const struct es_secrets *secrets, const char *label,
+    size_t order[ES_SECRETS_MAX]);
+
+/*
+ * Append value to out as one double-quoted YAML scalar that every YAML
+ * 1.1/1.2 parser reads back as exactly value (escapes for \\, ", control
+ * and non-printable characters; UTF-8 kept raw). ES_EVALUE when value is
+ * not valid UTF-8 (YAML text must be Unicode).
+ */
+int es_yaml_quote(const unsigned char *value, size_t len, struct es_sbuf *out);
 
 #endif
