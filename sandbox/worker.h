@@ -53,7 +53,32 @@ struct es_job_result {
 	char **names;          /* RENDER: variable names in file order */
 	size_t nnames;
 	int used;              /* index in secrets that opened it; -1 none */
+	/* RENDER, added: name lists against render->old, sorted by name
+	 * (no old file: every name added). */
+	char **added, **removed, **changed;
+	size_t nadded, nremoved, nchanged;
 };
+
+/*
+ * Wire bounds (added). Every record is a 4-byte type and a 4-byte length
+ * followed by that many bytes; each type has its own ceiling and the
+ * reader refuses a record over it before allocating.
+ */
+/* Vault bytes in: ES_VAULT_MAX (vault/vault.h). Env/plaintext/vault out:
+ * ES_WIRE_OUT_MAX, the largest guarded buffer. */
+#define ES_WIRE_OUT_MAX ES_SBUF_MAX
+/* File names and vault names carried for details and the header. */
+#define ES_WIRE_NAME_MAX 4096
+/* A static value or vault variable name of a spec: one env line at most. */
+#define ES_WIRE_VALUE_MAX 131071
+/* The fixed-size job and status records. */
+#define ES_WIRE_FIXED_MAX 64
+
+/*
+ * REKEY (added): the worker cannot call getrandom(). The caller seeds the
+ * salt generator (crypto.h es_salt_seed(), or es_salt_fixed() in tests)
+ * before es_worker_run(); the forked worker inherits it.
+ */
 
 int es_worker_run(const struct es_job *job, struct es_job_result *res);
 int es_job_execute(const struct es_job *job, struct es_job_result *res);

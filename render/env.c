@@ -1,0 +1,271 @@
+/*
+ * render/env.c — the env-file encoder: systemd 252's EnvironmentFile=
+ * grammar (DESIGN.md), the same format as systemd's own write_env_var().
+ * Pure; runs in the worker.
+ */
+#include "render/render.h"
+
+#include <errno.h>
+#include <stdint.h>
+#include <string.h>
+
+/* Growth step of the names array. */
+#define ENV_NAMES_STEP 64
+
+int
+es_env_name_valid(const char *name)
+{
+	size_t i;
+
+	if (name == NULL || name[0] == '\0')
+		return 0;
+	if (!(name[0] == '_' || (name[0] >= 'A' && name[0] <= 'Z') ||
+	    (name[0] >= 'a' && name[0] <= 'z')))
+		return 0;
+	for (i = 1; name[i] != '\0'; i++) {
+		if (i >= ES_ENV_NAME_MAX)
+			return 0;
+		if (!(name[i] == '_' || (name[i] >= 'A' && name[i] <= 'Z') ||
+		    (name[i] >= 'a' && name[i] <= 'z') ||
+		    (name[i] >= '0' && name[i] <= '9')))
+			return 0;
+	}
+	return 1;
+}
+
+/* systemd utf8.c unichar_is_valid(): stricter than Unicode. */
+static int
+unichar_ok(uint32_t c)
+{
+	if (c >= 0x110000)
+		return 0;
+	if ((c & 0xFFFFF800) == 0xD800)    /* surrogates */
+		return 0;
+	if (c >= 0xFDD0 && c <= 0xFDEF)    /* non-characters */
+		return 0;
+	if ((c & 0xFFFE) == 0xFFFE)        /* U+xxFFFE, U+xxFFFF */
+		return 0;
+	return 1;
+}
+
+/* Length of the sequence led by b, 0 for a continuation or invalid lead. */
+static size_t
+utf8_seq_len(unsigned char b)
+{
+	if (b < 0x80)
+		return 1;
+	if ((b & 0xE0) == 0xC0)
+		return 2;
+	if ((b & 0xF0) == 0xE0)
+		return 3;
+	if ((b & 0xF8) == 0xF0)
+		return 4;
+	return 0;   /* 5- and 6-byte forms are above U+10FFFF anyway */
+}
+
+/* Shortest encoding length of c, to refuse overlong forms. */
+static size_t
+utf8_min_len(uint32_t c)
+{
+	if (c < 0x80)
+		return 1;
+	if (c < 0x800)
+		return 2;
+	if (c < 0x10000)
+		return 3;
+	return 4;
+}
+
+int
+es_env_utf8_valid(const unsigned char *s, size_t n)
+{
+	static const unsigned char lead_mask[5] = { 0, 0x7F, 0x1F, 0x0F, 0x07 };
+	size_t i, k, len;
+	uint32_t c;
+
+	for (i = 0; i < n; i += len) {
+		if (s[i] == 0)
+			return 0;
+		if ((len = utf8_seq_len(s[i])) == 0 || len > n - i)
+			return 0;
+		c = s[i] & lead_mask[len];
+		for (k = 1; k < len; k++) {
+			if ((s[i + k] & 0xC0) != 0x80)
+				return 0;
+			c = (c << 6) | (s[i + k] & 0x3F);
+		}
+		if (utf8_min_len(c) != len || !unichar_ok(c))
+			return 0;
+	}
+	return 1;
+}
+
+static int
+bare_byte(unsigned char c)
+{
+	return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+	    (c >= '0' && c <= '9') || (c != 0 && strchr("_./:@%+,=-", c));
+}
+
+int
+es_env_value_bare(const unsigned char *s, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (!bare_byte(s[i]))
+			return 0;
+	return 1;
+}
+
+/* The header comment must hold no backslash (systemd 252 lets it escape
+ * the newline and swallow the next line) and no control byte. */
+static int
+put_header(struct es_sbuf *out, const char *source)
+{
+	static const char pre[] = "# Managed by envseal from ";
+	static const char post[] = "; do not edit.\n";
+	size_t i;
+	unsigned char c;
+	int r;
+
+	if ((r = es_sbuf_append(out, pre, sizeof pre - 1)) != 0)
+		return r;
+	for (i = 0; source[i] != '\0' && i < ES_ENV_SOURCE_MAX; i++) {
+		c = (unsigned char)source[i];
+		if (c == '\\' || c < 0x20 || c == 0x7F)
+			c = '_';
+		if ((r = es_sbuf_putc(out, c)) != 0)
+			return r;
+	}
+	if (source[i] != '\0' && (r = es_sbuf_append(out, "...", 3)) != 0)
+		return r;
+	return es_sbuf_append(out, post, sizeof post - 1);
+}
+
+int
+es_env_begin(struct es_env *env, const char *source)
+{
+	memset(env, 0, sizeof *env);
+	return put_header(&env->out, source ? source : "(unnamed)");
+}
+
+static int
+add_name(struct es_env *env, const char *name)
+{
+	char **nv;
+	size_t ncap;
+
+	if (env->nnames >= ES_ENV_VARS_MAX)
+		return es_failf(ES_ELIMIT, "%s: more than %d variables", name,
+		    ES_ENV_VARS_MAX);
+	if (env->nnames == env->cap) {
+		ncap = env->cap + ENV_NAMES_STEP + env->cap / 2;
+		if ((nv = realloc(env->names, ncap * sizeof *nv)) == NULL)
+			return -ENOMEM;
+		env->names = nv;
+		env->cap = ncap;
+	}
+	if ((env->names[env->nnames] = strdup(name)) == NULL)
+		return -ENOMEM;
+	env->nnames++;
+	return 0;
+}
+
+static int
+check_var(const char *name, const unsigned char *value, size_t len)
+{
+	size_t nlen;
+
+	if (!es_env_name_valid(name))
+		return es_failf(ES_ENAME, "'%.64s': not a valid variable name "
+		    "([A-Za-z_][A-Za-z0-9_]*)", name);
+	nlen = strlen(name);
+	if (len > ES_ENV_LINE_MAX || nlen + 1 + len > ES_ENV_LINE_MAX)
+		return es_failf(ES_ELIMIT, "%s: NAME=VALUE is longer than %d "
+		    "bytes (the kernel's limit per variable)", name,
+		    ES_ENV_LINE_MAX);
+	if (memchr(value, 0, len) != NULL)
+		return es_failf(ES_EVALUE, "%s: value contains a NUL byte",
+		    name);
+	if (!es_env_utf8_valid(value, len))
+		return es_failf(ES_EVALUE, "%s: value is not valid UTF-8 as "
+		    "systemd reads it (binary data? base64 it)", name);
+	return 0;
+}
+
+/* Quoted form: escape exactly \ " ` $; every other byte raw. */
+static int
+put_quoted(struct es_sbuf *out, const unsigned char *v, size_t len)
+{
+	size_t i, start;
+	int r;
+
+	if ((r = es_sbuf_putc(out, '"')) != 0)
+		return r;
+	for (i = start = 0; i < len; i++) {
+		if (!strchr("\\\"`$", v[i]) || v[i] == 0)
+			continue;
+		if ((r = es_sbuf_append(out, v + start, i - start)) != 0 ||
+		    (r = es_sbuf_putc(out, '\\')) != 0)
+			return r;
+		start = i;
+	}
+	if ((r = es_sbuf_append(out, v + start, len - start)) != 0)
+		return r;
+	return es_sbuf_append(out, "\"\n", 2);
+}
+
+int
+es_env_put(struct es_env *env, const char *name, const unsigned char *value,
+    size_t len)
+{
+	size_t before = env->out.len;
+	int r;
+
+	if ((r = check_var(name, value, len)) != 0)
+		return r;
+	if ((r = es_sbuf_append(&env->out, name, strlen(name))) != 0 ||
+	    (r = es_sbuf_putc(&env->out, '=')) != 0)
+		goto out;
+	if (!es_env_value_bare(value, len))
+		r = put_quoted(&env->out, value, len);
+	else if ((r = es_sbuf_append(&env->out, value, len)) == 0)
+		r = es_sbuf_putc(&env->out, '\n');
+	if (r != 0)
+		goto out;
+	if (env->out.len > ES_ENV_FILE_MAX) {
+		r = es_failf(ES_ELIMIT, "%s: the env file would reach 64 MiB "
+		    "(systemd's limit)", name);
+		goto out;
+	}
+	r = add_name(env, name);
+out:
+	if (r != 0) {
+		/* Leave no partial line (it may hold part of the value). */
+		if (env->out.p != NULL)
+			es_wipe(env->out.p + before, env->out.len - before);
+		env->out.len = before;
+	}
+	return r;
+}
+
+void
+es_strv_free(char **v, size_t n)
+{
+	size_t i;
+
+	if (v == NULL)
+		return;
+	for (i = 0; i < n; i++)
+		free(v[i]);
+	free(v);
+}
+
+void
+es_env_free(struct es_env *env)
+{
+	es_sbuf_free(&env->out);
+	es_strv_free(env->names, env->nnames);
+	memset(env, 0, sizeof *env);
+}

@@ -1,0 +1,205 @@
+/*
+ * render/map.c — vault document to env variables: explicit `vars` in
+ * order, or every top-level key ("vault_" dropped, upper-cased), then the
+ * static values. Fails closed: a variable that is missing, null, a mapping
+ * or a sequence is an error naming it. Pure; runs in the worker.
+ */
+#include "render/render.h"
+#include "vault/vault.h"
+
+#include <errno.h>
+#include <string.h>
+
+#define VAULT_PREFIX "vault_"
+
+static const char *
+kind_text(enum es_ykind k)
+{
+	switch (k) {
+	case ES_Y_NULL:
+		return "null (no value)";
+	case ES_Y_MAPPING:
+		return "a mapping, not a string";
+	case ES_Y_SEQUENCE:
+		return "a sequence, not a string";
+	default:
+		return "not a string";
+	}
+}
+
+static const struct es_ydoc *key_ctx;
+
+static int
+by_key(const void *a, const void *b)
+{
+	size_t i = *(const size_t *)a, j = *(const size_t *)b;
+	int c = strcmp(key_ctx->e[i].key, key_ctx->e[j].key);
+
+	/* Equal keys: later first, so that a lookup finds the last one. */
+	return c ? c : (i < j) - (i > j);
+}
+
+/* Index of doc's entries sorted by key, for explicit lookups. */
+static int
+key_index(const struct es_ydoc *doc, size_t **out)
+{
+	size_t *idx, i;
+
+	if ((idx = calloc(doc->n ? doc->n : 1, sizeof *idx)) == NULL)
+		return -ENOMEM;
+	for (i = 0; i < doc->n; i++)
+		idx[i] = i;
+	key_ctx = doc;
+	qsort(idx, doc->n, sizeof *idx, by_key);
+	*out = idx;
+	return 0;
+}
+
+static const struct es_yentry *
+lookup(const struct es_ydoc *doc, const size_t *idx, const char *key)
+{
+	size_t lo = 0, hi = doc->n, mid;
+	int c;
+
+	/* Lower bound: the first of equal keys is the last in the file. */
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		c = strcmp(doc->e[idx[mid]].key, key);
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo < doc->n && !strcmp(doc->e[idx[lo]].key, key))
+		return &doc->e[idx[lo]];
+	return NULL;
+}
+
+static int
+put_entry(struct es_env *env, const char *name, const struct es_yentry *e,
+    const char *source)
+{
+	if (e->kind != ES_Y_SCALAR)
+		return es_failf(ES_EMISSING, "%s: vault variable '%.128s' "
+		    "(%s line %zu) is %s", name, e->key, source, e->line,
+		    kind_text(e->kind));
+	return es_env_put(env, name, e->value.p ? e->value.p :
+	    (const unsigned char *)"", e->value.len);
+}
+
+static int
+map_explicit(const struct es_render_spec *s, const struct es_ydoc *doc,
+    struct es_env *env)
+{
+	const struct es_yentry *e;
+	size_t *idx = NULL, i;
+	int r;
+
+	if ((r = key_index(doc, &idx)) != 0)
+		return r;
+	for (i = 0; i < s->nvars && r == 0; i++) {
+		if ((e = lookup(doc, idx, s->vars[i].value)) == NULL)
+			r = es_failf(ES_EMISSING, "%s: vault variable '%.128s' "
+			    "is missing from %s", s->vars[i].name,
+			    s->vars[i].value, s->source);
+		else
+			r = put_entry(env, s->vars[i].name, e, s->source);
+	}
+	free(idx);
+	return r;
+}
+
+/* "vault_db_password" -> "DB_PASSWORD". */
+static int
+default_name(const char *key, char *name, size_t size)
+{
+	size_t i;
+
+	if (!strncmp(key, VAULT_PREFIX, strlen(VAULT_PREFIX)) &&
+	    key[strlen(VAULT_PREFIX)] != '\0')
+		key += strlen(VAULT_PREFIX);
+	for (i = 0; key[i] != '\0'; i++) {
+		if (i + 1 >= size)
+			return -1;
+		name[i] = (key[i] >= 'a' && key[i] <= 'z') ?
+		    (char)(key[i] - 'a' + 'A') : key[i];
+	}
+	name[i] = '\0';
+	return 0;
+}
+
+static int
+map_default(const struct es_render_spec *s, const struct es_ydoc *doc,
+    struct es_env *env)
+{
+	char name[ES_ENV_NAME_MAX + 1];
+	size_t i;
+	int r = 0;
+
+	for (i = 0; i < doc->n && r == 0; i++) {
+		if (default_name(doc->e[i].key, name, sizeof name) != 0 ||
+		    !es_env_name_valid(name))
+			r = es_failf(ES_ENAME, "vault key '%.128s' (%s line %zu)"
+			    " does not give a valid variable name; map it "
+			    "with vars", doc->e[i].key, s->source,
+			    doc->e[i].line);
+		else
+			r = put_entry(env, name, &doc->e[i], s->source);
+	}
+	return r;
+}
+
+static const struct es_env *names_ctx;
+
+static int
+by_name(const void *a, const void *b)
+{
+	return strcmp(names_ctx->names[*(const size_t *)a],
+	    names_ctx->names[*(const size_t *)b]);
+}
+
+/* A name given twice (vars, statics, or two keys mapping to one name). */
+static int
+check_twice(const struct es_env *env)
+{
+	size_t *idx, i;
+	int r = 0;
+
+	if (env->nnames < 2)
+		return 0;
+	if ((idx = calloc(env->nnames, sizeof *idx)) == NULL)
+		return -ENOMEM;
+	for (i = 0; i < env->nnames; i++)
+		idx[i] = i;
+	names_ctx = env;
+	qsort(idx, env->nnames, sizeof *idx, by_name);
+	for (i = 0; i + 1 < env->nnames && r == 0; i++)
+		if (!strcmp(env->names[idx[i]], env->names[idx[i + 1]]))
+			r = es_failf(ES_ENAME, "%s: variable given twice",
+			    env->names[idx[i]]);
+	free(idx);
+	return r;
+}
+
+int
+es_render_doc(const struct es_render_spec *s, const struct es_ydoc *doc,
+    struct es_env *env)
+{
+	size_t i;
+	int r;
+
+	if ((r = es_env_begin(env, s->source)) != 0)
+		goto out;
+	r = s->explicit_vars ? map_explicit(s, doc, env) :
+	    map_default(s, doc, env);
+	for (i = 0; i < s->nstatics && r == 0; i++)
+		r = es_env_put(env, s->statics[i].name,
+		    (const unsigned char *)s->statics[i].value,
+		    strlen(s->statics[i].value));
+	if (r == 0)
+		r = check_twice(env);
+out:
+	if (r != 0)
+		es_env_free(env);
+	return r;
+}

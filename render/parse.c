@@ -1,0 +1,390 @@
+/*
+ * render/parse.c — systemd 252's EnvironmentFile= reader (env-file.c
+ * parse_env_file_internal() plus the validation of load_env_file() and
+ * strv_env_clean()), re-implemented to compute name-level diffs in the
+ * worker. Pure; runs in the worker.
+ */
+#include "render/render.h"
+
+#include <errno.h>
+#include <string.h>
+
+#define WS " \t\n\r"
+#define NL "\n\r"
+#define NEED_ESCAPE "\"\\`$"
+#define NONE ((size_t)-1)
+
+enum pstate {
+	PRE_KEY, KEY, PRE_VALUE, VALUE, VALUE_ESCAPE, SQ, DQ, DQ_ESCAPE,
+	COMMENT, COMMENT_ESCAPE,
+};
+
+struct parser {
+	struct es_env_parsed *out;
+	size_t cap;
+	struct es_sbuf key;      /* names are not secret, but keep it simple */
+	size_t val_start;        /* where the current value starts in out->val */
+	size_t key_ws, val_ws;   /* systemd's last_*_whitespace markers */
+	int have_val;
+	int invalid;             /* a value systemd would refuse: whole file */
+};
+
+static int
+in(const char *set, unsigned char c)
+{
+	return c != 0 && strchr(set, c) != NULL;
+}
+
+static int
+push(struct parser *ps, int chomp)
+{
+	struct es_env_parsed *o = ps->out;
+	size_t klen = ps->key.len, vlen = o->val.len - ps->val_start;
+	void *np;
+	int r;
+
+	if (chomp && ps->val_ws != NONE)
+		vlen = ps->val_ws - ps->val_start;
+	if (ps->key_ws != NONE)
+		klen = ps->key_ws;
+	o->val.len = ps->val_start + vlen;
+	if ((r = es_sbuf_putc(&ps->key, 0)) != 0)
+		return r;
+	ps->key.p[klen] = 0;
+	if (!es_env_utf8_valid(ps->key.p, klen) ||
+	    !es_env_utf8_valid(o->val.p + ps->val_start, vlen))
+		ps->invalid = 1;
+	/* strv_env_clean(): bad names and over-long strings are dropped. */
+	if (!es_env_name_valid((char *)ps->key.p) ||
+	    klen + 1 + vlen > ES_ENV_LINE_MAX) {
+		o->val.len = ps->val_start;
+		goto out;
+	}
+	if (o->n == ps->cap) {
+		ps->cap = ps->cap ? ps->cap * 2 : 64;
+		if ((np = realloc(o->names, ps->cap * sizeof *o->names)) == NULL)
+			return -ENOMEM;
+		o->names = np;
+		if ((np = realloc(o->off, ps->cap * sizeof *o->off)) == NULL)
+			return -ENOMEM;
+		o->off = np;
+		if ((np = realloc(o->len, ps->cap * sizeof *o->len)) == NULL)
+			return -ENOMEM;
+		o->len = np;
+	}
+	if ((o->names[o->n] = strdup((char *)ps->key.p)) == NULL)
+		return -ENOMEM;
+	o->off[o->n] = ps->val_start;
+	o->len[o->n] = vlen;
+	o->n++;
+out:
+	ps->key.len = 0;
+	ps->val_start = o->val.len;
+	return 0;
+}
+
+static int
+addv(struct parser *ps, unsigned char c)
+{
+	return es_sbuf_putc(&ps->out->val, c);
+}
+
+/* One byte of input; *st is the state. */
+static int
+step(struct parser *ps, enum pstate *st, unsigned char c)
+{
+	struct es_sbuf *v = &ps->out->val;
+	int r = 0;
+
+	switch (*st) {
+	case PRE_KEY:
+		if (in("#;", c))
+			*st = COMMENT;
+		else if (!in(WS, c)) {
+			*st = KEY;
+			ps->key_ws = NONE;
+			r = es_sbuf_putc(&ps->key, c);
+		}
+		break;
+	case KEY:
+		if (in(NL, c)) {
+			*st = PRE_KEY;
+			ps->key.len = 0;
+		} else if (c == '=') {
+			*st = PRE_VALUE;
+			ps->val_ws = NONE;
+		} else {
+			if (!in(WS, c))
+				ps->key_ws = NONE;
+			else if (ps->key_ws == NONE)
+				ps->key_ws = ps->key.len;
+			r = es_sbuf_putc(&ps->key, c);
+		}
+		break;
+	case PRE_VALUE:
+		if (in(NL, c)) {
+			*st = PRE_KEY;
+			r = push(ps, 0);
+		} else if (c == '\'')
+			*st = SQ;
+		else if (c == '"')
+			*st = DQ;
+		else if (c == '\\')
+			*st = VALUE_ESCAPE;
+		else if (!in(WS, c)) {
+			*st = VALUE;
+			r = addv(ps, c);
+		}
+		break;
+	case VALUE:
+		if (in(NL, c)) {
+			*st = PRE_KEY;
+			r = push(ps, 1);
+		} else if (c == '\\') {
+			*st = VALUE_ESCAPE;
+			ps->val_ws = NONE;
+		} else {
+			if (!in(WS, c))
+				ps->val_ws = NONE;
+			else if (ps->val_ws == NONE)
+				ps->val_ws = v->len;
+			r = addv(ps, c);
+		}
+		break;
+	case VALUE_ESCAPE:
+		*st = VALUE;
+		if (!in(NL, c))
+			r = addv(ps, c);
+		break;
+	case SQ:
+		if (c == '\'')
+			*st = PRE_VALUE;
+		else
+			r = addv(ps, c);
+		break;
+	case DQ:
+		if (c == '"')
+			*st = PRE_VALUE;
+		else if (c == '\\')
+			*st = DQ_ESCAPE;
+		else
+			r = addv(ps, c);
+		break;
+	case DQ_ESCAPE:
+		*st = DQ;
+		if (in(NEED_ESCAPE, c))
+			r = addv(ps, c);
+		else if (c != '\n' && (r = addv(ps, '\\')) == 0)
+			r = addv(ps, c);
+		break;
+	case COMMENT:
+		if (c == '\\')
+			*st = COMMENT_ESCAPE;
+		else if (in(NL, c))
+			*st = PRE_KEY;
+		break;
+	case COMMENT_ESCAPE:
+		*st = COMMENT;
+		break;
+	}
+	return r;
+}
+
+static int
+by_name(const void *a, const void *b)
+{
+	const size_t *x = a, *y = b;
+
+	return (*x > *y) - (*x < *y);
+}
+
+static const struct es_env_parsed *sort_ctx;
+
+static int
+by_name_then_index(const void *a, const void *b)
+{
+	size_t i = *(const size_t *)a, j = *(const size_t *)b;
+	int c = strcmp(sort_ctx->names[i], sort_ctx->names[j]);
+
+	return c ? c : by_name(a, b);
+}
+
+/* Sort by name and keep the last of each duplicate (later wins). */
+static int
+dedupe(struct es_env_parsed *o)
+{
+	size_t *idx, i, k = 0, j;
+	char **names;
+	size_t *off, *len;
+	int r = -ENOMEM;
+
+	if (o->n == 0)
+		return 0;
+	idx = calloc(o->n, sizeof *idx);
+	names = calloc(o->n, sizeof *names);
+	off = calloc(o->n, sizeof *off);
+	len = calloc(o->n, sizeof *len);
+	if (!idx || !names || !off || !len)
+		goto out;
+	for (i = 0; i < o->n; i++)
+		idx[i] = i;
+	sort_ctx = o;
+	qsort(idx, o->n, sizeof *idx, by_name_then_index);
+	for (i = 0; i < o->n; i++) {
+		j = idx[i];
+		if (i + 1 < o->n && !strcmp(o->names[j], o->names[idx[i + 1]])) {
+			free(o->names[j]);
+			continue;
+		}
+		names[k] = o->names[j];
+		off[k] = o->off[j];
+		len[k] = o->len[j];
+		k++;
+	}
+	free(o->names);
+	free(o->off);
+	free(o->len);
+	o->names = names;
+	o->off = off;
+	o->len = len;
+	o->n = k;
+	names = NULL;
+	off = len = NULL;   /* transferred */
+	r = 0;
+out:
+	free(idx);
+	free(names);
+	free(off);
+	free(len);
+	return r;
+}
+
+int
+es_env_parse(const unsigned char *buf, size_t n, struct es_env_parsed *out)
+{
+	struct parser ps;
+	enum pstate st = PRE_KEY;
+	size_t i;
+	int r = 0;
+
+	memset(out, 0, sizeof *out);
+	memset(&ps, 0, sizeof ps);
+	ps.out = out;
+	ps.key_ws = ps.val_ws = NONE;
+	if (n > ES_ENV_FILE_MAX || memchr(buf, 0, n) != NULL) {
+		r = es_failf(ES_EVALUE, "env file is not readable by systemd "
+		    "(NUL byte or too large)");
+		goto out;
+	}
+	for (i = 0; i < n && r == 0; i++)
+		r = step(&ps, &st, buf[i]);
+	if (r == 0 && st != PRE_KEY && st != KEY && st != COMMENT &&
+	    st != COMMENT_ESCAPE)
+		r = push(&ps, st == VALUE);
+	if (r == 0 && ps.invalid)
+		r = es_failf(ES_EVALUE, "env file holds bytes systemd's UTF-8 "
+		    "check rejects");
+	if (r == 0)
+		r = dedupe(out);
+out:
+	es_sbuf_free(&ps.key);
+	if (r != 0)
+		es_env_parsed_free(out);
+	return r;
+}
+
+void
+es_env_parsed_free(struct es_env_parsed *p)
+{
+	es_strv_free(p->names, p->n);
+	free(p->off);
+	free(p->len);
+	es_sbuf_free(&p->val);
+	memset(p, 0, sizeof *p);
+}
+
+static int
+list_add(char ***v, size_t *n, const char *name)
+{
+	char **nv;
+
+	if ((nv = realloc(*v, (*n + 1) * sizeof *nv)) == NULL)
+		return -ENOMEM;
+	*v = nv;
+	if ((nv[*n] = strdup(name)) == NULL)
+		return -ENOMEM;
+	(*n)++;
+	return 0;
+}
+
+static int
+same_value(const struct es_env_parsed *a, size_t i,
+    const struct es_env_parsed *b, size_t j)
+{
+	return a->len[i] == b->len[j] &&
+	    (a->len[i] == 0 ||
+	    memcmp(a->val.p + a->off[i], b->val.p + b->off[j], a->len[i]) == 0);
+}
+
+/* Merge walk over two name-sorted lists. */
+static int
+walk(const struct es_env_parsed *o, const struct es_env_parsed *nw,
+    struct es_env_diff *d)
+{
+	size_t i = 0, j = 0;
+	int c, r = 0;
+
+	while (r == 0 && (i < o->n || j < nw->n)) {
+		if (i == o->n)
+			c = 1;
+		else if (j == nw->n)
+			c = -1;
+		else
+			c = strcmp(o->names[i], nw->names[j]);
+		if (c < 0)
+			r = list_add(&d->removed, &d->nremoved, o->names[i++]);
+		else if (c > 0)
+			r = list_add(&d->added, &d->nadded, nw->names[j++]);
+		else {
+			if (!same_value(o, i, nw, j))
+				r = list_add(&d->changed, &d->nchanged,
+				    nw->names[j]);
+			i++;
+			j++;
+		}
+	}
+	return r;
+}
+
+int
+es_env_diff(const unsigned char *old, size_t old_len,
+    const unsigned char *new, size_t new_len, struct es_env_diff *d)
+{
+	struct es_env_parsed po, pn;
+	int r;
+
+	memset(d, 0, sizeof *d);
+	memset(&po, 0, sizeof po);
+	if ((r = es_env_parse(new, new_len, &pn)) != 0)
+		return r;
+	/* An old file systemd could not read counts as empty: every new
+	 * name is "added". */
+	if (old != NULL && es_env_parse(old, old_len, &po) != 0)
+		memset(&po, 0, sizeof po);
+	es_errclear();
+	r = walk(&po, &pn, d);
+	es_env_parsed_free(&po);
+	es_env_parsed_free(&pn);
+	if (r != 0)
+		es_env_diff_free(d);
+	return r;
+}
+
+void
+es_env_diff_free(struct es_env_diff *d)
+{
+	es_strv_free(d->added, d->nadded);
+	es_strv_free(d->removed, d->nremoved);
+	es_strv_free(d->changed, d->nchanged);
+	memset(d, 0, sizeof *d);
+}

@@ -1,0 +1,89 @@
+/*
+ * sandbox/job.c — es_job_execute(): what the worker does once its filter
+ * is in. Pure: memory syscalls only (render/, vault/, crypto/).
+ */
+#include "sandbox/worker.h"
+#include "render/render.h"
+#include "vault/vault.h"
+
+#include <string.h>
+
+static int
+job_render(const struct es_job *job, struct es_job_result *res)
+{
+	const struct es_render_spec *s = job->render;
+	struct es_ydoc *doc = NULL;
+	struct es_env env;
+	struct es_env_diff d;
+	int r;
+
+	memset(&env, 0, sizeof env);
+	if (s == NULL)
+		return es_failf(ES_EINTERNAL, "render job without a spec");
+	r = es_vault_load_doc(job->input, job->input_len, job->secrets, &doc,
+	    &res->used);
+	if (r != 0)
+		goto out;
+	if ((r = es_render_doc(s, doc, &env)) != 0)
+		goto out;
+	r = es_env_diff(s->have_old ? s->old : NULL, s->old_len, env.out.p,
+	    env.out.len, &d);
+	if (r != 0)
+		goto out;
+	res->out = env.out;
+	res->names = env.names;
+	res->nnames = env.nnames;
+	memset(&env, 0, sizeof env);   /* transferred */
+	res->added = d.added;
+	res->nadded = d.nadded;
+	res->removed = d.removed;
+	res->nremoved = d.nremoved;
+	res->changed = d.changed;
+	res->nchanged = d.nchanged;
+out:
+	es_env_free(&env);
+	if (doc != NULL)
+		es_ydoc_free(doc);
+	return r;
+}
+
+int
+es_job_execute(const struct es_job *job, struct es_job_result *res)
+{
+	int r;
+
+	memset(res, 0, sizeof *res);
+	res->used = -1;
+	switch (job->op) {
+	case ES_JOB_RENDER:
+		r = job_render(job, res);
+		break;
+	case ES_JOB_DECRYPT:
+		r = es_vault_decrypt_view(job->input, job->input_len,
+		    job->secrets, &res->out, &res->used);
+		break;
+	case ES_JOB_REKEY:
+		if (job->new_secret == NULL)
+			return es_failf(ES_EINTERNAL, "rekey without a secret");
+		r = es_vault_rekey(job->input, job->input_len, job->secrets,
+		    job->new_secret, job->new_label, &res->out, &res->used);
+		break;
+	default:
+		return es_failf(ES_EINTERNAL, "unknown job %d", (int)job->op);
+	}
+	if (r != 0)
+		es_job_result_free(res);
+	return r;
+}
+
+void
+es_job_result_free(struct es_job_result *res)
+{
+	es_sbuf_free(&res->out);
+	es_strv_free(res->names, res->nnames);
+	es_strv_free(res->added, res->nadded);
+	es_strv_free(res->removed, res->nremoved);
+	es_strv_free(res->changed, res->nchanged);
+	memset(res, 0, sizeof *res);
+	res->used = -1;
+}

@@ -1,0 +1,694 @@
+/*
+ * sandbox/worker.c — es_worker_run(): fork, confine, and talk to the worker
+ * over two pipes in typed, length-prefixed records.
+ *
+ * Order of the conversation (no deadlock: the worker reads the whole job
+ * before it writes a byte, and the parent writes the whole job before it
+ * reads):
+ *	parent -> worker: JOB, INPUT_NAME, INPUT, (LABEL SECRET)*, [NEW_LABEL],
+ *	    [NEWSEC_LABEL NEWSEC], [SOURCE (VAR_NAME VAR_VALUE)*
+ *	    (STATIC_NAME STATIC_VALUE)* [OLD]], END
+ *	worker -> parent: STATUS, DETAIL, and when ok: OUT, NAME*, ADDED*,
+ *	    REMOVED*, CHANGED*; then END and EOF.
+ */
+#include "sandbox/worker.h"
+#include "sandbox/sandbox.h"
+#include "render/render.h"
+#include "vault/vault.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+enum wire_type {
+	W_JOB = 0x4a4f4201,     /* the record types are spelled so that a */
+	W_INPUT_NAME,           /* stray byte stream never matches one */
+	W_INPUT,
+	W_LABEL,
+	W_SECRET,
+	W_NEW_LABEL,
+	W_NEWSEC_LABEL,
+	W_NEWSEC,
+	W_SOURCE,
+	W_VAR_NAME,
+	W_VAR_VALUE,
+	W_STATIC_NAME,
+	W_STATIC_VALUE,
+	W_OLD,
+	W_END,
+	W_STATUS = 0x52455301,
+	W_DETAIL,
+	W_OUT,
+	W_NAME,
+	W_ADDED,
+	W_REMOVED,
+	W_CHANGED,
+	W_RES_END,
+};
+
+enum job_flags {
+	JF_EXPLICIT = 1 << 0,
+	JF_HAVE_OLD = 1 << 1,
+	JF_NEWSEC = 1 << 2,
+	JF_NEW_LABEL = 1 << 3,
+	JF_SPEC = 1 << 4,
+};
+
+struct wire_job {
+	uint32_t op, nsecrets, nvars, nstatics, flags;
+};
+
+struct wire_status {
+	int32_t code, used;
+	uint32_t nnames, nadded, nremoved, nchanged;
+};
+
+/* Exit status of a worker that could not even report (pipe broken). */
+#define WORKER_EXIT_BROKEN 3
+
+/* The worker leaves with exit_group itself: _exit() may be intercepted
+ * (the sanitizers' _exit runs leak checks and sigaltstack, which the
+ * filter kills). */
+__attribute__((noreturn)) static void
+worker_exit(int status)
+{
+	syscall(SYS_exit_group, status);
+	abort();   /* not reached: exit_group does not return */
+}
+
+/* ---- raw I/O ---- */
+
+static int
+write_all(int fd, const void *buf, size_t n)
+{
+	const unsigned char *p = buf;
+	ssize_t w;
+
+	while (n > 0) {
+		if ((w = write(fd, p, n)) < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		p += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
+/* 0, or 1 at a clean EOF before the first byte, or -errno / -EPIPE. */
+static int
+read_all(int fd, void *buf, size_t n)
+{
+	unsigned char *p = buf;
+	size_t got = 0;
+	ssize_t r;
+
+	while (got < n) {
+		if ((r = read(fd, p + got, n - got)) < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		if (r == 0)
+			return got == 0 ? 1 : -EPIPE;
+		got += (size_t)r;
+	}
+	return 0;
+}
+
+static int
+put_rec(int fd, uint32_t type, const void *data, size_t len)
+{
+	uint32_t hdr[2] = { type, (uint32_t)len };
+	int r;
+
+	BUG_ON(len > UINT32_MAX);
+	if ((r = write_all(fd, hdr, sizeof hdr)) != 0)
+		return r;
+	return len ? write_all(fd, data, len) : 0;
+}
+
+static int
+put_str(int fd, uint32_t type, const char *s)
+{
+	return put_rec(fd, type, s, strlen(s));
+}
+
+/* Read the header of a record that must be of type want, at most max. */
+static int
+get_hdr(int fd, uint32_t want, size_t max, size_t *len)
+{
+	uint32_t hdr[2];
+	int r;
+
+	if ((r = read_all(fd, hdr, sizeof hdr)) != 0)
+		return r < 0 ? r : -EPIPE;
+	if (hdr[0] != want || hdr[1] > max)
+		return -EPROTO;
+	*len = hdr[1];
+	return 0;
+}
+
+/* A record into guarded memory. */
+static int
+get_secure(int fd, uint32_t want, size_t max, struct es_sbuf *b)
+{
+	size_t len;
+	int r;
+
+	if ((r = get_hdr(fd, want, max, &len)) != 0)
+		return r;
+	b->len = 0;
+	if ((r = es_sbuf_reserve(b, len ? len : 1)) != 0)
+		return r;
+	if ((r = read_all(fd, b->p, len)) != 0)
+		return r < 0 ? r : -EPIPE;
+	b->len = len;
+	return 0;
+}
+
+/* A record into a malloc'd NUL-terminated string without NUL inside. */
+static int
+get_str(int fd, uint32_t want, size_t max, char **out)
+{
+	size_t len;
+	char *s;
+	int r;
+
+	if ((r = get_hdr(fd, want, max, &len)) != 0)
+		return r;
+	if ((s = malloc(len + 1)) == NULL)
+		return -ENOMEM;
+	if ((r = read_all(fd, s, len)) != 0) {
+		free(s);
+		return r < 0 ? r : -EPIPE;
+	}
+	s[len] = '\0';
+	if (strlen(s) != len) {
+		free(s);
+		return -EPROTO;
+	}
+	*out = s;
+	return 0;
+}
+
+static int
+get_fixed(int fd, uint32_t want, void *buf, size_t size)
+{
+	size_t len;
+	int r;
+
+	if ((r = get_hdr(fd, want, ES_WIRE_FIXED_MAX, &len)) != 0)
+		return r;
+	if (len != size)
+		return -EPROTO;
+	r = read_all(fd, buf, size);
+	return r == 0 ? 0 : (r < 0 ? r : -EPIPE);
+}
+
+/* ---- parent side: send the job ---- */
+
+static int
+send_pairs(int fd, uint32_t tn, uint32_t tv, const struct es_render_var *v,
+    size_t n)
+{
+	size_t i;
+	int r = 0;
+
+	for (i = 0; i < n && r == 0; i++)
+		if ((r = put_str(fd, tn, v[i].name)) == 0)
+			r = put_str(fd, tv, v[i].value);
+	return r;
+}
+
+static int
+send_spec(int fd, const struct es_render_spec *s)
+{
+	int r;
+
+	if ((r = put_str(fd, W_SOURCE, s->source ? s->source : "")) != 0 ||
+	    (r = send_pairs(fd, W_VAR_NAME, W_VAR_VALUE, s->vars,
+	    s->explicit_vars ? s->nvars : 0)) != 0 ||
+	    (r = send_pairs(fd, W_STATIC_NAME, W_STATIC_VALUE, s->statics,
+	    s->nstatics)) != 0)
+		return r;
+	if (s->have_old)
+		r = put_rec(fd, W_OLD, s->old, s->old_len);
+	return r;
+}
+
+static int
+send_job(int fd, const struct es_job *job)
+{
+	const struct es_render_spec *s = job->render;
+	struct wire_job wj = { 0 };
+	size_t i;
+	int r;
+
+	wj.op = (uint32_t)job->op;
+	wj.nsecrets = job->secrets ? (uint32_t)job->secrets->n : 0;
+	if (s != NULL) {
+		wj.flags |= JF_SPEC | (s->explicit_vars ? JF_EXPLICIT : 0) |
+		    (s->have_old ? JF_HAVE_OLD : 0);
+		wj.nvars = s->explicit_vars ? (uint32_t)s->nvars : 0;
+		wj.nstatics = (uint32_t)s->nstatics;
+	}
+	wj.flags |= (job->new_secret ? JF_NEWSEC : 0) |
+	    (job->new_label ? JF_NEW_LABEL : 0);
+	if ((r = put_rec(fd, W_JOB, &wj, sizeof wj)) != 0 ||
+	    (r = put_str(fd, W_INPUT_NAME, job->input_name ?
+	    job->input_name : "")) != 0 ||
+	    (r = put_rec(fd, W_INPUT, job->input, job->input_len)) != 0)
+		return r;
+	for (i = 0; i < wj.nsecrets && r == 0; i++)
+		if ((r = put_str(fd, W_LABEL, job->secrets->v[i].label)) == 0)
+			r = put_rec(fd, W_SECRET, job->secrets->v[i].bytes,
+			    job->secrets->v[i].len);
+	if (r == 0 && job->new_label)
+		r = put_str(fd, W_NEW_LABEL, job->new_label);
+	if (r == 0 && job->new_secret &&
+	    (r = put_str(fd, W_NEWSEC_LABEL, job->new_secret->label)) == 0)
+		r = put_rec(fd, W_NEWSEC, job->new_secret->bytes,
+		    job->new_secret->len);
+	if (r == 0 && s != NULL)
+		r = send_spec(fd, s);
+	return r ? r : put_rec(fd, W_END, NULL, 0);
+}
+
+/* Bounds a job must meet before it is sent: the worker checks them too. */
+static int
+check_job(const struct es_job *job)
+{
+	const struct es_render_spec *s = job->render;
+
+	if (job->input_len > ES_VAULT_MAX)
+		return es_failf(ES_ELIMIT, "%s: larger than %zu bytes",
+		    job->input_name ? job->input_name : "input",
+		    (size_t)ES_VAULT_MAX);
+	if (job->op == ES_JOB_RENDER && s == NULL)
+		return es_failf(ES_EINTERNAL, "render job without a spec");
+	if (s != NULL && ((s->explicit_vars && s->nvars > ES_ENV_VARS_MAX) ||
+	    s->nstatics > ES_ENV_VARS_MAX || s->old_len > ES_ENV_FILE_MAX))
+		return es_failf(ES_ELIMIT, "render spec over its bounds");
+	return 0;
+}
+
+/* ---- worker side: receive the job ---- */
+
+struct wjob {
+	struct es_job job;
+	struct es_secrets secrets;
+	struct es_secret newsec;
+	struct es_sbuf input, old, tmp;
+	char *input_name, *new_label, *source;
+	struct es_render_var *vars, *statics;
+	size_t nvars, nstatics;
+	struct es_render_spec spec;
+};
+
+static int
+recv_secret(int fd, uint32_t tl, uint32_t ts, struct es_secret *sec,
+    struct es_sbuf *tmp)
+{
+	char *label = NULL;
+	int r;
+
+	if ((r = get_str(fd, tl, ES_LABEL_MAX, &label)) != 0)
+		return r;
+	memcpy(sec->label, label, strlen(label) + 1);
+	free(label);
+	if ((r = get_secure(fd, ts, ES_SECRET_MAX, tmp)) != 0)
+		return r;
+	if ((sec->bytes = es_secure_alloc(tmp->len)) == NULL)
+		return -ENOMEM;
+	memcpy(sec->bytes, tmp->p, tmp->len);
+	sec->len = tmp->len;
+	es_wipe(tmp->p, tmp->len);
+	return 0;
+}
+
+static int
+recv_pairs(int fd, uint32_t tn, uint32_t tv, size_t n,
+    struct es_render_var **out)
+{
+	struct es_render_var *v;
+	size_t i;
+	int r = 0;
+
+	if ((v = calloc(n ? n : 1, sizeof *v)) == NULL)
+		return -ENOMEM;
+	*out = v;
+	for (i = 0; i < n && r == 0; i++)
+		if ((r = get_str(fd, tn, ES_ENV_NAME_MAX, (char **)&v[i].name))
+		    == 0)
+			r = get_str(fd, tv, ES_WIRE_VALUE_MAX,
+			    (char **)&v[i].value);
+	return r;
+}
+
+static int
+recv_spec(int fd, const struct wire_job *wj, struct wjob *w)
+{
+	int r;
+
+	if ((r = get_str(fd, W_SOURCE, ES_WIRE_NAME_MAX, &w->source)) != 0 ||
+	    (r = recv_pairs(fd, W_VAR_NAME, W_VAR_VALUE, wj->nvars,
+	    &w->vars)) != 0)
+		return r;
+	w->nvars = wj->nvars;
+	if ((r = recv_pairs(fd, W_STATIC_NAME, W_STATIC_VALUE, wj->nstatics,
+	    &w->statics)) != 0)
+		return r;
+	w->nstatics = wj->nstatics;
+	if ((wj->flags & JF_HAVE_OLD) &&
+	    (r = get_secure(fd, W_OLD, ES_ENV_FILE_MAX, &w->old)) != 0)
+		return r;
+	w->spec.source = w->source;
+	w->spec.explicit_vars = !!(wj->flags & JF_EXPLICIT);
+	w->spec.vars = w->vars;
+	w->spec.nvars = w->nvars;
+	w->spec.statics = w->statics;
+	w->spec.nstatics = w->nstatics;
+	w->spec.have_old = !!(wj->flags & JF_HAVE_OLD);
+	w->spec.old = w->old.p;
+	w->spec.old_len = w->old.len;
+	w->job.render = &w->spec;
+	return 0;
+}
+
+static int
+recv_job(int fd, struct wjob *w)
+{
+	struct wire_job wj;
+	size_t i;
+	int r;
+
+	if ((r = get_fixed(fd, W_JOB, &wj, sizeof wj)) != 0)
+		return r;
+	if (wj.nsecrets > ES_SECRETS_MAX || wj.nvars > ES_ENV_VARS_MAX ||
+	    wj.nstatics > ES_ENV_VARS_MAX)
+		return -EPROTO;
+	w->job.op = (enum es_job_op)wj.op;
+	if ((r = get_str(fd, W_INPUT_NAME, ES_WIRE_NAME_MAX,
+	    &w->input_name)) != 0 ||
+	    (r = get_secure(fd, W_INPUT, ES_VAULT_MAX, &w->input)) != 0)
+		return r;
+	for (i = 0; i < wj.nsecrets && r == 0; i++, w->secrets.n++)
+		r = recv_secret(fd, W_LABEL, W_SECRET, &w->secrets.v[i],
+		    &w->tmp);
+	if (r == 0 && (wj.flags & JF_NEW_LABEL))
+		r = get_str(fd, W_NEW_LABEL, ES_LABEL_MAX, &w->new_label);
+	if (r == 0 && (wj.flags & JF_NEWSEC) &&
+	    (r = recv_secret(fd, W_NEWSEC_LABEL, W_NEWSEC, &w->newsec,
+	    &w->tmp)) == 0)
+		w->job.new_secret = &w->newsec;
+	if (r == 0 && (wj.flags & JF_SPEC))
+		r = recv_spec(fd, &wj, w);
+	if (r == 0)
+		r = get_hdr(fd, W_END, 0, &i);
+	w->job.input_name = w->input_name;
+	w->job.input = w->input.p;
+	w->job.input_len = w->input.len;
+	w->job.secrets = &w->secrets;
+	w->job.new_label = w->new_label;
+	return r;
+}
+
+/* ---- worker side: send the result ---- */
+
+static int
+send_names(int fd, uint32_t type, char **v, size_t n)
+{
+	size_t i;
+	int r = 0;
+
+	for (i = 0; i < n && r == 0; i++)
+		r = put_str(fd, type, v[i]);
+	return r;
+}
+
+static int
+send_result(int fd, int code, const struct es_job_result *res)
+{
+	struct wire_status st = { 0 };
+	int r;
+
+	st.code = code;
+	st.used = res->used;
+	if (code == 0) {
+		st.nnames = (uint32_t)res->nnames;
+		st.nadded = (uint32_t)res->nadded;
+		st.nremoved = (uint32_t)res->nremoved;
+		st.nchanged = (uint32_t)res->nchanged;
+	}
+	if ((r = put_rec(fd, W_STATUS, &st, sizeof st)) != 0 ||
+	    (r = put_str(fd, W_DETAIL, code ? es_errdetail() : "")) != 0)
+		return r;
+	if (code == 0 &&
+	    ((r = put_rec(fd, W_OUT, res->out.p, res->out.len)) != 0 ||
+	    (r = send_names(fd, W_NAME, res->names, res->nnames)) != 0 ||
+	    (r = send_names(fd, W_ADDED, res->added, res->nadded)) != 0 ||
+	    (r = send_names(fd, W_REMOVED, res->removed, res->nremoved)) != 0 ||
+	    (r = send_names(fd, W_CHANGED, res->changed, res->nchanged)) != 0))
+		return r;
+	return put_rec(fd, W_RES_END, NULL, 0);
+}
+
+/* Close everything but the pipes (and stderr in debug mode). */
+static int
+close_others(int a, int b, int keep_stderr)
+{
+	int lo = a < b ? a : b, hi = a < b ? b : a, i;
+
+	for (i = 0; i < 3; i++)
+		if (!(keep_stderr && i == 2) && i != lo && i != hi)
+			close(i);
+	if (lo > 3 && close_range(3, (unsigned)lo - 1, 0) != 0)
+		return -errno;
+	if (hi > lo + 1 && close_range((unsigned)lo + 1, (unsigned)hi - 1,
+	    0) != 0)
+		return -errno;
+	return close_range((unsigned)hi + 1, ~0U, 0) != 0 ? -errno : 0;
+}
+
+__attribute__((noreturn)) static void
+worker_main(int in_fd, int out_fd, int debug)
+{
+	static struct wjob w;   /* static: keeps the stack small */
+	struct es_job_result res;
+	struct rlimit no_core = { 0, 0 };
+	int r;
+
+	/* Before a single byte: no core, no ptrace peers, no other fds,
+	 * then the filter. */
+	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0 ||
+	    setrlimit(RLIMIT_CORE, &no_core) != 0 ||
+	    close_others(in_fd, out_fd, debug) != 0 ||
+	    es_seccomp_worker(in_fd, out_fd, debug, 2) != 0)
+		worker_exit(WORKER_EXIT_BROKEN);
+	memset(&res, 0, sizeof res);
+	res.used = -1;
+	es_errclear();
+	if ((r = recv_job(in_fd, &w)) != 0)
+		worker_exit(WORKER_EXIT_BROKEN);
+	r = es_job_execute(&w.job, &res);
+	if (send_result(out_fd, r, &res) != 0)
+		worker_exit(WORKER_EXIT_BROKEN);
+	/* No cleanup: the process image dies now, and nothing is dumped. */
+	worker_exit(0);
+}
+
+/* ---- parent side: receive the result ---- */
+
+/* n names into *out; *count is set first, so a failure halfway leaves
+ * NULL slots that es_strv_free() skips. */
+static int
+recv_names(int fd, uint32_t type, size_t n, char ***out, size_t *count)
+{
+	char **v;
+	size_t i;
+	int r = 0;
+
+	if (n > ES_ENV_VARS_MAX)
+		return -EPROTO;
+	if ((v = calloc(n ? n : 1, sizeof *v)) == NULL)
+		return -ENOMEM;
+	*out = v;
+	*count = n;
+	for (i = 0; i < n && r == 0; i++)
+		if ((r = get_str(fd, type, ES_ENV_NAME_MAX, &v[i])) == 0 &&
+		    !es_env_name_valid(v[i]))
+			r = -EPROTO;
+	return r;
+}
+
+/* A domain code or -errno the worker may legitimately report. */
+static int
+code_ok(int code)
+{
+	return code == 0 || (code >= ES_EUSAGE && code <= ES_EINTERNAL &&
+	    code != ES_ESANDBOX) || (code < 0 && code > -4096);
+}
+
+/* The detail is the worker's words: keep printable ASCII and UTF-8. */
+static void
+relay_detail(int code, char *d)
+{
+	size_t i;
+
+	for (i = 0; d[i] != '\0'; i++)
+		if ((unsigned char)d[i] < 0x20 || d[i] == 0x7f)
+			d[i] = '?';
+	if (*d)
+		es_failf(code, "%s", d);
+	else
+		es_errclear();
+}
+
+static int
+recv_result(int fd, const struct es_job *job, struct es_job_result *res,
+    int *code)
+{
+	struct wire_status st;
+	char *detail = NULL;
+	size_t max = job->op == ES_JOB_RENDER ? ES_ENV_FILE_MAX :
+	    ES_WIRE_OUT_MAX;
+	int r;
+
+	if ((r = get_fixed(fd, W_STATUS, &st, sizeof st)) != 0 ||
+	    (r = get_str(fd, W_DETAIL, ES_ERRDETAIL_MAX, &detail)) != 0)
+		goto out;
+	if (!code_ok(st.code) || st.used < -1 ||
+	    st.used >= (job->secrets ? (int)job->secrets->n : 0)) {
+		r = -EPROTO;
+		goto out;
+	}
+	*code = st.code;
+	res->used = st.used;
+	if (st.code != 0) {
+		relay_detail(st.code, detail);
+		goto end;
+	}
+	if (job->op != ES_JOB_RENDER && (st.nnames || st.nadded ||
+	    st.nremoved || st.nchanged)) {
+		r = -EPROTO;
+		goto out;
+	}
+	if ((r = get_secure(fd, W_OUT, max, &res->out)) != 0 ||
+	    (r = recv_names(fd, W_NAME, st.nnames, &res->names,
+	    &res->nnames)) != 0 ||
+	    (r = recv_names(fd, W_ADDED, st.nadded, &res->added,
+	    &res->nadded)) != 0 ||
+	    (r = recv_names(fd, W_REMOVED, st.nremoved, &res->removed,
+	    &res->nremoved)) != 0 ||
+	    (r = recv_names(fd, W_CHANGED, st.nchanged, &res->changed,
+	    &res->nchanged)) != 0)
+		goto out;
+end:
+	r = get_hdr(fd, W_RES_END, 0, &max);
+out:
+	free(detail);
+	return r;
+}
+
+static int
+child_status(pid_t pid)
+{
+	int st;
+
+	while (waitpid(pid, &st, 0) < 0)
+		if (errno != EINTR)
+			return es_failf(ES_ESANDBOX, "worker lost: %s",
+			    strerror(errno));
+	if (WIFSIGNALED(st))
+		return es_failf(ES_ESANDBOX, "worker killed by signal %d%s",
+		    WTERMSIG(st), WTERMSIG(st) == SIGSYS ?
+		    " (SIGSYS: a forbidden syscall)" : "");
+	if (!WIFEXITED(st) || WEXITSTATUS(st) != 0)
+		return es_failf(ES_ESANDBOX, "worker exited with status %d",
+		    WIFEXITED(st) ? WEXITSTATUS(st) : -1);
+	return 0;
+}
+
+/* The parent's half of one run, with the pipes set up. */
+static int
+converse(pid_t pid, int to, int from, const struct es_job *job,
+    struct es_job_result *res)
+{
+	struct sigaction ign, old;
+	unsigned char eof;
+	int r, code = 0, st;
+
+	/* A dead worker must give EPIPE, not kill us with SIGPIPE. */
+	memset(&ign, 0, sizeof ign);
+	ign.sa_handler = SIG_IGN;
+	sigaction(SIGPIPE, &ign, &old);
+	r = send_job(to, job);
+	close(to);
+	if (r == 0)
+		r = recv_result(from, job, res, &code);
+	if (r == 0 && read_all(from, &eof, 1) != 1)
+		r = -EPROTO;   /* trailing bytes after the end record */
+	sigaction(SIGPIPE, &old, NULL);
+	close(from);
+	st = child_status(pid);
+	if (st != 0)
+		return st;
+	if (r != 0)
+		return es_failf(ES_ESANDBOX, "worker broke the protocol (%s)",
+		    r == -EPROTO ? "unexpected record" : strerror(-r));
+	return code;
+}
+
+static int
+debug_enabled(void)
+{
+	const char *e = getenv(ES_SANDBOX_DEBUG_ENV);
+
+	return e != NULL && e[0] == '1';
+}
+
+int
+es_worker_run(const struct es_job *job, struct es_job_result *res)
+{
+	int to[2], from[2], debug = debug_enabled(), r;
+	pid_t pid;
+
+	memset(res, 0, sizeof *res);
+	res->used = -1;
+	if ((r = check_job(job)) != 0)
+		return r;
+	if (pipe2(to, O_CLOEXEC) != 0)
+		return -errno;
+	if (pipe2(from, O_CLOEXEC) != 0) {
+		r = -errno;
+		close(to[0]);
+		close(to[1]);
+		return r;
+	}
+	/* Nothing buffered may be flushed twice, by us and by the child. */
+	fflush(NULL);
+	if ((pid = fork()) < 0) {
+		r = -errno;
+		close(to[0]), close(to[1]), close(from[0]), close(from[1]);
+		return r;
+	}
+	if (pid == 0) {
+		close(to[1]);
+		close(from[0]);
+		worker_main(to[0], from[1], debug);
+	}
+	close(to[0]);
+	close(from[1]);
+	r = converse(pid, to[1], from[0], job, res);
+	if (r != 0)
+		es_job_result_free(res);
+	return r;
+}

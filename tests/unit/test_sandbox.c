@@ -1,0 +1,250 @@
+/*
+ * tests/unit/test_sandbox.c — the worker filter kills what it must and
+ * allows what the job needs; es_worker_run renders the vectors, relays
+ * domain errors and turns a misbehaving worker into ES_ESANDBOX.
+ */
+#include "sandbox/sandbox.h"
+#include "sandbox/worker.h"
+#include "render/render.h"
+#include "crypto/crypto.h"
+#include "tests/unit/t.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <sodium.h>
+
+enum probe { P_NOTHING, P_OPEN, P_SOCKET, P_EXEC_MAP, P_MPROTECT_EXEC,
+	P_WRITE_OTHER, P_MALLOC_BIG, P_GETPID };
+
+/* Fork, install the worker filter, do one thing; the wait status. */
+static int
+run_probe(enum probe what)
+{
+	int p[2], st;
+	pid_t pid;
+	void *m;
+
+	if (pipe(p) != 0)
+		return -1;
+	if ((pid = fork()) == 0) {
+		if (es_seccomp_worker(p[0], p[1], 0, -1) != 0)
+			syscall(SYS_exit_group, 99);
+		switch (what) {
+		case P_OPEN:
+			open("/etc/hostname", O_RDONLY);
+			break;
+		case P_SOCKET:
+			socket(AF_INET, SOCK_STREAM, 0);
+			break;
+		case P_EXEC_MAP:
+			mmap(NULL, 4096, PROT_READ | PROT_EXEC,
+			    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+			break;
+		case P_MPROTECT_EXEC:
+			m = mmap(NULL, 4096, PROT_READ, MAP_PRIVATE |
+			    MAP_ANONYMOUS, -1, 0);
+			mprotect(m, 4096, PROT_READ | PROT_EXEC);
+			break;
+		case P_WRITE_OTHER:
+			if (write(2, "x", 0) < 0)
+				syscall(SYS_exit_group, 98);
+			break;
+		case P_MALLOC_BIG:
+			m = malloc(8 << 20);
+			memset(m, 1, 8 << 20);
+			free(m);
+			m = es_secure_alloc(100000);
+			es_secure_free(m);
+			if (write(p[1], "ok", 2) != 2)
+				syscall(SYS_exit_group, 97);
+			break;
+		case P_GETPID:
+			syscall(SYS_getpid);
+			break;
+		default:
+			break;
+		}
+		/* Not _exit(): the sanitizers intercept it. */
+		syscall(SYS_exit_group, 0);
+	}
+	close(p[0]);
+	close(p[1]);
+	if (pid < 0 || waitpid(pid, &st, 0) != pid)
+		return -1;
+	return st;
+}
+
+static int
+killed_by_sigsys(int st)
+{
+	return st != -1 && WIFSIGNALED(st) && WTERMSIG(st) == SIGSYS;
+}
+
+static void
+test_filter(void)
+{
+	int st;
+
+	st = run_probe(P_NOTHING);
+	T_CHECK("filter: exit allowed", WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	T_CHECK("filter: open killed", killed_by_sigsys(run_probe(P_OPEN)));
+	T_CHECK("filter: socket killed",
+	    killed_by_sigsys(run_probe(P_SOCKET)));
+	T_CHECK("filter: PROT_EXEC mmap killed",
+	    killed_by_sigsys(run_probe(P_EXEC_MAP)));
+	T_CHECK("filter: mprotect to exec killed",
+	    killed_by_sigsys(run_probe(P_MPROTECT_EXEC)));
+	T_CHECK("filter: write to another fd killed",
+	    killed_by_sigsys(run_probe(P_WRITE_OTHER)));
+	T_CHECK("filter: getpid killed",
+	    killed_by_sigsys(run_probe(P_GETPID)));
+	st = run_probe(P_MALLOC_BIG);
+	T_CHECK("filter: malloc/sodium_malloc/write allowed", WIFEXITED(st) &&
+	    WEXITSTATUS(st) == 0);
+}
+
+static void
+test_tables(void)
+{
+	const struct es_seccomp_row *t;
+	size_t n, i, ok = 1;
+
+	t = es_seccomp_worker_table(&n);
+	for (i = 0; i < n; i++)
+		ok &= t[i].why && *t[i].why && !strcmp(t[i].action, "allow");
+#if defined(__SANITIZE_ADDRESS__)
+	T_CHECK("worker table: a reason per row", ok && n == 15);
+#else
+	T_CHECK("worker table: a reason per row", ok && n == 13);
+#endif
+	t = es_seccomp_writer_table(&n);
+	for (ok = 1, i = 0; i < n; i++)
+		ok &= t[i].why && *t[i].why;
+	T_CHECK("writer table: a reason per row", ok && n > 10);
+}
+
+static unsigned char *
+slurp(const char *name, size_t *len)
+{
+	char path[1024];
+	const char *dir = getenv("VECTORS");
+	unsigned char *buf;
+	FILE *f;
+
+	snprintf(path, sizeof path, "%s/%s", dir ? dir : "tests/vectors",
+	    name);
+	if ((f = fopen(path, "rb")) == NULL)
+		return NULL;
+	buf = malloc(1 << 20);
+	*len = fread(buf, 1, 1 << 20, f);
+	fclose(f);
+	return buf;
+}
+
+static void
+test_worker_render(void)
+{
+	struct es_secrets secs;
+	struct es_render_var statics[] = { { "PORT", "8080" } };
+	struct es_render_spec spec = { "a.vault.yml", 0, NULL, 0, statics, 1,
+		(const unsigned char *)"# x\nDB_USER=admin\nGONE=1\nPORT=9\n",
+		32, 1 };
+	struct es_job job = { 0 };
+	struct es_job_result res;
+	const char *want;
+	unsigned char *in;
+	size_t len;
+	int r;
+
+	memset(&secs, 0, sizeof secs);
+	es_secrets_add(&secs, "default", (const unsigned char *)"wrong", 5);
+	es_secrets_add(&secs, "default",
+	    (const unsigned char *)"correct horse", 13);
+	if ((in = slurp("a_v11_mapping.vault.yml", &len)) == NULL) {
+		T_SKIP("worker render", "tests/vectors not found");
+		return;
+	}
+	job.op = ES_JOB_RENDER;
+	job.input_name = "a.vault.yml";
+	job.input = in;
+	job.input_len = len;
+	job.secrets = &secs;
+	job.render = &spec;
+	/* PORT from the vault and the static PORT collide: an error. */
+	r = es_worker_run(&job, &res);
+	T_CHECK("worker relays a domain error", r == ES_ENAME &&
+	    strstr(es_errdetail(), "PORT"));
+	statics[0].name = "LISTEN";
+	want = "# Managed by envseal from a.vault.yml; do not edit.\n"
+	    "DB_USER=admin\nDB_PASS=s3cr3t\nPORT=5432\nLISTEN=8080\n";
+	r = es_worker_run(&job, &res);
+	T_CHECK("worker renders", r == 0 && res.out.len == strlen(want) &&
+	    !memcmp(res.out.p, want, res.out.len));
+	T_CHECK("worker names", r == 0 && res.nnames == 4 &&
+	    !strcmp(res.names[3], "LISTEN"));
+	T_CHECK("worker used index", res.used == 1);
+	T_CHECK("worker diff", r == 0 && res.nadded == 2 && res.nremoved == 1
+	    && !strcmp(res.removed[0], "GONE") && res.nchanged == 1 &&
+	    !strcmp(res.changed[0], "PORT"));
+	es_job_result_free(&res);
+
+	es_secrets_free(&secs);
+	es_secrets_add(&secs, "default", (const unsigned char *)"nope", 4);
+	r = es_worker_run(&job, &res);
+	T_CHECK("worker wrong key is ES_EKEY", r == ES_EKEY);
+	free(in);
+	es_secrets_free(&secs);
+}
+
+static void
+test_worker_decrypt(void)
+{
+	struct es_secrets secs;
+	struct es_job job = { 0 };
+	struct es_job_result res;
+	unsigned char *in, *plain;
+	size_t len, plen;
+	int r;
+
+	memset(&secs, 0, sizeof secs);
+	es_secrets_add(&secs, "prod", (const unsigned char *)"prod-Pa55w0rd!",
+	    14);
+	in = slurp("b_v12_prod.vault.yml", &len);
+	plain = slurp("b_plain.yml", &plen);
+	if (in == NULL || plain == NULL) {
+		T_SKIP("worker decrypt", "tests/vectors not found");
+		return;
+	}
+	job.op = ES_JOB_DECRYPT;
+	job.input_name = "b";
+	job.input = in;
+	job.input_len = len;
+	job.secrets = &secs;
+	r = es_worker_run(&job, &res);
+	T_CHECK("worker decrypts", r == 0 && res.out.len == plen &&
+	    !memcmp(res.out.p, plain, plen) && res.used == 0 &&
+	    res.nnames == 0);
+	es_job_result_free(&res);
+	free(in);
+	free(plain);
+	es_secrets_free(&secs);
+}
+
+int
+main(void)
+{
+	if (sodium_init() < 0)
+		return 1;
+	test_tables();
+	test_filter();
+	test_worker_render();
+	test_worker_decrypt();
+	return t_done();
+}
