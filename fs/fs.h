@@ -43,6 +43,7 @@
 #define ENVSEAL_FS_H
 
 #include <stddef.h>
+#include <stdio.h>
 #include <sys/types.h>
 
 /* Longest policy path accepted (PATH_MAX minus room for temp suffixes). */
@@ -79,8 +80,15 @@ int es_root_checking(const struct es_root *root);
 int es_root_fd(const struct es_root *root);
 
 /* Take the per-root run lock (/var/lib/envseal/lock), waiting at most
- * ES_LOCK_WAIT_SECONDS with a message on stderr while waiting. */
+ * ES_LOCK_WAIT_SECONDS (then ES_ELOCKED). The library never prints: when
+ * the lock is busy it calls the notice set below once, and cmd/ prints
+ * "waiting for lock ..." there. In check mode the lock file is never
+ * created: an existing one is locked, a missing one means no lock. */
 int es_root_lock(struct es_root *root);
+/* Called once per wait (run lock or /etc/.pwd.lock) with the lock's path
+ * under the root; NULL (the default) is silent. */
+void es_root_set_lock_notice(struct es_root *root,
+    void (*notice)(const char *lockpath, void *arg), void *arg);
 /* Hold /etc/.pwd.lock (fcntl write lock, as lckpwdf) until unlock/close. */
 int es_root_lock_passwd(struct es_root *root);
 void es_root_unlock_passwd(struct es_root *root);

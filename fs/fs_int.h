@@ -1,0 +1,174 @@
+/*
+ * fs/fs_int.h — what the files of fs/ share with each other (and with
+ * tests/unit/test_fs*.c, which check the pure helpers). Nothing outside fs/
+ * and its tests includes this; the public contract is fs/fs.h.
+ *
+ * Split: path.c resolves paths and names (openat2, final component, temp
+ * names), write.c replaces files, dir.c makes directories, root.c holds the
+ * root and its locks, audit.c the hash-chained log, json.c the JSON bytes.
+ *
+ * Errors as in fs/fs.h: 0 or a negative code with an es_failf() detail
+ * naming the path.
+ */
+#ifndef ENVSEAL_FS_INT_H
+#define ENVSEAL_FS_INT_H
+
+#include <stddef.h>
+#include <stdio.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+
+#include "common/envseal.h"
+#include "fs/fs.h"
+
+/* Longest final component: NAME_MAX (255) minus the temp name's extra
+ * ".envseal-tmp." prefix and ".<16 hex>" suffix (30 bytes), so that the
+ * temp name of any accepted target still fits in a directory entry. */
+#define FS_NAME_MAX 225
+/* Temp files: TMP_PREFIX <name> "." <FS_TMP_HEX hex digits>. */
+#define FS_TMP_PREFIX ".envseal-tmp."
+/* 8 random bytes: collisions between live writers are negligible and
+ * O_EXCL catches the rest. */
+#define FS_TMP_RAND 8
+#define FS_TMP_HEX (2 * FS_TMP_RAND)
+/* Room for a temp name: prefix, name, dot, hex, NUL. */
+#define FS_TMPNAME_MAX (sizeof FS_TMP_PREFIX + FS_NAME_MAX + 1 + FS_TMP_HEX + 1)
+/* How often a commit is retried when another writer created the target
+ * between our look and our rename (RENAME_NOREPLACE said EEXIST). */
+#define FS_COMMIT_TRIES 3
+/* openat2 with RESOLVE_IN_ROOT may say EAGAIN when a rename raced the
+ * walk; retried this many times before giving up. */
+#define FS_RESOLVE_TRIES 8
+
+/* Infrastructure paths under the root. */
+#define FS_STATE_DIR "/var/lib/envseal"
+#define FS_LOCK_PATH "/var/lib/envseal/lock"
+#define FS_KEY_PATH "/var/lib/envseal/audit.key"
+#define FS_LOG_DIR "/var/log/envseal"
+#define FS_LOG_PATH "/var/log/envseal/audit.jsonl"
+#define FS_PWLOCK_PATH "/etc/.pwd.lock"
+/* The audit fingerprint key: 32 bytes, crypto_generichash's KEYBYTES. */
+#define FS_AUDIT_KEYLEN 32
+
+struct es_root {
+	int fd;                 /* O_PATH|O_DIRECTORY of the root */
+	unsigned flags;         /* enum es_root_flags */
+	int lockfd;             /* run lock, -1 when not held */
+	int pwlockfd;           /* /etc/.pwd.lock, -1 when not held */
+	void (*notice)(const char *lockpath, void *arg);
+	void *notice_arg;
+	/* audit run, set up by es_audit_begin */
+	int audit_on;
+	char run_id[33];
+	char command[64];
+	char policy_hex[65];    /* "" when no policy hash was given */
+	unsigned char *key;     /* sodium_malloc'd FS_AUDIT_KEYLEN, or NULL */
+	int in_audit;           /* writing infrastructure: no records */
+};
+
+/* --- path.c --- */
+
+/* Split an absolute policy path into its directory part (a string for
+ * openat2, "." for the root itself) and its final component, validating
+ * both. dir must hold ES_PATH_MAX bytes, name FS_NAME_MAX + 1. */
+int fs_path_split(const char *path, char *dir, char *name);
+/* A final component we accept: not empty, not "." or "..", no "/",
+ * at most FS_NAME_MAX bytes. 1 or 0. */
+int fs_name_ok(const char *name);
+/* Open dir (from fs_path_split) beneath rootfd, O_RDONLY|O_DIRECTORY:
+ * openat2 with RESOLVE_IN_ROOT|RESOLVE_NO_SYMLINKS|RESOLVE_NO_MAGICLINKS.
+ * -ENOENT when a component is missing (detail set), ES_EUNSAFE for a
+ * symlink or a non-directory (detail names the component). */
+int fs_open_dir(int rootfd, const char *dir, const char *display, int *out);
+/* Open the final component name in dirfd without following it (read-only,
+ * non-blocking), requiring a regular file. *fd = -1 and 0 when absent.
+ * ES_EUNSAFE names what was found instead (symlink, FIFO, directory...). */
+int fs_open_target(int dirfd, const char *name, const char *display,
+    int *fd, struct stat *st);
+/* "a symlink", "a FIFO", "a directory", ... for an st_mode. */
+const char *fs_kind(mode_t mode);
+/* Directory write trust: refuse unless owned by root (or by `owner` when
+ * owner != 0) with no group/other write bit. */
+int fs_dir_trusted(int dirfd, uid_t owner, const char *display);
+/* Fill buf (FS_TMPNAME_MAX) with a fresh temp name for name. */
+int fs_tmpname(char *buf, size_t size, const char *name);
+/* 1 when ent is a temp name of name (exact pattern, lowercase hex). */
+int fs_tmpname_match(const char *ent, const char *name);
+/* Remove stale temp files of name in dirfd (regular files only, never
+ * followed). Call while holding the directory's exclusive flock. */
+void fs_sweep_temps(int dirfd, const char *name);
+/* read() all of fd into b (at most max bytes, else ES_ELIMIT). */
+int fs_read_all(int fd, size_t max, struct es_sbuf *b, const char *display);
+/* write() all of buf to fd, looping on short writes and EINTR. */
+int fs_write_all(int fd, const void *buf, size_t len);
+
+/* --- write.c --- */
+
+/* What one file should become, beside an open directory. */
+struct fs_want {
+	int dirfd;
+	const char *name;
+	const char *display;    /* the path as the user knows it */
+	uid_t uid;
+	gid_t gid;
+	mode_t mode;
+	const void *data;
+	size_t len;
+	int check;              /* plan only */
+	int backup;             /* keep "<name>-" */
+	int create_only;        /* an existing target is -EEXIST, untouched */
+};
+/* Make the file what w says; *act says what was done (or would be). */
+int fs_put(const struct fs_want *w, enum es_action *act);
+
+/* --- dir.c --- */
+
+/* Ensure a directory for the layer's own files (owned by the caller's
+ * euid, final mode `mode`, missing parents root 0755), not audited. */
+int fs_infra_dir(struct es_root *root, const char *path, mode_t mode);
+
+/* --- audit.c --- */
+
+/* One action record (file or dir) for the running audit, if any. fp is
+ * the 32-byte content fingerprint source (data/len) or NULL for dirs;
+ * err is 0 or the error the action failed with. */
+struct fs_record {
+	const char *kind;       /* "file", "dir" */
+	const char *path;
+	enum es_action action;
+	const char *owner_name;
+	const char *group_name;
+	uid_t uid;
+	gid_t gid;
+	mode_t mode;
+	const void *data;       /* NULL: no fingerprint */
+	size_t len;
+	const char *const *varnames;
+	size_t nvarnames;
+	int err;
+};
+int fs_audit_record(struct es_root *root, const struct fs_record *rec);
+
+/* --- json.c --- */
+
+/* Append s as a JSON string (quoted, escaped; bytes that are not valid
+ * UTF-8 become \ufffd) to b. */
+int fs_json_str(struct es_sbuf *b, const char *s);
+/* Append printf output to b (bounded by ES_SBUF_MAX). */
+int fs_sbuf_printf(struct es_sbuf *b, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/* A parsed top-level field of one audit record (string values unescaped,
+ * other scalars verbatim, arrays of strings joined by ","). */
+struct fs_jfield {
+	char key[32];
+	char *val;              /* malloc'd */
+	int is_str;
+};
+/* Parse one flat JSON object line into fields (at most max). Returns the
+ * count or ES_EFORMAT. Free with fs_jfields_free. */
+int fs_json_parse_flat(const char *line, size_t len, struct fs_jfield *f,
+    size_t max);
+void fs_jfields_free(struct fs_jfield *f, size_t n);
+
+#endif

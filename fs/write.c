@@ -1,0 +1,510 @@
+/*
+ * fs/write.c — making one file what it should be: unchanged, repaired in
+ * place (owner/mode only), or replaced through a temp file and a rename.
+ * Also the readers (es_read_file, es_user_read_file).
+ */
+#include "fs/fs_int.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+/* Is the open target's content exactly w->data? */
+static int
+same_content(int fd, const struct stat *st, const struct fs_want *w,
+    int *same)
+{
+	struct es_sbuf old = { 0 };
+	int r;
+
+	*same = 0;
+	if ((size_t)st->st_size != w->len)
+		return 0;
+	r = fs_read_all(fd, w->len, &old, w->display);
+	if (r == ES_ELIMIT) {
+		/* Grew while we looked: not the same. */
+		es_errclear();
+		r = 0;
+	} else if (r == 0 && old.len == w->len) {
+		*same = w->len == 0 || es_ct_equal(old.p, w->data, w->len);
+	}
+	es_sbuf_free(&old);
+	return r;
+}
+
+static int
+meta_same(const struct stat *st, const struct fs_want *w)
+{
+	return st->st_uid == w->uid && st->st_gid == w->gid &&
+	    (st->st_mode & 07777) == (w->mode & 07777);
+}
+
+/*
+ * Owner or mode drifted, content right: fix in place on the O_NOFOLLOW fd.
+ * Narrow to old∩new first so no one gains access for an instant; then
+ * chown; then the final mode (after chown: chown clears set-id bits).
+ */
+static int
+fix_meta(int fd, const struct stat *st, const struct fs_want *w)
+{
+	mode_t old = st->st_mode & 07777, want = w->mode & 07777;
+
+	if ((old & want) != old && fchmod(fd, old & want) != 0)
+		goto fail;
+	if ((st->st_uid != w->uid || st->st_gid != w->gid) &&
+	    fchown(fd, w->uid, w->gid) != 0)
+		goto fail;
+	if (fchmod(fd, want) != 0)
+		goto fail;
+	if (fsync(fd) != 0)
+		goto fail;
+	return 0;
+fail:
+	return es_failf(-errno, "%s: cannot repair owner/mode: %s", w->display,
+	    strerror(errno));
+}
+
+static int
+rename_error(const struct fs_want *w, int err)
+{
+	if (err == EXDEV || err == EBUSY)
+		return es_failf(ES_EUNSAFE, "%s: the target is a mount point "
+		    "(a bind-mounted file?): an atomic replace is impossible; "
+		    "refused (%s)", w->display, strerror(err));
+	if (err == EEXIST)
+		return es_failf(-EEXIST, "%s: created by someone else while we "
+		    "wrote it", w->display);
+	return es_failf(-err, "%s: rename: %s", w->display, strerror(err));
+}
+
+/* Keep the old inode as "<name>-", as shadow-utils and sysusers do: hard
+ * link it to a temp name, then rename that over "<name>-". */
+static int
+keep_backup(const struct fs_want *w)
+{
+	char tmp[FS_TMPNAME_MAX], bak[FS_NAME_MAX + 2];
+	int r, n;
+
+	n = snprintf(bak, sizeof bak, "%s-", w->name);
+	if (n < 0 || (size_t)n >= sizeof bak)
+		return es_failf(ES_ELIMIT, "%s: backup name too long",
+		    w->display);
+	if ((r = fs_tmpname(tmp, sizeof tmp, w->name)) != 0)
+		return r;
+	if (linkat(w->dirfd, w->name, w->dirfd, tmp, 0) != 0)
+		return es_failf(-errno, "%s: backup link: %s", w->display,
+		    strerror(errno));
+	if (renameat(w->dirfd, tmp, w->dirfd, bak) != 0) {
+		r = es_failf(-errno, "%s: backup rename to %s: %s", w->display,
+		    bak, strerror(errno));
+		(void)unlinkat(w->dirfd, tmp, 0);
+		return r;
+	}
+	return 0;
+}
+
+/*
+ * The replace. The temp file is created 0600 by us, filled, then given its
+ * owner and mode: write before fchown/fchmod because, without CAP_FSETID,
+ * a write clears set-id bits; fchown before fchmod because chown clears
+ * them too. fsync after, so data and metadata are durable before the name
+ * points at them. A new target is committed with RENAME_NOREPLACE so a
+ * racing creator is detected, never overwritten.
+ */
+static int
+replace(const struct fs_want *w, int exists)
+{
+	char tmp[FS_TMPNAME_MAX];
+	int fd = -1, r, made = 0;
+
+	if ((r = fs_tmpname(tmp, sizeof tmp, w->name)) != 0)
+		goto out;
+	fd = openat(w->dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
+	    O_CLOEXEC, 0600);
+	if (fd < 0) {
+		r = es_failf(-errno, "%s: cannot create temp file: %s",
+		    w->display, strerror(errno));
+		goto out;
+	}
+	made = 1;
+	if ((r = fs_write_all(fd, w->data, w->len)) != 0) {
+		r = es_failf(r, "%s: write: %s", w->display, strerror(-r));
+		goto out;
+	}
+	if (fchown(fd, w->uid, w->gid) != 0 || fchmod(fd, w->mode & 07777) != 0 ||
+	    fsync(fd) != 0) {
+		r = es_failf(-errno, "%s: temp file: %s", w->display,
+		    strerror(errno));
+		goto out;
+	}
+	if (exists && w->backup && (r = keep_backup(w)) != 0)
+		goto out;
+	if (exists)
+		r = renameat(w->dirfd, tmp, w->dirfd, w->name);
+	else
+		r = renameat2(w->dirfd, tmp, w->dirfd, w->name,
+		    RENAME_NOREPLACE);
+	if (r != 0) {
+		r = rename_error(w, errno);
+		goto out;
+	}
+	made = 0;
+	/* The rename itself is durable only once the directory is. */
+	if (fsync(w->dirfd) != 0)
+		r = es_failf(-errno, "%s: fsync of its directory: %s",
+		    w->display, strerror(errno));
+out:
+	if (fd >= 0)
+		close(fd);
+	if (made)
+		(void)unlinkat(w->dirfd, tmp, 0);
+	return r;
+}
+
+/*
+ * Writers beside one target share the directory's flock; the one that gets
+ * it exclusively first sweeps stale temp files, which then can only be
+ * those of killed runs (a live writer holds its shared lock until done).
+ */
+static int
+lock_dir(const struct fs_want *w)
+{
+	if (flock(w->dirfd, LOCK_EX | LOCK_NB) == 0) {
+		fs_sweep_temps(w->dirfd, w->name);
+		/* Downgrade; not atomic, but we have no temp file yet. */
+	}
+	while (flock(w->dirfd, LOCK_SH) != 0) {
+		if (errno != EINTR)
+			return es_failf(-errno, "%s: lock directory: %s",
+			    w->display, strerror(errno));
+	}
+	return 0;
+}
+
+static int
+put_once(const struct fs_want *w, enum es_action *act)
+{
+	struct stat st;
+	int fd = -1, r, same;
+
+	if ((r = fs_open_target(w->dirfd, w->name, w->display, &fd, &st)) != 0)
+		goto out;
+	if (fd < 0) {
+		*act = ES_ACT_CREATED;
+		if (!w->check)
+			r = replace(w, 0);
+		goto out;
+	}
+	if (w->create_only) {
+		r = -EEXIST;
+		goto out;
+	}
+	if ((r = same_content(fd, &st, w, &same)) != 0)
+		goto out;
+	if (same && meta_same(&st, w)) {
+		*act = ES_ACT_UNCHANGED;
+	} else if (same) {
+		*act = ES_ACT_METADATA;
+		if (!w->check)
+			r = fix_meta(fd, &st, w);
+	} else {
+		*act = ES_ACT_REPLACED;
+		if (!w->check)
+			r = replace(w, 1);
+	}
+out:
+	if (fd >= 0)
+		close(fd);
+	return r;
+}
+
+int
+fs_put(const struct fs_want *w, enum es_action *act)
+{
+	int r, tries = 0;
+
+	*act = ES_ACT_REFUSED;
+	if (w->len > ES_FILE_MAX)
+		return es_failf(ES_ELIMIT, "%s: content larger than %zu bytes",
+		    w->display, ES_FILE_MAX);
+	if (!w->check && (r = lock_dir(w)) != 0)
+		return r;
+	do {
+		r = put_once(w, act);
+		/* Someone created the target between our look and our
+		 * rename: look again and decide afresh. */
+	} while (r == -EEXIST && !w->create_only && ++tries < FS_COMMIT_TRIES);
+	if (!w->check)
+		(void)flock(w->dirfd, LOCK_UN);
+	if (r != 0)
+		*act = ES_ACT_REFUSED;
+	return r;
+}
+
+static void
+audit_file(struct es_root *root, const struct es_file_spec *spec,
+    enum es_action act, int err, int *r)
+{
+	struct fs_record rec;
+	int ar;
+
+	memset(&rec, 0, sizeof rec);
+	rec.kind = "file";
+	rec.path = spec->path;
+	rec.action = act;
+	rec.owner_name = spec->owner_name;
+	rec.group_name = spec->group_name;
+	rec.uid = spec->uid;
+	rec.gid = spec->gid;
+	rec.mode = spec->mode & 07777;
+	rec.data = err == 0 ? spec->data : NULL;
+	rec.len = spec->len;
+	rec.varnames = spec->varnames;
+	rec.nvarnames = spec->nvarnames;
+	rec.err = err;
+	ar = fs_audit_record(root, &rec);
+	/* The action's own error wins; an audit failure fails a good run. */
+	if (*r == 0)
+		*r = ar;
+}
+
+int
+es_write_file(struct es_root *root, const struct es_file_spec *spec,
+    enum es_action *action)
+{
+	char dir[ES_PATH_MAX], name[FS_NAME_MAX + 1];
+	struct fs_want w;
+	enum es_action act = ES_ACT_REFUSED;
+	int dfd = -1, r;
+
+	BUG_ON(root == NULL || spec == NULL || action == NULL);
+	if ((r = fs_path_split(spec->path, dir, name)) != 0)
+		goto out;
+	r = fs_open_dir(root->fd, dir, spec->path, &dfd);
+	if (r == -ENOENT && es_root_checking(root)) {
+		/* The directory is planned too; the file would be new. */
+		act = ES_ACT_CREATED;
+		r = 0;
+		goto out;
+	}
+	if (r != 0)
+		goto out;
+	if ((spec->flags & ES_W_TRUSTED) &&
+	    (r = fs_dir_trusted(dfd, 0, spec->path)) != 0)
+		goto out;
+	memset(&w, 0, sizeof w);
+	w.dirfd = dfd;
+	w.name = name;
+	w.display = spec->path;
+	w.uid = spec->uid;
+	w.gid = spec->gid;
+	w.mode = spec->mode & 07777;
+	w.data = spec->data;
+	w.len = spec->len;
+	w.check = es_root_checking(root);
+	w.backup = (spec->flags & ES_W_BACKUP) != 0;
+	r = fs_put(&w, &act);
+out:
+	if (dfd >= 0)
+		close(dfd);
+	if (r != 0)
+		act = ES_ACT_REFUSED;
+	if (!(spec->flags & ES_W_NOAUDIT))
+		audit_file(root, spec, act, r, &r);
+	*action = act;
+	return r;
+}
+
+/* Copy an sbuf into a malloc'd buffer the caller frees with free(). */
+static int
+sbuf_to_heap(struct es_sbuf *b, unsigned char **buf, size_t *len)
+{
+	unsigned char *p = malloc(b->len + 1);
+
+	if (p == NULL)
+		return -ENOMEM;
+	if (b->len > 0)
+		memcpy(p, b->p, b->len);
+	p[b->len] = '\0';
+	*buf = p;
+	*len = b->len;
+	return 0;
+}
+
+int
+es_read_file(struct es_root *root, const char *path, size_t max,
+    unsigned char **buf, size_t *len, struct stat *st, int *exists)
+{
+	char dir[ES_PATH_MAX], name[FS_NAME_MAX + 1];
+	struct es_sbuf b = { 0 };
+	struct stat sb;
+	int dfd = -1, fd = -1, r;
+
+	*buf = NULL;
+	*len = 0;
+	*exists = 0;
+	if ((r = fs_path_split(path, dir, name)) != 0)
+		goto out;
+	r = fs_open_dir(root->fd, dir, path, &dfd);
+	if (r == -ENOENT) {
+		es_errclear();
+		r = 0;
+		goto out;
+	}
+	if (r != 0)
+		goto out;
+	if ((r = fs_open_target(dfd, name, path, &fd, &sb)) != 0 || fd < 0)
+		goto out;
+	if ((r = fs_read_all(fd, max, &b, path)) != 0)
+		goto out;
+	if ((r = sbuf_to_heap(&b, buf, len)) != 0)
+		goto out;
+	if (st != NULL)
+		*st = sb;
+	*exists = 1;
+out:
+	es_sbuf_free(&b);
+	if (fd >= 0)
+		close(fd);
+	if (dfd >= 0)
+		close(dfd);
+	return r;
+}
+
+/* Split a working-tree path into an opened directory and a final name. */
+static int
+user_open(const char *path, int *dfd, char *name)
+{
+	char dir[ES_PATH_MAX];
+	const char *slash;
+	size_t n = strlen(path);
+
+	*dfd = -1;
+	if (n == 0 || n >= ES_PATH_MAX)
+		return es_failf(ES_ELIMIT, "%s: empty or overlong path", path);
+	slash = strrchr(path, '/');
+	if (slash == NULL) {
+		strcpy(dir, ".");
+		slash = path - 1;
+	} else if (slash == path) {
+		strcpy(dir, "/");
+	} else {
+		memcpy(dir, path, (size_t)(slash - path));
+		dir[slash - path] = '\0';
+	}
+	if (!fs_name_ok(slash + 1))
+		return es_failf(ES_EUNSAFE, "%s: no valid file name", path);
+	strcpy(name, slash + 1);
+	*dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (*dfd < 0)
+		return es_failf(-errno, "%s: directory %s: %s", path, dir,
+		    strerror(errno));
+	return 0;
+}
+
+static void
+user_audit(struct es_root *root, const char *path, const struct fs_want *w,
+    enum es_action act, int err, int *r)
+{
+	char abs[ES_PATH_MAX + 1024], cwd[ES_PATH_MAX];
+	struct es_file_spec spec;
+	int n;
+
+	if (path[0] == '/' || getcwd(cwd, sizeof cwd) == NULL)
+		n = snprintf(abs, sizeof abs, "%s", path);
+	else
+		n = snprintf(abs, sizeof abs, "%s/%s", cwd, path);
+	if (n < 0 || (size_t)n >= sizeof abs) {
+		if (*r == 0)
+			*r = es_failf(ES_ELIMIT, "%s: path too long", path);
+		return;
+	}
+	memset(&spec, 0, sizeof spec);
+	spec.path = abs;
+	spec.uid = w->uid;
+	spec.gid = w->gid;
+	spec.mode = w->mode;
+	spec.data = w->data;
+	spec.len = w->len;
+	audit_file(root, &spec, act, err, r);
+}
+
+int
+es_user_write_file(struct es_root *audit_root, const char *path,
+    const void *data, size_t len, mode_t new_mode, enum es_action *action)
+{
+	char name[FS_NAME_MAX + 1];
+	struct fs_want w;
+	struct stat st;
+	enum es_action act = ES_ACT_REFUSED;
+	int dfd = -1, fd = -1, r;
+
+	memset(&w, 0, sizeof w);
+	if ((r = user_open(path, &dfd, name)) != 0)
+		goto out;
+	if ((r = fs_dir_trusted(dfd, geteuid(), path)) != 0)
+		goto out;
+	if ((r = fs_open_target(dfd, name, path, &fd, &st)) != 0)
+		goto out;
+	w.dirfd = dfd;
+	w.name = name;
+	w.display = path;
+	w.data = data;
+	w.len = len;
+	if (fd >= 0) {
+		/* A vault file keeps the owner and mode it has. */
+		w.uid = st.st_uid;
+		w.gid = st.st_gid;
+		w.mode = st.st_mode & 07777;
+		close(fd);
+	} else {
+		w.uid = geteuid();
+		w.gid = getegid();
+		w.mode = new_mode != 0 ? new_mode & 07777 : 0600;
+	}
+	w.check = audit_root != NULL && es_root_checking(audit_root);
+	r = fs_put(&w, &act);
+out:
+	if (dfd >= 0)
+		close(dfd);
+	if (r != 0)
+		act = ES_ACT_REFUSED;
+	if (audit_root != NULL)
+		user_audit(audit_root, path, &w, act, r, &r);
+	*action = act;
+	return r;
+}
+
+int
+es_user_read_file(const char *path, size_t max, unsigned char **buf,
+    size_t *len)
+{
+	char name[FS_NAME_MAX + 1];
+	struct es_sbuf b = { 0 };
+	struct stat st;
+	int dfd = -1, fd = -1, r;
+
+	*buf = NULL;
+	*len = 0;
+	if ((r = user_open(path, &dfd, name)) != 0)
+		goto out;
+	if ((r = fs_open_target(dfd, name, path, &fd, &st)) != 0)
+		goto out;
+	if (fd < 0) {
+		r = es_failf(-ENOENT, "%s: no such file", path);
+		goto out;
+	}
+	if ((r = fs_read_all(fd, max, &b, path)) != 0)
+		goto out;
+	r = sbuf_to_heap(&b, buf, len);
+out:
+	es_sbuf_free(&b);
+	if (fd >= 0)
+		close(fd);
+	if (dfd >= 0)
+		close(dfd);
+	return r;
+}

@@ -1,0 +1,220 @@
+/*
+ * tests/unit/test_fs.c — the pure helpers of fs/ (path split, names, temp
+ * pattern, JSON escaping and parsing) and the layer itself in-process on a
+ * scratch root, so that the ASan+UBSan build exercises it too.
+ */
+#include "fs/fs_int.h"
+#include "tests/unit/t.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <sodium.h>
+
+static int
+split_is(const char *path, const char *dir, const char *name)
+{
+	char d[ES_PATH_MAX], n[FS_NAME_MAX + 1];
+
+	return fs_path_split(path, d, n) == 0 && !strcmp(d, dir) &&
+	    !strcmp(n, name);
+}
+
+static void
+test_split(void)
+{
+	char d[ES_PATH_MAX], n[FS_NAME_MAX + 1], big[ES_PATH_MAX + 8];
+
+	T_CHECK("split /etc/veza/x.env", split_is("/etc/veza/x.env",
+	    "etc/veza", "x.env"));
+	T_CHECK("split /x", split_is("/x", ".", "x"));
+	T_CHECK("split //etc//x/", split_is("//etc//x/", "etc", "x"));
+	T_CHECK("split refuses relative", fs_path_split("etc/x", d, n) ==
+	    ES_EUNSAFE);
+	T_CHECK("split refuses ..", fs_path_split("/etc/../x", d, n) ==
+	    ES_EUNSAFE);
+	T_CHECK("split refuses .", fs_path_split("/etc/./x", d, n) ==
+	    ES_EUNSAFE);
+	T_CHECK("split refuses trailing ..", fs_path_split("/etc/..", d, n) ==
+	    ES_EUNSAFE);
+	T_CHECK("split refuses /", fs_path_split("/", d, n) == ES_EUNSAFE);
+	memset(big, 'a', sizeof big - 1);
+	big[0] = '/';
+	big[sizeof big - 1] = '\0';
+	T_CHECK("split refuses overlong path", fs_path_split(big, d, n) ==
+	    ES_ELIMIT);
+	memset(big, 'a', 240);
+	big[0] = '/';
+	big[240] = '\0';
+	T_CHECK("split refuses overlong name", fs_path_split(big, d, n) !=
+	    0);
+}
+
+static void
+test_names(void)
+{
+	char t[FS_TMPNAME_MAX];
+
+	T_CHECK("name ok", fs_name_ok("x.env"));
+	T_CHECK("name not empty", !fs_name_ok(""));
+	T_CHECK("name not .", !fs_name_ok("."));
+	T_CHECK("name not ..", !fs_name_ok(".."));
+	T_CHECK("name no slash", !fs_name_ok("a/b"));
+	T_CHECK("tmpname made", fs_tmpname(t, sizeof t, "x.env") == 0);
+	T_CHECK("tmpname matches its pattern", fs_tmpname_match(t, "x.env"));
+	T_CHECK("tmpname not another name's", !fs_tmpname_match(t, "x.en"));
+	T_CHECK("tmp pattern exact", fs_tmpname_match(
+	    ".envseal-tmp.x.env.0123456789abcdef", "x.env"));
+	T_CHECK("tmp pattern no uppercase hex", !fs_tmpname_match(
+	    ".envseal-tmp.x.env.0123456789ABCDEF", "x.env"));
+	T_CHECK("tmp pattern no short hex", !fs_tmpname_match(
+	    ".envseal-tmp.x.env.0123456789abcde", "x.env"));
+	T_CHECK("tmp pattern no suffix", !fs_tmpname_match(
+	    ".envseal-tmp.x.env.0123456789abcdef0", "x.env"));
+	T_CHECK("tmp pattern no other prefix", !fs_tmpname_match(
+	    ".envseal-tmpx.x.env.0123456789abcdef", "x.env"));
+	T_CHECK("action names", !strcmp(es_action_name(ES_ACT_METADATA),
+	    "metadata") && !strcmp(es_action_name(ES_ACT_REFUSED), "refused"));
+}
+
+static int
+json_is(const char *in, const char *want)
+{
+	struct es_sbuf b = { 0 };
+	int ok;
+
+	ok = fs_json_str(&b, in) == 0 && b.len == strlen(want) &&
+	    memcmp(b.p, want, b.len) == 0;
+	es_sbuf_free(&b);
+	return ok;
+}
+
+static void
+test_json(void)
+{
+	struct fs_jfield f[8];
+	const char *rec = "{\"a\":\"x\\\"y\\u0041\",\"n\":12,\"z\":null,"
+	    "\"v\":[\"A\",\"B_2\"],\"e\":[]}";
+	int n;
+
+	T_CHECK("json plain", json_is("alice", "\"alice\""));
+	T_CHECK("json quote and backslash", json_is("a\"b\\c",
+	    "\"a\\\"b\\\\c\""));
+	T_CHECK("json control chars", json_is("a\nb\x01", "\"a\\u000ab\\u0001\""));
+	T_CHECK("json DEL", json_is("\x7f", "\"\\u007f\""));
+	T_CHECK("json valid utf-8 kept", json_is("caf\xc3\xa9", "\"caf\xc3\xa9\""));
+	T_CHECK("json invalid utf-8 replaced", json_is("a\xff", "\"a\\ufffd\""));
+	T_CHECK("json overlong replaced", json_is("\xc0\xaf",
+	    "\"\\ufffd\\ufffd\""));
+	T_CHECK("json surrogate replaced", json_is("\xed\xa0\x80",
+	    "\"\\ufffd\\ufffd\\ufffd\""));
+	n = fs_json_parse_flat(rec, strlen(rec), f, 8);
+	T_CHECK("parse flat count", n == 5);
+	if (n == 5) {
+		T_CHECK("parse string unescaped", !strcmp(f[0].val, "x\"yA"));
+		T_CHECK("parse number", !strcmp(f[1].val, "12") && !f[1].is_str);
+		T_CHECK("parse null", !strcmp(f[2].val, "null"));
+		T_CHECK("parse array joined", !strcmp(f[3].val, "A,B_2"));
+		T_CHECK("parse empty array", !strcmp(f[4].val, ""));
+		fs_jfields_free(f, 5);
+	}
+	T_CHECK("parse refuses trailing junk",
+	    fs_json_parse_flat("{\"a\":1}x", 8, f, 8) == ES_EFORMAT);
+	T_CHECK("parse refuses unterminated",
+	    fs_json_parse_flat("{\"a\":\"x", 7, f, 8) == ES_EFORMAT);
+	T_CHECK("parse refuses too many fields",
+	    fs_json_parse_flat("{\"a\":1,\"b\":2}", 13, f, 1) == ES_EFORMAT);
+}
+
+/* The layer in-process on a scratch root. */
+static void
+test_layer(void)
+{
+	char tmpl[] = "/tmp/envseal-unit.XXXXXX", p[256];
+	struct es_root *root = NULL;
+	struct es_file_spec fs;
+	struct es_dir_spec ds;
+	enum es_action act;
+	struct stat st, st2;
+	unsigned char *buf = NULL;
+	size_t len;
+	int exists, r;
+
+	if (geteuid() != 0) {
+		T_SKIP("layer in-process", "needs root for chown");
+		return;
+	}
+	if (mkdtemp(tmpl) == NULL || chmod(tmpl, 0755) != 0) {
+		T_CHECK("layer scratch root", 0);
+		return;
+	}
+	T_CHECK("root open", es_root_open(&root, tmpl, 0) == 0);
+	if (root == NULL)
+		return;
+	memset(&ds, 0, sizeof ds);
+	ds.path = "/etc/veza";
+	ds.uid = 0;
+	ds.gid = 1001;
+	ds.mode = 0750;
+	T_CHECK("dir created", es_ensure_dir(root, &ds, &act) == 0 &&
+	    act == ES_ACT_CREATED);
+	snprintf(p, sizeof p, "%s/etc/veza", tmpl);
+	T_CHECK("dir owner and mode", stat(p, &st) == 0 && st.st_gid == 1001 &&
+	    (st.st_mode & 07777) == 0750);
+	T_CHECK("dir unchanged", es_ensure_dir(root, &ds, &act) == 0 &&
+	    act == ES_ACT_UNCHANGED);
+	memset(&fs, 0, sizeof fs);
+	fs.path = "/etc/veza/a.env";
+	fs.uid = 0;
+	fs.gid = 0;
+	fs.mode = 0600;
+	fs.data = "A=1\n";
+	fs.len = 4;
+	fs.flags = ES_W_TRUSTED;
+	T_CHECK("file created", es_write_file(root, &fs, &act) == 0 &&
+	    act == ES_ACT_CREATED);
+	snprintf(p, sizeof p, "%s/etc/veza/a.env", tmpl);
+	T_CHECK("file stat", stat(p, &st) == 0);
+	T_CHECK("file unchanged", es_write_file(root, &fs, &act) == 0 &&
+	    act == ES_ACT_UNCHANGED);
+	T_CHECK("unchanged keeps inode and mtime", stat(p, &st2) == 0 &&
+	    st.st_ino == st2.st_ino &&
+	    st.st_mtim.tv_nsec == st2.st_mtim.tv_nsec &&
+	    st.st_mtim.tv_sec == st2.st_mtim.tv_sec);
+	fs.data = "A=2\n";
+	T_CHECK("file replaced", es_write_file(root, &fs, &act) == 0 &&
+	    act == ES_ACT_REPLACED);
+	T_CHECK("replace is a new inode", stat(p, &st2) == 0 &&
+	    st.st_ino != st2.st_ino);
+	r = es_read_file(root, "/etc/veza/a.env", 64, &buf, &len, &st, &exists);
+	T_CHECK("read back", r == 0 && exists && len == 4 &&
+	    !memcmp(buf, "A=2\n", 4));
+	free(buf);
+	r = es_read_file(root, "/etc/veza/none", 64, &buf, &len, NULL, &exists);
+	T_CHECK("read absent", r == 0 && !exists && buf == NULL);
+	r = es_read_file(root, "/etc/veza/a.env", 2, &buf, &len, NULL, &exists);
+	T_CHECK("read over max refused", r == ES_ELIMIT);
+	free(buf);
+	snprintf(p, sizeof p, "%s/etc/veza/link", tmpl);
+	T_CHECK("plant symlink", symlink("a.env", p) == 0);
+	fs.path = "/etc/veza/link";
+	T_CHECK("symlink target refused", es_write_file(root, &fs, &act) ==
+	    ES_EUNSAFE && act == ES_ACT_REFUSED);
+	es_root_close(root);
+	snprintf(p, sizeof p, "rm -rf '%s'", tmpl);
+	T_CHECK("cleanup", system(p) == 0);
+}
+
+int
+main(void)
+{
+	if (sodium_init() < 0)
+		return 1;
+	test_split();
+	test_names();
+	test_json();
+	test_layer();
+	return t_done();
+}
