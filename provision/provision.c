@@ -1,0 +1,349 @@
+/*
+ * provision/provision.c — es_provision_run (provision/provision.h):
+ * accounts, directories, unit, in that order, through fs/.
+ */
+#include "provision/provision.h"
+#include "provision/accounts.h"
+#include "common/envseal.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+/* Room for a decimal id as an owner name in a report item. */
+#define IDNAME_MAX 24
+/* Largest login.defs read (Debian's is ~13 KiB). */
+#define LOGINDEFS_MAX ((size_t)1 << 20)
+/* Seconds per day, for the shadow "last changed" field. */
+#define SECONDS_PER_DAY 86400L
+
+/* What the passwd family files are made with when the root has none:
+ * passwd and group 0644 root:root (as sysusers and shadow-utils make
+ * them); shadow and gshadow 0640 root:shadow when the root has a shadow
+ * group (Debian), else 0600 root:root. */
+#define PW_NEW_MODE 0644
+#define SHADOW_NEW_MODE 0640
+#define SHADOW_NEW_MODE_NOGROUP 0600
+
+struct acct_ctx {
+	struct es_acct_bufs in;
+	struct stat st[ES_DB_N];
+	int exists[ES_DB_N];
+	struct es_acct_plan plan;
+};
+
+static const char *const db_kind[ES_DB_N] = {
+	"group", "gshadow", "passwd", "shadow",
+};
+
+static void
+id_name(char *out, size_t sz, unsigned long id)
+{
+	int r = id == 0 ? snprintf(out, sz, "root") :
+	    snprintf(out, sz, "%lu", id);
+
+	if (r < 0 || (size_t)r >= sz)
+		BUG("id does not fit IDNAME_MAX");
+}
+
+/* SOURCE_DATE_EPOCH (reproducible builds) or now, in days. */
+static long
+shadow_days(void)
+{
+	const char *sde = getenv("SOURCE_DATE_EPOCH");
+	char *end;
+	long long v;
+
+	if (sde != NULL && *sde) {
+		errno = 0;
+		v = strtoll(sde, &end, 10);
+		if (errno == 0 && *end == '\0' && v >= 0)
+			return (long)(v / SECONDS_PER_DAY);
+	}
+	return (long)(time(NULL) / SECONDS_PER_DAY);
+}
+
+static int
+read_accounts(struct es_root *root, struct acct_ctx *c)
+{
+	int i, r;
+
+	for (i = 0; i < ES_DB_N; i++) {
+		r = es_read_file(root, es_acct_paths[i], ES_ACCT_FILE_MAX,
+		    &c->in.buf[i], &c->in.len[i], &c->st[i], &c->exists[i]);
+		if (r != 0)
+			return r;
+	}
+	return 0;
+}
+
+static int
+fill_want(struct es_root *root, const struct es_service *s,
+    struct es_acct_want *w)
+{
+	unsigned char *defs = NULL;
+	size_t len = 0;
+	int exists = 0, r;
+
+	r = es_read_file(root, "/etc/login.defs", LOGINDEFS_MAX, &defs, &len,
+	    NULL, &exists);
+	if (r != 0)
+		return r;
+	w->user = s->user;
+	w->group = s->group;
+	w->gecos = s->gecos;
+	w->home = s->home;
+	w->shell = s->shell;
+	w->uid = s->uid;
+	w->gid = s->gid;
+	w->sys_min = es_logindefs_get(defs, len, "SYS_UID_MIN",
+	    ES_SYS_ID_MIN_DEFAULT);
+	w->sys_uid_max = es_logindefs_get(defs, len, "SYS_UID_MAX",
+	    ES_SYS_ID_MAX_DEFAULT);
+	w->sys_gid_max = es_logindefs_get(defs, len, "SYS_GID_MAX",
+	    ES_SYS_ID_MAX_DEFAULT);
+	w->days = shadow_days();
+	free(defs);
+	return 0;
+}
+
+/* Owner and mode: the existing file's, or the defaults above. */
+static void
+file_meta(const struct acct_ctx *c, int db, uid_t *uid, gid_t *gid,
+    mode_t *mode)
+{
+	gid_t shadow_gid;
+
+	if (c->exists[db]) {
+		*uid = c->st[db].st_uid;
+		*gid = c->st[db].st_gid;
+		*mode = c->st[db].st_mode & 07777;
+		return;
+	}
+	*uid = 0;
+	*gid = 0;
+	*mode = PW_NEW_MODE;
+	if (db != ES_DB_SHADOW && db != ES_DB_GSHADOW)
+		return;
+	*mode = SHADOW_NEW_MODE_NOGROUP;
+	if (es_pwbuf_group("/etc/group", c->plan.out.buf[ES_DB_GROUP],
+	    c->plan.out.len[ES_DB_GROUP], "shadow", &shadow_gid) == 0) {
+		*gid = shadow_gid;
+		*mode = SHADOW_NEW_MODE;
+	}
+	es_errclear();
+}
+
+static int
+write_db(struct es_root *root, struct acct_ctx *c, int db,
+    const struct es_provision_opts *o, struct es_report *rep)
+{
+	char owner[IDNAME_MAX], group[IDNAME_MAX];
+	struct es_file_spec fs = { 0 };
+	struct es_report_item it = { 0 };
+	enum es_action act;
+	char *diff = NULL;
+	int r;
+
+	file_meta(c, db, &fs.uid, &fs.gid, &fs.mode);
+	id_name(owner, sizeof owner, fs.uid);
+	id_name(group, sizeof group, fs.gid);
+	fs.path = es_acct_paths[db];
+	fs.data = c->plan.out.buf[db];
+	fs.len = c->plan.out.len[db];
+	fs.flags = ES_W_TRUSTED | ES_W_BACKUP;
+	fs.owner_name = owner;
+	fs.group_name = group;
+	if ((r = es_write_file(root, &fs, &act)) != 0)
+		return r;
+	if (o->diff && (r = es_line_diff(fs.path, c->in.buf[db], c->in.len[db],
+	    fs.data, fs.len, db == ES_DB_SHADOW || db == ES_DB_GSHADOW,
+	    &diff)) != 0)
+		return r;
+	it.path = fs.path;
+	it.kind = db_kind[db];
+	it.action = act;
+	it.owner = owner;
+	it.group = group;
+	it.mode = fs.mode;
+	it.diff = diff && *diff ? diff : NULL;
+	r = es_report_add(rep, &it);
+	free(diff);
+	return r;
+}
+
+/* group, gshadow, passwd, shadow: a group exists before a user names it,
+ * an entry before its shadow entry. */
+static int
+provision_accounts(struct es_root *root, const struct es_service *s,
+    struct es_provision_opts *o, struct es_report *rep,
+    struct es_acct_bufs *final)
+{
+	struct es_acct_want w;
+	struct acct_ctx c;
+	int i, r;
+
+	memset(&c, 0, sizeof c);
+	if ((r = es_root_lock_passwd(root)) != 0)
+		return r;
+	if ((r = read_accounts(root, &c)) != 0 ||
+	    (r = fill_want(root, s, &w)) != 0 ||
+	    (r = es_accounts_plan(&c.in, &w, &c.plan)) != 0)
+		goto out;
+	o->uid = c.plan.uid;
+	o->gid = c.plan.gid;
+	for (i = 0; i < ES_DB_N; i++)
+		if ((r = write_db(root, &c, i, o, rep)) != 0)
+			goto out;
+	*final = c.plan.out;
+	memset(&c.plan.out, 0, sizeof c.plan.out); /* transferred */
+out:
+	es_root_unlock_passwd(root);
+	es_acct_bufs_free(&c.plan.out);
+	es_acct_bufs_free(&c.in);
+	return r;
+}
+
+/* Owner names resolve in the accounts just written (or, in check mode,
+ * just planned): never through NSS. */
+static int
+resolve(const struct es_acct_bufs *db, const char *user, const char *group,
+    uid_t *uid, gid_t *gid)
+{
+	char *end;
+	int r;
+
+	if (*user >= '0' && *user <= '9')
+		*uid = (uid_t)strtoul(user, &end, 10);
+	else if ((r = es_pwbuf_user("/etc/passwd", db->buf[ES_DB_PASSWD],
+	    db->len[ES_DB_PASSWD], user, uid)) != 0)
+		return r;
+	if (*group >= '0' && *group <= '9')
+		*gid = (gid_t)strtoul(group, &end, 10);
+	else if ((r = es_pwbuf_group("/etc/group", db->buf[ES_DB_GROUP],
+	    db->len[ES_DB_GROUP], group, gid)) != 0)
+		return r;
+	return 0;
+}
+
+static int
+ensure_one_dir(struct es_root *root, const char *path, uid_t uid, gid_t gid,
+    mode_t mode, const char *owner, const char *group,
+    struct es_report *rep)
+{
+	struct es_dir_spec d = {
+		.path = path, .uid = uid, .gid = gid, .mode = mode,
+		.owner_name = owner, .group_name = group,
+	};
+	struct es_report_item it = {
+		.path = path, .kind = "dir", .owner = owner, .group = group,
+		.mode = mode,
+	};
+	enum es_action act;
+	int r;
+
+	if ((r = es_ensure_dir(root, &d, &act)) != 0)
+		return r;
+	it.action = act;
+	return es_report_add(rep, &it);
+}
+
+static int
+provision_dirs(struct es_root *root, const struct es_policy *p,
+    const struct es_acct_bufs *db, struct es_report *rep)
+{
+	size_t i;
+	uid_t uid;
+	gid_t gid;
+	int r;
+
+	for (i = 0; i < p->ndirs; i++) {
+		const struct es_dir_entry *d = &p->dirs[i];
+
+		if ((r = resolve(db, d->owner, d->group, &uid, &gid)) != 0)
+			return r;
+		if ((r = ensure_one_dir(root, d->path, uid, gid, d->mode,
+		    d->owner, d->group, rep)) != 0)
+			return r;
+	}
+	return 0;
+}
+
+/* The unit's directory (root 0755, as systemd ships it), then the unit. */
+static int
+provision_unit(struct es_root *root, const struct es_policy *p,
+    struct es_provision_opts *o, struct es_report *rep)
+{
+	const char *path = p->service->unit;
+	char dir[ES_PATH_MAX], *text = NULL, *diff = NULL;
+	unsigned char *old = NULL;
+	struct es_file_spec fs = { 0 };
+	struct es_report_item it = { 0 };
+	enum es_action act;
+	size_t len = 0, old_len = 0;
+	int exists = 0, r;
+
+	r = snprintf(dir, sizeof dir, "%.*s",
+	    (int)(strrchr(path, '/') - path), path);
+	if (r < 0 || (size_t)r >= sizeof dir)
+		return es_failf(ES_ELIMIT, "%s: path too long", path);
+	if (*dir && (r = ensure_one_dir(root, dir, 0, 0, 0755, "root", "root",
+	    rep)) != 0)
+		return r;
+	if ((r = es_unit_render(p, &text, &len)) != 0)
+		return r;
+	if (o->diff && (r = es_read_file(root, path, ES_UNIT_MAX, &old,
+	    &old_len, NULL, &exists)) != 0)
+		goto out;
+	fs.path = path;
+	fs.uid = 0;
+	fs.gid = 0;
+	fs.mode = 0644;
+	fs.data = text;
+	fs.len = len;
+	fs.flags = ES_W_TRUSTED;
+	fs.owner_name = "root";
+	fs.group_name = "root";
+	if ((r = es_write_file(root, &fs, &act)) != 0)
+		goto out;
+	o->unit_changed = act == ES_ACT_CREATED || act == ES_ACT_REPLACED;
+	if (o->diff && (r = es_line_diff(path, old, old_len,
+	    (const unsigned char *)text, len, 0, &diff)) != 0)
+		goto out;
+	it.path = path;
+	it.kind = "unit";
+	it.action = act;
+	it.owner = "root";
+	it.group = "root";
+	it.mode = 0644;
+	it.diff = diff && *diff ? diff : NULL;
+	r = es_report_add(rep, &it);
+out:
+	free(diff);
+	free(old);
+	free(text);
+	return r;
+}
+
+int
+es_provision_run(struct es_root *root, const struct es_policy *p,
+    struct es_provision_opts *o, struct es_report *rep)
+{
+	struct es_acct_bufs db = { 0 };
+	int r;
+
+	o->unit_changed = 0;
+	if ((r = es_policy_require(p, "service")) != 0)
+		return r;
+	if ((r = provision_accounts(root, p->service, o, rep, &db)) != 0)
+		goto out;
+	if ((r = provision_dirs(root, p, &db, rep)) != 0)
+		goto out;
+	r = provision_unit(root, p, o, rep);
+out:
+	es_acct_bufs_free(&db);
+	return r;
+}

@@ -1,0 +1,76 @@
+/*
+ * provision/provision.h — the provisioning core of `envseal provision` and
+ * `envseal apply`: the service's user and group (provision/accounts.h),
+ * its directories (tmpfiles "d" through fs/es_ensure_dir) and its hardened
+ * systemd unit, all written through fs/ and audited.
+ *
+ * Calling sequence (the caller owns the root, its run lock and the audit
+ * run, as for render):
+ *	es_root_open(&root, dir, check ? ES_ROOT_CHECK : 0);
+ *	es_root_lock(root);
+ *	es_audit_begin(root, "provision", p->sha256);
+ *	struct es_provision_opts o = { .diff = 1 };
+ *	es_provision_run(root, p, &o, &report);   // items appended
+ *	... o.unit_changed -> report.daemon_reload ...
+ *	es_audit_end(root, status);
+ *
+ * Order: accounts first, under /etc/.pwd.lock (group, gshadow, passwd,
+ * shadow, each with a "<name>-" backup, each keeping its owner and mode);
+ * then the directories, whose owners are resolved in the passwd and group
+ * contents just planned (so --check works on a root without the user);
+ * then the unit's directory (root 0755) and the unit (root 0644). The first
+ * error stops the run; what was written before it stays written (each
+ * write is atomic) and is in the report and the audit log.
+ *
+ * Errors: ES_EPOLICY (no service section), ES_ECONFLICT (an id held by
+ * another account, an existing account with another uid or primary group),
+ * ES_EUNSAFE and the rest of fs/'s errors, -ENOMEM.
+ */
+#ifndef ENVSEAL_PROVISION_H
+#define ENVSEAL_PROVISION_H
+
+#include <stddef.h>
+
+#include "fs/fs.h"
+#include "fs/report.h"
+#include "policy/policy.h"
+
+/* Largest unit file we render: a policy has at most ES_POLICY_MAX_ITEMS
+ * paths of at most ES_PATH_MAX bytes on a few lines; far more than that is
+ * a bug. */
+#define ES_UNIT_MAX ((size_t)1 << 20)
+/* Masked password field in --diff output of shadow and gshadow lines. */
+#define ES_DIFF_MASK "<masked>"
+
+struct es_provision_opts {
+	int diff;              /* in: put unified diffs in the report items */
+	int unit_changed;      /* out: the unit was created or replaced */
+	uid_t uid;             /* out: the service user's uid */
+	gid_t gid;             /* out: its group's gid */
+};
+
+int es_provision_run(struct es_root *root, const struct es_policy *p,
+    struct es_provision_opts *o, struct es_report *rep);
+
+/* The unit text for p's service (malloc'd, NUL-terminated). Pure. */
+int es_unit_render(const struct es_policy *p, char **out, size_t *len);
+
+/*
+ * A unified diff of old -> new (one hunk per run of changes, 3 lines of
+ * context), labelled a/path and b/path; "" when equal. mask_password:
+ * shadow-style files, field 2 of every shown line replaced by
+ * ES_DIFF_MASK. malloc'd into *out. Pure.
+ */
+int es_line_diff(const char *path, const unsigned char *old, size_t old_len,
+    const unsigned char *new, size_t new_len, int mask_password, char **out);
+
+/*
+ * `--reload`: run `systemctl daemon-reload`, only when rootdir is the real
+ * "/" (NULL counts as "/") and systemd is running (/run/systemd/system
+ * exists). *ran = 1 when it ran and succeeded; otherwise *ran = 0 and *why
+ * says why it was not run (0 returned), or an error when it ran and failed.
+ * systemctl gets an empty environment but PATH; stdout/stderr are ours.
+ */
+int es_systemd_reload(const char *rootdir, int *ran, const char **why);
+
+#endif
