@@ -31,4 +31,24 @@ struct es_keysrc_opts {
 /* Build the ordered candidate list. */
 int es_keysrc_load(const struct es_keysrc_opts *o, struct es_secrets *out);
 
+/* --- additions (vault engineer) --- */
+
+/* A password script gets this long before it is killed (SIGKILL): long
+ * enough for a human at a pinentry, short enough that a hung helper does
+ * not hang a deploy forever. */
+#define ES_KEYSRC_SCRIPT_TIMEOUT_MS 30000
+
+/*
+ * Append one source to out. vault_id != 0: spec is "[LABEL@]SOURCE" as
+ * --vault-id takes it (SOURCE a file, an executable, a *-client
+ * executable, or "prompt"); vault_id == 0: spec is a password file path
+ * (label "default"), as --vault-password-file takes it. A password file
+ * that is itself a vault is opened with the secrets in earlier (NULL: the
+ * ones already in out).
+ */
+int es_keysrc_add(struct es_secrets *out, const char *spec, int vault_id,
+    const struct es_secrets *earlier);
+/* Tests only: a shorter script timeout (0 restores the default). */
+void es_keysrc_set_timeout_ms(unsigned ms);
+
 #endif

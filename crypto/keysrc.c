@@ -1,0 +1,558 @@
+/*
+ * crypto/keysrc.c — vault passwords from files, scripts, vault-id client
+ * scripts, systemd credentials and the terminal, with ansible's stripping
+ * rules (vault.py 351-515, cli/__init__.py 190-317). Runs in the parent,
+ * before any sandbox. See crypto/keysrc.h.
+ *
+ * Where this differs from ansible, on purpose:
+ * - A missing or unreadable password file is an error (ansible warns and
+ *   skips it): a deploy that silently lost a key source is worse.
+ * - "~/" is expanded, $VARS in paths are not.
+ * - Scripts get a short allow-listed environment and a time and size
+ *   bound; their stderr is inherited (they may prompt), their stdout is
+ *   the secret and is never shown.
+ */
+#include "crypto/keysrc.h"
+#include "vault/vault.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <termios.h>
+#include <time.h>
+#include <unistd.h>
+
+#define ENV_IDENTITY_LIST "ANSIBLE_VAULT_IDENTITY_LIST"
+#define ENV_PASSWORD_FILE "ANSIBLE_VAULT_PASSWORD_FILE"
+#define ENV_CREDENTIALS "CREDENTIALS_DIRECTORY"
+/* Paths built here (home + path, credentials dir + name). */
+#define KEYSRC_PATH_MAX 4096
+/* Environment variables passed to a password script, and their count. */
+#define SCRIPT_ENV_MAX 16
+
+/* What a password script may see: enough to find a keyring or an agent,
+ * nothing of ours. */
+static const char *const script_env_keep[] = {
+	"PATH", "HOME", "USER", "LOGNAME", "LANG", "LC_ALL", "LC_CTYPE",
+	"TERM", "TMPDIR", "XDG_RUNTIME_DIR", "DBUS_SESSION_BUS_ADDRESS",
+	"GNUPGHOME", "SSH_AUTH_SOCK", "GPG_TTY",
+};
+
+static unsigned script_timeout_ms = ES_KEYSRC_SCRIPT_TIMEOUT_MS;
+
+void
+es_keysrc_set_timeout_ms(unsigned ms)
+{
+	script_timeout_ms = ms ? ms : ES_KEYSRC_SCRIPT_TIMEOUT_MS;
+}
+
+/* --- stripping ------------------------------------------------------------ */
+
+static int
+is_ascii_ws(unsigned char c)
+{
+	return c == ' ' || (c >= '\t' && c <= '\r');
+}
+
+/* bytes.strip() (ws != 0) or bytes.strip(b'\r\n') (ws == 0), in place. */
+static void
+strip(struct es_sbuf *b, int ws)
+{
+	size_t s = 0, e = b->len;
+
+	while (s < e && (ws ? is_ascii_ws(b->p[s]) : (b->p[s] == '\r' ||
+	    b->p[s] == '\n')))
+		s++;
+	while (e > s && (ws ? is_ascii_ws(b->p[e - 1]) : (b->p[e - 1] == '\r' ||
+	    b->p[e - 1] == '\n')))
+		e--;
+	if (s > 0)
+		memmove(b->p, b->p + s, e - s);
+	b->len = e - s;
+}
+
+/* --- reading -------------------------------------------------------------- */
+
+/* Read fd to EOF into b, at most ES_SECRET_MAX bytes. */
+static int
+read_bounded(int fd, struct es_sbuf *b, const char *what)
+{
+	ssize_t n;
+	int r;
+
+	for (;;) {
+		if ((r = es_sbuf_reserve(b, 4096)) != 0)
+			return r;
+		n = read(fd, b->p + b->len, b->cap - b->len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return es_failf(ES_EKEYSRC, "%s: %s", what,
+			    strerror(errno));
+		if (n == 0)
+			return 0;
+		b->len += (size_t)n;
+		if (b->len > ES_SECRET_MAX)
+			return es_failf(ES_EKEYSRC, "%s: longer than %d bytes",
+			    what, ES_SECRET_MAX);
+	}
+}
+
+/* "~/x" -> "$HOME/x"; anything else as given. */
+static int
+expand_path(const char *in, char *out, size_t outsz)
+{
+	const char *home = getenv("HOME");
+	int n;
+
+	if (in[0] == '~' && in[1] == '/' && home != NULL)
+		n = snprintf(out, outsz, "%s%s", home, in + 1);
+	else
+		n = snprintf(out, outsz, "%s", in);
+	if (n < 0 || (size_t)n >= outsz)
+		return es_failf(ES_EKEYSRC, "password file path too long");
+	return 0;
+}
+
+/* A plain password file: strip(), maybe a vault itself, strip(b'\r\n'). */
+static int
+load_file(int fd, const char *path, const struct es_secrets *earlier,
+    struct es_sbuf *out)
+{
+	struct es_sbuf pt = { 0 };
+	int r, used;
+
+	if ((r = read_bounded(fd, out, path)) != 0)
+		return r;
+	strip(out, 1);
+	if (es_vault_is_envelope(out->p, out->len)) {
+		/* A vaulted password file: opened with the secrets loaded
+		 * before it, as ansible does (vault.py 414). */
+		r = es_vault_open(out->p, out->len, earlier, &pt, &used);
+		if (r != 0)
+			return es_failf(r == ES_EKEY ? ES_EKEY : ES_EKEYSRC,
+			    "%s: vaulted password file: %s", path,
+			    r == ES_EKEY ? "no earlier secret opens it" :
+			    "malformed");
+		es_sbuf_free(out);
+		*out = pt;   /* transferred */
+		strip(out, 0);
+	}
+	return 0;
+}
+
+/* --- scripts ---------------------------------------------------------------- */
+
+/* basename minus extension ends in "-client" (script_is_client). */
+static int
+is_client(const char *path)
+{
+	const char *b = strrchr(path, '/'), *dot;
+	size_t n;
+
+	b = b ? b + 1 : path;
+	dot = strrchr(b, '.');
+	n = dot && dot != b ? (size_t)(dot - b) : strlen(b);
+	return n >= 7 && memcmp(b + n - 7, "-client", 7) == 0;
+}
+
+static void
+build_env(char **envp)
+{
+	size_t i, n = 0;
+	const char *v;
+
+	for (i = 0; i < sizeof script_env_keep / sizeof script_env_keep[0] &&
+	    n + 1 < SCRIPT_ENV_MAX; i++) {
+		/* environ's own "NAME=value" string, found by name. */
+		extern char **environ;
+		size_t k, len = strlen(script_env_keep[i]);
+
+		if ((v = getenv(script_env_keep[i])) == NULL)
+			continue;
+		for (k = 0; environ[k]; k++)
+			if (!strncmp(environ[k], script_env_keep[i], len) &&
+			    environ[k][len] == '=') {
+				envp[n++] = environ[k];
+				break;
+			}
+	}
+	envp[n] = NULL;
+}
+
+/* In the child: stdout to the pipe, nothing else of ours, then exec. */
+__attribute__((noreturn)) static void
+child_exec(const char *path, char *const argv[], int wfd)
+{
+	char *envp[SCRIPT_ENV_MAX];
+
+	build_env(envp);
+	if (dup2(wfd, STDOUT_FILENO) < 0)
+		_exit(127);
+	close_range(3, ~0U, 0);
+	signal(SIGPIPE, SIG_DFL);
+	execve(path, argv, envp);
+	_exit(127);
+}
+
+static long
+ms_since(const struct timespec *t0)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (t.tv_sec - t0->tv_sec) * 1000 + (t.tv_nsec - t0->tv_nsec) /
+	    1000000;
+}
+
+/* Collect the child's stdout within the time and size bounds. */
+static int
+collect(pid_t pid, int rfd, const char *path, const struct timespec *t0,
+    struct es_sbuf *out)
+{
+	struct pollfd pfd = { .fd = rfd, .events = POLLIN };
+	long left;
+	ssize_t n;
+	int r;
+
+	for (;;) {
+		left = (long)script_timeout_ms - ms_since(t0);
+		if (left <= 0) {
+			kill(pid, SIGKILL);
+			return es_failf(ES_EKEYSRC, "password script %s: no "
+			    "answer within %u ms, killed", path,
+			    script_timeout_ms);
+		}
+		if (poll(&pfd, 1, (int)left) < 0 && errno != EINTR)
+			return -errno;
+		if (!(pfd.revents & (POLLIN | POLLHUP | POLLERR)))
+			continue;
+		if ((r = es_sbuf_reserve(out, 4096)) != 0)
+			return r;
+		n = read(rfd, out->p + out->len, out->cap - out->len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return n < 0 ? -errno : 0;
+		out->len += (size_t)n;
+		if (out->len > ES_SECRET_MAX) {
+			kill(pid, SIGKILL);
+			return es_failf(ES_EKEYSRC, "password script %s: output "
+			    "longer than %d bytes", path, ES_SECRET_MAX);
+		}
+	}
+}
+
+/* Wait for the script, still within its time bound (it may close stdout
+ * and linger). */
+static int
+reap(pid_t pid, const char *path, int client, const char *label,
+    const struct timespec *t0)
+{
+	const struct timespec nap = { 0, 5 * 1000 * 1000 };
+	int st, killed = 0;
+	pid_t w;
+
+	while ((w = waitpid(pid, &st, killed ? 0 : WNOHANG)) <= 0) {
+		if (w < 0 && errno != EINTR)
+			return -errno;
+		if (w == 0 && ms_since(t0) >= (long)script_timeout_ms) {
+			kill(pid, SIGKILL);
+			killed = 1;
+		} else if (w == 0)
+			nanosleep(&nap, NULL);
+	}
+	if (killed)
+		return es_failf(ES_EKEYSRC, "password script %s: did not exit "
+		    "within %u ms, killed", path, script_timeout_ms);
+	if (WIFSIGNALED(st))
+		return es_failf(ES_EKEYSRC, "password script %s: killed by "
+		    "signal %d", path, WTERMSIG(st));
+	if (WEXITSTATUS(st) == 0)
+		return 0;
+	if (client && WEXITSTATUS(st) == 2)
+		return es_failf(ES_EKEYSRC, "vault-id client %s has no secret "
+		    "for vault-id %s", path, label);
+	if (WEXITSTATUS(st) == 127)
+		return es_failf(ES_EKEYSRC, "password script %s: could not be "
+		    "run", path);
+	return es_failf(ES_EKEYSRC, "password script %s: exited with status "
+	    "%d", path, WEXITSTATUS(st));
+}
+
+/* Run an executable password source; stdout is the secret. */
+static int
+run_script(const char *path, const char *label, int pass_label,
+    struct es_sbuf *out)
+{
+	char *argv[4];
+	int p[2], r, r2, client = is_client(path);
+	struct timespec t0;
+	pid_t pid;
+
+	argv[0] = (char *)path;
+	argv[1] = NULL;
+	if (client && pass_label) {
+		argv[1] = (char *)"--vault-id";
+		argv[2] = (char *)label;
+		argv[3] = NULL;
+	}
+	if (pipe2(p, O_CLOEXEC) != 0)
+		return -errno;
+	fflush(NULL);
+	if ((pid = fork()) < 0) {
+		r = -errno;
+		close(p[0]);
+		close(p[1]);
+		return r;
+	}
+	if (pid == 0)
+		child_exec(path, argv, p[1]);
+	close(p[1]);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	r = collect(pid, p[0], path, &t0, out);
+	close(p[0]);
+	r2 = reap(pid, path, client, label, &t0);
+	if (r == 0)
+		r = r2;
+	if (r != 0)
+		return r;
+	strip(out, 0);
+	return 0;
+}
+
+/* --- the terminal ------------------------------------------------------------- */
+
+static int
+prompt_tty(const char *label, struct es_sbuf *out)
+{
+	struct termios old, quiet;
+	char msg[ES_LABEL_MAX + 32];
+	unsigned char c;
+	int fd, r = 0, n;
+	ssize_t k;
+
+	if ((fd = open("/dev/tty", O_RDWR | O_NOCTTY | O_CLOEXEC)) < 0)
+		return es_failf(ES_EKEYSRC, "cannot prompt: no terminal");
+	if (tcgetattr(fd, &old) != 0) {
+		close(fd);
+		return es_failf(ES_EKEYSRC, "cannot prompt: not a terminal");
+	}
+	quiet = old;
+	quiet.c_lflag &= ~(tcflag_t)(ECHO | ECHONL);
+	quiet.c_lflag |= ICANON;
+	n = strcmp(label, "default") ? snprintf(msg, sizeof msg,
+	    "Vault password (%s): ", label) : snprintf(msg, sizeof msg,
+	    "Vault password: ");
+	if (n < 0 || (size_t)n >= sizeof msg)
+		n = snprintf(msg, sizeof msg, "Vault password: ");
+	tcsetattr(fd, TCSAFLUSH, &quiet);
+	if (write(fd, msg, (size_t)n) < 0)
+		r = -errno;
+	while (r == 0 && (k = read(fd, &c, 1)) == 1 && c != '\n') {
+		if (out->len >= ES_SECRET_MAX)
+			r = es_failf(ES_EKEYSRC, "password longer than %d bytes",
+			    ES_SECRET_MAX);
+		else
+			r = es_sbuf_putc(out, c);
+	}
+	es_wipe(&c, sizeof c);
+	tcsetattr(fd, TCSAFLUSH, &old);
+	if (write(fd, "\n", 1) < 0 && r == 0)
+		r = -errno;
+	close(fd);
+	if (r == 0)
+		strip(out, 1);
+	return r;
+}
+
+/* --- one source --------------------------------------------------------------- */
+
+static int
+label_ok(const char *l)
+{
+	size_t i, n = strlen(l);
+
+	if (n == 0 || n > ES_LABEL_MAX)
+		return 0;
+	for (i = 0; i < n; i++)
+		if (l[i] < 0x21 || l[i] > 0x7e || l[i] == ';')
+			return 0;
+	return 1;
+}
+
+static int
+load_path(const char *spec, const char *label, int pass_label,
+    const struct es_secrets *earlier, struct es_sbuf *pw)
+{
+	char path[KEYSRC_PATH_MAX];
+	struct stat st;
+	int fd, r;
+
+	if ((r = expand_path(spec, path, sizeof path)) != 0)
+		return r;
+	if (stat(path, &st) != 0)
+		return es_failf(ES_EKEYSRC, "password file %s: %s", path,
+		    strerror(errno));
+	if (!S_ISREG(st.st_mode))
+		return es_failf(ES_EKEYSRC, "password file %s: not a regular "
+		    "file", path);
+	/* Any x bit means "run it" (module_utils is_executable). */
+	if (st.st_mode & (S_IXUSR | S_IXGRP | S_IXOTH))
+		r = run_script(path, label, pass_label, pw);
+	else if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY)) < 0)
+		r = es_failf(ES_EKEYSRC, "password file %s: %s", path,
+		    strerror(errno));
+	else {
+		r = load_file(fd, path, earlier, pw);
+		close(fd);
+	}
+	if (r == 0 && pw->len == 0)
+		r = es_failf(ES_EKEYSRC, "password source %s: empty password",
+		    path);
+	return r;
+}
+
+int
+es_keysrc_add(struct es_secrets *out, const char *spec, int vault_id,
+    const struct es_secrets *earlier)
+{
+	char label[ES_LABEL_MAX + 1];
+	const char *src = spec, *at;
+	struct es_sbuf pw = { 0 };
+	int r, pass_label = 1;
+
+	snprintf(label, sizeof label, "default");
+	if (vault_id && (at = strchr(spec, '@')) != NULL) {
+		if ((size_t)(at - spec) > ES_LABEL_MAX)
+			return es_failf(ES_EUSAGE, "vault-id label longer than "
+			    "%d bytes", ES_LABEL_MAX);
+		if (at > spec) {
+			memcpy(label, spec, (size_t)(at - spec));
+			label[at - spec] = '\0';
+		}
+		src = at + 1;
+	} else if (vault_id)
+		pass_label = 0;   /* bare --vault-id SCRIPT: no arguments */
+	if (!label_ok(label))
+		return es_failf(ES_EUSAGE, "vault-id label must be printable "
+		    "ASCII without ';' or spaces");
+	if (*src == '\0')
+		return es_failf(ES_EUSAGE, "empty password source");
+	if (vault_id && strcmp(src, "prompt") == 0)
+		r = prompt_tty(label, &pw);
+	else
+		r = load_path(src, label, pass_label, earlier ? earlier : out,
+		    &pw);
+	if (r == 0 && pw.len == 0)
+		r = es_failf(ES_EKEYSRC, "empty vault password");
+	if (r == 0)
+		r = es_secrets_add(out, label, pw.p, pw.len);
+	es_sbuf_free(&pw);
+	return r;
+}
+
+/* --- the whole list ------------------------------------------------------------- */
+
+static int
+load_credential(struct es_secrets *out, const char *spec)
+{
+	const char *dir = getenv(ENV_CREDENTIALS), *name = spec, *at;
+	char path[KEYSRC_PATH_MAX], label[ES_LABEL_MAX + 1] = "default";
+	struct es_sbuf pw = { 0 };
+	int fd, r, n;
+
+	if ((at = strchr(spec, '@')) != NULL) {
+		if (at == spec || (size_t)(at - spec) > ES_LABEL_MAX)
+			return es_failf(ES_EUSAGE, "bad credential label");
+		memcpy(label, spec, (size_t)(at - spec));
+		label[at - spec] = '\0';
+		name = at + 1;
+	}
+	if (!label_ok(label))
+		return es_failf(ES_EUSAGE, "vault-id label must be printable "
+		    "ASCII without ';' or spaces");
+	if (dir == NULL || *dir == '\0')
+		return es_failf(ES_EKEYSRC, "credential %s: $%s is not set "
+		    "(LoadCredential= in the unit)", name, ENV_CREDENTIALS);
+	if (*name == '\0' || strchr(name, '/') || !strcmp(name, ".") ||
+	    !strcmp(name, ".."))
+		return es_failf(ES_EUSAGE, "bad credential name");
+	n = snprintf(path, sizeof path, "%s/%s", dir, name);
+	if (n < 0 || (size_t)n >= sizeof path)
+		return es_failf(ES_EKEYSRC, "credential path too long");
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW |
+	    O_NOCTTY)) < 0)
+		return es_failf(ES_EKEYSRC, "credential %s: %s", name,
+		    strerror(errno));
+	r = read_bounded(fd, &pw, name);
+	close(fd);
+	strip(&pw, 1);
+	if (r == 0 && pw.len == 0)
+		r = es_failf(ES_EKEYSRC, "credential %s: empty", name);
+	if (r == 0)
+		r = es_secrets_add(out, label, pw.p, pw.len);
+	es_sbuf_free(&pw);
+	return r;
+}
+
+/* ANSIBLE_VAULT_IDENTITY_LIST: comma-separated [LABEL@]SOURCE. */
+static int
+load_identity_list(struct es_secrets *out)
+{
+	const char *v = getenv(ENV_IDENTITY_LIST), *s, *e;
+	char one[KEYSRC_PATH_MAX];
+	int r;
+
+	for (s = v; s != NULL && *s; s = *e ? e + 1 : e) {
+		e = strchr(s, ',');
+		e = e ? e : s + strlen(s);
+		while (s < e && *s == ' ')
+			s++;
+		if (e == s)
+			continue;
+		if ((size_t)(e - s) >= sizeof one)
+			return es_failf(ES_EUSAGE, "%s entry too long",
+			    ENV_IDENTITY_LIST);
+		memcpy(one, s, (size_t)(e - s));
+		one[e - s] = '\0';
+		if ((r = es_keysrc_add(out, one, 1, NULL)) != 0)
+			return r;
+	}
+	return 0;
+}
+
+int
+es_keysrc_load(const struct es_keysrc_opts *o, struct es_secrets *out)
+{
+	const char *envfile = getenv(ENV_PASSWORD_FILE);
+	size_t i;
+	int r = 0;
+
+	if ((r = load_identity_list(out)) != 0)
+		goto out;
+	for (i = 0; i < o->n_vault_ids && r == 0; i++)
+		r = es_keysrc_add(out, o->vault_ids[i], 1, NULL);
+	for (i = 0; i < o->n_password_files && r == 0; i++)
+		r = es_keysrc_add(out, o->password_files[i], 0, NULL);
+	if (r == 0 && envfile != NULL && *envfile)
+		r = es_keysrc_add(out, envfile, 0, NULL);
+	for (i = 0; i < o->n_credentials && r == 0; i++)
+		r = load_credential(out, o->credentials[i]);
+	if (r != 0 || out->n > 0)
+		goto out;
+	if (!o->no_prompt && isatty(STDIN_FILENO))
+		r = es_keysrc_add(out, "prompt", 1, NULL);
+	else
+		r = es_failf(ES_EKEYSRC, "no vault secret given (use "
+		    "--vault-password-file, --vault-id or "
+		    "--vault-password-credential)");
+out:
+	if (r != 0)
+		es_secrets_free(out);
+	return r;
+}
