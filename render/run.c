@@ -1,0 +1,358 @@
+/*
+ * render/run.c — es_render_run(): the parent's side of `envseal render`.
+ * Inputs first (owners, vaults, old files, keys), then one sandboxed worker
+ * per env file, then the writer confinement, then the writes. The parent
+ * never parses decrypted content: it checks the worker's result (size and
+ * names) and hands the bytes to fs/.
+ */
+#include "render/render.h"
+#include "sandbox/sandbox.h"
+#include "sandbox/worker.h"
+#include "crypto/keysrc.h"
+#include "fs/fs.h"
+#include "fs/report.h"
+#include "policy/policy.h"
+#include "provision/accounts.h"
+#include "vault/vault.h"
+
+#include <errno.h>
+#include <string.h>
+#include <sys/stat.h>
+
+/* envseal's own state and log directories (lock, audit log). */
+static const char *const own_dirs[] = { "/var/lib/envseal",
+	"/var/log/envseal" };
+
+/* Everything one env file needs between the phases. */
+struct rfile {
+	const struct es_env_file *ef;
+	const char *vault;                 /* policy's or --vault */
+	uid_t uid;
+	gid_t gid;
+	unsigned char *in, *old;           /* plain malloc; wiped */
+	size_t in_len, old_len;
+	int have_old;
+	struct es_render_var *vars, *statics;
+	struct es_render_spec spec;
+	struct es_job_result res;
+};
+
+/* Prefix the recorded detail with what (a path), keeping the code. */
+static int
+context(int r, const char *what)
+{
+	char d[ES_ERRDETAIL_MAX];
+
+	snprintf(d, sizeof d, "%s", es_errdetail());
+	if (*d && strncmp(d, what, strlen(what)) != 0)
+		es_failf(r, "%s: %s", what, d);
+	else if (!*d)
+		es_failf(r, "%s: %s", what, es_strerror(r));
+	return r;
+}
+
+static int
+resolve_owner(struct es_root *root, struct rfile *f)
+{
+	int r;
+
+	if ((r = es_lookup_user(root, f->ef->owner, &f->uid)) != 0 ||
+	    (r = es_lookup_group(root, f->ef->group, &f->gid)) != 0)
+		return context(r, f->ef->path);
+	return 0;
+}
+
+static int
+copy_vars(const struct es_env_var *in, size_t n, struct es_render_var **out)
+{
+	struct es_render_var *v;
+	size_t i;
+
+	if ((v = calloc(n ? n : 1, sizeof *v)) == NULL)
+		return -ENOMEM;
+	for (i = 0; i < n; i++) {
+		v[i].name = in[i].name;
+		v[i].value = in[i].value;
+	}
+	*out = v;
+	return 0;
+}
+
+/* Read the vault (cwd-relative, through fs/) and the current env file. */
+static int
+read_inputs(struct es_root *root, struct rfile *f)
+{
+	int r;
+
+	if ((r = es_user_read_file(f->vault, ES_VAULT_MAX, &f->in,
+	    &f->in_len)) != 0)
+		return context(r, f->vault);
+	r = es_read_file(root, f->ef->path, ES_ENV_FILE_MAX, &f->old,
+	    &f->old_len, NULL, &f->have_old);
+	if (r != 0)
+		return context(r, f->ef->path);
+	return 0;
+}
+
+static int
+build_spec(struct rfile *f)
+{
+	const struct es_env_file *ef = f->ef;
+	int r;
+
+	if ((r = copy_vars(ef->vars, ef->nvars, &f->vars)) != 0 ||
+	    (r = copy_vars(ef->statics, ef->nstatics, &f->statics)) != 0)
+		return r;
+	f->spec.source = f->vault;
+	f->spec.explicit_vars = ef->explicit_vars;
+	f->spec.vars = f->vars;
+	f->spec.nvars = ef->nvars;
+	f->spec.statics = f->statics;
+	f->spec.nstatics = ef->nstatics;
+	f->spec.old = f->old;
+	f->spec.old_len = f->old_len;
+	f->spec.have_old = f->have_old;
+	return 0;
+}
+
+/* The worker's answer is checked again: bounds and names (the worker
+ * checked too, but the parent trusts nothing it sent). */
+static int
+check_result(const struct rfile *f)
+{
+	const struct es_job_result *res = &f->res;
+	size_t i;
+
+	if (res->out.len > ES_ENV_FILE_MAX || res->nnames > ES_ENV_VARS_MAX)
+		return es_failf(ES_ESANDBOX, "%s: worker result over bounds",
+		    f->ef->path);
+	for (i = 0; i < res->nnames; i++)
+		if (!es_env_name_valid(res->names[i]))
+			return es_failf(ES_ESANDBOX, "%s: worker returned an "
+			    "invalid name", f->ef->path);
+	return 0;
+}
+
+static int
+render_one(struct rfile *f, const struct es_secrets *secrets, int no_keys)
+{
+	struct es_job job;
+	int r;
+
+	memset(&job, 0, sizeof job);
+	job.op = ES_JOB_RENDER;
+	job.input_name = f->vault;
+	job.input = f->in;
+	job.input_len = f->in_len;
+	job.secrets = secrets;
+	job.render = &f->spec;
+	r = es_worker_run(&job, &f->res);
+	if (r == ES_EKEY && no_keys)
+		return es_failf(ES_EKEYSRC, "%s is encrypted and no vault "
+		    "secret was given (use --vault-password-file, --vault-id "
+		    "or --vault-password-credential)", f->vault);
+	if (r != 0)
+		return context(r, f->vault);
+	return check_result(f);
+}
+
+static int
+add_dir_of(const char **dirs, size_t *n, char *buf, const char *path)
+{
+	char *slash;
+
+	if (*n >= ES_SANDBOX_DIRS_MAX)
+		return es_failf(ES_ELIMIT, "too many writable directories");
+	snprintf(buf, ES_PATH_MAX, "%s", path);
+	slash = strrchr(buf, '/');
+	if (slash == NULL)
+		return es_failf(ES_EPOLICY, "%s: not an absolute path", path);
+	slash[slash == buf ? 1 : 0] = '\0';
+	dirs[(*n)++] = buf;
+	return 0;
+}
+
+/* Landlock beneath: each env file's directory, the unit's directory, the
+ * policy's directories, envseal's own, and the caller's extras. */
+static int
+confine(struct es_root *root, const struct es_policy *p,
+    struct es_render_opts *o)
+{
+	const char **dirs;
+	char *bufs;
+	size_t n = 0, nb = 0, i, max = p->nenv_files + p->ndirs + 4 +
+	    o->nextra_dirs;
+	int r = 0;
+
+	dirs = calloc(max, sizeof *dirs);
+	bufs = calloc(p->nenv_files + 1, ES_PATH_MAX);
+	if (dirs == NULL || bufs == NULL) {
+		r = -ENOMEM;
+		goto out;
+	}
+	for (i = 0; i < p->nenv_files && r == 0; i++)
+		r = add_dir_of(dirs, &n, bufs + ES_PATH_MAX * nb++,
+		    p->env_files[i].path);
+	if (r == 0 && p->service && p->service->unit)
+		r = add_dir_of(dirs, &n, bufs + ES_PATH_MAX * nb++,
+		    p->service->unit);
+	for (i = 0; i < p->ndirs && r == 0; i++)
+		dirs[n++] = p->dirs[i].path;
+	for (i = 0; i < 2 && r == 0; i++)
+		dirs[n++] = own_dirs[i];
+	for (i = 0; i < o->nextra_dirs && r == 0; i++)
+		dirs[n++] = o->extra_dirs[i];
+	if (r == 0 && n > ES_SANDBOX_DIRS_MAX)
+		r = es_failf(ES_ELIMIT, "too many writable directories");
+	if (r == 0)
+		r = es_sandbox_writer(es_root_fd(root), dirs, n,
+		    &o->no_landlock);
+out:
+	free(dirs);
+	free(bufs);
+	return r;
+}
+
+static int
+write_one(struct es_root *root, struct rfile *f, struct es_report *rep)
+{
+	const struct es_env_file *ef = f->ef;
+	struct es_file_spec spec;
+	struct es_report_item it;
+	enum es_action act = ES_ACT_REFUSED;
+	int r;
+
+	memset(&spec, 0, sizeof spec);
+	spec.path = ef->path;
+	spec.uid = f->uid;
+	spec.gid = f->gid;
+	spec.mode = ef->mode;
+	spec.data = f->res.out.p ? f->res.out.p : (unsigned char *)"";
+	spec.len = f->res.out.len;
+	spec.flags = ES_W_TRUSTED;
+	spec.owner_name = ef->owner;
+	spec.group_name = ef->group;
+	spec.varnames = (const char *const *)f->res.names;
+	spec.nvarnames = f->res.nnames;
+	r = es_write_file(root, &spec, &act);
+	memset(&it, 0, sizeof it);
+	it.path = ef->path;
+	it.kind = "env";
+	it.action = act;
+	it.owner = ef->owner;
+	it.group = ef->group;
+	it.mode = ef->mode;
+	if (act != ES_ACT_UNCHANGED && act != ES_ACT_METADATA) {
+		it.added = (const char *const *)f->res.added;
+		it.nadded = f->res.nadded;
+		it.removed = (const char *const *)f->res.removed;
+		it.nremoved = f->res.nremoved;
+		it.changed = (const char *const *)f->res.changed;
+		it.nchanged = f->res.nchanged;
+	}
+	if (rep != NULL && es_report_add(rep, &it) != 0 && r == 0)
+		r = -ENOMEM;
+	return r;
+}
+
+static void
+wipe_free(unsigned char *p, size_t n)
+{
+	if (p != NULL) {
+		es_wipe(p, n);
+		free(p);
+	}
+}
+
+static void
+rfiles_free(struct rfile *fs, size_t n)
+{
+	size_t i;
+
+	for (i = 0; fs != NULL && i < n; i++) {
+		wipe_free(fs[i].in, fs[i].in_len);
+		wipe_free(fs[i].old, fs[i].old_len);
+		free(fs[i].vars);
+		free(fs[i].statics);
+		es_job_result_free(&fs[i].res);
+	}
+	free(fs);
+}
+
+/* Keys: a run with no key source at all still renders plain YAML; an
+ * encrypted vault then fails naming the missing source. */
+static int
+load_keys(const struct es_render_opts *o, struct es_secrets *s,
+    int *no_keys)
+{
+	struct es_keysrc_opts none;
+	int r;
+
+	memset(&none, 0, sizeof none);
+	none.no_prompt = 1;
+	r = es_keysrc_load(o->keys ? o->keys : &none, s);
+	*no_keys = r == ES_EKEYSRC && s->n == 0 &&
+	    !strncmp(es_errdetail(), "no vault secret given", 21);
+	if (*no_keys) {
+		es_errclear();
+		return 0;
+	}
+	return r;
+}
+
+static int
+prepare(struct es_root *root, const struct es_policy *p,
+    const struct es_render_opts *o, struct rfile *fs)
+{
+	size_t i;
+	int r = 0;
+
+	for (i = 0; i < p->nenv_files && r == 0; i++) {
+		fs[i].ef = &p->env_files[i];
+		fs[i].vault = o->vault ? o->vault : p->env_files[i].vault;
+		fs[i].res.used = -1;
+		if (fs[i].vault == NULL)
+			r = es_failf(ES_EPOLICY, "%s: no vault given",
+			    fs[i].ef->path);
+		if (r == 0 && (r = resolve_owner(root, &fs[i])) == 0 &&
+		    (r = read_inputs(root, &fs[i])) == 0)
+			r = build_spec(&fs[i]);
+	}
+	return r;
+}
+
+int
+es_render_run(struct es_root *root, const struct es_policy *p,
+    struct es_render_opts *o, struct es_report *rep)
+{
+	struct es_secrets secrets;
+	struct rfile *fs = NULL;
+	size_t i;
+	int r, no_keys = 0;
+
+	memset(&secrets, 0, sizeof secrets);
+	o->no_landlock = 0;
+	if ((r = es_policy_require(p, "env_files")) != 0)
+		return r;
+	if (o->vault != NULL && p->nenv_files != 1)
+		return es_failf(ES_EUSAGE, "--vault needs a policy with one "
+		    "env file; %s has %zu", p->source, p->nenv_files);
+	if ((fs = calloc(p->nenv_files, sizeof *fs)) == NULL)
+		return -ENOMEM;
+	if ((r = prepare(root, p, o, fs)) != 0 ||
+	    (r = load_keys(o, &secrets, &no_keys)) != 0)
+		goto out;
+	for (i = 0; i < p->nenv_files && r == 0; i++)
+		r = render_one(&fs[i], &secrets, no_keys);
+	/* Every key resolved and every file rendered: drop the keys, then
+	 * confine before the first write. */
+	es_secrets_free(&secrets);
+	if (r == 0 && !(o->flags & ES_RENDER_NO_CONFINE))
+		r = confine(root, p, o);
+	for (i = 0; i < p->nenv_files && r == 0; i++)
+		r = write_one(root, &fs[i], rep);
+out:
+	es_secrets_free(&secrets);
+	rfiles_free(fs, p->nenv_files);
+	return r;
+}
