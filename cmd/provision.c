@@ -72,6 +72,13 @@ parse(int argc, char **argv, struct prov_args *a)
 	return -1;
 }
 
+static void
+lock_notice(const char *lockpath, void *arg)
+{
+	(void)arg;
+	fprintf(stderr, "envseal: waiting for the lock %s\n", lockpath);
+}
+
 /* After a changed unit: reload when asked and possible, else say so. */
 static int
 maybe_reload(const struct prov_args *a, const struct es_report *rep)
@@ -104,6 +111,7 @@ run(const struct prov_args *a, const struct es_policy *p,
 	if ((r = es_root_open(&root, a->root, a->check ? ES_ROOT_CHECK : 0))
 	    != 0)
 		return r;
+	es_root_set_lock_notice(root, lock_notice, NULL);
 	if ((r = es_root_lock(root)) != 0 ||
 	    (r = es_audit_begin(root, "provision", p->sha256)) != 0)
 		goto out;
