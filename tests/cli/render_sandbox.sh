@@ -1,0 +1,108 @@
+#!/bin/bash
+# tests/cli/render_sandbox.sh — the sandbox of `envseal render`, observed
+# from outside: what the worker does after its filter (strace -f), what
+# happens when it breaks the rules (LD_PRELOAD shim: exit 4, nothing
+# written), and that the writer is Landlocked before its first write.
+. "$TOP/tests/lib.sh"
+
+is_root || { skip render_sandbox "needs root (chown)"; exit 0; }
+W=$(mktemp -d /tmp/envseal-rsbx.XXXXXX) && [ -d "$W" ] || exit 1
+trap 'rm -rf "$W"' EXIT
+chmod 0755 "$W"
+mkroot() {
+	_r=$(mktemp -d "$W/root.XXXX")
+	case "$_r" in "$W"/root.*) ;; *) echo "mkroot failed" >&2; exit 1 ;; esac
+	chmod 0755 "$_r"
+	mkdir -p "$_r/etc/veza"
+	chmod 0755 "$_r/etc" "$_r/etc/veza"
+	printf 'root:x:0:0:root:/root:/bin/bash\n' >"$_r/etc/passwd"
+	printf 'root:x:0:\n' >"$_r/etc/group"
+	echo "$_r"
+}
+T=/etc/veza/backend-api.env
+PRELOAD="$BUILD/tests/tools/violate_preload.so"
+LLTOOL="$BUILD/tests/tools/render_landlock"
+cat >"$W/p.yml" <<EOF
+envseal: 1
+env_files:
+  - path: $T
+    vault: $VECTORS/c_mixed_inline.yml
+    owner: root
+    group: root
+    mode: "0600"
+    vars:
+      DB_PASSWORD: db_password
+      LOG_LEVEL: log_level
+EOF
+PW=(--vault-password-file "$VECTORS/pw_correct_horse.txt")
+ALLOWED="read write exit_group brk mmap munmap mremap mprotect madvise mlock munlock"
+
+# --- strace: the worker after its filter ---
+if command -v strace >/dev/null; then
+	R=$(mkroot) || exit 1
+	strace -f -qq -o "$W/st" "$ENVSEAL" render --policy "$W/p.yml" --root "$R" "${PW[@]}" >/dev/null 2>&1
+	check "strace: render succeeded" test -s "$R$T"
+	main=$(head -1 "$W/st" | awk '{print $1}')
+	# The worker: a child pid that installed a filter.
+	worker=$(awk -v m="$main" '$1 != m && /seccomp\(SECCOMP_SET_MODE_FILTER, 0,/ && / = 0$/ {print $1; exit}' "$W/st")
+	check "strace: found the worker and its filter" test -n "$worker"
+	awk -v w="$worker" '$1 == w && f {sub(/^[0-9]+ +/, ""); sub(/\(.*/, ""); print} $1 == w && /seccomp\(SECCOMP_SET_MODE_FILTER, 0,/ {f = 1}' "$W/st" |
+		grep -v '^<\.\.\.' | grep -v '^+++' | sort -u >"$W/after"
+	check "strace: the worker read its job after the filter" grep -qx read "$W/after"
+	check "strace: the worker wrote its result" grep -qx write "$W/after"
+	bad=$(grep -v -x -F -f <(tr ' ' '\n' <<<"$ALLOWED") "$W/after" | tr '\n' ' ')
+	check "strace: worker syscalls after the filter within the allow-list (saw: $(tr '\n' ' ' <"$W/after"))" test -z "$bad"
+	forbidden=$(grep -E -x 'open|openat|openat2|execve|execveat|socket|connect' "$W/after" | tr '\n' ' ')
+	check "strace: no open/openat/execve/socket/connect after the filter" test -z "$forbidden"
+	# The writer: Landlock and its seccomp filter before the first temp file.
+	ll=$(grep -n "^$main .*landlock_restrict_self(.*= 0" "$W/st" | head -1 | cut -d: -f1)
+	tmp=$(grep -n "^$main .*\.envseal-tmp\." "$W/st" | head -1 | cut -d: -f1)
+	if ! grep -q "^$main .*LANDLOCK_CREATE_RULESET_VERSION) = [1-9]" "$W/st"; then
+		skip "strace: Landlock before the first write" "kernel without Landlock"
+	else
+		check "strace: Landlock restricts the writer before the first write" test -n "$ll" -a -n "$tmp" -a "${ll:-0}" -lt "${tmp:-0}"
+	fi
+	wsec=$(awk -v m="$main" '$1 == m && /seccomp\(SECCOMP_SET_MODE_FILTER/ && / = 0$/ {print NR; exit}' "$W/st")
+	check "strace: writer seccomp filter before the first write" test -n "$wsec" -a -n "$tmp" -a "${wsec:-0}" -lt "${tmp:-0}"
+	check "strace: no execve by envseal itself after start" test "$(grep -c "execve(" "$W/st")" -le 1
+else
+	skip "strace checks" "strace not installed"
+fi
+
+# --- the violation: a worker-only function opens a socket ---
+R=$(mkroot) || exit 1
+expect_exit "violation on a new target exits 4" 4 env LD_PRELOAD="$PRELOAD" "$ENVSEAL" render --policy "$W/p.yml" --root "$R" "${PW[@]}"
+contains "violation message names SIGSYS" "SIGSYS"
+check "violation leaves no target" test ! -e "$R$T"
+check "violation leaves no temp file" test -z "$(ls -A "$R/etc/veza")"
+"$ENVSEAL" render --policy "$W/p.yml" --root "$R" "${PW[@]}" >/dev/null 2>&1
+before=$(sha256sum <"$R$T"; stat -c '%i %Y' "$R$T")
+printf 'db_password: changed\nlog_level: debug\n' >"$W/other.yml"
+expect_exit "violation on an existing target exits 4" 4 env LD_PRELOAD="$PRELOAD" "$ENVSEAL" render --policy "$W/p.yml" --root "$R" "${PW[@]}"
+check "violation leaves the target untouched" test "$(sha256sum <"$R$T"; stat -c '%i %Y' "$R$T")" = "$before"
+expect_exit "violation (open) exits 4" 4 env ENVSEAL_VIOLATE=open LD_PRELOAD="$PRELOAD" "$ENVSEAL" render --policy "$W/p.yml" --root "$R" "${PW[@]}" --json
+check "violation prints no JSON report" sh -c "! printf '%s' \"\$1\" | grep -q '\"files\"'" _ "$OUT"
+expect_exit "debug mode names the syscall" 4 env ENVSEAL_SANDBOX_DEBUG=1 ENVSEAL_VIOLATE=open LD_PRELOAD="$PRELOAD" "$ENVSEAL" render --policy "$W/p.yml" --root "$R" "${PW[@]}"
+contains "debug mode says openat" "forbidden syscall: openat"
+check "audit log records the failed run" grep -q '"status":4' "$R/var/log/envseal/audit.jsonl"
+
+# --- the writer's confinement, probed directly ---
+if [ -x "$LLTOOL" ]; then
+	L=$(mkroot) || exit 1
+	mkdir -p "$L/other" "$L/var"
+	OUT=$("$LLTOOL" "$L" /etc/veza /var/lib/envseal/deeper -- "$L/etc/veza/ok" "$L/other/no" "$L/etc/no" "$L/var/ancestor" "$W/outside" 2>&1)
+	if printf '%s' "$OUT" | grep -q 'landlock: on'; then
+		contains "landlock: create beneath an allowed dir" "create $L/etc/veza/ok: ok"
+		contains "landlock: create in another dir refused" "create $L/other/no: EACCES"
+		contains "landlock: create in the parent refused" "create $L/etc/no: EACCES"
+		contains "landlock: missing dir grants its nearest ancestor" "create $L/var/ancestor: ok"
+		contains "landlock: outside the root refused" "create $W/outside: EACCES"
+		check "landlock: nothing created where refused" test ! -e "$L/other/no" -a ! -e "$W/outside"
+	else
+		skip "landlock probes" "kernel without Landlock"
+	fi
+	contains "writer seccomp: socket is EPERM" "socket: EPERM"
+	contains "writer seccomp: exec is killed" "exec: killed"
+else
+	notok "landlock tool built" "$LLTOOL missing"
+fi
