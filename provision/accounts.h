@@ -45,6 +45,11 @@ int es_pwbuf_user(const char *file, const unsigned char *buf, size_t len,
 int es_pwbuf_group(const char *file, const unsigned char *buf, size_t len,
     const char *name, gid_t *gid);
 
+/* The name of the entry holding id (field 2) into out (size sz);
+ * 0, or ES_EMISSING when no entry has it. */
+int es_pwbuf_name(const unsigned char *buf, size_t len, unsigned long id,
+    char *out, size_t sz);
+
 /* A numeric key of login.defs (e.g. "SYS_UID_MAX"), or def. */
 long es_logindefs_get(const unsigned char *buf, size_t len, const char *key,
     long def);

@@ -13,8 +13,8 @@
 #include <sys/stat.h>
 #include <time.h>
 
-/* Room for a decimal id as an owner name in a report item. */
-#define IDNAME_MAX 24
+/* Room for an account name (or a decimal id) in a report item. */
+#define IDNAME_MAX (ES_NAME_MAX + 1)
 /* Largest login.defs read (Debian's is ~13 KiB). */
 #define LOGINDEFS_MAX ((size_t)1 << 20)
 /* Seconds per day, for the shadow "last changed" field. */
@@ -39,12 +39,16 @@ static const char *const db_kind[ES_DB_N] = {
 	"group", "gshadow", "passwd", "shadow",
 };
 
+/* The name of id in the planned passwd or group file, else the number. */
 static void
-id_name(char *out, size_t sz, unsigned long id)
+id_name(const struct es_acct_bufs *db, int which, char *out, size_t sz,
+    unsigned long id)
 {
-	int r = id == 0 ? snprintf(out, sz, "root") :
-	    snprintf(out, sz, "%lu", id);
+	int r;
 
+	if (es_pwbuf_name(db->buf[which], db->len[which], id, out, sz) == 0)
+		return;
+	r = snprintf(out, sz, "%lu", id);
 	if (r < 0 || (size_t)r >= sz)
 		BUG("id does not fit IDNAME_MAX");
 }
@@ -149,8 +153,8 @@ write_db(struct es_root *root, struct acct_ctx *c, int db,
 	int r;
 
 	file_meta(c, db, &fs.uid, &fs.gid, &fs.mode);
-	id_name(owner, sizeof owner, fs.uid);
-	id_name(group, sizeof group, fs.gid);
+	id_name(&c->plan.out, ES_DB_PASSWD, owner, sizeof owner, fs.uid);
+	id_name(&c->plan.out, ES_DB_GROUP, group, sizeof group, fs.gid);
 	fs.path = es_acct_paths[db];
 	fs.data = c->plan.out.buf[db];
 	fs.len = c->plan.out.len[db];

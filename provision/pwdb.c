@@ -163,6 +163,20 @@ es_pwbuf_group(const char *file, const unsigned char *buf, size_t len,
 	return r;
 }
 
+int
+es_pwbuf_name(const unsigned char *buf, size_t len, unsigned long id,
+    char *out, size_t sz)
+{
+	struct line l;
+
+	if (id > 2147483647UL || !find_id(buf, len, (long)id, &l) ||
+	    l.flen[0] >= sz)
+		return ES_EMISSING;
+	memcpy(out, l.f[0], l.flen[0]);
+	out[l.flen[0]] = '\0';
+	return 0;
+}
+
 long
 es_logindefs_get(const unsigned char *buf, size_t len, const char *key,
     long def)
