@@ -290,7 +290,7 @@ run_script(const char *path, const char *label, int pass_label,
     struct es_sbuf *out)
 {
 	char *argv[4];
-	int p[2], r, r2, client = is_client(path);
+	int p[2], r, client = is_client(path);
 	struct timespec t0;
 	pid_t pid;
 
@@ -316,9 +316,15 @@ run_script(const char *path, const char *label, int pass_label,
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	r = collect(pid, p[0], path, &t0, out);
 	close(p[0]);
-	r2 = reap(pid, path, client, label, &t0);
-	if (r == 0)
-		r = r2;
+	if (r != 0) {
+		/* Reap, but keep the first failure's detail. */
+		char d[ES_ERRDETAIL_MAX];
+
+		snprintf(d, sizeof d, "%s", es_errdetail());
+		reap(pid, path, client, label, &t0);
+		return es_failf(r, "%s", d);
+	}
+	r = reap(pid, path, client, label, &t0);
 	if (r != 0)
 		return r;
 	strip(out, 0);
