@@ -5,6 +5,7 @@
  * or a sequence is an error naming it. Pure; runs in the worker.
  */
 #include "render/render.h"
+#include "render/render_int.h"
 #include "vault/vault.h"
 
 #include <errno.h>
@@ -27,16 +28,12 @@ kind_text(enum es_ykind k)
 	}
 }
 
-static const struct es_ydoc *key_ctx;
-
 static int
-by_key(const void *a, const void *b)
+by_key(size_t i, size_t j, const void *ctx)
 {
-	size_t i = *(const size_t *)a, j = *(const size_t *)b;
-	int c = strcmp(key_ctx->e[i].key, key_ctx->e[j].key);
+	const struct es_ydoc *doc = ctx;
 
-	/* Equal keys: later first, so that a lookup finds the last one. */
-	return c ? c : (i < j) - (i > j);
+	return strcmp(doc->e[i].key, doc->e[j].key);
 }
 
 /* Index of doc's entries sorted by key, for explicit lookups. */
@@ -49,8 +46,11 @@ key_index(const struct es_ydoc *doc, size_t **out)
 		return -ENOMEM;
 	for (i = 0; i < doc->n; i++)
 		idx[i] = i;
-	key_ctx = doc;
-	qsort(idx, doc->n, sizeof *idx, by_key);
+	/* Stable: equal keys stay in file order. */
+	if (render_sort(idx, doc->n, by_key, doc) != 0) {
+		free(idx);
+		return -ENOMEM;
+	}
 	*out = idx;
 	return 0;
 }
@@ -61,17 +61,18 @@ lookup(const struct es_ydoc *doc, const size_t *idx, const char *key)
 	size_t lo = 0, hi = doc->n, mid;
 	int c;
 
-	/* Lower bound: the first of equal keys is the last in the file. */
+	/* Upper bound: the last of equal keys is the last in the file,
+	 * the one YAML loaders keep. */
 	while (lo < hi) {
 		mid = lo + (hi - lo) / 2;
 		c = strcmp(doc->e[idx[mid]].key, key);
-		if (c < 0)
+		if (c <= 0)
 			lo = mid + 1;
 		else
 			hi = mid;
 	}
-	if (lo < doc->n && !strcmp(doc->e[idx[lo]].key, key))
-		return &doc->e[idx[lo]];
+	if (lo > 0 && !strcmp(doc->e[idx[lo - 1]].key, key))
+		return &doc->e[idx[lo - 1]];
 	return NULL;
 }
 
@@ -149,13 +150,12 @@ map_default(const struct es_render_spec *s, const struct es_ydoc *doc,
 	return r;
 }
 
-static const struct es_env *names_ctx;
-
 static int
-by_name(const void *a, const void *b)
+by_name(size_t i, size_t j, const void *ctx)
 {
-	return strcmp(names_ctx->names[*(const size_t *)a],
-	    names_ctx->names[*(const size_t *)b]);
+	const struct es_env *env = ctx;
+
+	return strcmp(env->names[i], env->names[j]);
 }
 
 /* A name given twice (vars, statics, or two keys mapping to one name). */
@@ -171,8 +171,10 @@ check_twice(const struct es_env *env)
 		return -ENOMEM;
 	for (i = 0; i < env->nnames; i++)
 		idx[i] = i;
-	names_ctx = env;
-	qsort(idx, env->nnames, sizeof *idx, by_name);
+	if (render_sort(idx, env->nnames, by_name, env) != 0) {
+		free(idx);
+		return -ENOMEM;
+	}
 	for (i = 0; i + 1 < env->nnames && r == 0; i++)
 		if (!strcmp(env->names[idx[i]], env->names[idx[i + 1]]))
 			r = es_failf(ES_ENAME, "%s: variable given twice",

@@ -5,6 +5,7 @@
  * worker. Pure; runs in the worker.
  */
 #include "render/render.h"
+#include "render/render_int.h"
 
 #include <errno.h>
 #include <string.h>
@@ -191,22 +192,11 @@ step(struct parser *ps, enum pstate *st, unsigned char c)
 }
 
 static int
-by_name(const void *a, const void *b)
+by_name(size_t i, size_t j, const void *ctx)
 {
-	const size_t *x = a, *y = b;
+	const struct es_env_parsed *o = ctx;
 
-	return (*x > *y) - (*x < *y);
-}
-
-static const struct es_env_parsed *sort_ctx;
-
-static int
-by_name_then_index(const void *a, const void *b)
-{
-	size_t i = *(const size_t *)a, j = *(const size_t *)b;
-	int c = strcmp(sort_ctx->names[i], sort_ctx->names[j]);
-
-	return c ? c : by_name(a, b);
+	return strcmp(o->names[i], o->names[j]);
 }
 
 /* Sort by name and keep the last of each duplicate (later wins). */
@@ -228,8 +218,9 @@ dedupe(struct es_env_parsed *o)
 		goto out;
 	for (i = 0; i < o->n; i++)
 		idx[i] = i;
-	sort_ctx = o;
-	qsort(idx, o->n, sizeof *idx, by_name_then_index);
+	/* Stable: duplicates stay in file order, the last one wins. */
+	if (render_sort(idx, o->n, by_name, o) != 0)
+		goto out;
 	for (i = 0; i < o->n; i++) {
 		j = idx[i];
 		if (i + 1 < o->n && !strcmp(o->names[j], o->names[idx[i + 1]])) {

@@ -106,3 +106,20 @@ if [ -x "$LLTOOL" ]; then
 else
 	notok "landlock tool built" "$LLTOOL missing"
 fi
+
+# --- a large document: the worker's libc paths change with size (glibc's
+# qsort asks sysinfo() for large arrays; malloc switches to mmap/mremap) ---
+R=$(mkroot) || exit 1
+python3 -c '
+for i in range(20000): print("vault_key_%05d: \"v%d \\u00e9 $x\"" % (i, i))' >"$W/big.yml"
+cat >"$W/pbig.yml" <<EOF2
+envseal: 1
+env_files:
+  - {path: $T, vault: $W/big.yml, owner: root, group: root, mode: "0600"}
+EOF2
+expect_exit "20,000-key document renders in the sandbox" 0 "$ENVSEAL" render --policy "$W/pbig.yml" --root "$R" --no-prompt --diff
+check "20,000 variables written" test "$(grep -c '^KEY_' "$R$T")" -eq 20000
+sed -i 's/^vault_key_12345: .*/vault_key_12345: changed/' "$W/big.yml"
+expect_exit "20,000-key rerun with one change" 0 "$ENVSEAL" render --policy "$W/pbig.yml" --root "$R" --no-prompt --diff
+contains "diff of 20,000 names finds the one change" "~ KEY_12345"
+check "diff of 20,000 names lists only that one" test "$(printf '%s\n' "$OUT" | grep -c '^  [-+~] ')" -eq 1
