@@ -33,9 +33,11 @@
 #define FS_TMP_HEX (2 * FS_TMP_RAND)
 /* Room for a temp name: prefix, name, dot, hex, NUL. */
 #define FS_TMPNAME_MAX (sizeof FS_TMP_PREFIX + FS_NAME_MAX + 1 + FS_TMP_HEX + 1)
-/* How often a commit is retried when another writer created the target
- * between our look and our rename (RENAME_NOREPLACE said EEXIST). */
-#define FS_COMMIT_TRIES 3
+/* How often a write looks again when another writer created or replaced
+ * the target between our look and our rename or open (RENAME_NOREPLACE
+ * said EEXIST, or the inode changed under us). Each retry means another
+ * writer finished, so this bounds the concurrent writers we outlast. */
+#define FS_COMMIT_TRIES 16
 /* openat2 with RESOLVE_IN_ROOT may say EAGAIN when a rename raced the
  * walk; retried this many times before giving up. */
 #define FS_RESOLVE_TRIES 8
@@ -82,7 +84,8 @@ int fs_name_ok(const char *name);
 int fs_open_dir(int rootfd, const char *dir, const char *display, int *out);
 /* Open the final component name in dirfd without following it (read-only,
  * non-blocking), requiring a regular file. *fd = -1 and 0 when absent.
- * ES_EUNSAFE names what was found instead (symlink, FIFO, directory...). */
+ * ES_EUNSAFE names what was found instead (symlink, FIFO, directory...);
+ * -EAGAIN when another regular file replaced it between look and open. */
 int fs_open_target(int dirfd, const char *name, const char *display,
     int *fd, struct stat *st);
 /* "a symlink", "a FIFO", "a directory", ... for an st_mode. */

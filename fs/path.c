@@ -210,11 +210,17 @@ fs_open_target(int dirfd, const char *name, const char *display, int *fd,
 			return 0;
 		return es_failf(-errno, "%s: %s", display, strerror(errno));
 	}
-	if (fstat(f, &st2) != 0 || !S_ISREG(st2.st_mode) ||
-	    st2.st_ino != st->st_ino || st2.st_dev != st->st_dev) {
+	if (fstat(f, &st2) != 0 || !S_ISREG(st2.st_mode)) {
 		close(f);
 		return es_failf(ES_EUNSAFE, "%s: changed while being opened; "
 		    "refused", display);
+	}
+	if (st2.st_ino != st->st_ino || st2.st_dev != st->st_dev) {
+		/* Another regular file was renamed over it meanwhile (a
+		 * concurrent writer): the caller may look again. */
+		close(f);
+		return es_failf(-EAGAIN, "%s: replaced while being opened",
+		    display);
 	}
 	*st = st2;
 	*fd = f;

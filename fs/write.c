@@ -234,9 +234,10 @@ fs_put(const struct fs_want *w, enum es_action *act)
 		return r;
 	do {
 		r = put_once(w, act);
-		/* Someone created the target between our look and our
-		 * rename: look again and decide afresh. */
-	} while (r == -EEXIST && !w->create_only && ++tries < FS_COMMIT_TRIES);
+		/* Someone created or replaced the target between our look
+		 * and our rename or open: look again and decide afresh. */
+	} while (((r == -EEXIST && !w->create_only) || r == -EAGAIN) &&
+	    ++tries < FS_COMMIT_TRIES);
 	if (!w->check)
 		(void)flock(w->dirfd, LOCK_UN);
 	if (r != 0)
@@ -341,7 +342,7 @@ es_read_file(struct es_root *root, const char *path, size_t max,
 	char dir[ES_PATH_MAX], name[FS_NAME_MAX + 1];
 	struct es_sbuf b = { 0 };
 	struct stat sb;
-	int dfd = -1, fd = -1, r;
+	int dfd = -1, fd = -1, r, tries = 0;
 
 	*buf = NULL;
 	*len = 0;
@@ -356,7 +357,10 @@ es_read_file(struct es_root *root, const char *path, size_t max,
 	}
 	if (r != 0)
 		goto out;
-	if ((r = fs_open_target(dfd, name, path, &fd, &sb)) != 0 || fd < 0)
+	do
+		r = fs_open_target(dfd, name, path, &fd, &sb);
+	while (r == -EAGAIN && ++tries < FS_COMMIT_TRIES);
+	if (r != 0 || fd < 0)
 		goto out;
 	if ((r = fs_read_all(fd, max, &b, path)) != 0)
 		goto out;

@@ -9,12 +9,11 @@ FSW="$BUILD/tests/tools/fswrite"
 FS_AREA=$(mktemp -d /tmp/envseal-fs.XXXXXX)
 chmod 0755 "$FS_AREA"
 trap 'rm -rf "$FS_AREA"' EXIT
-FS_N=0
 
 # newroot: a fresh root with /etc/veza (root 0755) in it; prints its path.
 newroot() {
-	FS_N=$((FS_N + 1))
-	_r="$FS_AREA/root$FS_N"
+	# mktemp, not a counter: newroot runs in $(...) subshells.
+	_r=$(mktemp -d "$FS_AREA/root.XXXXXX")
 	mkdir -p "$_r/etc/veza"
 	chmod 0755 "$_r" "$_r/etc" "$_r/etc/veza"
 	echo "$_r"
@@ -23,7 +22,7 @@ newroot() {
 # snap DIR: every entry's path, type, mode, owner, size, inode, mtime and
 # every regular file's sha256 — equal snapshots mean an untouched tree.
 snap() {
-	(cd "$1" && find . -printf '%p %y %m %U:%G %s %i %T@\n' | sort &&
+	(cd "$1" && find . -printf '%p %y %m %U:%G %s %i %T@ %C@\n' | sort &&
 	    find . -type f -exec sha256sum {} + | sort)
 }
 

@@ -62,6 +62,10 @@ load_data(const struct opts *o, unsigned char **buf, size_t *len)
 		return -1;
 	*buf = malloc(FSW_DATA_MAX);
 	n = *buf != NULL ? fread(*buf, 1, FSW_DATA_MAX, f) : 0;
+	if (ferror(f)) {
+		free(*buf);
+		*buf = NULL;
+	}
 	fclose(f);
 	*len = n;
 	return *buf != NULL ? 0 : -1;

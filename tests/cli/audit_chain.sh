@@ -1,0 +1,117 @@
+# tests/cli/audit_chain.sh — the audit log: well-formed JSON lines whose
+# hashes a standard tool reproduces, fingerprints that are keyed BLAKE2b,
+# escaped actor names, no secret value anywhere, and `envseal audit
+# verify` catching an edited, deleted, swapped, re-hashed or torn record
+# (exit 3, naming the line) without any key.
+. "$TOP/tests/lib.sh"
+. "$TOP/tests/tools/fslib.sh"
+
+SECRET='S3cr3t-planted-VALUE-9f8e7d'
+R=$(newroot)
+L="$R/var/log/envseal/audit.jsonl"
+ln -s /etc/passwd "$R/etc/veza/evil.env"
+
+(
+	export SUDO_USER='al"ice\
+x'
+	"$FSW" --root "$R" --audit render --policy-hash --dir --uid 0 --gid 0 --mode 0750 /etc/veza/sub
+	"$FSW" --root "$R" --audit render --vars DATABASE_URL,API_KEY \
+	    --owner root --group veza-api --data "DATABASE_URL=$SECRET" /etc/veza/app.env
+	"$FSW" --root "$R" --audit render --vars DATABASE_URL \
+	    --data "DATABASE_URL=$SECRET" /etc/veza/app.env
+	"$FSW" --root "$R" --audit render --data "X=$SECRET" /etc/veza/evil.env
+) >/dev/null 2>&1
+
+check "audit: log exists, root 0600" test "$(stat -c '%u:%g %a' "$L")" = "0:0 600"
+check "audit: log dir root 0700" test "$(stat -c '%u:%g %a' "$R/var/log/envseal")" = "0:0 700"
+check "audit: key root 0600, 32 bytes" test "$(statof "$R/var/lib/envseal/audit.key")" = "0:0 600 32"
+check "audit: 12 records (4 runs of begin, action, end)" test "$(wc -l <"$L")" -eq 12
+no_secret "audit: no planted secret in the log or key" "$SECRET" "$R/var"
+# And not base64- or hex-encoded either.
+no_secret "audit: no base64 of the secret" "$(printf '%s' "$SECRET" | base64)" "$R/var"
+no_secret "audit: no hex of the secret" "$(printf '%s' "$SECRET" | od -An -tx1 | tr -d ' \n')" "$R/var"
+
+# Every line is JSON; fields as documented; the actor escaped correctly;
+# every hash reproducible with sed + sha256sum; every fingerprint keyed
+# BLAKE2b-256 of the content with audit.key.
+python3 - "$L" "$R/var/lib/envseal/audit.key" "DATABASE_URL=$SECRET" >"$FS_AREA/py" 2>&1 <<'EOF'
+import hashlib, json, sys
+log, keyf, content = sys.argv[1], sys.argv[2], sys.argv[3].encode()
+key = open(keyf, 'rb').read()
+prev = '0' * 64
+fp_want = hashlib.blake2b(content, digest_size=32, key=key).hexdigest()
+for n, line in enumerate(open(log, 'rb').read().split(b'\n')[:-1], 1):
+    rec = json.loads(line)
+    body = line[:line.rindex(b',"hash":"')]
+    assert hashlib.sha256(body).hexdigest() == rec['hash'], f'line {n}: hash'
+    assert rec['prev'] == prev, f'line {n}: prev'
+    prev = rec['hash']
+    assert rec['sudo_user'] == 'al"ice\\\nx', f'line {n}: sudo_user {rec["sudo_user"]!r}'
+    assert rec['uid'] == 0 and rec['command'] == 'render'
+    assert len(rec['run']) == 32 and rec['time'].endswith('Z')
+    if rec['event'] == 'file' and rec['path'] == '/etc/veza/app.env':
+        assert rec['fingerprint'] == fp_want, f'line {n}: fingerprint'
+        assert rec['action'] in ('created', 'unchanged'), rec['action']
+        assert rec['owner'] in ('root', '0') and rec['mode'] == '0600'
+        assert 'DATABASE_URL' in rec['vars']
+    if rec['event'] == 'file' and rec['path'] == '/etc/veza/evil.env':
+        assert rec['action'] == 'refused' and 'error' in rec
+        assert 'fingerprint' not in rec
+    if rec['event'] == 'dir':
+        assert rec['action'] == 'created' and rec['mode'] == '0750'
+print('python checks passed')
+EOF
+if grep -q 'python checks passed' "$FS_AREA/py"; then ok "audit: JSON, hashes, prev chain, fingerprints, escaping"
+else notok "audit: JSON, hashes, prev chain, fingerprints, escaping" "$(tail -3 "$FS_AREA/py")"; fi
+OUT=$(sed -n 1p "$L" | sed 's/,"hash":"[0-9a-f]*"}$//' | tr -d '\n' | sha256sum)
+contains "audit: documented sed|sha256sum reproduces line 1's hash" "$(sed -n 1p "$L" | sed 's/.*"hash":"\([0-9a-f]*\)".*/\1/')"
+
+expect_exit "verify: intact chain" 0 "$ENVSEAL" audit verify --root "$R"
+contains "verify: counts records" "12 records, chain intact"
+expect_exit "show: prints records" 0 "$ENVSEAL" audit show --root "$R"
+contains "show: the replaced/created file" "/etc/veza/app.env"
+contains "show: the refusal" "refused"
+contains "show: variable names" "DATABASE_URL,API_KEY"
+case "$OUT" in *"$SECRET"*) notok "show: no secret" ;; *) ok "show: no secret" ;; esac
+
+# Verify needs no audit key.
+mv "$R/var/lib/envseal/audit.key" "$FS_AREA/key.saved"
+expect_exit "verify: works without audit.key" 0 "$ENVSEAL" audit verify --root "$R"
+mv "$FS_AREA/key.saved" "$R/var/lib/envseal/audit.key"
+
+tamper() { # name want-line sed-or-command...
+	_name=$1 _line=$2; shift 2
+	T=$(newroot)
+	mkdir -p "$T/var/log/envseal"
+	chmod 0700 "$T/var/log/envseal"
+	"$@" <"$L" >"$T/var/log/envseal/audit.jsonl"
+	expect_exit "verify catches $_name (exit 3)" 3 "$ENVSEAL" audit verify --root "$T"
+	contains "verify names line $_line for $_name" "audit.jsonl:$_line:"
+}
+tamper "an edited record" 5 sed '5s/"mode":"0600"/"mode":"0644"/'
+tamper "an edited variable list" 5 sed '5s/API_KEY/API_KEZ/'
+tamper "a deleted record" 5 sed '5d'
+tamper "a deleted first record" 1 sed '1d'
+tamper "swapped records" 4 awk 'NR == 4 { h = $0; next } NR == 5 { print; print h; next } 1'
+tamper "a record truncated in the middle" 6 sed '6s/\(.\{40\}\).*/\1/'
+tamper "a torn last record" 12 head -c -10
+# An attacker who edits a record and recomputes its hash breaks the next
+# record's prev.
+rehash() {
+	python3 -c '
+import hashlib, sys
+lines = sys.stdin.buffer.read().split(b"\n")[:-1]
+l = lines[4].replace(b"\"mode\":\"0600\"", b"\"mode\":\"0644\"")
+body = l[:l.rindex(b",\"hash\":\"")]
+lines[4] = body + b",\"hash\":\"" + hashlib.sha256(body).hexdigest().encode() + b"\"}"
+sys.stdout.buffer.write(b"\n".join(lines) + b"\n")'
+}
+tamper "an edited record with its hash recomputed" 6 rehash
+
+# A later run keeps chaining after the earlier ones.
+"$FSW" --root "$R" --audit render --data "DATABASE_URL=other" /etc/veza/app.env >/dev/null 2>&1
+expect_exit "verify: chain continues across runs" 0 "$ENVSEAL" audit verify --root "$R"
+contains "verify: 15 records after another run" "15 records"
+expect_exit "verify: no log is not an error" 0 "$ENVSEAL" audit verify --root "$(newroot)"
+expect_exit "audit: unknown subcommand is a usage error" 2 "$ENVSEAL" audit frobnicate
+expect_exit "audit: stray argument is a usage error" 2 "$ENVSEAL" audit verify extra
