@@ -44,7 +44,8 @@ if command -v strace >/dev/null; then
 	check "strace: render succeeded" test -s "$R$T"
 	main=$(head -1 "$W/st" | awk '{print $1}')
 	# The worker: a child pid that installed a filter.
-	worker=$(awk -v m="$main" '$1 != m && /seccomp\(SECCOMP_SET_MODE_FILTER, 0,/ && / = 0$/ {print $1; exit}' "$W/st")
+	# (strace may split the line: "seccomp(... <unfinished ...>".)
+	worker=$(awk -v m="$main" '$1 != m && /seccomp\(SECCOMP_SET_MODE_FILTER, 0,/ {print $1; exit}' "$W/st")
 	check "strace: found the worker and its filter" test -n "$worker"
 	awk -v w="$worker" '$1 == w && f {sub(/^[0-9]+ +/, ""); sub(/\(.*/, ""); print} $1 == w && /seccomp\(SECCOMP_SET_MODE_FILTER, 0,/ {f = 1}' "$W/st" |
 		grep -v '^<\.\.\.' | grep -v '^+++' | sort -u >"$W/after"
@@ -62,7 +63,7 @@ if command -v strace >/dev/null; then
 	else
 		check "strace: Landlock restricts the writer before the first write" test -n "$ll" -a -n "$tmp" -a "${ll:-0}" -lt "${tmp:-0}"
 	fi
-	wsec=$(awk -v m="$main" '$1 == m && /seccomp\(SECCOMP_SET_MODE_FILTER/ && / = 0$/ {print NR; exit}' "$W/st")
+	wsec=$(awk -v m="$main" '$1 == m && /seccomp\(SECCOMP_SET_MODE_FILTER, 0,/ {print NR; exit}' "$W/st")
 	check "strace: writer seccomp filter before the first write" test -n "$wsec" -a -n "$tmp" -a "${wsec:-0}" -lt "${tmp:-0}"
 	check "strace: no execve by envseal itself after start" test "$(grep -c "execve(" "$W/st")" -le 1
 else
