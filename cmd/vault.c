@@ -16,7 +16,9 @@
 #include "vault/vault.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 /* Most --name options of one encrypt-string (ansible has no bound; one
@@ -83,6 +85,8 @@ struct vrun {
 	struct es_secrets secrets;
 	struct es_secrets fresh;           /* rekey: the new secret */
 	struct es_sbuf *in, *out;          /* per file */
+	unsigned char **raw;               /* per file: ciphertext, heap */
+	size_t *rawlen;
 	size_t n;
 	struct es_root *audit;
 };
@@ -188,6 +192,83 @@ read_input(const char *path, struct es_sbuf *b)
 	return r;
 }
 
+/* A ciphertext file into one heap buffer of its size: fs's reader grows
+ * a guarded buffer chunk by chunk, which costs more than the decryption
+ * for a large vault, and ciphertext needs no guarded memory. Reading only:
+ * every write still goes through fs/. The last component must not be a
+ * symlink, as for es_user_read_file(). */
+static int
+read_file_heap(const char *path, unsigned char **buf, size_t *len)
+{
+	struct stat st;
+	unsigned char *b = NULL;
+	size_t have = 0, cap;
+	ssize_t k;
+	int fd, r = 0;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY)) < 0)
+		return es_failf(-errno, "%s: %s", path, strerror(errno));
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+		r = es_failf(ES_EUNSAFE, "%s: not a regular file", path);
+		goto out;
+	}
+	if ((size_t)st.st_size > ES_VAULT_MAX) {
+		r = es_failf(ES_ELIMIT, "%s: larger than %zu bytes", path,
+		    ES_VAULT_MAX);
+		goto out;
+	}
+	/* One byte more than its size, to see a file that grew. */
+	cap = (size_t)st.st_size + 1;
+	if ((b = malloc(cap)) == NULL) {
+		r = -ENOMEM;
+		goto out;
+	}
+	while ((k = read(fd, b + have, cap - have)) != 0) {
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k < 0) {
+			r = es_failf(-errno, "%s: %s", path, strerror(errno));
+			goto out;
+		}
+		have += (size_t)k;
+		if (have == cap) {
+			r = es_failf(ES_EINTEGRITY, "%s: changed while read",
+			    path);
+			goto out;
+		}
+	}
+	*buf = b;
+	*len = have;
+	b = NULL;   /* transferred */
+out:
+	free(b);
+	close(fd);
+	return r;
+}
+
+/* Input i for decrypt and rekey: ciphertext (or YAML whose secrets are
+ * !vault values), so ordinary memory is fine; stdin still goes to
+ * guarded memory. Sets *p, *len. */
+static int
+read_cipher(struct vrun *v, size_t i, const char *path,
+    const unsigned char **p, size_t *len)
+{
+	int r;
+
+	if (!strcmp(path, "-")) {
+		if ((r = read_stdin(&v->in[i])) != 0)
+			return r;
+		*p = v->in[i].p;
+		*len = v->in[i].len;
+		return 0;
+	}
+	if ((r = read_file_heap(path, &v->raw[i], &v->rawlen[i])) != 0)
+		return r;
+	*p = v->raw[i];
+	*len = v->rawlen[i];
+	return 0;
+}
+
 static void
 vrun_free(struct vrun *v)
 {
@@ -196,9 +277,15 @@ vrun_free(struct vrun *v)
 	for (i = 0; i < v->n; i++) {
 		es_sbuf_free(&v->in[i]);
 		es_sbuf_free(&v->out[i]);
+		if (v->raw && v->raw[i]) {
+			es_wipe(v->raw[i], v->rawlen[i]);
+			free(v->raw[i]);
+		}
 	}
 	free(v->in);
 	free(v->out);
+	free(v->raw);
+	free(v->rawlen);
 	es_secrets_free(&v->secrets);
 	es_secrets_free(&v->fresh);
 	es_root_close(v->audit);
@@ -210,7 +297,9 @@ vrun_alloc(struct vrun *v, size_t n)
 	v->n = n;
 	v->in = calloc(n ? n : 1, sizeof *v->in);
 	v->out = calloc(n ? n : 1, sizeof *v->out);
-	return v->in && v->out ? 0 : -ENOMEM;
+	v->raw = calloc(n ? n : 1, sizeof *v->raw);
+	v->rawlen = calloc(n ? n : 1, sizeof *v->rawlen);
+	return v->in && v->out && v->raw && v->rawlen ? 0 : -ENOMEM;
 }
 
 /* As root, writes are audited in the host's log (ROOT "/"). */
@@ -236,14 +325,15 @@ audit_close(struct vrun *v, int status)
 
 /* Decrypt (or rekey) one input in the sandboxed worker. */
 static int
-run_job(enum es_job_op op, const char *name, const struct es_sbuf *in,
-    const struct vrun *v, const char *new_label, struct es_sbuf *out)
+run_job(enum es_job_op op, const char *name, const unsigned char *in,
+    size_t inlen, const struct vrun *v, const char *new_label,
+    struct es_sbuf *out)
 {
 	struct es_job job = {
 		.op = op,
 		.input_name = name,
-		.input = in->p,
-		.input_len = in->len,
+		.input = in ? in : (const unsigned char *)"",
+		.input_len = inlen,
 		.secrets = &v->secrets,
 		.new_secret = op == ES_JOB_REKEY ? &v->fresh.v[0] : NULL,
 		.new_label = new_label,
@@ -354,15 +444,15 @@ set_test_salt(const char *hex)
 static int
 decrypt_all(const struct vopts *o, struct vrun *v)
 {
-	size_t i;
+	const unsigned char *p;
+	size_t i, len;
 	int r;
 
 	for (i = 0; i < v->n; i++) {
-		if ((r = read_input(o->args[i], &v->in[i])) != 0 ||
-		    (r = run_job(ES_JOB_DECRYPT, o->args[i], &v->in[i], v, NULL,
+		if ((r = read_cipher(v, i, o->args[i], &p, &len)) != 0 ||
+		    (r = run_job(ES_JOB_DECRYPT, o->args[i], p, len, v, NULL,
 		    &v->out[i])) != 0)
 			return fail_file(o, o->args[i], r);
-		es_sbuf_free(&v->in[i]);
 	}
 	return -1;
 }
@@ -533,18 +623,18 @@ static int
 cmd_rekey(const struct vopts *o, struct vrun *v)
 {
 	const char *label = NULL;
-	size_t i;
+	const unsigned char *p;
+	size_t i, len;
 	int r;
 
 	if ((r = load_secrets(o, v)) >= 0 || (r = load_new_secret(o, v,
 	    &label)) >= 0)
 		return r;
 	for (i = 0; i < v->n; i++) {
-		if ((r = read_input(o->args[i], &v->in[i])) != 0 ||
-		    (r = run_job(ES_JOB_REKEY, o->args[i], &v->in[i], v, label,
+		if ((r = read_cipher(v, i, o->args[i], &p, &len)) != 0 ||
+		    (r = run_job(ES_JOB_REKEY, o->args[i], p, len, v, label,
 		    &v->out[i])) != 0)
 			return fail_file(o, o->args[i], r);
-		es_sbuf_free(&v->in[i]);
 	}
 	if ((r = audit_open(v, o)) != 0)
 		return cmd_fail(o->what, r);

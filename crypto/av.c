@@ -10,18 +10,54 @@
 #include <nettle/aes.h>
 #include <nettle/ctr.h>
 #include <nettle/hmac.h>
-#include <nettle/pbkdf2.h>
+#include <nettle/sha2.h>
+
+/*
+ * One 32-byte block of PBKDF2-HMAC-SHA256 (RFC 8018 F(P, S, c, i)): the
+ * blocks are independent, so the HMAC key (block 2) is derived and checked
+ * before the AES key and counter (blocks 1 and 3): a wrong secret costs
+ * one block, not three.
+ */
+static void
+pbkdf2_block(const unsigned char *pw, size_t pwlen, const unsigned char *salt,
+    size_t saltlen, uint32_t idx, unsigned char out[SHA256_DIGEST_SIZE])
+{
+	static const unsigned char none;
+	struct hmac_sha256_ctx ctx;
+	unsigned char u[SHA256_DIGEST_SIZE], be[4];
+	unsigned i, k;
+
+	be[0] = (unsigned char)(idx >> 24);
+	be[1] = (unsigned char)(idx >> 16);
+	be[2] = (unsigned char)(idx >> 8);
+	be[3] = (unsigned char)idx;
+	hmac_sha256_set_key(&ctx, pwlen, pw ? pw : &none);
+	hmac_sha256_update(&ctx, saltlen, salt ? salt : &none);
+	hmac_sha256_update(&ctx, sizeof be, be);
+	hmac_sha256_digest(&ctx, sizeof u, u);
+	memcpy(out, u, sizeof u);
+	for (i = 1; i < ES_AV_ROUNDS; i++) {
+		/* digest() leaves ctx keyed for the next message. */
+		hmac_sha256_update(&ctx, sizeof u, u);
+		hmac_sha256_digest(&ctx, sizeof u, u);
+		for (k = 0; k < sizeof u; k++)
+			out[k] ^= u[k];
+	}
+	es_wipe(u, sizeof u);
+	es_wipe(&ctx, sizeof ctx);
+}
 
 void
 es_av_derive(const unsigned char *pw, size_t pwlen,
     const unsigned char *salt, size_t saltlen, unsigned char dk[ES_AV_DKLEN])
 {
-	/* nettle never reads the pointers for zero lengths, but make sure
-	 * they are valid anyway. */
-	static const unsigned char none;
+	unsigned char last[SHA256_DIGEST_SIZE];
 
-	pbkdf2_hmac_sha256(pwlen, pw ? pw : &none, ES_AV_ROUNDS, saltlen,
-	    salt ? salt : &none, ES_AV_DKLEN, dk);
+	pbkdf2_block(pw, pwlen, salt, saltlen, 1, dk);
+	pbkdf2_block(pw, pwlen, salt, saltlen, 2, dk + 32);
+	pbkdf2_block(pw, pwlen, salt, saltlen, 3, last);
+	memcpy(dk + 64, last, ES_AV_DKLEN - 64);
+	es_wipe(last, sizeof last);
 }
 
 void
@@ -83,15 +119,20 @@ es_av_open(const unsigned char *pw, size_t pwlen, const unsigned char *salt,
 
 	if (ctlen == 0 || ctlen % ES_AV_BLOCK != 0)
 		return es_failf(ES_EFORMAT, "ciphertext is not whole AES blocks");
-	if ((dk = es_secure_alloc(ES_AV_DKLEN)) == NULL)
+	if ((dk = es_secure_alloc(ES_AV_DKLEN + SHA256_DIGEST_SIZE)) == NULL)
 		return -ENOMEM;
-	es_av_derive(pw, pwlen, salt, saltlen, dk);
+	/* The HMAC key first: verify before deriving anything else. */
+	pbkdf2_block(pw, pwlen, salt, saltlen, 2, dk + ES_AV_KEYLEN);
 	es_av_hmac(dk + ES_AV_KEYLEN, ct, ctlen, calc);
 	/* Verify before decrypting anything, in constant time. */
 	if (!es_ct_equal(calc, mac, ES_AV_MACLEN)) {
 		r = ES_EKEY;
 		goto out;
 	}
+	pbkdf2_block(pw, pwlen, salt, saltlen, 1, dk);
+	/* Block 3 is 32 bytes; the counter is its first 16 (the spare room
+	 * after dk holds the rest). */
+	pbkdf2_block(pw, pwlen, salt, saltlen, 3, dk + 2 * ES_AV_KEYLEN);
 	if ((r = es_sbuf_reserve(pt, ctlen)) != 0)
 		goto out;
 	es_av_ctr(dk, dk + 2 * ES_AV_KEYLEN, pt->p + start, ct, ctlen);
