@@ -166,7 +166,10 @@ struct es_render_opts {
  *
  * For `envseal apply`: call it after provisioning, with extra_dirs empty
  * (the policy's directories are already included) and
- * ES_RENDER_NO_CONFINE if apply confined the process already.
+ * ES_RENDER_NO_CONFINE if apply confined the process already. Unless
+ * NO_CONFINE, the confinement outlives the call: the process can no longer
+ * exec, open sockets, or write outside those directories, so anything
+ * that runs programs (daemon-reload) must come before.
  */
 int es_render_run(struct es_root *root, const struct es_policy *p,
     struct es_render_opts *o, struct es_report *rep);
