@@ -26,14 +26,22 @@
  * need only a directory no other user can write.
  *
  * Replace: temp ".envseal-tmp.<name>.<16 hex>" beside the target, O_EXCL|
- * O_NOFOLLOW|O_CLOEXEC mode 0600, fchown, fchmod, write all, fsync,
- * renameat, fsync(dir). Unchanged content+owner+mode: nothing is touched.
+ * O_NOFOLLOW|O_CLOEXEC mode 0600, write all, fchown, fchmod (writes and
+ * chown both clear set-id bits, so the mode comes last), fsync, renameat
+ * (renameat2 RENAME_NOREPLACE for a new file), fsync(dir). EXDEV/EBUSY
+ * (a bind-mounted target) is ES_EUNSAFE, never a non-atomic fallback.
+ * Unchanged content+owner+mode: nothing is touched.
  * Only metadata drifted: fixed in place (fchown/fchmod on an O_NOFOLLOW fd).
  * Any failure leaves the old file as it was and removes the temp file.
  * Stale temp files of killed runs are removed by the next write beside them.
  *
  * Check mode (ES_ROOT_CHECK): every action is planned and reported; nothing
  * at all is written (no temp, no lock file creation, no audit record).
+ *
+ * Audit: es_write_file, es_ensure_dir and es_user_write_file (with an
+ * audit_root) append one record each while a run is open (between
+ * es_audit_begin and es_audit_end); with no run begun they log nothing,
+ * so the API also works without a lock or an audit run.
  *
  * Errors: 0 or a negative code (common/envseal.h) with a detail naming the
  * path. A refused write reports ES_ACT_REFUSED through *action as well as

@@ -96,3 +96,14 @@ expect_exit "overlong name refused" 2 "$FSW" --root "$R" --data 'A=1' "/etc/veza
 expect_exit "missing directory refused" 1 "$FSW" --root "$R" --data 'A=1' /etc/nope/x.env
 contains "missing directory: named" "/etc/nope does not exist"
 check "missing directory: not created" test ! -e "$R/etc/nope"
+
+# A kernel without openat2: a clear error, never a fallback.
+if command -v strace >/dev/null &&
+    strace -qq -e trace=none -e inject=openat2:error=ENOSYS true 2>/dev/null; then
+	expect_exit "no openat2: refused" 1 strace -f -qq -o /dev/null -e trace=openat2 \
+	    -e inject=openat2:error=ENOSYS "$FSW" --root "$R" --data 'A=1' /etc/veza/nosys.env
+	contains "no openat2: says so" "no openat2"
+	check "no openat2: nothing written (no fallback)" test ! -e "$R/etc/veza/nosys.env"
+else
+	skip "no openat2: refused" "strace cannot inject here"
+fi
