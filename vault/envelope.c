@@ -39,22 +39,49 @@ static const unsigned char hexv[256] = {
 	['A'] = 11, ['B'] = 12, ['C'] = 13, ['D'] = 14, ['E'] = 15, ['F'] = 16,
 };
 
+/* Two hex digits (as a little-endian 16-bit load) -> 0x100 | byte, or 0
+ * when either is not a hex digit: one lookup per output byte. Built on
+ * first use (memory only, so also inside the worker). */
+static uint16_t pairv[65536];
+static int pairv_ready;
+
+static void
+pairv_build(void)
+{
+	unsigned a, b;
+
+	for (a = 0; a < 256; a++)
+		for (b = 0; b < 256; b++)
+			if (hexv[a] && hexv[b])
+				pairv[a | b << 8] = (uint16_t)(0x100 |
+				    (hexv[a] - 1) << 4 | (hexv[b] - 1));
+	pairv_ready = 1;
+}
+
+static inline unsigned
+pair_at(const unsigned char *p)
+{
+	return pairv[p[0] | (unsigned)p[1] << 8];
+}
+
 /* Strict unhexlify (binascii): even length, hex digits only. */
 static int
 unhex(const unsigned char *in, size_t n, unsigned char *out)
 {
 	size_t i;
-	unsigned hi, lo;
+	unsigned v, w;
 
 	if (n % 2 != 0)
 		return es_failf(ES_EFORMAT, "odd-length hex");
-	for (i = 0; i < n / 2; i++) {
-		hi = hexv[in[2 * i]];
-		lo = hexv[in[2 * i + 1]];
-		if (hi == 0 || lo == 0)
-			return es_failf(ES_EFORMAT, "non-hexadecimal digit");
-		out[i] = (unsigned char)((hi - 1) << 4 | (lo - 1));
+	if (!pairv_ready)
+		pairv_build();
+	for (i = 0, v = 0x100; i < n / 2; i++) {
+		w = pair_at(in + 2 * i);
+		v &= w;
+		out[i] = (unsigned char)w;
 	}
+	if (n > 0 && v == 0)
+		return es_failf(ES_EFORMAT, "non-hexadecimal digit");
 	return 0;
 }
 
@@ -179,10 +206,12 @@ decode_outer(const unsigned char *b, size_t n, unsigned char **inner,
 {
 	unsigned char *out;
 	const unsigned char *p = b, *end = b + n, *eol, *cr;
-	unsigned hi = 0, lo, bad = 0;
+	unsigned hi = 0, lo, bad = 0, ok = 0x100, w;
 	size_t o = 0;
 	int half = 0;
 
+	if (!pairv_ready)
+		pairv_build();
 	if ((out = malloc(n / 2 + 1)) == NULL)
 		return -ENOMEM;
 	while (p < end) {
@@ -202,10 +231,9 @@ decode_outer(const unsigned char *b, size_t n, unsigned char **inner,
 			half = 0;
 		}
 		for (; p + 1 < eol; p += 2) {
-			hi = hexv[p[0]];
-			lo = hexv[p[1]];
-			bad |= !hi | !lo;
-			out[o++] = (unsigned char)((hi - 1) << 4 | (lo - 1));
+			w = pair_at(p);
+			ok &= w;
+			out[o++] = (unsigned char)w;
 		}
 		if (p < eol) {
 			hi = hexv[*p++];
@@ -213,6 +241,7 @@ decode_outer(const unsigned char *b, size_t n, unsigned char **inner,
 			half = 1;
 		}
 	}
+	bad |= !ok;
 	if (bad || half) {
 		free(out);
 		return es_failf(ES_EFORMAT, bad ? "non-hexadecimal digit" :
