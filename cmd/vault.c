@@ -581,9 +581,9 @@ cmd_encrypt_string(const struct vopts *o, struct vrun *v)
 			    (o->nnames ? o->names[0] : NULL), &pt, &out);
 	} else {
 		for (i = 0, r = -1; i < o->nargs && r < 0; i++) {
+			/* Blocks follow each other directly, as ansible 2.15
+			 * joins them. */
 			pt.len = 0;
-			if (i > 0 && es_sbuf_putc(&out, '\n') != 0)
-				break;
 			if (es_sbuf_append(&pt, o->args[i], strlen(o->args[i])))
 				break;
 			r = seal_string(o, v, k, i < o->nnames ? o->names[i] :

@@ -302,6 +302,69 @@ test_inline_view(struct es_secrets *all)
 }
 
 static void
+app(struct es_sbuf *b, const char *s)
+{
+	es_sbuf_append(b, s, strlen(s));
+}
+
+/* Byte offsets survive CRLF and multi-byte UTF-8 before the value; values
+ * in a list and in a flow mapping, with an anchor and an alias. */
+static void
+test_inline_shapes(struct es_secrets *all)
+{
+	struct es_sbuf in = { 0 }, out = { 0 };
+	unsigned char *c;
+	size_t n, i, l;
+	int used;
+	const char *want1 = "caf\xc3\xa9: \"\xe2\x9c\x93\"\r\napp_name: renderer\r\n"
+	    "db_password: \"Tr0ub4dor&3\"\r\nlog_level: info\r\n";
+	const char *want2 = "list:\n  - \"Tr0ub4dor&3\"\n  - plain\n"
+	    "flow: {a: &an \"Tr0ub4dor&3\", b: *an}\n";
+
+	c = slurp("c_mixed_inline.yml", &n);
+	app(&in, "caf\xc3\xa9: \"\xe2\x9c\x93\"\r\n");
+	for (i = 0; i < n; i++) {
+		if (c[i] == '\n')
+			es_sbuf_putc(&in, '\r');
+		es_sbuf_putc(&in, c[i]);
+	}
+	T_CHECK("inline view: CRLF and UTF-8 before the value",
+	    es_vault_decrypt_view(in.p, in.len, all, &out, &used) == 0 &&
+	    out.len > strlen(want1) && !memcmp(out.p, want1, strlen(want1)));
+	es_sbuf_free(&in);
+	es_sbuf_free(&out);
+	/* The envelope's 6 lines (3..8 of c) as a list item and as a
+	 * double-quoted flow value. */
+	app(&in, "list:\n  - !vault |\n");
+	for (i = 0, l = 1; i < n; i++) {
+		if (l >= 3 && l <= 8 && (i == 0 || c[i - 1] == '\n'))
+			i += 6;   /* 10 spaces -> 4 */
+		if (l >= 3 && l <= 8)
+			es_sbuf_putc(&in, c[i]);
+		if (c[i] == '\n')
+			l++;
+	}
+	app(&in, "  - plain\nflow: {a: &an !vault-encrypted \"");
+	for (i = 0, l = 1; i < n; i++) {
+		if (c[i] == '\n' && l >= 3 && l <= 8)
+			app(&in, "\\n");
+		else if (l >= 3 && l <= 8 && c[i] != ' ')
+			es_sbuf_putc(&in, c[i]);
+		if (c[i] == '\n')
+			l++;
+	}
+	app(&in, "\", b: *an}\n");
+	T_CHECK("inline view: list item, flow value, anchor, alias",
+	    es_vault_decrypt_view(in.p, in.len, all, &out, &used) == 0 &&
+	    out.len == strlen(want2) && !memcmp(out.p, want2, out.len));
+	if (out.len != strlen(want2))
+		printf("# %.*s\n", (int)out.len, (char *)out.p);
+	es_sbuf_free(&in);
+	es_sbuf_free(&out);
+	free(c);
+}
+
+static void
 test_rekey(struct es_secrets *all)
 {
 	const char *pre = "service: api\nport_secret: !vault |\n          "
@@ -487,6 +550,7 @@ main(void)
 	test_load_doc(&all);
 	test_doc_errors();
 	test_inline_view(&all);
+	test_inline_shapes(&all);
 	test_rekey(&all);
 	test_envelope_edges(&all);
 	test_quote();
