@@ -27,7 +27,7 @@ for f in one tenk; do
 	ansible-vault decrypt --vault-password-file "$W/pw" --output - "$W/$f.yml" >"$W/$f.a" 2>/dev/null
 	cmp -s "$W/$f.e" "$W/$f.a" || { echo "bench/vault.sh: outputs differ on $f" >&2; exit 1; }
 done
-echo "envseal $("$ENVSEAL" --version | cut -d' ' -f2), $(ansible-vault --version | head -1), $(nproc) CPUs"
+echo "envseal $("$ENVSEAL" --version | cut -d' ' -f2), $(ansible-vault --version 2>/dev/null | sed -n 1p), $(nproc) CPUs"
 hyperfine -N --warmup 3 --runs "$RUNS" --style basic \
 	--export-markdown "$W/table.md" --export-json "$W/out.json" \
 	-n "envseal 1 key" "$ENVSEAL vault decrypt --vault-password-file $W/pw --output - $W/one.yml" \
