@@ -6,7 +6,7 @@
 set -eu
 TOP=$(cd "$(dirname "$0")/.." && pwd)
 ENVSEAL=${ENVSEAL:-$TOP/build/envseal}
-RUNS=${RUNS:-30}
+RUNS=${RUNS:-40}
 for t in hyperfine ansible-vault "$ENVSEAL"; do
 	command -v "$t" >/dev/null 2>&1 || { echo "bench/vault.sh: $t missing" >&2; exit 2; }
 done
