@@ -171,3 +171,14 @@ check "first file untouched when the second fails" cmp -s "$S/m1" "$V/a_v11_mapp
 expect_exit "usage: no file" 2 "$ENVSEAL" vault decrypt $pwc
 expect_exit "usage: unknown subcommand" 2 "$ENVSEAL" vault frobnicate
 expect_exit "usage: --output with two files" 2 "$ENVSEAL" vault decrypt $pwc --output - "$S/m1" "$S/m2"
+
+# -- the same paths once more under ASan+UBSan (leaks too)
+if [ -x "${ENVSEAL_ASAN:-}" ]; then
+	cp "$V/c_mixed_inline.yml" "$S/asan.yml"; cp "$V/a_plain.yml" "$S/asan2.yml"
+	expect_exit "asan: view inline" 0 "$ENVSEAL_ASAN" vault view $pwc "$S/asan.yml"
+	expect_exit "asan: rekey inline" 0 "$ENVSEAL_ASAN" vault rekey $pwc --new-vault-password-file "$V/pw_prod.txt" "$S/asan.yml"
+	expect_exit "asan: encrypt" 0 "$ENVSEAL_ASAN" vault encrypt $pwp "$S/asan2.yml"
+	expect_exit "asan: decrypt" 0 "$ENVSEAL_ASAN" vault decrypt $pwp --output - "$S/asan2.yml"
+	expect_exit "asan: wrong key" 3 "$ENVSEAL_ASAN" vault decrypt $pwc "$S/asan2.yml"
+	expect_exit "asan: encrypt-string" 0 "$ENVSEAL_ASAN" vault encrypt-string $pwc --name a b
+else skip "asan CLI runs" "build-asan/envseal not built"; fi
