@@ -473,6 +473,35 @@ log_read_open(struct es_root *root, FILE **f)
 	return 0;
 }
 
+/*
+ * Read one line of at most FS_AUDIT_LINE_MAX bytes into buf (which holds
+ * FS_AUDIT_LINE_MAX + 2). 1 with *len set (newline kept), 0 at the end,
+ * -1 for a longer line (getline() would grow without bound), -2 for a
+ * line with a NUL byte.
+ */
+static int
+read_line(FILE *f, char *buf, size_t *len)
+{
+	if (fgets(buf, (int)FS_AUDIT_LINE_MAX + 2, f) == NULL)
+		return 0;
+	*len = strlen(buf);
+	if (*len > FS_AUDIT_LINE_MAX)
+		return -1;
+	/* A NUL byte cut the line short: no record holds one. */
+	if (*len == 0 || (buf[*len - 1] != '\n' && !feof(f)))
+		return -2;
+	return 1;
+}
+
+static void
+skip_line(FILE *f)
+{
+	int c;
+
+	while ((c = getc(f)) != EOF && c != '\n')
+		;
+}
+
 static int
 is_hex64(const char *p)
 {
@@ -522,11 +551,10 @@ int
 es_audit_verify(struct es_root *root, FILE *out)
 {
 	char expect[FS_HASH_HEX + 1];
-	char *line = NULL;
-	size_t cap = 0, lineno = 0, len;
-	ssize_t n;
+	char *line;
+	size_t lineno = 0, len;
 	FILE *f;
-	int r;
+	int r, got;
 
 	if ((r = log_read_open(root, &f)) != 0)
 		return r;
@@ -534,13 +562,17 @@ es_audit_verify(struct es_root *root, FILE *out)
 		fprintf(out, "%s: no audit log\n", FS_LOG_PATH);
 		return 0;
 	}
+	if ((line = malloc(FS_AUDIT_LINE_MAX + 2)) == NULL) {
+		fclose(f);
+		return -ENOMEM;
+	}
 	memcpy(expect, zero_hash, sizeof zero_hash);
-	while ((n = getline(&line, &cap, f)) > 0) {
+	while ((got = read_line(f, line, &len)) != 0) {
 		lineno++;
-		len = (size_t)n;
-		if ((size_t)n > FS_AUDIT_LINE_MAX) {
-			r = es_failf(ES_EINTEGRITY, "%s:%zu: line longer than "
-			    "%zu bytes", FS_LOG_PATH, lineno, FS_AUDIT_LINE_MAX);
+		if (got < 0) {
+			r = es_failf(ES_EINTEGRITY, "%s:%zu: %s", FS_LOG_PATH,
+			    lineno, got == -1 ? "line too long" :
+			    "NUL byte in the line");
 			break;
 		}
 		if (line[len - 1] == '\n')
@@ -604,11 +636,10 @@ int
 es_audit_show(struct es_root *root, FILE *out)
 {
 	struct fs_jfield f[FS_JFIELDS_MAX];
-	char *line = NULL;
-	size_t cap = 0, lineno = 0;
-	ssize_t n;
+	char *line;
+	size_t lineno = 0, n;
 	FILE *in;
-	int r, nf;
+	int r, nf, got;
 
 	if ((r = log_read_open(root, &in)) != 0)
 		return r;
@@ -616,11 +647,23 @@ es_audit_show(struct es_root *root, FILE *out)
 		fprintf(out, "%s: no audit log\n", FS_LOG_PATH);
 		return 0;
 	}
-	while ((n = getline(&line, &cap, in)) > 0) {
+	if ((line = malloc(FS_AUDIT_LINE_MAX + 2)) == NULL) {
+		fclose(in);
+		return -ENOMEM;
+	}
+	while ((got = read_line(in, line, &n)) != 0) {
 		lineno++;
+		if (got < 0) {
+			fprintf(out, "line %zu: unreadable record\n", lineno);
+			/* Skip the rest of a long line (a NUL-cut one was
+			 * read through its newline already). */
+			if (got == -1)
+				skip_line(in);
+			continue;
+		}
 		if (line[n - 1] == '\n')
 			n--;
-		nf = fs_json_parse_flat(line, (size_t)n, f, FS_JFIELDS_MAX);
+		nf = fs_json_parse_flat(line, n, f, FS_JFIELDS_MAX);
 		if (nf < 0) {
 			fprintf(out, "line %zu: unreadable record\n", lineno);
 			continue;

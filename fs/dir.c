@@ -214,7 +214,8 @@ es_ensure_dir(struct es_root *root, const struct es_dir_spec *spec,
 	enum es_action act;
 	int r, ar;
 
-	BUG_ON(root == NULL || spec == NULL || action == NULL);
+	BUG_ON(root == NULL || spec == NULL || spec->path == NULL ||
+	    action == NULL);
 	r = ensure(root, spec, &act);
 	if (r != 0)
 		act = ES_ACT_REFUSED;

@@ -208,8 +208,11 @@ put_once(const struct fs_want *w, enum es_action *act)
 		*act = ES_ACT_UNCHANGED;
 	} else if (same) {
 		*act = ES_ACT_METADATA;
+		/* A second name for the inode (a hard link) would get the
+		 * new owner and mode too: give the target its own inode. */
 		if (!w->check)
-			r = fix_meta(fd, &st, w);
+			r = st.st_nlink == 1 ? fix_meta(fd, &st, w) :
+			    replace(w, 1);
 	} else {
 		*act = ES_ACT_REPLACED;
 		if (!w->check)
@@ -281,7 +284,8 @@ es_write_file(struct es_root *root, const struct es_file_spec *spec,
 	enum es_action act = ES_ACT_REFUSED;
 	int dfd = -1, r;
 
-	BUG_ON(root == NULL || spec == NULL || action == NULL);
+	BUG_ON(root == NULL || spec == NULL || spec->path == NULL ||
+	    action == NULL || (spec->data == NULL && spec->len > 0));
 	if ((r = fs_path_split(spec->path, dir, name)) != 0)
 		goto out;
 	r = fs_open_dir(root->fd, dir, spec->path, &dfd);

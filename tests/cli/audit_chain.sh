@@ -95,6 +95,15 @@ tamper "a deleted first record" 1 sed '1d'
 tamper "swapped records" 4 awk 'NR == 4 { h = $0; next } NR == 5 { print; print h; next } 1'
 tamper "a record truncated in the middle" 6 sed '6s/\(.\{40\}\).*/\1/'
 tamper "a torn last record" 12 head -c -10
+tamper "a NUL byte in a record" 3 sed '3s/"event"/"ev\x00nt"/'
+# show survives garbage and says which line it could not read.
+G=$(newroot)
+mkdir -p "$G/var/log/envseal"
+{ sed -n 1p "$L"; echo 'not json at all'; printf '{"a":"\033[31m"}\n'; } >"$G/var/log/envseal/audit.jsonl"
+expect_exit "show: garbage lines do not stop it" 0 "$ENVSEAL" audit show --root "$G"
+contains "show: names the unreadable line" "line 2: unreadable record"
+case "$OUT" in *"$(printf '\033')"*) notok "show: no raw escape bytes reach the terminal" ;;
+*) ok "show: no raw escape bytes reach the terminal" ;; esac
 # An attacker who edits a record and recomputes its hash breaks the next
 # record's prev.
 rehash() {
