@@ -499,8 +499,9 @@ on_node(struct walk *w, const yaml_event_t *ev)
 	int r;
 
 	if (w->depth == 0) {
-		/* The root node. */
-		if (ev->type == YAML_MAPPING_START_EVENT)
+		/* The root node: a mapping for the model; the rewrites take
+		 * any document (a list of !vault values is fine there). */
+		if (ev->type == YAML_MAPPING_START_EVENT || w->doc == NULL)
 			return 0;
 		if (ev->type == YAML_SCALAR_EVENT && is_null_scalar(ev))
 			return 0;   /* empty document: zero keys */
@@ -551,9 +552,6 @@ on_event(struct walk *w, const yaml_event_t *ev)
 	case YAML_ALIAS_EVENT:
 		if ((r = count_alias(w, ev)) != 0)
 			return r;
-		if (w->depth == 0)
-			return es_failf(ES_EYAML, "line %zu: the top level is "
-			    "not a mapping", ev_line(ev));
 		return on_node(w, ev);
 	case YAML_MAPPING_START_EVENT:
 	case YAML_SEQUENCE_START_EVENT:

@@ -361,6 +361,25 @@ test_inline_shapes(struct es_secrets *all)
 		printf("# %.*s\n", (int)out.len, (char *)out.p);
 	es_sbuf_free(&in);
 	es_sbuf_free(&out);
+	/* A document that is only a list of values: fine for the rewrite,
+	 * not a mapping for the model. */
+	app(&in, "- !vault |\n");
+	for (i = 0, l = 1; i < n; i++) {
+		if (l >= 3 && l <= 8 && (i == 0 || c[i - 1] == '\n'))
+			i += 8;   /* 10 spaces -> 2 */
+		if (l >= 3 && l <= 8)
+			es_sbuf_putc(&in, c[i]);
+		if (c[i] == '\n')
+			l++;
+	}
+	T_CHECK("inline view: top-level list", es_vault_decrypt_view(in.p,
+	    in.len, all, &out, &used) == 0 && out.len == 16 &&
+	    !memcmp(out.p, "- \"Tr0ub4dor&3\"\n", 16));
+	es_sbuf_putc(&in, '\0');
+	T_CHECK("model: top-level list refused", doc_err((const char *)in.p,
+	    ES_EYAML, "not a mapping"));
+	es_sbuf_free(&in);
+	es_sbuf_free(&out);
 	free(c);
 }
 
