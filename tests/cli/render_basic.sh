@@ -30,6 +30,8 @@ policy() { # policy FILE VAULT OWNER GROUP MODE [extra yaml lines...]
 		for l in "$@"; do printf '    %s\n' "$l"; done
 	} >"$_f"
 }
+# A private copy of the oracle: a concurrent `make check` rebuilds it.
+[ -x "$SDENV" ] && cp "$SDENV" "$W/sdenv" && SDENV="$W/sdenv"
 # sdenv_has NAME FILE ENVFILE: systemd's parser gives NAME=<bytes of FILE>.
 sdenv_has() {
 	[ -x "$SDENV" ] || return 2
