@@ -196,6 +196,11 @@ open_lockfile(struct es_root *root, const char *path, int oflags, int *fd)
 		    path);
 		close(*fd);
 		*fd = -1;
+	} else if (creat && fchmod(*fd, 0600) != 0) {
+		/* The umask narrowed it, or nothing did: 0600 either way. */
+		r = es_failf(-errno, "%s: chmod: %s", path, strerror(errno));
+		close(*fd);
+		*fd = -1;
 	}
 out:
 	if (dfd >= 0)
