@@ -20,6 +20,7 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <string.h>
+#include <grp.h>
 #include <sys/resource.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
@@ -557,6 +558,47 @@ close_others(int a, int b, int keep_stderr)
 	return close_range((unsigned)hi + 1, ~0U, 0) != 0 ? -errno : 0;
 }
 
+/*
+ * A worker started by root gives root up: should the filter ever fail,
+ * the code that parses hostile input still holds no privilege. The lock
+ * limit is raised first (rlimits survive setuid) so that sodium_malloc
+ * can still keep secret pages out of swap. Without CAP_SYS_RESOURCE (some
+ * containers) the raise fails and we go on: sodium_malloc ignores a
+ * failed mlock, so pages past the inherited limit (8 MiB on Debian) are
+ * then swappable; giving up root is worth more.
+ */
+static int
+drop_root(void)
+{
+	struct rlimit inf = { RLIM_INFINITY, RLIM_INFINITY };
+	const uid_t u = ES_WORKER_UID;
+	const gid_t g = ES_WORKER_GID;
+
+	if (geteuid() != 0)
+		return 0;
+	(void)setrlimit(RLIMIT_MEMLOCK, &inf);   /* best effort, see above */
+	if (setgroups(0, NULL) != 0 || setresgid(g, g, g) != 0 ||
+	    setresuid(u, u, u) != 0)
+		return -errno;
+	/* Irreversible, checked: getting root back must fail. */
+	return setresuid(0, 0, 0) == 0 ? ES_EINTERNAL : 0;
+}
+
+/* OpenSSH's belt and braces: no new files, no writes to files, no
+ * processes, whatever the filter allows. */
+static int
+limit_resources(void)
+{
+	static const int res[] = { RLIMIT_NOFILE, RLIMIT_FSIZE, RLIMIT_NPROC };
+	struct rlimit zero = { 0, 0 };
+	size_t i;
+
+	for (i = 0; i < sizeof res / sizeof res[0]; i++)
+		if (setrlimit(res[i], &zero) != 0)
+			return -errno;
+	return 0;
+}
+
 __attribute__((noreturn)) static void
 worker_main(int in_fd, int out_fd, int debug)
 {
@@ -566,10 +608,12 @@ worker_main(int in_fd, int out_fd, int debug)
 	struct wio in, out;
 	int r;
 
-	/* Before a single byte: no core, no ptrace peers, no other fds,
-	 * then the filter. */
-	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0 ||
+	/* Before a single byte: no root, no core, no ptrace peers, no other
+	 * fds, then the filter. */
+	if (drop_root() != 0 ||
+	    prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0 ||
 	    setrlimit(RLIMIT_CORE, &no_core) != 0 ||
+	    limit_resources() != 0 ||
 	    close_others(in_fd, out_fd, debug) != 0 ||
 	    es_seccomp_worker(in_fd, out_fd, debug, 2) != 0)
 		worker_exit(WORKER_EXIT_BROKEN);

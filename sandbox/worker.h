@@ -74,6 +74,12 @@ struct es_job_result {
 /* The fixed-size job and status records. */
 #define ES_WIRE_FIXED_MAX 64
 
+/* The ids a worker started as root switches to before it reads a byte
+ * (added): the kernel's overflow ids, "nobody"/"nogroup" on Debian,
+ * owning nothing. Numeric, so no NSS lookup happens. */
+#define ES_WORKER_UID 65534
+#define ES_WORKER_GID 65534
+
 /*
  * REKEY (added): the worker cannot call getrandom(). The caller seeds the
  * salt generator (crypto.h es_salt_seed(), or es_salt_fixed() in tests)
