@@ -117,6 +117,15 @@ sys.stdout.buffer.write(b"\n".join(lines) + b"\n")'
 }
 tamper "an edited record with its hash recomputed" 6 rehash
 
+# ES_W_NOAUDIT (the layer's own files): begin and end only, no action.
+N=$(newroot)
+"$FSW" --root "$N" --audit render --noaudit --data 'x' /etc/veza/n.env >/dev/null 2>&1
+check "noaudit: only begin and end recorded" test "$(grep -c '"event":"file"' "$N/var/log/envseal/audit.jsonl")" -eq 0
+check "noaudit: the file was written" test -f "$N/etc/veza/n.env"
+# No run begun: the API writes and logs nothing.
+"$FSW" --root "$N" --data 'y' /etc/veza/m.env >/dev/null 2>&1
+check "no audit run: nothing logged" test "$(wc -l <"$N/var/log/envseal/audit.jsonl")" -eq 2
+
 # A later run keeps chaining after the earlier ones.
 "$FSW" --root "$R" --audit render --data "DATABASE_URL=other" /etc/veza/app.env >/dev/null 2>&1
 expect_exit "verify: chain continues across runs" 0 "$ENVSEAL" audit verify --root "$R"

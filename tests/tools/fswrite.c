@@ -10,7 +10,7 @@
  *                                  /etc/.pwd.lock), print "locked", sleep
  * opts: --root DIR --check --lock --passwd --audit CMD --untrusted
  *       --backup --uid N --gid N --mode OCTAL --data STR --data-file F
- *       --vars A,B,C --owner NAME --group NAME --policy-hash
+ *       --vars A,B,C --owner NAME --group NAME --policy-hash --noaudit
  * Prints the action on stdout; on failure the detail on stderr and exits
  * with es_exit_status().
  */
@@ -33,7 +33,7 @@ struct opts {
 	const char *root, *audit, *data, *data_file, *owner, *group;
 	char *vars;
 	int check, lock, passwd, untrusted, backup, dir, read, user, hold;
-	int policy_hash;
+	int policy_hash, noaudit;
 	uid_t uid;
 	gid_t gid;
 	mode_t mode;
@@ -103,7 +103,7 @@ do_file(struct es_root *root, const struct opts *o, const char *path)
 	spec.data = buf;
 	spec.len = len;
 	spec.flags = (o->untrusted ? 0 : ES_W_TRUSTED) |
-	    (o->backup ? ES_W_BACKUP : 0);
+	    (o->backup ? ES_W_BACKUP : 0) | (o->noaudit ? ES_W_NOAUDIT : 0);
 	spec.owner_name = o->owner;
 	spec.group_name = o->group;
 	if (o->vars != NULL) {
@@ -173,6 +173,7 @@ parse(int argc, char **argv, struct opts *o)
 		{ "group", 1, NULL, 'G' }, { "dir", 0, NULL, 'D' },
 		{ "read", 0, NULL, 'r' }, { "user", 0, NULL, 'U' },
 		{ "hold", 1, NULL, 'h' }, { "policy-hash", 0, NULL, 'P' },
+		{ "noaudit", 0, NULL, 'N' },
 		{ NULL, 0, NULL, 0 },
 	};
 	int c;
@@ -200,6 +201,7 @@ parse(int argc, char **argv, struct opts *o)
 		case 'U': o->user = 1; break;
 		case 'h': o->hold = atoi(optarg); break;
 		case 'P': o->policy_hash = 1; break;
+		case 'N': o->noaudit = 1; break;
 		default: return -1;
 		}
 	}
