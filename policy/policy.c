@@ -941,6 +941,26 @@ load_top(struct pctx *c, const yaml_node_t *root)
 	return check_policy(c);
 }
 
+/* A policy is one document: a second one would be silently ignored. */
+static int
+more_documents(struct pctx *c, yaml_parser_t *parser)
+{
+	yaml_document_t next;
+	int more, r = 0;
+
+	if (!yaml_parser_load(parser, &next))
+		return es_failf(ES_EPOLICY, "%s:%zu: yaml: %s", c->name,
+		    (size_t)parser->problem_mark.line + 1,
+		    parser->problem ? parser->problem : "parse error");
+	more = yaml_document_get_root_node(&next) != NULL;
+	if (more)
+		r = es_failf(ES_EPOLICY, "%s:%zu: (top): more than one YAML "
+		    "document in a policy", c->name,
+		    (size_t)next.start_mark.line + 1);
+	yaml_document_delete(&next);
+	return r;
+}
+
 static int
 parse_doc(struct pctx *c, const unsigned char *buf, size_t len,
     yaml_document_t *doc)
@@ -959,14 +979,18 @@ parse_doc(struct pctx *c, const unsigned char *buf, size_t len,
 		yaml_parser_delete(&parser);
 		return r;
 	}
-	yaml_parser_delete(&parser);
 	root = yaml_document_get_root_node(doc);
 	if (root == NULL) {
+		yaml_parser_delete(&parser);
 		yaml_document_delete(doc);
 		return es_failf(ES_EPOLICY, "%s:1: (top): empty policy",
 		    c->name);
 	}
-	return 0;
+	r = more_documents(c, &parser);
+	yaml_parser_delete(&parser);
+	if (r != 0)
+		yaml_document_delete(doc);
+	return r;
 }
 
 int

@@ -80,6 +80,8 @@ test_errors(void)
 	bad("wrong version", "envseal: 2\n", "t.yml:1: envseal: must be 1");
 	bad("yaml syntax", HEAD "service: [\n", "t.yml:");
 	bad("empty", "", "t.yml:1: (top): empty policy");
+	bad("two documents", HEAD "---\nenvseal: 2\n",
+	    "t.yml:2: (top): more than one YAML document");
 	bad("top not mapping", "- a\n", "t.yml:1: (top): must be a mapping");
 	bad("duplicate key", HEAD SVC_OK "  user: v\n",
 	    "t.yml:8: service.user: duplicate key (first at line 4)");
