@@ -199,3 +199,19 @@ rm "$R7/etc/shadow" "$R7/etc/gshadow"
 expect_exit "missing shadow files" 0 "$ENVSEAL" provision --root "$R7"
 check "new shadow 0640 root:shadow" [ "$(stat -c '%a %u:%g' "$R7/etc/shadow" "$R7/etc/gshadow")" = "640 0:42
 640 0:42" ]
+
+# Byte for byte what systemd-sysusers writes: the same four files from the
+# same starting root (SOURCE_DATE_EPOCH pins the shadow day for both).
+if command -v systemd-sysusers >/dev/null; then
+	RS=$(mkroot); RE=$(mkroot)
+	systemd-sysusers --root="$RS" --inline \
+		'u veza-api 1001 "Veza backend API" /opt/veza/backend-api /usr/sbin/nologin' >/dev/null 2>&1
+	"$ENVSEAL" provision --root "$RE" >/dev/null 2>&1
+	for f in passwd group shadow gshadow; do
+		check "identical to sysusers: /etc/$f" cmp -s "$RS/etc/$f" "$RE/etc/$f"
+		check "backup identical to sysusers': /etc/$f-" cmp -s "$RS/etc/$f-" "$RE/etc/$f-"
+		check "owner and mode as sysusers: /etc/$f" [ "$(stat -c '%a %u:%g' "$RS/etc/$f")" = "$(stat -c '%a %u:%g' "$RE/etc/$f")" ]
+	done
+else
+	skip "identical to sysusers" "systemd-sysusers not installed"
+fi
