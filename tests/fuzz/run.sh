@@ -61,10 +61,10 @@ for t in $targets; do
 	if "$bin" -max_total_time="$secs" -max_len=65536 -timeout=20 \
 	    -rss_limit_mb=2048 -print_final_stats=1 \
 	    -artifact_prefix="$OUT/artifacts/$t-" "$corpus" >"$OUT/$t.log" 2>&1; then
-		echo "ok fuzz-${t#fuzz_} ($(grep -m1 'stat::number_of_executed_units' "$OUT/$t.log" | awk '{print $2}') runs)"
+		echo "ok fuzz-${t#fuzz_} ($(grep -a -m1 'stat::number_of_executed_units' "$OUT/$t.log" | awk '{print $2}') runs)"
 	else
 		echo "not ok fuzz-${t#fuzz_}"
-		grep -E 'ERROR|SUMMARY|artifact' "$OUT/$t.log" | head -10 | sed 's/^/   /'
+		grep -a -E 'ERROR|SUMMARY|artifact' "$OUT/$t.log" | head -10 | sed 's/^/   /'
 		fails=$((fails + 1))
 	fi
 	[ "$mode" = long ] || rm -rf "$corpus"
