@@ -26,6 +26,7 @@
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include <sodium.h>
 
 enum wire_type {
 	W_JOB = 0x4a4f4201,     /* the record types are spelled so that a */
@@ -794,6 +795,11 @@ es_worker_run(const struct es_job *job, struct es_job_result *res)
 	res->used = -1;
 	if ((r = check_job(job)) != 0)
 		return r;
+	/* Libraries initialise in the parent: the worker could not read
+	 * /dev/urandom or call getrandom() (idempotent when done already;
+	 * nettle and libyaml need nothing). */
+	if (sodium_init() < 0)
+		return es_failf(ES_EINTERNAL, "libsodium failed to initialise");
 	if (pipe2(to, O_CLOEXEC) != 0)
 		return -errno;
 	if (pipe2(from, O_CLOEXEC) != 0) {
