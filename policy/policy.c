@@ -307,6 +307,7 @@ set_string(struct pctx *c, const yaml_node_t *n, const char *kp,
     enum ftype t, char **dst)
 {
 	const char *s;
+	long id;
 	int r;
 
 	if ((r = want_string(c, n, kp, &s)) != 0)
@@ -316,6 +317,12 @@ set_string(struct pctx *c, const yaml_node_t *n, const char *kp,
 		if (!valid_account(s))
 			return failn(c, n, kp, "'%s' is not a valid account "
 			    "name ([A-Za-z_][A-Za-z0-9_.-]*, at most 31)", s);
+		/* A numeric id must fit: (uid_t)-1 would mean "unchanged"
+		 * to chown. */
+		if (strspn(s, "0123456789") == strlen(s) &&
+		    (parse_num(s, ID_MAX, &id) != 0))
+			return failn(c, n, kp, "numeric id '%s' is not from 0 "
+			    "to %ld", s, ID_MAX);
 		break;
 	case F_UNITNAME:
 		if (!valid_unitname(s))

@@ -5,9 +5,14 @@
 #include "provision/accounts.h"
 #include "common/envseal.h"
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+
+/* Highest numeric name taken as an id: below (uid_t)-1, which chown reads
+ * as "leave the owner", as policy/ checks. */
+#define NUMERIC_ID_MAX 2147483646L
 
 /* "0", "1001": an id given as a number, taken without a lookup. */
 static int
@@ -18,8 +23,9 @@ numeric(const char *name, long *id)
 
 	if (*name < '0' || *name > '9')
 		return 0;
+	errno = 0;
 	v = strtol(name, &end, 10);
-	if (*end != '\0' || v < 0 || v > 2147483646L)
+	if (errno != 0 || *end != '\0' || v < 0 || v > NUMERIC_ID_MAX)
 		return 0;
 	*id = v;
 	return 1;

@@ -17,6 +17,9 @@
 #define IDNAME_MAX (ES_NAME_MAX + 1)
 /* Largest login.defs read (Debian's is ~13 KiB). */
 #define LOGINDEFS_MAX ((size_t)1 << 20)
+/* Highest numeric owner accepted: below (uid_t)-1 and the 16-bit
+ * overflow ids, as policy/ checks. */
+#define ES_ID_MAX 2147483646UL
 /* Seconds per day, for the shadow "last changed" field. */
 #define SECONDS_PER_DAY 86400L
 
@@ -211,26 +214,41 @@ out:
 	return r;
 }
 
+/* A numeric owner ("0", "1001"); (uid_t)-1 would mean "leave it" to
+ * chown, so the range is checked even though policy/ checked it too. */
+static int
+numeric_id(const char *s, unsigned *id)
+{
+	char *end;
+	unsigned long v;
+
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (errno != 0 || *end != '\0' || v > ES_ID_MAX)
+		return es_failf(ES_EPOLICY, "numeric id '%s' out of range", s);
+	*id = (unsigned)v;
+	return 0;
+}
+
 /* Owner names resolve in the accounts just written (or, in check mode,
  * just planned): never through NSS. */
 static int
 resolve(const struct es_acct_bufs *db, const char *user, const char *group,
     uid_t *uid, gid_t *gid)
 {
-	char *end;
 	int r;
 
 	if (*user >= '0' && *user <= '9')
-		*uid = (uid_t)strtoul(user, &end, 10);
-	else if ((r = es_pwbuf_user("/etc/passwd", db->buf[ES_DB_PASSWD],
-	    db->len[ES_DB_PASSWD], user, uid)) != 0)
+		r = numeric_id(user, uid);
+	else
+		r = es_pwbuf_user("/etc/passwd", db->buf[ES_DB_PASSWD],
+		    db->len[ES_DB_PASSWD], user, uid);
+	if (r != 0)
 		return r;
 	if (*group >= '0' && *group <= '9')
-		*gid = (gid_t)strtoul(group, &end, 10);
-	else if ((r = es_pwbuf_group("/etc/group", db->buf[ES_DB_GROUP],
-	    db->len[ES_DB_GROUP], group, gid)) != 0)
-		return r;
-	return 0;
+		return numeric_id(group, gid);
+	return es_pwbuf_group("/etc/group", db->buf[ES_DB_GROUP],
+	    db->len[ES_DB_GROUP], group, gid);
 }
 
 static int

@@ -114,6 +114,9 @@ test_errors(void)
 	    "t.yml:8: service.ip_allow[0]: '10.0.0.0/8; rm' is not");
 	bad("bad user", HEAD "service:\n  name: x\n  user: \"a:b\"\n",
 	    "t.yml:4: service.user: 'a:b' is not a valid account");
+	bad("numeric owner too big", HEAD "directories:\n  - {path: /a, owner:"
+	    " \"4294967295\", group: root, mode: \"0750\"}\n",
+	    "t.yml:3: directories[0].owner: numeric id '4294967295' is not");
 	bad("gecos colon", HEAD SVC_OK "  gecos: \"a:b\"\n",
 	    "t.yml:8: service.gecos: must be");
 	bad("unit suffix", HEAD SVC_OK "  unit: /etc/systemd/system/x\n",
