@@ -713,6 +713,14 @@ load_service(struct pctx *c, const yaml_node_t *n)
 	if ((r = walk_fields(c, n, "service", service_fields,
 	    NELEM(service_fields), s)) != 0)
 		return r;
+	/* The service's own account gets created by name: useradd and
+	 * sysusers refuse all-digit names (they read as ids). */
+	if (strspn(s->user, "0123456789") == strlen(s->user))
+		return failn(c, n, "service.user", "'%s' is a number, not an "
+		    "account name", s->user);
+	if (strspn(s->group, "0123456789") == strlen(s->group))
+		return failn(c, n, "service.group", "'%s' is a number, not a "
+		    "group name", s->group);
 	return service_defaults(s);
 }
 

@@ -117,6 +117,9 @@ test_errors(void)
 	bad("numeric owner too big", HEAD "directories:\n  - {path: /a, owner:"
 	    " \"4294967295\", group: root, mode: \"0750\"}\n",
 	    "t.yml:3: directories[0].owner: numeric id '4294967295' is not");
+	bad("numeric service user", HEAD "service:\n  name: x\n  user: \"1001\"\n"
+	    "  group: g\n  home: /h\n  exec: /h/x\n",
+	    "t.yml:3: service.user: '1001' is a number");
 	bad("gecos colon", HEAD SVC_OK "  gecos: \"a:b\"\n",
 	    "t.yml:8: service.gecos: must be");
 	bad("unit suffix", HEAD SVC_OK "  unit: /etc/systemd/system/x\n",
