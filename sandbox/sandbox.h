@@ -36,10 +36,14 @@
  * dirs, unit dir, /etc and envseal's own two, with room to spare. */
 #define ES_SANDBOX_DIRS_MAX 512
 
-/* Environment variable that turns the worker's KILL into TRAP and names
- * the offending syscall on stderr (debugging a new libc, never needed in
- * production; the worker still dies and the run still fails). */
+/* Environment variable that turns the worker's KILL into TRAP: the
+ * worker's SIGSYS handler sends the syscall number (4 bytes, nothing else)
+ * on a dedicated debug pipe, the parent names it in the error detail
+ * (debugging a new libc; the worker still dies and the run still fails).
+ * The worker never gets stderr, debug or not. */
 #define ES_SANDBOX_DEBUG_ENV "ENVSEAL_SANDBOX_DEBUG"
+/* Exit status of a worker that trapped in debug mode. */
+#define ES_WORKER_EXIT_TRAPPED 125
 
 /* One row of a filter table: a syscall and why it is there. */
 struct es_seccomp_row {
@@ -54,8 +58,11 @@ const struct es_seccomp_row *es_seccomp_worker_table(size_t *n);
 const struct es_seccomp_row *es_seccomp_writer_table(size_t *n);
 
 /* Install the worker filter: read only from in_fd, write only to out_fd
- * (and to debug_fd >= 0 when debug, for the trap message). */
+ * (and to debug_fd when debug, for the trapped syscall's number). */
 int es_seccomp_worker(int in_fd, int out_fd, int debug, int debug_fd);
+
+/* The name of syscall nr on this architecture ("unknown" if none). */
+void es_seccomp_syscall_name(int nr, char *buf, size_t size);
 
 /* The writer seccomp filter alone (default allow, the writer table). */
 int es_seccomp_writer(void);

@@ -9,6 +9,7 @@
 
 #include <errno.h>
 #include <signal.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
@@ -158,33 +159,28 @@ add_worker_rule(scmp_filter_ctx ctx, const struct worker_rule *w, int nr,
 
 static int debug_out = -1;
 
-/* Debug only: name the syscall, then die as KILL would have. */
+/* Debug only: report the syscall number on the debug pipe (the parent
+ * names it; nothing else is written), then die as KILL would have. */
 static void
 on_sigsys(int sig, siginfo_t *si, void *uctx)
 {
-	static const char pre[] = "envseal: sandbox: worker made a "
-	    "forbidden syscall: ";
-	char num[16], *name;
-	int n, k;
+	int32_t nr = si->si_syscall;
 
 	(void)sig;
 	(void)uctx;
-	name = seccomp_syscall_resolve_num_arch(SCMP_ARCH_NATIVE,
-	    si->si_syscall);
-	n = si->si_syscall;
-	k = (int)sizeof num;
-	num[--k] = '\0';
-	do {
-		num[--k] = (char)('0' + n % 10);
-		n /= 10;
-	} while (n > 0 && k > 0);
-	if (write(debug_out, pre, sizeof pre - 1) < 0 ||
-	    (name && write(debug_out, name, strlen(name)) < 0) ||
-	    write(debug_out, " #", 2) < 0 ||
-	    write(debug_out, num + k, strlen(num + k)) < 0 ||
-	    write(debug_out, "\n", 1) < 0)
-		syscall(SYS_exit_group, 125);
-	syscall(SYS_exit_group, 125);
+	if (write(debug_out, &nr, sizeof nr) != (ssize_t)sizeof nr)
+		syscall(SYS_exit_group, ES_WORKER_EXIT_TRAPPED);
+	syscall(SYS_exit_group, ES_WORKER_EXIT_TRAPPED);
+}
+
+void
+es_seccomp_syscall_name(int nr, char *buf, size_t size)
+{
+	char *name = seccomp_syscall_resolve_num_arch(SCMP_ARCH_NATIVE, nr);
+
+	if (snprintf(buf, size, "%s", name ? name : "unknown") < 0 && size)
+		buf[0] = '\0';
+	free(name);
 }
 
 static int

@@ -542,21 +542,27 @@ send_result(struct wio *io, int code, const struct es_job_result *res)
 	return put_rec(io, W_RES_END, NULL, 0);
 }
 
-/* Close everything but the pipes (and stderr in debug mode). */
 static int
-close_others(int a, int b, int keep_stderr)
+by_fd(const void *a, const void *b)
 {
-	int lo = a < b ? a : b, hi = a < b ? b : a, i;
+	return *(const int *)a - *(const int *)b;
+}
 
-	for (i = 0; i < 3; i++)
-		if (!(keep_stderr && i == 2) && i != lo && i != hi)
-			close(i);
-	if (lo > 3 && close_range(3, (unsigned)lo - 1, 0) != 0)
-		return -errno;
-	if (hi > lo + 1 && close_range((unsigned)lo + 1, (unsigned)hi - 1,
-	    0) != 0)
-		return -errno;
-	return close_range((unsigned)hi + 1, ~0U, 0) != 0 ? -errno : 0;
+/* Close every descriptor but the n in keep (stdin/out/err included). */
+static int
+close_others(int *keep, size_t n)
+{
+	unsigned lo = 0;
+	size_t i;
+
+	qsort(keep, n, sizeof *keep, by_fd);   /* before the filter */
+	for (i = 0; i < n; i++) {
+		if ((unsigned)keep[i] > lo &&
+		    close_range(lo, (unsigned)keep[i] - 1, 0) != 0)
+			return -errno;
+		lo = (unsigned)keep[i] + 1;
+	}
+	return close_range(lo, ~0U, 0) != 0 ? -errno : 0;
 }
 
 /*
@@ -601,8 +607,9 @@ limit_resources(void)
 }
 
 __attribute__((noreturn)) static void
-worker_main(int in_fd, int out_fd, int debug)
+worker_main(int in_fd, int out_fd, int debug_fd)
 {
+	int keep[3] = { in_fd, out_fd, debug_fd };
 	static struct wjob w;   /* static: keeps the stack small */
 	struct es_job_result res;
 	struct rlimit no_core = { 0, 0 };
@@ -615,8 +622,8 @@ worker_main(int in_fd, int out_fd, int debug)
 	    prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0 ||
 	    setrlimit(RLIMIT_CORE, &no_core) != 0 ||
 	    limit_resources() != 0 ||
-	    close_others(in_fd, out_fd, debug) != 0 ||
-	    es_seccomp_worker(in_fd, out_fd, debug, 2) != 0)
+	    close_others(keep, debug_fd >= 0 ? 3 : 2) != 0 ||
+	    es_seccomp_worker(in_fd, out_fd, debug_fd >= 0, debug_fd) != 0)
 		worker_exit(WORKER_EXIT_BROKEN);
 	memset(&res, 0, sizeof res);
 	res.used = -1;
@@ -724,8 +731,22 @@ out:
 	return r;
 }
 
+/* Debug mode: the trapped syscall's number, named. */
 static int
-child_status(pid_t pid)
+trapped(int dbg)
+{
+	char name[64];
+	int32_t nr;
+
+	if (dbg < 0 || read_all(dbg, &nr, sizeof nr) != 0)
+		return es_failf(ES_ESANDBOX, "worker trapped (debug mode)");
+	es_seccomp_syscall_name(nr, name, sizeof name);
+	return es_failf(ES_ESANDBOX, "worker made a forbidden syscall: %s "
+	    "(#%d)", name, (int)nr);
+}
+
+static int
+child_status(pid_t pid, int dbg)
 {
 	int st;
 
@@ -737,6 +758,8 @@ child_status(pid_t pid)
 		return es_failf(ES_ESANDBOX, "worker killed by signal %d%s",
 		    WTERMSIG(st), WTERMSIG(st) == SIGSYS ?
 		    " (SIGSYS: a forbidden syscall)" : "");
+	if (WIFEXITED(st) && WEXITSTATUS(st) == ES_WORKER_EXIT_TRAPPED)
+		return trapped(dbg);
 	if (!WIFEXITED(st) || WEXITSTATUS(st) != 0)
 		return es_failf(ES_ESANDBOX, "worker exited with status %d",
 		    WIFEXITED(st) ? WEXITSTATUS(st) : -1);
@@ -745,7 +768,7 @@ child_status(pid_t pid)
 
 /* The parent's half of one run, with the pipes set up. */
 static int
-converse(pid_t pid, int to, int from, const struct es_job *job,
+converse(pid_t pid, int to, int from, int dbg, const struct es_job *job,
     struct es_job_result *res)
 {
 	struct sigaction ign, old;
@@ -768,7 +791,7 @@ converse(pid_t pid, int to, int from, const struct es_job *job,
 		r = -EPROTO;   /* trailing bytes after the end record */
 	sigaction(SIGPIPE, &old, NULL);
 	wio_close(&in);
-	st = child_status(pid);
+	st = child_status(pid, dbg);
 	if (st != 0)
 		return st;
 	if (r != 0)
@@ -785,10 +808,21 @@ debug_enabled(void)
 	return e != NULL && e[0] == '1';
 }
 
+static void
+close_all(int *fd, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (fd[i] >= 0)
+			close(fd[i]);
+}
+
 int
 es_worker_run(const struct es_job *job, struct es_job_result *res)
 {
-	int to[2], from[2], debug = debug_enabled(), r;
+	/* job pipe, result pipe, debug pipe (debug mode only) */
+	int fd[6] = { -1, -1, -1, -1, -1, -1 }, r;
 	pid_t pid;
 
 	memset(res, 0, sizeof *res);
@@ -800,29 +834,28 @@ es_worker_run(const struct es_job *job, struct es_job_result *res)
 	 * nettle and libyaml need nothing). */
 	if (sodium_init() < 0)
 		return es_failf(ES_EINTERNAL, "libsodium failed to initialise");
-	if (pipe2(to, O_CLOEXEC) != 0)
-		return -errno;
-	if (pipe2(from, O_CLOEXEC) != 0) {
+	if (pipe2(fd, O_CLOEXEC) != 0 || pipe2(fd + 2, O_CLOEXEC) != 0 ||
+	    (debug_enabled() && pipe2(fd + 4, O_CLOEXEC) != 0)) {
 		r = -errno;
-		close(to[0]);
-		close(to[1]);
+		close_all(fd, 6);
 		return r;
 	}
 	/* Nothing buffered may be flushed twice, by us and by the child. */
 	fflush(NULL);
 	if ((pid = fork()) < 0) {
 		r = -errno;
-		close(to[0]), close(to[1]), close(from[0]), close(from[1]);
+		close_all(fd, 6);
 		return r;
 	}
-	if (pid == 0) {
-		close(to[1]);
-		close(from[0]);
-		worker_main(to[0], from[1], debug);
-	}
-	close(to[0]);
-	close(from[1]);
-	r = converse(pid, to[1], from[0], job, res);
+	if (pid == 0)
+		worker_main(fd[0], fd[3], fd[5]);   /* closes the rest */
+	close(fd[0]);
+	close(fd[3]);
+	if (fd[5] >= 0)
+		close(fd[5]);
+	r = converse(pid, fd[1], fd[2], fd[4], job, res);
+	if (fd[4] >= 0)
+		close(fd[4]);
 	if (r != 0)
 		es_job_result_free(res);
 	return r;
