@@ -212,6 +212,28 @@ test_drift_and_layout(void)
 }
 
 static void
+test_partial(void)
+{
+	struct es_acct_bufs in;
+	struct es_acct_plan p;
+	int r;
+
+	/* User present, its group and both shadow entries missing: the group
+	 * is created with the user's gid, the shadow entries added. */
+	set(&in, GROUP, GSHADOW, PASSWD "veza-api:x:1001:1001:Veza backend "
+	    "API:/opt/veza/backend-api:/usr/sbin/nologin\n", SHADOW);
+	r = plan(&in, want(-1, -1), &p);
+	T_CHECK("group created with the user's gid", r == 0 &&
+	    p.group_created && !p.user_created && p.gid == 1001 &&
+	    is(&p, ES_DB_GROUP, GROUP "veza-api:x:1001:\n"));
+	T_CHECK("missing shadow entry added", r == 0 &&
+	    is(&p, ES_DB_SHADOW, SHADOW "veza-api:!*:20784::::::\n") &&
+	    is(&p, ES_DB_GSHADOW, GSHADOW "veza-api:!*::\n"));
+	es_acct_bufs_free(&p.out);
+	es_acct_bufs_free(&in);
+}
+
+static void
 test_lookups(void)
 {
 	const char *pw = PASSWD "bad:x:zz:1:b:/:/bin/sh\n";
@@ -248,6 +270,7 @@ main(void)
 	test_allocate();
 	test_conflicts();
 	test_drift_and_layout();
+	test_partial();
 	test_lookups();
 	return t_done();
 }
