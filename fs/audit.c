@@ -38,8 +38,12 @@
 /* Longest SUDO_USER recorded (a user name is at most 32 bytes on Linux;
  * anything longer is someone else's string). */
 #define FS_SUDO_USER_MAX 256
-/* Hex digits of a hash. */
-#define FS_HASH_HEX 64
+/* Hex digits of a record hash (SHA-256). */
+#define FS_HASH_HEX FS_SHA256_HEX
+/* "2026-11-27T10:02:30Z" and room to spare. */
+#define FS_TIME_MAX 32
+/* Run id prefix `audit show` prints: enough to tell runs apart. */
+#define FS_SHOW_RUN_HEX 8
 /* The line's tail after the hashed bytes: ,"hash":"<64>"} */
 #define FS_HASH_TAIL_LEN (sizeof ",\"hash\":\"" - 1 + FS_HASH_HEX + 2)
 /* The hashed bytes end with ,"prev":"<64>" */
@@ -259,7 +263,7 @@ rfc3339_now(char *out, size_t size)
 static int
 record_head(struct es_root *root, struct es_sbuf *b, const char *event)
 {
-	char now[32];
+	char now[FS_TIME_MAX];
 	const char *sudo = getenv("SUDO_USER");
 	int r;
 
@@ -286,7 +290,7 @@ record_head(struct es_root *root, struct es_sbuf *b, const char *event)
 static int
 append(struct es_root *root, struct es_sbuf *b)
 {
-	unsigned char h[32];
+	unsigned char h[FS_SHA256_BYTES];
 	char prev[FS_HASH_HEX + 1], hex[FS_HASH_HEX + 1];
 	int fd = -1, r, torn;
 
@@ -405,7 +409,7 @@ int
 es_audit_begin(struct es_root *root, const char *command,
     const unsigned char *policy_sha256)
 {
-	unsigned char rnd[16];
+	unsigned char rnd[FS_RUN_ID_BYTES];
 	struct es_sbuf b = { 0 };
 	int n, r;
 
@@ -416,7 +420,7 @@ es_audit_begin(struct es_root *root, const char *command,
 	es_hex(root->run_id, rnd, sizeof rnd);
 	root->policy_hex[0] = '\0';
 	if (policy_sha256 != NULL)
-		es_hex(root->policy_hex, policy_sha256, 32);
+		es_hex(root->policy_hex, policy_sha256, FS_SHA256_BYTES);
 	root->audit_on = 1;
 	if (es_root_checking(root))
 		return 0;
@@ -517,7 +521,7 @@ is_hex64(const char *p)
 static int
 verify_line(const char *line, size_t len, size_t lineno, char *expect)
 {
-	unsigned char h[32];
+	unsigned char h[FS_SHA256_BYTES];
 	char hex[FS_HASH_HEX + 1];
 	const char *tail, *prev;
 	size_t body;
@@ -608,7 +612,7 @@ static void
 show_line(FILE *out, const struct fs_jfield *f, int n)
 {
 	const char *ev = field(f, n, "event");
-	char run[9];
+	char run[FS_SHOW_RUN_HEX + 1];
 
 	snprintf(run, sizeof run, "%s", field(f, n, "run"));
 	fprintf(out, "%s  %s  ", field(f, n, "time"), run);

@@ -143,7 +143,7 @@ static int
 walk_parents(struct es_root *root, const char *dir, const char *display,
     int *cur)
 {
-	char comp[FS_NAME_MAX + 31];
+	char comp[FS_COMPONENT_MAX + 1];
 	const char *p = dir, *e;
 	size_t n;
 	int fd, next, r = 0;

@@ -51,6 +51,19 @@
 #define FS_PWLOCK_PATH "/etc/.pwd.lock"
 /* The audit fingerprint key: 32 bytes, crypto_generichash's KEYBYTES. */
 #define FS_AUDIT_KEYLEN 32
+/* A run id: 16 random bytes (128 bits: unique across every run ever). */
+#define FS_RUN_ID_BYTES 16
+/* Longest command name recorded ("render", "provision", "vault rekey"). */
+#define FS_COMMAND_MAX 64
+/* A SHA-256 in bytes and in hex. */
+#define FS_SHA256_BYTES 32
+#define FS_SHA256_HEX (2 * FS_SHA256_BYTES)
+/* Longest directory entry name the kernel accepts (NAME_MAX). */
+#define FS_COMPONENT_MAX 255
+/* read() chunk when loading a file (it lands in guarded memory). */
+#define FS_READ_CHUNK 16384
+/* Longest key of an audit record field that `audit show` keeps. */
+#define FS_JKEY_MAX 32
 
 struct es_root {
 	int fd;                 /* O_PATH|O_DIRECTORY of the root */
@@ -61,9 +74,9 @@ struct es_root {
 	void *notice_arg;
 	/* audit run, set up by es_audit_begin */
 	int audit_on;
-	char run_id[33];
-	char command[64];
-	char policy_hex[65];    /* "" when no policy hash was given */
+	char run_id[2 * FS_RUN_ID_BYTES + 1];
+	char command[FS_COMMAND_MAX];
+	char policy_hex[FS_SHA256_HEX + 1]; /* "" when no policy hash given */
 	unsigned char *key;     /* sodium_malloc'd FS_AUDIT_KEYLEN, or NULL */
 	int in_audit;           /* writing infrastructure: no records */
 };
@@ -164,7 +177,7 @@ int fs_sbuf_printf(struct es_sbuf *b, const char *fmt, ...)
 /* A parsed top-level field of one audit record (string values unescaped,
  * other scalars verbatim, arrays of strings joined by ","). */
 struct fs_jfield {
-	char key[32];
+	char key[FS_JKEY_MAX];
 	char *val;              /* malloc'd */
 	int is_str;
 };

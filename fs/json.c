@@ -53,7 +53,7 @@ fs_json_str(struct es_sbuf *b, const char *s)
 {
 	const unsigned char *p = (const unsigned char *)s;
 	size_t n = strlen(s), k;
-	char esc[8];
+	char esc[sizeof "\\u0000"];   /* the longest escape we write */
 	int r = es_sbuf_putc(b, '"');
 
 	while (r == 0 && n > 0) {

@@ -40,7 +40,7 @@ components_ok(const char *path)
 			break;
 		e = strchr(p, '/');
 		n = e != NULL ? (size_t)(e - p) : strlen(p);
-		if (n > 255 || (n == 1 && p[0] == '.') ||
+		if (n > FS_COMPONENT_MAX || (n == 1 && p[0] == '.') ||
 		    (n == 2 && p[0] == '.' && p[1] == '.'))
 			return 0;
 		p += n;
@@ -307,7 +307,7 @@ fs_sweep_temps(int dirfd, const char *name)
 int
 fs_read_all(int fd, size_t max, struct es_sbuf *b, const char *display)
 {
-	unsigned char chunk[16384];
+	unsigned char chunk[FS_READ_CHUNK];
 	ssize_t n;
 	int r = 0;
 

@@ -97,13 +97,13 @@ keep_backup(const struct fs_want *w)
 	if (linkat(w->dirfd, w->name, w->dirfd, tmp, 0) != 0)
 		return es_failf(-errno, "%s: backup link: %s", w->display,
 		    strerror(errno));
-	if (renameat(w->dirfd, tmp, w->dirfd, bak) != 0) {
+	if (renameat(w->dirfd, tmp, w->dirfd, bak) != 0)
 		r = es_failf(-errno, "%s: backup rename to %s: %s", w->display,
 		    bak, strerror(errno));
-		(void)unlinkat(w->dirfd, tmp, 0);
-		return r;
-	}
-	return 0;
+	/* When "<name>-" already is this inode (an earlier run failed after
+	 * its backup), rename(2) does nothing and leaves tmp: remove it. */
+	(void)unlinkat(w->dirfd, tmp, 0);
+	return r;
 }
 
 /*

@@ -47,12 +47,14 @@ state() {
 	echo "bad: $(statof "$T")"
 }
 
-count_calls() { # syscall mode
-	if [ "$2" = create ]; then rm -f "$T"; else reset_old; fi
-	strace -f -qq -o "$FS_AREA/count" -e trace="$1" "$FSW" --root "$R" \
+count_calls() { # syscall mode [fswrite options...]
+	_sc=$1 _mode=$2
+	shift 2
+	if [ "$_mode" = create ]; then rm -f "$T"; else reset_old; fi
+	strace -f -qq -o "$FS_AREA/count" -e trace="$_sc" "$FSW" "$@" --root "$R" \
 	    --uid 0 --gid 0 --mode 0600 --data-file "$NEW" /etc/veza/app.env \
 	    >/dev/null 2>&1
-	grep -c "^[0-9]* *$1(" "$FS_AREA/count"
+	grep -c "^[0-9]* *$_sc(" "$FS_AREA/count"
 }
 
 inject_all() { # syscall mode
@@ -114,3 +116,69 @@ fi
 reset_old
 "$FSW" --root "$R" --uid 0 --gid 0 --mode 0600 --data-file "$NEW" /etc/veza/app.env >/dev/null 2>&1
 check "inject unlinkat in sweep: next run sweeps" test -z "$(strays "$R")"
+
+# Backup mode (passwd family): faults in the link/rename of the old inode.
+# The target is old or new whole; "<name>-", when present, is a whole
+# earlier version, never a torn one.
+OLDSUM=$(printf 'OLD\n' | sha256sum | cut -d' ' -f1)
+for sc in linkat renameat fsync; do
+	bad="" hits=0
+	for fault in error=ENOSPC error=EIO error=EPERM signal=KILL; do
+		n=$(count_calls "$sc" replace --backup)
+		w=1
+		while [ "$w" -le "$n" ]; do
+			reset_old
+			{ strace -f -qq -o /dev/null -e trace="$sc" -e inject="$sc:$fault:when=$w" \
+			    "$FSW" --root "$R" --backup --uid 0 --gid 0 --mode 0600 \
+			    --data-file "$NEW" /etc/veza/app.env >/dev/null 2>&1; } 2>/dev/null ||
+			    hits=$((hits + 1))
+			case $(state) in old|new) ;; *) bad="$bad [$fault call $w: $(state)]" ;; esac
+			if [ -e "$T-" ]; then
+				b=$(sha256sum <"$T-" | cut -d' ' -f1)
+				[ "$b" = "$OLDSUM" ] || [ "$b" = "$NEWSUM" ] ||
+				    bad="$bad [$fault call $w: torn backup]"
+			fi
+			"$FSW" --root "$R" --backup --uid 0 --gid 0 --mode 0600 \
+			    --data-file "$NEW" /etc/veza/app.env >/dev/null 2>&1 ||
+			    bad="$bad [$fault call $w: next run failed]"
+			[ -z "$(strays "$R")" ] || bad="$bad [$fault call $w: strays]"
+			w=$((w + 1))
+		done
+	done
+	if [ -n "$bad" ]; then notok "inject $sc (backup mode)" "$bad"
+	elif [ "$hits" -eq 0 ]; then notok "inject $sc (backup mode)" "no injection failed the writer"
+	else ok "inject $sc (backup mode, $hits failed runs): old or new whole, backup whole, no strays"; fi
+done
+
+# Directory creation: a failure at any step never leaves the directory
+# more open than its final owner and mode; the next run completes it.
+for sc in mkdirat fchown fchmod fsync; do
+	bad="" hits=0
+	for fault in error=ENOSPC error=EIO error=EPERM signal=KILL; do
+		w=1
+		while [ "$w" -le 4 ]; do
+			rm -rf "$R/opt"
+			{ strace -f -qq -o /dev/null -e trace="$sc" -e inject="$sc:$fault:when=$w" \
+			    "$FSW" --root "$R" --dir --uid 0 --gid 1001 --mode 0750 \
+			    /opt/veza/api >/dev/null 2>&1; } 2>/dev/null || hits=$((hits + 1))
+			for d in "$R/opt" "$R/opt/veza" "$R/opt/veza/api"; do
+				[ -e "$d" ] || continue
+				m=$(stat -c %a "$d")
+				g=$(stat -c %g "$d")
+				lim=755
+				[ "$d" = "$R/opt/veza/api" ] && lim=750
+				[ $((0$m & ~0$lim)) -eq 0 ] || bad="$bad [$fault call $w: $d mode $m]"
+				[ "$g" = 0 ] || { [ "$g" = 1001 ] && [ "$d" = "$R/opt/veza/api" ]; } ||
+				    bad="$bad [$fault call $w: $d group $g]"
+			done
+			"$FSW" --root "$R" --dir --uid 0 --gid 1001 --mode 0750 /opt/veza/api >/dev/null 2>&1 ||
+			    bad="$bad [$fault call $w: next run failed]"
+			[ "$(stat -c '%u:%g %a' "$R/opt/veza/api" 2>/dev/null)" = "0:1001 750" ] ||
+			    bad="$bad [$fault call $w: not completed]"
+			w=$((w + 1))
+		done
+	done
+	if [ -n "$bad" ]; then notok "inject $sc (directory creation)" "$bad"
+	elif [ "$hits" -eq 0 ]; then notok "inject $sc (directory creation)" "no injection failed the run"
+	else ok "inject $sc (directory creation, $hits failed runs): never wider than final, next run completes"; fi
+done

@@ -83,6 +83,14 @@ check "backup: passwd- is the old inode" test "$(stat -c %i "$R/etc/passwd-")" =
 check "backup: passwd- has the old content" grep -q '/bin/sh' "$R/etc/passwd-"
 check "backup: passwd has the new content" grep -q '/bin/bash' "$R/etc/passwd"
 check "backup: no strays" test -z "$(strays "$R")"
+# "<name>-" already the same inode (a run that failed after its backup):
+# rename(2) of one hard link over another does nothing; no temp may stay.
+rm -f "$R/etc/passwd-"
+ln "$R/etc/passwd" "$R/etc/passwd-"
+"$FSW" --root "$R" --backup --mode 0644 --data 'root:x:0:0::/root:/bin/zsh
+' /etc/passwd >/dev/null
+check "backup over its own hard link: no strays" test -z "$(strays "$R")"
+check "backup over its own hard link: passwd- has the previous content" grep -q '/bin/bash' "$R/etc/passwd-"
 
 # Stale temp files of a killed run: swept by the next write beside them,
 # only regular files of the exact pattern, never through a symlink.
