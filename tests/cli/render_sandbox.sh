@@ -88,6 +88,11 @@ check "violation prints no JSON report" sh -c "! printf '%s' \"\$1\" | grep -q '
 expect_exit "debug mode names the syscall" 4 env ENVSEAL_SANDBOX_DEBUG=1 ENVSEAL_VIOLATE=open LD_PRELOAD="$PRELOAD" "$ENVSEAL" render --policy "$W/p.yml" --root "$R" "${PW[@]}"
 contains "debug mode says openat" "forbidden syscall: openat"
 check "audit log records the failed run" grep -q '"status":4' "$R/var/log/envseal/audit.jsonl"
+expect_exit "worker leaving early with status 0 exits 4" 4 env ENVSEAL_VIOLATE=exit0 LD_PRELOAD="$PRELOAD" "$ENVSEAL" render --policy "$W/p.yml" --root "$R" "${PW[@]}"
+contains "early exit is a protocol break" "worker broke the protocol"
+expect_exit "worker exiting 1 exits 4" 4 env ENVSEAL_VIOLATE=exit1 LD_PRELOAD="$PRELOAD" "$ENVSEAL" render --policy "$W/p.yml" --root "$R" "${PW[@]}"
+contains "non-zero worker exit named" "worker exited with status 1"
+check "early exits leave the target untouched" test "$(sha256sum <"$R$T"; stat -c '%i %Y' "$R$T")" = "$before"
 
 # --- the writer's confinement, probed directly ---
 if [ -x "$LLTOOL" ]; then

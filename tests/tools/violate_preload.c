@@ -3,7 +3,8 @@
  * violation test. It overrides nettle functions that only the sandboxed
  * worker calls during `envseal render` (key derivation, MAC check and
  * decryption: HMAC-SHA256 keying, PBKDF2, AES key setup, CTR) and makes
- * each open a socket first (ENVSEAL_VIOLATE=open: open a file instead).
+ * each open a socket first (ENVSEAL_VIOLATE=open: open a file instead;
+ * =exit0 / =exit1: leave at once without a result).
  * The worker's seccomp filter must kill it, and the run must end with
  * exit 4 and nothing written. Several symbols are hooked so the test
  * does not depend on which of them crypto/ happens to use.
@@ -15,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 static void
@@ -23,6 +25,12 @@ violate(void)
 	const char *how = getenv("ENVSEAL_VIOLATE");
 	int fd;
 
+	/* A worker that leaves without a result, cleanly or not: the
+	 * parent must fail the run just the same. */
+	if (how != NULL && !strcmp(how, "exit0"))
+		syscall(SYS_exit_group, 0);
+	if (how != NULL && !strcmp(how, "exit1"))
+		syscall(SYS_exit_group, 1);
 	if (how != NULL && !strcmp(how, "open"))
 		fd = open("/etc/hostname", O_RDONLY);
 	else
