@@ -574,6 +574,10 @@ cmd_encrypt_string(const struct vopts *o, struct vrun *v)
 	if (o->stdin_name || o->nargs == 0 || (o->nargs == 1 &&
 	    !strcmp(o->args[0], "-"))) {
 		/* All of stdin, as is: ansible keeps a trailing newline. */
+		if (isatty(STDIN_FILENO))
+			fprintf(stderr, "Reading plaintext input from stdin "
+			    "(ctrl-d to end input, twice if it does not end "
+			    "in a newline)\n");
 		if ((r = read_stdin(&pt)) != 0)
 			r = cmd_fail(o->what, r);
 		else
