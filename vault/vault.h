@@ -13,7 +13,16 @@
  * Errors: ES_ENOTVAULT (not a vault where one is required), ES_EFORMAT
  * (malformed envelope), ES_EKEY (no candidate secret's MAC matched; the
  * detail names the labels tried), ES_EYAML (bad YAML, with the line),
- * ES_ELIMIT (size bounds), -ENOMEM.
+ * ES_ELIMIT (size bounds), ES_EVALUE (a plaintext that cannot be written
+ * as YAML), -ENOMEM. Inline failures name the line (and key) of the value.
+ *
+ * The document model is a mapping at the top (an empty document is zero
+ * keys); duplicate keys, merge keys (<<), non-scalar or !vault keys, more
+ * than one document, nesting over ES_YDOC_MAX_DEPTH and more than
+ * ES_YDOC_MAX_ALIASES anchors+aliases are ES_EYAML with the line. Values
+ * keep their text as written (never re-typed); a top-level alias takes the
+ * anchored node's value. Only top-level !vault values are decrypted by
+ * es_vault_load_doc(); the rewrites below handle them at any depth.
  */
 #ifndef ENVSEAL_VAULT_H
 #define ENVSEAL_VAULT_H
