@@ -381,9 +381,12 @@ record_body(struct es_root *root, struct es_sbuf *b,
 			r = es_sbuf_putc(b, ']');
 	}
 	if (r == 0 && rec->err != 0) {
+		/* The detail names paths and causes, never values (the error
+		 * contract of common/envseal.h). */
 		r = fs_sbuf_printf(b, ",\"error\":");
 		if (r == 0)
-			r = fs_json_str(b, es_strerror(rec->err));
+			r = fs_json_str(b, *es_errdetail() ? es_errdetail() :
+			    es_strerror(rec->err));
 	}
 	return r;
 }

@@ -117,6 +117,19 @@ sys.stdout.buffer.write(b"\n".join(lines) + b"\n")'
 }
 tamper "an edited record with its hash recomputed" 6 rehash
 
+check "audit: a refusal records why" grep -q '"error":"/etc/veza/evil.env: is a symlink' "$L"
+
+# A torn last line (a crash mid-append) stays visible: the next run starts
+# a fresh line and verify still names the torn one, not the new records.
+TR=$(newroot)
+mkdir -p "$TR/var/log/envseal"
+chmod 0700 "$TR/var/log/envseal"
+head -c -10 "$L" >"$TR/var/log/envseal/audit.jsonl"
+"$FSW" --root "$TR" --audit render --data 'x' /etc/veza/t.env >/dev/null 2>&1
+check "torn log: the next run appends on a fresh line" test "$(wc -l <"$TR/var/log/envseal/audit.jsonl")" -eq 15
+expect_exit "torn log: verify still fails" 3 "$ENVSEAL" audit verify --root "$TR"
+contains "torn log: verify names the torn line" "audit.jsonl:12:"
+
 # ES_W_NOAUDIT (the layer's own files): begin and end only, no action.
 N=$(newroot)
 "$FSW" --root "$N" --audit render --noaudit --data 'x' /etc/veza/n.env >/dev/null 2>&1
