@@ -188,3 +188,22 @@ expect_exit "--check exit 0" 0 "$ENVSEAL" render --policy "$W/p1.yml" --root "$R
 contains "--check plans created" '"action": "created"'
 check "--check writes no target" test ! -e "$R3$T"
 check "--check writes no audit log" test ! -e "$R3/var/log/envseal"
+
+# Two env files: both rendered before either is written; one bad file
+# means neither is written.
+R4=$(mkroot) || exit 1
+mkdir -p "$R4/etc/other" && chmod 0755 "$R4/etc/other"
+two() { # two FILE VAULT2
+	printf 'envseal: 1\nenv_files:\n' >"$1"
+	printf '  - {path: /etc/veza/a.env, vault: %s, owner: root, group: root, mode: "0600"}\n' "$W/plain.yml" >>"$1"
+	printf '  - {path: /etc/other/b.env, vault: %s, owner: root, group: veza-api, mode: "0640"}\n' "$2" >>"$1"
+}
+two "$W/two-bad.yml" "$W/fffe.yml"
+expect_exit "two files, second refused: exit 2" 2 "$ENVSEAL" render --policy "$W/two-bad.yml" --root "$R4" --no-prompt
+check "two files, second refused: first not written either" test ! -e "$R4/etc/veza/a.env" -a ! -e "$R4/etc/other/b.env"
+two "$W/two.yml" "$W/shapes.yml"
+sed -i 's|vault: '"$W"'/shapes.yml, owner|vault: '"$W"'/plain.yml, owner|' "$W/two.yml"
+expect_exit "two files render: exit 0" 0 "$ENVSEAL" render --policy "$W/two.yml" --root "$R4" --no-prompt --json
+contains "two files: first created" '"path": "/etc/veza/a.env"'
+contains "two files: second created" '"path": "/etc/other/b.env"'
+check "two files: second has its group" test "$(stat -c '%a %g' "$R4/etc/other/b.env")" = "640 1001"
