@@ -30,13 +30,14 @@ contains() {
 	case "$OUT" in *"$2"*) ok "$1" ;; *) notok "$1" "output lacks '$2': $(printf '%s' "$OUT" | head -3)" ;; esac
 }
 
-# A scratch directory removed at exit.
+# scratch VAR : make a scratch directory (0755), store its path in VAR,
+# remove it at exit. Not `$(scratch)`: the trap would fire in the subshell.
 scratch() {
-	_d=$(mktemp -d /tmp/envseal-test.XXXXXX)
+	_d=$(mktemp -d /tmp/envseal-test.XXXXXX) || exit 1
 	chmod 0755 "$_d"
 	SCRATCH_DIRS="${SCRATCH_DIRS:-} $_d"
 	trap 'for _x in $SCRATCH_DIRS; do rm -rf "$_x"; done' EXIT
-	echo "$_d"
+	eval "$1=\$_d"
 }
 
 # no_secret NAME SECRET PATH... : ok when SECRET occurs in none of the files
