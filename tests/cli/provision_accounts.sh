@@ -215,3 +215,14 @@ if command -v systemd-sysusers >/dev/null; then
 else
 	skip "identical to sysusers" "systemd-sysusers not installed"
 fi
+
+# Usage.
+expect_exit "provision --help" 0 "$ENVSEAL" provision --help
+contains "help lists --check" "--check"
+expect_exit "provision unknown option" 2 "$ENVSEAL" provision --bogus
+expect_exit "provision extra argument" 2 "$ENVSEAL" provision extra
+expect_exit "apply --help" 0 "$ENVSEAL" apply --help
+expect_exit "apply unknown option" 2 "$ENVSEAL" apply --bogus
+printf 'envseal: 1\n' >"$BASE/nosvc.yml"
+expect_exit "provision without service: exit 2" 2 "$ENVSEAL" provision --root "$R" --policy "$BASE/nosvc.yml"
+contains "names the missing section" "policy has no service section"
