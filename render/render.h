@@ -136,7 +136,8 @@ struct es_report;
 struct es_keysrc_opts;
 
 enum es_render_flags {
-	ES_RENDER_CHECK = 1 << 0,     /* plan only (the root is in check mode) */
+	ES_RENDER_CHECK = 1 << 0,     /* plan only: the root must be opened
+	                                 with ES_ROOT_CHECK, else an error */
 	ES_RENDER_NO_CONFINE = 1 << 1, /* caller confines the writer itself */
 };
 

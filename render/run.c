@@ -334,6 +334,10 @@ es_render_run(struct es_root *root, const struct es_policy *p,
 	o->no_landlock = 0;
 	if ((r = es_policy_require(p, "env_files")) != 0)
 		return r;
+	/* A caller that asked for a plan must never get writes. */
+	if ((o->flags & ES_RENDER_CHECK) && !es_root_checking(root))
+		return es_failf(ES_EINTERNAL, "check mode asked on a root "
+		    "opened for writing");
 	if (o->vault != NULL && p->nenv_files != 1)
 		return es_failf(ES_EUSAGE, "--vault needs a policy with one "
 		    "env file; %s has %zu", p->source, p->nenv_files);
