@@ -146,6 +146,11 @@ int es_ensure_dir(struct es_root *root, const struct es_dir_spec *spec,
 struct stat;
 int es_read_file(struct es_root *root, const char *path, size_t max,
     unsigned char **buf, size_t *len, struct stat *st, int *exists);
+/* The same into guarded memory: out (empty on entry) receives the
+ * content; release it with es_sbuf_free(), which wipes it. */
+struct es_sbuf;
+int es_read_file_secure(struct es_root *root, const char *path, size_t max,
+    struct es_sbuf *out, struct stat *st, int *exists);
 
 /*
  * Working-tree files (envseal vault): path is a plain path relative to the

@@ -340,16 +340,14 @@ sbuf_to_heap(struct es_sbuf *b, unsigned char **buf, size_t *len)
 }
 
 int
-es_read_file(struct es_root *root, const char *path, size_t max,
-    unsigned char **buf, size_t *len, struct stat *st, int *exists)
+es_read_file_secure(struct es_root *root, const char *path, size_t max,
+    struct es_sbuf *out, struct stat *st, int *exists)
 {
 	char dir[ES_PATH_MAX], name[FS_NAME_MAX + 1];
-	struct es_sbuf b = { 0 };
 	struct stat sb;
 	int dfd = -1, fd = -1, r, tries = 0;
 
-	*buf = NULL;
-	*len = 0;
+	BUG_ON(out->len != 0);
 	*exists = 0;
 	if ((r = fs_path_split(path, dir, name)) != 0)
 		goto out;
@@ -366,19 +364,34 @@ es_read_file(struct es_root *root, const char *path, size_t max,
 	while (r == -EAGAIN && ++tries < FS_COMMIT_TRIES);
 	if (r != 0 || fd < 0)
 		goto out;
-	if ((r = fs_read_all(fd, max, &b, path)) != 0)
+	if ((r = fs_read_all(fd, max, out, path)) != 0) {
+		es_sbuf_free(out);
 		goto out;
-	if ((r = sbuf_to_heap(&b, buf, len)) != 0)
-		goto out;
+	}
 	if (st != NULL)
 		*st = sb;
 	*exists = 1;
 out:
-	es_sbuf_free(&b);
 	if (fd >= 0)
 		close(fd);
 	if (dfd >= 0)
 		close(dfd);
+	return r;
+}
+
+int
+es_read_file(struct es_root *root, const char *path, size_t max,
+    unsigned char **buf, size_t *len, struct stat *st, int *exists)
+{
+	struct es_sbuf b = { 0 };
+	int r;
+
+	*buf = NULL;
+	*len = 0;
+	r = es_read_file_secure(root, path, max, &b, st, exists);
+	if (r == 0 && *exists && (r = sbuf_to_heap(&b, buf, len)) != 0)
+		*exists = 0;
+	es_sbuf_free(&b);
 	return r;
 }
 

@@ -256,6 +256,19 @@ test_layer(void)
 	T_CHECK("read back", r == 0 && exists && len == 4 &&
 	    !memcmp(buf, "A=2\n", 4));
 	free(buf);
+	{
+		struct es_sbuf sb = { 0 };
+
+		r = es_read_file_secure(root, "/etc/veza/a.env", 64, &sb, NULL,
+		    &exists);
+		T_CHECK("read secure", r == 0 && exists && sb.len == 4 &&
+		    !memcmp(sb.p, "A=2\n", 4));
+		es_sbuf_free(&sb);
+		r = es_read_file_secure(root, "/etc/veza/a.env", 2, &sb, NULL,
+		    &exists);
+		T_CHECK("read secure over max refused, buffer released",
+		    r == ES_ELIMIT && sb.len == 0 && sb.p == NULL);
+	}
 	r = es_read_file(root, "/etc/veza/none", 64, &buf, &len, NULL, &exists);
 	T_CHECK("read absent", r == 0 && !exists && buf == NULL);
 	r = es_read_file(root, "/etc/veza/a.env", 2, &buf, &len, NULL, &exists);
