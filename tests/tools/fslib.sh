@@ -2,6 +2,11 @@
 # tests/lib.sh. One scratch area per script (removed at exit), fresh roots
 # inside it, and a snapshot of a tree to compare before/after.
 : "${BUILD:=$TOP/build}"
+# The layer sets owners (chown), makes devices and bind mounts: root only.
+if [ "$(id -u)" -ne 0 ]; then
+	skip "$(basename "$0" .sh)" "needs root (chown, mknod, mount)"
+	exit 0
+fi
 FSW="$BUILD/tests/tools/fswrite"
 [ -x "$FSW" ] || { echo "not ok fswrite tool built ($FSW missing)"; exit 1; }
 # Not lib.sh's scratch(): called as $(scratch) its EXIT trap runs in the
