@@ -43,7 +43,9 @@ context(int r, const char *what)
 {
 	char d[ES_ERRDETAIL_MAX];
 
-	snprintf(d, sizeof d, "%s", es_errdetail());
+	/* The detail is at most ES_ERRDETAIL_MAX: it always fits. */
+	if (snprintf(d, sizeof d, "%s", es_errdetail()) < 0)
+		d[0] = '\0';
 	if (*d && strncmp(d, what, strlen(what)) != 0)
 		es_failf(r, "%s: %s", what, d);
 	else if (!*d)
@@ -157,18 +159,21 @@ render_one(struct rfile *f, const struct es_secrets *secrets, int no_keys)
 }
 
 static int
-add_dir_of(const char **dirs, size_t *n, char *buf, const char *path)
+add_dir_of(const char **dirs, size_t *ndirs, char *buf, const char *path)
 {
 	char *slash;
+	int n;
 
-	if (*n >= ES_SANDBOX_DIRS_MAX)
+	if (*ndirs >= ES_SANDBOX_DIRS_MAX)
 		return es_failf(ES_ELIMIT, "too many writable directories");
-	snprintf(buf, ES_PATH_MAX, "%s", path);
+	n = snprintf(buf, ES_PATH_MAX, "%s", path);
+	if (n < 0 || (size_t)n >= ES_PATH_MAX)
+		return es_failf(ES_EPOLICY, "%.64s...: path too long", path);
 	slash = strrchr(buf, '/');
 	if (slash == NULL)
 		return es_failf(ES_EPOLICY, "%s: not an absolute path", path);
 	slash[slash == buf ? 1 : 0] = '\0';
-	dirs[(*n)++] = buf;
+	dirs[(*ndirs)++] = buf;
 	return 0;
 }
 
