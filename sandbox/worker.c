@@ -10,6 +10,8 @@
  *	    (STATIC_NAME STATIC_VALUE)* [OLD]], END
  *	worker -> parent: STATUS, DETAIL, and when ok: OUT, NAME*, ADDED*,
  *	    REMOVED*, CHANGED*; then END and EOF.
+ * In debug mode (ES_SANDBOX_DEBUG_ENV) a third pipe carries only the
+ * number of a trapped syscall, 4 bytes.
  */
 #include "sandbox/worker.h"
 #include "sandbox/sandbox.h"
