@@ -617,7 +617,8 @@ show_line(FILE *out, const struct fs_jfield *f, int n)
 	const char *ev = field(f, n, "event");
 	char run[FS_SHOW_RUN_HEX + 1];
 
-	snprintf(run, sizeof run, "%s", field(f, n, "run"));
+	/* Cut on purpose: the first FS_SHOW_RUN_HEX digits tell runs apart. */
+	(void)snprintf(run, sizeof run, "%s", field(f, n, "run"));
 	fprintf(out, "%s  %s  ", field(f, n, "time"), run);
 	if (!strcmp(ev, "begin")) {
 		fprintf(out, "begin %s  uid %s", field(f, n, "command"),

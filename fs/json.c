@@ -63,7 +63,8 @@ fs_json_str(struct es_sbuf *b, const char *s)
 			r = es_sbuf_append(b, esc, 2);
 			k = 1;
 		} else if (*p < 0x20 || *p == 0x7f) {
-			snprintf(esc, sizeof esc, "\\u%04x", *p);
+			/* *p < 0x80: always six characters, always fits. */
+			(void)snprintf(esc, sizeof esc, "\\u%04x", *p);
 			r = es_sbuf_append(b, esc, 6);
 			k = 1;
 		} else if ((k = utf8_len(p, n)) == 0) {
@@ -283,7 +284,12 @@ fs_json_parse_flat(const char *line, size_t len, struct fs_jfield *f,
 			break;
 		if (n == max || (r = parse_str(&c, &key)) != 0)
 			goto bad;
-		snprintf(f[n].key, sizeof f[n].key, "%s", key);
+		if (strlen(key) >= sizeof f[n].key) {
+			/* No field of ours has a key this long. */
+			free(key);
+			goto bad;
+		}
+		memcpy(f[n].key, key, strlen(key) + 1);
 		free(key);
 		skip_ws(&c);
 		if (c.p >= c.end || *c.p++ != ':')
