@@ -16,6 +16,17 @@ if ! strace -qq -e trace=none -e inject=fsync:error=EIO:when=1 true 2>/dev/null;
 	exit 0
 fi
 
+# The run lock's bounded wait (30 s) runs in the background meanwhile:
+# one run holds the lock, another must give up with exit 1, writing nothing.
+LR=$(newroot)
+"$FSW" --root "$LR" --hold 45 >"$FS_AREA/holder.out" 2>&1 &
+HOLDER=$!
+i=0
+while [ "$i" -lt 50 ] && ! grep -q locked "$FS_AREA/holder.out"; do sleep 0.1; i=$((i + 1)); done
+( "$FSW" --root "$LR" --lock --data 'x' /etc/veza/late.env >"$FS_AREA/waiter.out" 2>&1
+  echo "rc=$?" >>"$FS_AREA/waiter.out" ) &
+WAITER=$!
+
 R=$(newroot)
 T="$R/etc/veza/app.env"
 NEW="$FS_AREA/new.data"
@@ -182,3 +193,13 @@ for sc in mkdirat fchown fchmod fsync; do
 	elif [ "$hits" -eq 0 ]; then notok "inject $sc (directory creation)" "no injection failed the run"
 	else ok "inject $sc (directory creation, $hits failed runs): never wider than final, next run completes"; fi
 done
+
+wait "$WAITER"
+kill "$HOLDER" 2>/dev/null
+wait "$HOLDER" 2>/dev/null
+OUT=$(cat "$FS_AREA/waiter.out")
+contains "lock wait is bounded: exit 1" "rc=1"
+contains "lock wait is bounded: one waiting notice" "waiting for lock /var/lib/envseal/lock"
+contains "lock wait is bounded: says so" "still held by another process after 30 seconds"
+check "lock wait is bounded: nothing written" test ! -e "$LR/etc/veza/late.env"
+check "lock wait is bounded: notice printed once" test "$(grep -c 'waiting for lock' "$FS_AREA/waiter.out")" -eq 1
