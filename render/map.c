@@ -84,8 +84,8 @@ put_entry(struct es_env *env, const char *name, const struct es_yentry *e,
 		return es_failf(ES_EMISSING, "%s: vault variable '%.128s' "
 		    "(%s line %zu) is %s", name, e->key, source, e->line,
 		    kind_text(e->kind));
-	return es_env_put(env, name, e->value.p ? e->value.p :
-	    (const unsigned char *)"", e->value.len);
+	return es_env_put(env, name, e->val ? e->val :
+	    (const unsigned char *)"", e->vlen);
 }
 
 static int

@@ -7,8 +7,8 @@
  * Calling sequence (render, in the worker):
  *	struct es_ydoc *doc; int used;
  *	es_vault_load_doc(bytes, len, secrets, &doc, &used);
- *	for (i = 0; i < doc->n; i++) ... doc->e[i].key, .kind, .value ...
- *	es_ydoc_free(doc);
+ *	for (i = 0; i < doc->n; i++) ... doc->e[i].key, .kind, .val, .vlen
+ *	es_ydoc_free(doc);                 // wipes every value at once
  *
  * Errors: ES_ENOTVAULT (not a vault where one is required), ES_EFORMAT
  * (malformed envelope), ES_EKEY (no candidate secret's MAC matched; the
@@ -46,7 +46,7 @@ enum es_ystyle {
 };
 
 enum es_ykind {
-	ES_Y_SCALAR,      /* value holds the scalar's text (decrypted if vaulted) */
+	ES_Y_SCALAR,      /* val holds the scalar's text (decrypted if vaulted) */
 	ES_Y_NULL,        /* null / empty plain scalar / ~ */
 	ES_Y_MAPPING,
 	ES_Y_SEQUENCE,
@@ -57,13 +57,22 @@ struct es_yentry {
 	size_t line;              /* 1-based line of the key */
 	enum es_ykind kind;
 	int vaulted;              /* the value was a !vault scalar */
-	struct es_sbuf value;     /* ES_Y_SCALAR: text as written, never re-typed */
+	/* ES_Y_SCALAR: the text as written (decrypted when vaulted), never
+	 * re-typed; never NULL for a scalar, NUL-terminated after vlen bytes.
+	 * It points into the document's arena and dies with the document. */
+	const unsigned char *val;
+	size_t vlen;
 	enum es_ystyle style;     /* scalar style as written (added) */
 };
+
+/* The guarded memory holding a document's values (vault/yaml.c): a few
+ * large sodium_malloc'd chunks instead of one guarded area per value. */
+struct es_yarena;
 
 struct es_ydoc {
 	struct es_yentry *e;
 	size_t n;
+	struct es_yarena *arena;  /* owned; NULL for a document built by hand */
 };
 
 /* Whole-file vault: decrypt then parse; plain YAML with inline !vault

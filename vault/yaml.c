@@ -38,7 +38,30 @@ struct anchor {
 	enum es_ykind kind;
 	enum es_ystyle style;
 	int vaulted;
-	struct es_sbuf value;
+	const unsigned char *val;   /* in the document's arena */
+	size_t vlen;
+};
+
+/*
+ * Values live in guarded chunks: one sodium_malloc (mmap, mprotect for
+ * the guard pages, mlock, madvise: ~9 syscalls and >= 3 extra pages) per
+ * chunk instead of per value, which made a 10,000-key document cost
+ * ~80 MiB and ~90,000 syscalls. Chunks grow geometrically from
+ * ARENA_FIRST (a 10-key document locks one small chunk) up to ARENA_MAX
+ * (larger steps would only lock memory ahead of need); a value larger
+ * than that gets a chunk of its own size.
+ */
+#define ARENA_FIRST ((size_t)16 << 10)
+#define ARENA_MAX ((size_t)1 << 20)
+
+struct chunk {
+	struct chunk *next;
+	unsigned char *p;          /* guarded */
+	size_t len, cap;
+};
+
+struct es_yarena {
+	struct chunk *head;        /* the chunk being filled */
 };
 
 /* Open-addressing set of top-level keys, for duplicate detection. */
@@ -210,6 +233,57 @@ keyset_add(struct keyset *ks, const struct es_ydoc *doc, size_t idx,
 
 /* --- the document model -------------------------------------------------- */
 
+/* --- the value arena ------------------------------------------------------ */
+
+static void
+arena_free(struct es_yarena *a)
+{
+	struct chunk *c, *next;
+
+	if (a == NULL)
+		return;
+	for (c = a->head; c != NULL; c = next) {
+		next = c->next;
+		es_secure_free(c->p);   /* wipes */
+		free(c);
+	}
+	free(a);
+}
+
+/* Copy n bytes (plus a NUL) into the arena; *out points at the copy. */
+static int
+arena_put(struct es_yarena *a, const void *data, size_t n,
+    const unsigned char **out)
+{
+	struct chunk *c = a->head;
+	size_t cap;
+
+	if (n >= ES_VAULT_MAX)
+		return es_failf(ES_ELIMIT, "value larger than %zu bytes",
+		    ES_VAULT_MAX);
+	if (c == NULL || c->cap - c->len < n + 1) {
+		cap = c == NULL ? ARENA_FIRST : (c->cap < ARENA_MAX / 2 ?
+		    c->cap * 2 : ARENA_MAX);
+		if (cap < n + 1)
+			cap = n + 1;
+		if ((c = calloc(1, sizeof *c)) == NULL)
+			return -ENOMEM;
+		if ((c->p = es_secure_alloc(cap)) == NULL) {
+			free(c);
+			return -ENOMEM;
+		}
+		c->cap = cap;
+		c->next = a->head;
+		a->head = c;
+	}
+	if (n > 0)
+		memcpy(c->p + c->len, data, n);
+	c->p[c->len + n] = '\0';
+	*out = c->p + c->len;
+	c->len += n + 1;
+	return 0;
+}
+
 void
 es_ydoc_free(struct es_ydoc *doc)
 {
@@ -217,11 +291,10 @@ es_ydoc_free(struct es_ydoc *doc)
 
 	if (doc == NULL)
 		return;
-	for (i = 0; i < doc->n; i++) {
+	for (i = 0; i < doc->n; i++)
 		free(doc->e[i].key);
-		es_sbuf_free(&doc->e[i].value);
-	}
 	free(doc->e);
+	arena_free(doc->arena);
 	free(doc);
 }
 
@@ -271,8 +344,10 @@ doc_add_key(struct walk *w, const yaml_event_t *ev)
 	return 0;
 }
 
+/* Kind, style and (for a scalar) the text of ev into e, the text into
+ * the arena a. */
 static int
-set_scalar(struct es_yentry *e, const yaml_event_t *ev)
+set_scalar(struct es_yarena *a, struct es_yentry *e, const yaml_event_t *ev)
 {
 	e->style = map_style(ev->data.scalar.style);
 	e->vaulted = is_vault_tag(ev->data.scalar.tag);
@@ -281,11 +356,8 @@ set_scalar(struct es_yentry *e, const yaml_event_t *ev)
 		return 0;
 	}
 	e->kind = ES_Y_SCALAR;
-	e->value.len = 0;
-	if (ev->data.scalar.length == 0)
-		return es_sbuf_reserve(&e->value, 1);
-	return es_sbuf_append(&e->value, ev->data.scalar.value,
-	    ev->data.scalar.length);
+	e->vlen = ev->data.scalar.length;
+	return arena_put(a, ev->data.scalar.value, e->vlen, &e->val);
 }
 
 /* --- anchors and aliases --------------------------------------------------- */
@@ -327,17 +399,17 @@ add_anchor(struct walk *w, const yaml_event_t *ev, const yaml_char_t *name)
 		a->kind = ES_Y_MAPPING;
 	else if (ev->type == YAML_SEQUENCE_START_EVENT)
 		a->kind = ES_Y_SEQUENCE;
-	else {
+	else if (w->doc != NULL) {
+		/* Only the model resolves aliases; the rewrites need no text. */
 		struct es_yentry tmp = { 0 };
 
-		if ((r = set_scalar(&tmp, ev)) != 0) {
-			es_sbuf_free(&tmp.value);
+		if ((r = set_scalar(w->doc->arena, &tmp, ev)) != 0)
 			return r;
-		}
 		a->kind = tmp.kind;
 		a->style = tmp.style;
 		a->vaulted = tmp.vaulted;
-		a->value = tmp.value;   /* transferred */
+		a->val = tmp.val;
+		a->vlen = tmp.vlen;
 	}
 	return 0;
 }
@@ -368,12 +440,11 @@ top_alias(struct walk *w, const yaml_event_t *ev, struct es_yentry *e)
 	e->kind = a->kind;
 	e->style = a->style;
 	e->vaulted = a->vaulted;
-	e->value.len = 0;
-	if (a->kind != ES_Y_SCALAR)
-		return 0;
-	if (a->value.len == 0)
-		return es_sbuf_reserve(&e->value, 1);
-	return es_sbuf_append(&e->value, a->value.p, a->value.len);
+	/* The anchor's text stays put in the arena: share it. A vaulted one
+	 * is decrypted per entry, into a copy of its own. */
+	e->val = a->val;
+	e->vlen = a->vlen;
+	return 0;
 }
 
 /* --- vaulted scalars anywhere ----------------------------------------------- */
@@ -478,7 +549,7 @@ on_top_value(struct walk *w, const yaml_event_t *ev)
 	e = &w->doc->e[w->doc->n - 1];
 	switch (ev->type) {
 	case YAML_SCALAR_EVENT:
-		return set_scalar(e, ev);
+		return set_scalar(w->doc->arena, e, ev);
 	case YAML_MAPPING_START_EVENT:
 		e->kind = ES_Y_MAPPING;
 		return 0;
@@ -572,6 +643,38 @@ on_event(struct walk *w, const yaml_event_t *ev)
 	}
 }
 
+/*
+ * libyaml's own copies of the text: each scalar event's value, the
+ * tokens still queued, and the input buffers (raw and decoded, 16 KiB
+ * windows at most). Wiped before libyaml frees them. What it cannot let
+ * us reach (scanner scratch strings, freed mid-scan) stays in ordinary
+ * heap until the worker, short-lived and non-dumpable, exits.
+ */
+static void
+event_delete(yaml_event_t *ev)
+{
+	if (ev->type == YAML_SCALAR_EVENT && ev->data.scalar.value != NULL)
+		es_wipe(ev->data.scalar.value, ev->data.scalar.length);
+	yaml_event_delete(ev);
+}
+
+static void
+parser_delete(yaml_parser_t *p)
+{
+	yaml_token_t *t;
+
+	for (t = p->tokens.head; t != NULL && t != p->tokens.tail; t++)
+		if (t->type == YAML_SCALAR_TOKEN && t->data.scalar.value)
+			es_wipe(t->data.scalar.value, t->data.scalar.length);
+	if (p->buffer.start != NULL)
+		es_wipe(p->buffer.start, (size_t)(p->buffer.end -
+		    p->buffer.start));
+	if (p->raw_buffer.start != NULL)
+		es_wipe(p->raw_buffer.start, (size_t)(p->raw_buffer.end -
+		    p->raw_buffer.start));
+	yaml_parser_delete(p);
+}
+
 static void
 walk_free(struct walk *w)
 {
@@ -580,13 +683,11 @@ walk_free(struct walk *w)
 	for (i = 0; i < w->nv; i++)
 		free(w->v[i].text);
 	free(w->v);
-	for (i = 0; i < w->na; i++) {
+	for (i = 0; i < w->na; i++)
 		free(w->a[i].name);
-		es_sbuf_free(&w->a[i].value);
-	}
 	free(w->a);
 	free(w->keys.slot);
-	yaml_parser_delete(&w->parser);
+	parser_delete(&w->parser);
 }
 
 /* Parse in; fill w->doc (when set) and w->v (when w->want_vals). */
@@ -618,14 +719,16 @@ walk_run(struct walk *w, const unsigned char *in, size_t len)
 			return yaml_error(w);
 		done = ev.type == YAML_STREAM_END_EVENT;
 		r = on_event(w, &ev);
-		yaml_event_delete(&ev);
+		event_delete(&ev);
 	}
 	return r;
 }
 
 /* --- es_vault_load_doc ----------------------------------------------------------- */
 
-/* Replace each vaulted top-level value by its plaintext. */
+/* Replace each vaulted top-level value by its plaintext, in the arena.
+ * One guarded scratch buffer serves every value (es_vault_open appends),
+ * wiped after each. */
 static int
 decrypt_entries(struct es_ydoc *doc, const struct es_secrets *secrets,
     int *used)
@@ -640,7 +743,8 @@ decrypt_entries(struct es_ydoc *doc, const struct es_secrets *secrets,
 
 		if (!e->vaulted || e->kind != ES_Y_SCALAR)
 			continue;
-		r = es_vault_open(e->value.p, e->value.len, secrets, &pt, &u);
+		pt.len = 0;
+		r = es_vault_open(e->val, e->vlen, secrets, &pt, &u);
 		if (r == ES_ENOTVAULT)
 			r = es_failf(ES_EFORMAT, "not an Ansible Vault envelope");
 		if (r != 0) {
@@ -651,11 +755,10 @@ decrypt_entries(struct es_ydoc *doc, const struct es_secrets *secrets,
 		}
 		if (*used < 0)
 			*used = u;
-		es_sbuf_free(&e->value);
-		e->value = pt;   /* transferred */
-		memset(&pt, 0, sizeof pt);
-		if (e->value.p == NULL)
-			r = es_sbuf_reserve(&e->value, 1);
+		e->vlen = pt.len;
+		r = arena_put(doc->arena, pt.p, pt.len, &e->val);
+		if (pt.len > 0)
+			es_wipe(pt.p, pt.len);
 	}
 	es_sbuf_free(&pt);
 	return r;
@@ -668,8 +771,11 @@ parse_doc(const unsigned char *in, size_t len, struct es_ydoc **out)
 	int r;
 
 	memset(&w, 0, sizeof w);
-	if ((w.doc = calloc(1, sizeof *w.doc)) == NULL)
+	if ((w.doc = calloc(1, sizeof *w.doc)) == NULL ||
+	    (w.doc->arena = calloc(1, sizeof *w.doc->arena)) == NULL) {
+		free(w.doc);
 		return -ENOMEM;
+	}
 	r = walk_run(&w, in, len);
 	if (r == 0) {
 		*out = w.doc;

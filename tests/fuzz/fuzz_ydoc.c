@@ -33,7 +33,8 @@ LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
 			    doc->e[i].vaulted)
 				abort();   /* no secret: nothing decrypted */
 			if (doc->e[i].kind == ES_Y_SCALAR &&
-			    doc->e[i].value.p == NULL)
+			    (doc->e[i].val == NULL ||
+			    doc->e[i].val[doc->e[i].vlen] != '\0'))
 				abort();
 		}
 	} else if (doc != NULL)

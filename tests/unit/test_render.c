@@ -152,8 +152,10 @@ doc_set(struct es_yentry *e, const char *key, enum es_ykind k,
 	e->key = strdup(key);
 	e->kind = k;
 	e->line = 1;
-	if (v)
-		es_sbuf_append(&e->value, v, strlen(v));
+	if (v) {
+		e->val = (const unsigned char *)v;
+		e->vlen = strlen(v);
+	}
 }
 
 static void
@@ -161,7 +163,6 @@ doc_reset(struct es_yentry *e, const char *key, enum es_ykind k,
     const char *v)
 {
 	free(e->key);
-	es_sbuf_free(&e->value);
 	doc_set(e, key, k, v);
 }
 
@@ -170,17 +171,15 @@ doc_free(struct es_ydoc *d)
 {
 	size_t i;
 
-	for (i = 0; i < d->n; i++) {
+	for (i = 0; i < d->n; i++)
 		free(d->e[i].key);
-		es_sbuf_free(&d->e[i].value);
-	}
 }
 
 static void
 test_mapping(void)
 {
 	struct es_yentry e[4];
-	struct es_ydoc doc = { e, 4 };
+	struct es_ydoc doc = { e, 4, NULL };
 	struct es_render_var vars[] = { { "DATABASE_URL", "vault_db" },
 		{ "MODE", "mode" } };
 	struct es_render_var statics[] = { { "PORT", "8080" } };

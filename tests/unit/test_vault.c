@@ -151,8 +151,8 @@ find(const struct es_ydoc *d, const char *k)
 static int
 val_is(const struct es_yentry *e, const char *v)
 {
-	return e && e->kind == ES_Y_SCALAR && e->value.len == strlen(v) &&
-	    memcmp(e->value.p, v, e->value.len) == 0;
+	return e && e->kind == ES_Y_SCALAR && e->vlen == strlen(v) &&
+	    memcmp(e->val, v, e->vlen) == 0;
 }
 
 static void
@@ -191,8 +191,8 @@ test_load_doc(struct es_secrets *all)
 	in = slurp("f_special_inline.yml", &n);
 	raw = slurp("f_raw_value.bin", &rn);
 	T_CHECK("doc f special value", es_vault_load_doc(in, n, all, &d,
-	    &used) == 0 && (e = find(d, "special_value")) && e->value.len == rn &&
-	    memcmp(e->value.p, raw, rn) == 0);
+	    &used) == 0 && (e = find(d, "special_value")) && e->vlen == rn &&
+	    memcmp(e->val, raw, rn) == 0);
 	es_ydoc_free(d);
 	free(in);
 	free(raw);
@@ -292,8 +292,8 @@ test_inline_view(struct es_secrets *all)
 	    &used) == 0);
 	T_CHECK("inline view f reads back", es_vault_load_doc(out.p, out.len,
 	    all, &d, &used) == 0 && find(d, "special_value") &&
-	    find(d, "special_value")->value.len == rn &&
-	    !memcmp(find(d, "special_value")->value.p, raw, rn) &&
+	    find(d, "special_value")->vlen == rn &&
+	    !memcmp(find(d, "special_value")->val, raw, rn) &&
 	    !find(d, "special_value")->vaulted);
 	es_ydoc_free(d);
 	es_sbuf_free(&out);
