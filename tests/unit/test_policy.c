@@ -232,6 +232,43 @@ out:
 	es_policy_free(q);
 }
 
+/* Static values with YAML-hostile text survive print -> load unchanged. */
+static void
+test_roundtrip_values(void)
+{
+	static const char *const want[] = {
+		"a: b", "#x", "line1\nline2", "  lead", "yes", "", "0750",
+		"quote\"s 'and' \\ back", "tab\there", "\xc3\xa9t\xc3\xa9",
+	};
+	const char *text = HEAD ENV_HEAD "    mode: \"0600\"\n    static:\n"
+	    "      A: \"a: b\"\n      B: \"#x\"\n      C: \"line1\\nline2\"\n"
+	    "      D: \"  lead\"\n      E: \"yes\"\n      F: \"\"\n"
+	    "      G: \"0750\"\n      H: \"quote\\\"s 'and' \\\\ back\"\n"
+	    "      I: \"tab\\there\"\n      J: \"\xc3\xa9t\xc3\xa9\"\n";
+	struct es_policy *p = NULL, *q = NULL;
+	char *out = NULL;
+	size_t len = 0, i;
+	FILE *f;
+	int ok;
+
+	ok = load(text, &p) == 0;
+	if (ok && (f = open_memstream(&out, &len)) != NULL) {
+		es_policy_print(p, f);
+		fclose(f);
+		ok = load(strstr(out, "\nenvseal:") + 1, &q) == 0;
+	}
+	for (i = 0; ok && i < sizeof want / sizeof want[0]; i++)
+		ok = q->env_files[0].nstatics == sizeof want / sizeof want[0] &&
+		    !strcmp(p->env_files[0].statics[i].value, want[i]) &&
+		    !strcmp(q->env_files[0].statics[i].value, want[i]);
+	if (!ok)
+		printf("#  %s\n#  %s\n", es_errdetail(), out ? out : "");
+	T_CHECK("hostile static values round-trip", ok);
+	free(out);
+	es_policy_free(p);
+	es_policy_free(q);
+}
+
 int
 main(void)
 {
@@ -241,5 +278,6 @@ main(void)
 	test_errors();
 	test_accepts();
 	test_roundtrip();
+	test_roundtrip_values();
 	return t_done();
 }
