@@ -129,13 +129,32 @@ default_name(const char *key, char *name, size_t size)
 	return 0;
 }
 
+/* Room for every key's line at once: one guarded allocation instead of
+ * a dozen doublings (each a fresh mlock'd area and a copy) for a large
+ * vault. Quoting may add escapes: an eighth more, and the buffer still
+ * grows if that is short. */
+static int
+reserve_lines(const struct es_ydoc *doc, struct es_env *env)
+{
+	size_t i, est = 0;
+
+	for (i = 0; i < doc->n && est < ES_ENV_FILE_MAX; i++)
+		est += strlen(doc->e[i].key) + doc->e[i].vlen +
+		    doc->e[i].vlen / 8 + 4;   /* = "" LF */
+	return es_sbuf_reserve(&env->out, est < ES_ENV_FILE_MAX ? est :
+	    ES_ENV_FILE_MAX);
+}
+
 static int
 map_default(const struct es_render_spec *s, const struct es_ydoc *doc,
     struct es_env *env)
 {
 	char name[ES_ENV_NAME_MAX + 1];
 	size_t i;
-	int r = 0;
+	int r;
+
+	if ((r = reserve_lines(doc, env)) != 0)
+		return r;
 
 	for (i = 0; i < doc->n && r == 0; i++) {
 		if (default_name(doc->e[i].key, name, sizeof name) != 0 ||

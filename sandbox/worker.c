@@ -77,9 +77,12 @@ struct wire_status {
  * header (a 10,000-name result is 20,000 records). */
 #define WIO_BUF 65536
 
-/* One pipe end: records are assembled in out and sent by flush(); reads
- * go through the in buffer. Both live in guarded memory (they carry
- * secrets) and are wiped when done. */
+/* One pipe end: small records are assembled in out and sent by flush();
+ * reads go through the in buffer. Both live in guarded memory (they carry
+ * secrets) and are wiped when done. The large records (vault in, result
+ * out) bypass both: put_big() writes them straight from the caller's
+ * buffer and rd() reads them straight into their destination, so a
+ * megabyte crosses the pipe without a guarded copy on either side. */
 struct wio {
 	int fd;
 	struct es_sbuf out;
@@ -107,6 +110,12 @@ wio_close(struct wio *io)
 	memset(io, 0, sizeof *io);
 	io->fd = -1;
 }
+
+/* Pipe capacity asked for, best effort: with the default 64 KiB a
+ * megabyte vault or result crosses in ~16 rounds of write, wake, read,
+ * wake; 1 MiB is what an unprivileged process may ask for by default
+ * (fs.pipe-max-size). The pages are only allocated as data arrives. */
+#define WORKER_PIPE_SIZE (1 << 20)
 
 /* Exit status of a worker that could not even report (pipe broken). */
 #define WORKER_EXIT_BROKEN 3
@@ -163,25 +172,47 @@ read_all(int fd, void *buf, size_t n)
 }
 
 static int
-put_rec(struct wio *io, uint32_t type, const void *data, size_t len)
+put_hdr(struct wio *io, uint32_t type, size_t len)
 {
 	uint32_t hdr[2] = { type, (uint32_t)len };
-	int r;
 
 	BUG_ON(len > UINT32_MAX);
-	if ((r = es_sbuf_append(&io->out, hdr, sizeof hdr)) != 0)
+	return es_sbuf_append(&io->out, hdr, sizeof hdr);
+}
+
+static int
+put_rec(struct wio *io, uint32_t type, const void *data, size_t len)
+{
+	int r;
+
+	if ((r = put_hdr(io, type, len)) != 0)
 		return r;
 	return es_sbuf_append(&io->out, data, len);
 }
 
-/* Send everything put so far in one go, then wipe it. */
+/* Send everything put so far in one go, then wipe it (the buffer is
+ * kept for the next records; wio_close frees it). */
 static int
 flush(struct wio *io)
 {
 	int r = write_all(io->fd, io->out.p, io->out.len);
 
-	es_sbuf_free(&io->out);
+	if (io->out.len > 0)
+		es_wipe(io->out.p, io->out.len);
+	io->out.len = 0;
 	return r;
+}
+
+/* A large record: its header after what is pending, then the bytes
+ * written from where they are. */
+static int
+put_big(struct wio *io, uint32_t type, const void *data, size_t len)
+{
+	int r;
+
+	if ((r = put_hdr(io, type, len)) != 0 || (r = flush(io)) != 0)
+		return r;
+	return len ? write_all(io->fd, data, len) : 0;
 }
 
 static int
@@ -239,7 +270,8 @@ get_hdr(struct wio *io, uint32_t want, size_t max, size_t *len)
 	return 0;
 }
 
-/* A record into guarded memory. */
+/* A record into guarded memory allocated at its exact size (b is
+ * empty, or reused when large enough). */
 static int
 get_secure(struct wio *io, uint32_t want, size_t max, struct es_sbuf *b)
 {
@@ -249,11 +281,38 @@ get_secure(struct wio *io, uint32_t want, size_t max, struct es_sbuf *b)
 	if ((r = get_hdr(io, want, max, &len)) != 0)
 		return r;
 	b->len = 0;
-	if ((r = es_sbuf_reserve(b, len ? len : 1)) != 0)
-		return r;
+	if (b->cap < (len ? len : 1)) {
+		es_sbuf_free(b);
+		if ((b->p = es_secure_alloc(len)) == NULL)
+			return -ENOMEM;
+		b->cap = len ? len : 1;
+	}
 	if ((r = rd(io, b->p, len)) != 0)
 		return r < 0 ? r : -EPIPE;
 	b->len = len;
+	return 0;
+}
+
+/* A record that is not secret (the vault as it is on disk) into plain
+ * memory of its exact size: no guard pages, no mlock. */
+static int
+get_plain(struct wio *io, uint32_t want, size_t max, unsigned char **out,
+    size_t *outlen)
+{
+	unsigned char *p;
+	size_t len;
+	int r;
+
+	if ((r = get_hdr(io, want, max, &len)) != 0)
+		return r;
+	if ((p = malloc(len ? len : 1)) == NULL)
+		return -ENOMEM;
+	if ((r = rd(io, p, len)) != 0) {
+		free(p);
+		return r < 0 ? r : -EPIPE;
+	}
+	*out = p;
+	*outlen = len;
 	return 0;
 }
 
@@ -348,7 +407,7 @@ send_job(struct wio *io, const struct es_job *job)
 	if ((r = put_rec(io, W_JOB, &wj, sizeof wj)) != 0 ||
 	    (r = put_str(io, W_INPUT_NAME, job->input_name ?
 	    job->input_name : "")) != 0 ||
-	    (r = put_rec(io, W_INPUT, job->input, job->input_len)) != 0)
+	    (r = put_big(io, W_INPUT, job->input, job->input_len)) != 0)
 		return r;
 	for (i = 0; i < wj.nsecrets && r == 0; i++)
 		if ((r = put_str(io, W_LABEL, job->secrets->v[i].label)) == 0)
@@ -389,7 +448,9 @@ struct wjob {
 	struct es_job job;
 	struct es_secrets secrets;
 	struct es_secret newsec;
-	struct es_sbuf input, old, tmp;
+	struct es_sbuf old, tmp;
+	unsigned char *input;    /* as on disk: not secret, plain memory */
+	size_t input_len;
 	char *input_name, *new_label, *source;
 	struct es_render_var *vars, *statics;
 	size_t nvars, nstatics;
@@ -481,7 +542,8 @@ recv_job(struct wio *io, struct wjob *w)
 	w->job.op = (enum es_job_op)wj.op;
 	if ((r = get_str(io, W_INPUT_NAME, ES_WIRE_NAME_MAX,
 	    &w->input_name)) != 0 ||
-	    (r = get_secure(io, W_INPUT, ES_VAULT_MAX, &w->input)) != 0)
+	    (r = get_plain(io, W_INPUT, ES_VAULT_MAX, &w->input,
+	    &w->input_len)) != 0)
 		return r;
 	for (i = 0; i < wj.nsecrets && r == 0; i++, w->secrets.n++)
 		r = recv_secret(io, W_LABEL, W_SECRET, &w->secrets.v[i],
@@ -497,8 +559,8 @@ recv_job(struct wio *io, struct wjob *w)
 	if (r == 0)
 		r = get_hdr(io, W_END, 0, &i);
 	w->job.input_name = w->input_name;
-	w->job.input = w->input.p;
-	w->job.input_len = w->input.len;
+	w->job.input = w->input;
+	w->job.input_len = w->input_len;
 	w->job.secrets = &w->secrets;
 	w->job.new_label = w->new_label;
 	return r;
@@ -509,8 +571,14 @@ recv_job(struct wio *io, struct wjob *w)
 static int
 send_names(struct wio *io, uint32_t type, char **v, size_t n)
 {
-	size_t i;
+	size_t i, need = 0;
 	int r = 0;
+
+	/* One guarded allocation for the whole list, not log2(n) doublings. */
+	for (i = 0; i < n; i++)
+		need += 8 + strlen(v[i]);
+	if ((r = es_sbuf_reserve(&io->out, need)) != 0)
+		return r;
 
 	for (i = 0; i < n && r == 0; i++)
 		r = put_str(io, type, v[i]);
@@ -535,7 +603,7 @@ send_result(struct wio *io, int code, const struct es_job_result *res)
 	    (r = put_str(io, W_DETAIL, code ? es_errdetail() : "")) != 0)
 		return r;
 	if (code == 0 &&
-	    ((r = put_rec(io, W_OUT, res->out.p, res->out.len)) != 0 ||
+	    ((r = put_big(io, W_OUT, res->out.p, res->out.len)) != 0 ||
 	    (r = send_names(io, W_NAME, res->names, res->nnames)) != 0 ||
 	    (r = send_names(io, W_ADDED, res->added, res->nadded)) != 0 ||
 	    (r = send_names(io, W_REMOVED, res->removed, res->nremoved)) != 0 ||
@@ -842,6 +910,9 @@ es_worker_run(const struct es_job *job, struct es_job_result *res)
 		close_all(fd, 6);
 		return r;
 	}
+	/* Best effort (a per-user pipe quota may refuse): only speed. */
+	(void)fcntl(fd[1], F_SETPIPE_SZ, WORKER_PIPE_SIZE);
+	(void)fcntl(fd[3], F_SETPIPE_SZ, WORKER_PIPE_SIZE);
 	/* Nothing buffered may be flushed twice, by us and by the child. */
 	fflush(NULL);
 	if ((pid = fork()) < 0) {
