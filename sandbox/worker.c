@@ -12,6 +12,9 @@
  *	    REMOVED*, CHANGED*; then END and EOF.
  * In debug mode (ES_SANDBOX_DEBUG_ENV) a third pipe carries only the
  * number of a trapped syscall, 4 bytes.
+ * The parent's pipe ends are non-blocking and every wait on them polls
+ * against one deadline (ES_WORKER_TIMEOUT_SECONDS): a worker that hangs
+ * is killed and reaped, and the run fails with ES_ESANDBOX.
  */
 #include "sandbox/worker.h"
 #include "sandbox/sandbox.h"
@@ -20,8 +23,11 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
 #include <signal.h>
 #include <string.h>
+#include <time.h>
 #include <grp.h>
 #include <sys/resource.h>
 #include <sys/prctl.h>
@@ -88,7 +94,28 @@ struct wio {
 	struct es_sbuf out;
 	unsigned char *in;
 	size_t pos, len;
+	int64_t deadline;      /* parent: CLOCK_MONOTONIC ms; 0 none */
 };
+
+/*
+ * How long the parent waits for a worker. The worker only computes (no
+ * I/O but its two pipes, no waiting on anything), so a worker past this
+ * is hung or looping on hostile input; it is killed and the run fails
+ * (ES_ESANDBOX) instead of hanging the deploy. The base covers the key
+ * derivations (up to ES_SECRETS_MAX PBKDF2 runs of ~4 ms) and a 64 MiB
+ * whole-file vault (~1 s per 10 MiB here) many times over; the per-MiB
+ * share covers inline values, one PBKDF2 each, ~2,900 per MiB at ~360
+ * bytes apiece (~12 s per MiB at 4 ms each, more on a CPU without SHA
+ * instructions).
+ */
+#define ES_WORKER_TIMEOUT_SECONDS 120
+#define ES_WORKER_TIMEOUT_PER_MIB 30
+/*
+ * TEST ONLY: tests/cli/render_hang.sh sets this to a few seconds so the
+ * hung-worker test does not take two minutes. It can only lower the
+ * bound, never raise it; it is deliberately not in --help or the man page.
+ */
+#define ES_WORKER_TIMEOUT_TEST_ENV "ENVSEAL_TEST_WORKER_TIMEOUT"
 
 static int
 wio_open(struct wio *io, int fd, int reading)
@@ -132,17 +159,76 @@ worker_exit(int status)
 
 /* ---- raw I/O ---- */
 
+static int64_t
+now_ms(void)
+{
+	struct timespec ts;
+
+	if (clock_gettime(CLOCK_MONOTONIC, &ts) != 0)
+		BUG("CLOCK_MONOTONIC unavailable");
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/*
+ * Wait until fd is ready for events or the deadline passes (-ETIMEDOUT).
+ * Reached only by the parent, whose pipe ends are non-blocking: the
+ * worker's ends block, so it never gets EAGAIN and never calls poll,
+ * which its filter does not allow.
+ */
 static int
-write_all(int fd, const void *buf, size_t n)
+wait_ready(int fd, short events, int64_t deadline)
+{
+	struct pollfd pfd = { .fd = fd, .events = events };
+	int64_t left;
+	int n;
+
+	for (;;) {
+		if (deadline == 0)
+			left = -1;
+		else if ((left = deadline - now_ms()) <= 0)
+			return -ETIMEDOUT;
+		n = poll(&pfd, 1, left > INT_MAX ? INT_MAX : (int)left);
+		if (n > 0)
+			return 0;   /* ready, or POLLHUP/POLLERR: the call says */
+		if (n < 0 && errno != EINTR)
+			return -errno;
+	}
+}
+
+/* One read: bytes read, 0 at EOF, or a negative code. */
+static ssize_t
+read_some(int fd, void *buf, size_t n, int64_t deadline)
+{
+	ssize_t r;
+	int w;
+
+	for (;;) {
+		if ((r = read(fd, buf, n)) >= 0)
+			return r;
+		if (errno == EAGAIN) {
+			if ((w = wait_ready(fd, POLLIN, deadline)) != 0)
+				return w;
+		} else if (errno != EINTR)
+			return -errno;
+	}
+}
+
+static int
+write_all(int fd, const void *buf, size_t n, int64_t deadline)
 {
 	const unsigned char *p = buf;
 	ssize_t w;
+	int r;
 
 	while (n > 0) {
 		if ((w = write(fd, p, n)) < 0) {
 			if (errno == EINTR)
 				continue;
-			return -errno;
+			if (errno != EAGAIN)
+				return -errno;
+			if ((r = wait_ready(fd, POLLOUT, deadline)) != 0)
+				return r;
+			continue;
 		}
 		p += w;
 		n -= (size_t)w;
@@ -152,18 +238,15 @@ write_all(int fd, const void *buf, size_t n)
 
 /* 0, or 1 at a clean EOF before the first byte, or -errno / -EPIPE. */
 static int
-read_all(int fd, void *buf, size_t n)
+read_all(int fd, void *buf, size_t n, int64_t deadline)
 {
 	unsigned char *p = buf;
 	size_t got = 0;
 	ssize_t r;
 
 	while (got < n) {
-		if ((r = read(fd, p + got, n - got)) < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
+		if ((r = read_some(fd, p + got, n - got, deadline)) < 0)
+			return (int)r;
 		if (r == 0)
 			return got == 0 ? 1 : -EPIPE;
 		got += (size_t)r;
@@ -195,7 +278,7 @@ put_rec(struct wio *io, uint32_t type, const void *data, size_t len)
 static int
 flush(struct wio *io)
 {
-	int r = write_all(io->fd, io->out.p, io->out.len);
+	int r = write_all(io->fd, io->out.p, io->out.len, io->deadline);
 
 	if (io->out.len > 0)
 		es_wipe(io->out.p, io->out.len);
@@ -212,7 +295,7 @@ put_big(struct wio *io, uint32_t type, const void *data, size_t len)
 
 	if ((r = put_hdr(io, type, len)) != 0 || (r = flush(io)) != 0)
 		return r;
-	return len ? write_all(io->fd, data, len) : 0;
+	return len ? write_all(io->fd, data, len, io->deadline) : 0;
 }
 
 static int
@@ -233,15 +316,14 @@ rd(struct wio *io, void *buf, size_t n)
 	while (got < n) {
 		if (io->pos == io->len) {
 			if (n - got >= WIO_BUF) {
-				r = read_all(io->fd, p + got, n - got);
+				r = read_all(io->fd, p + got, n - got,
+				    io->deadline);
 				return r == 0 ? 0 : (r == 1 && got == 0 ? 1 :
 				    (r < 0 ? (int)r : -EPIPE));
 			}
-			do
-				r = read(io->fd, io->in, WIO_BUF);
-			while (r < 0 && errno == EINTR);
+			r = read_some(io->fd, io->in, WIO_BUF, io->deadline);
 			if (r < 0)
-				return -errno;
+				return (int)r;
 			if (r == 0)
 				return got == 0 ? 1 : -EPIPE;
 			io->pos = 0;
@@ -808,7 +890,7 @@ trapped(int dbg)
 	char name[64];
 	int32_t nr;
 
-	if (dbg < 0 || read_all(dbg, &nr, sizeof nr) != 0)
+	if (dbg < 0 || read_all(dbg, &nr, sizeof nr, 0) != 0)
 		return es_failf(ES_ESANDBOX, "worker trapped (debug mode)");
 	es_seccomp_syscall_name(nr, name, sizeof name);
 	return es_failf(ES_ESANDBOX, "worker made a forbidden syscall: %s "
@@ -836,6 +918,48 @@ child_status(pid_t pid, int dbg)
 	return 0;
 }
 
+/* Seconds the worker gets for this job (see ES_WORKER_TIMEOUT_SECONDS). */
+static long
+worker_timeout(const struct es_job *job)
+{
+	long t = ES_WORKER_TIMEOUT_SECONDS + ES_WORKER_TIMEOUT_PER_MIB *
+	    (long)(job->input_len >> 20), v;
+	const char *e = getenv(ES_WORKER_TIMEOUT_TEST_ENV);
+	char *end;
+
+	if (e != NULL && *e != '\0') {
+		errno = 0;
+		v = strtol(e, &end, 10);
+		if (errno == 0 && *end == '\0' && v > 0 && v < t)
+			t = v;   /* test only: lower, never higher */
+	}
+	return t;
+}
+
+/* The parent's ends poll with the deadline; the worker's stay blocking. */
+static int
+set_nonblock(int fd)
+{
+	int fl = fcntl(fd, F_GETFL);
+
+	if (fl < 0 || fcntl(fd, F_SETFL, fl | O_NONBLOCK) != 0)
+		return -errno;
+	return 0;
+}
+
+/* A worker past its deadline: kill it, reap it, name the cause. */
+static int
+hung(pid_t pid, long secs)
+{
+	int st;
+
+	(void)kill(pid, SIGKILL);
+	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+		;
+	return es_failf(ES_ESANDBOX, "worker gave no result within %ld s; "
+	    "killed it", secs);
+}
+
 /* The parent's half of one run, with the pipes set up. */
 static int
 converse(pid_t pid, int to, int from, int dbg, const struct es_job *job,
@@ -844,6 +968,7 @@ converse(pid_t pid, int to, int from, int dbg, const struct es_job *job,
 	struct sigaction ign, old;
 	struct wio out, in;
 	unsigned char eof;
+	long secs = worker_timeout(job);
 	int r, code = 0, st;
 
 	/* A dead worker must give EPIPE, not kill us with SIGPIPE. */
@@ -852,15 +977,20 @@ converse(pid_t pid, int to, int from, int dbg, const struct es_job *job,
 	sigaction(SIGPIPE, &ign, &old);
 	wio_open(&out, to, 0);
 	if ((r = wio_open(&in, from, 1)) == 0 &&
-	    (r = send_job(&out, job)) == 0)
-		r = flush(&out);
+	    (r = set_nonblock(to)) == 0 && (r = set_nonblock(from)) == 0) {
+		out.deadline = in.deadline = now_ms() + (int64_t)secs * 1000;
+		if ((r = send_job(&out, job)) == 0)
+			r = flush(&out);
+	}
 	wio_close(&out);   /* the worker sees EOF after the job */
 	if (r == 0)
 		r = recv_result(&in, job, res, &code);
-	if (r == 0 && rd(&in, &eof, 1) != 1)
-		r = -EPROTO;   /* trailing bytes after the end record */
+	if (r == 0 && (st = rd(&in, &eof, 1)) != 1)
+		r = st == -ETIMEDOUT ? st : -EPROTO;   /* bytes after the end */
 	sigaction(SIGPIPE, &old, NULL);
 	wio_close(&in);
+	if (r == -ETIMEDOUT)
+		return hung(pid, secs);
 	st = child_status(pid, dbg);
 	if (st != 0)
 		return st;
