@@ -52,8 +52,9 @@ push(struct parser *ps, int chomp)
 	if ((r = es_sbuf_putc(&ps->key, 0)) != 0)
 		return r;
 	ps->key.p[klen] = 0;
-	if (!es_env_utf8_valid(ps->key.p, klen) ||
-	    !es_env_utf8_valid(o->val.p + ps->val_start, vlen))
+	/* val.p is NULL until the first value byte: no arithmetic on it. */
+	if (!es_env_utf8_valid(ps->key.p, klen) || (vlen > 0 &&
+	    !es_env_utf8_valid(o->val.p + ps->val_start, vlen)))
 		ps->invalid = 1;
 	/* strv_env_clean(): bad names and over-long strings are dropped. */
 	if (!es_env_name_valid((char *)ps->key.p) ||

@@ -3,12 +3,15 @@
 #   fuzz_envelope  the Ansible Vault envelope reader
 #   fuzz_inline    the inline !vault scanner/splicer and the YAML quoter
 #   fuzz_ydoc      the YAML document model
+#   fuzz_envparse  render/parse.c, the EnvironmentFile= reader behind the
+#                  name diff (and its agreement with the encoder)
 # Each is built with clang -fsanitize=fuzzer,address,undefined together
 # with the pure sources it needs, and seeded from tests/vectors (plus
-# tests/fuzz/seeds when present).
+# tests/fuzz/seeds when present, and tests/fuzz/seeds-NAME for NAME only).
 #   run.sh brief   ~10 s each, a fresh corpus (make check)
 #   run.sh long    FUZZ_SECONDS (default 300) each, corpus kept in
 #                  $BUILD/fuzz/corpus-NAME (make fuzz)
+# FUZZ_TARGETS="fuzz_x ..." runs only those.
 # Prints "ok fuzz-NAME", "not ok fuzz-NAME" or "skip fuzz: REASON".
 set -u
 mode=${1:-brief}
@@ -21,9 +24,9 @@ brief) secs=10 ;;
 long) secs=${FUZZ_SECONDS:-300} ;;
 *) echo "usage: run.sh brief|long" >&2; exit 2 ;;
 esac
-targets="fuzz_envelope fuzz_inline fuzz_ydoc"
+targets="${FUZZ_TARGETS:-fuzz_envelope fuzz_inline fuzz_ydoc fuzz_envparse}"
 # The pure sources the targets exercise: no fs, no sandbox, no processes.
-srcs="common/err.c common/secmem.c crypto/av.c crypto/secrets.c vault/envelope.c vault/yaml.c"
+srcs="common/err.c common/secmem.c crypto/av.c crypto/secrets.c vault/envelope.c vault/yaml.c render/env.c render/parse.c render/sort.c"
 
 if ! command -v "$CC_FUZZ" >/dev/null 2>&1; then
 	echo "skip fuzz: $CC_FUZZ not installed"
@@ -58,6 +61,7 @@ for t in $targets; do
 	mkdir -p "$corpus" "$OUT/artifacts"
 	cp "$TOP"/tests/vectors/* "$corpus"/ 2>/dev/null
 	[ -d "$TOP/tests/fuzz/seeds" ] && cp "$TOP"/tests/fuzz/seeds/* "$corpus"/ 2>/dev/null
+	[ -d "$TOP/tests/fuzz/seeds-${t#fuzz_}" ] && cp "$TOP/tests/fuzz/seeds-${t#fuzz_}"/* "$corpus"/ 2>/dev/null
 	if "$bin" -max_total_time="$secs" -max_len=65536 -timeout=20 \
 	    -rss_limit_mb=2048 -print_final_stats=1 \
 	    -artifact_prefix="$OUT/artifacts/$t-" "$corpus" >"$OUT/$t.log" 2>&1; then
