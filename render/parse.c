@@ -268,6 +268,10 @@ es_env_parse(const unsigned char *buf, size_t n, struct es_env_parsed *out)
 		    "(NUL byte or too large)");
 		goto out;
 	}
+	/* Values never outgrow the input (an escape pair gives at most two
+	 * bytes): one guarded allocation instead of a doubling per size. */
+	if (n > 0 && (r = es_sbuf_reserve(&out->val, n)) != 0)
+		goto out;
 	for (i = 0; i < n && r == 0; i++)
 		r = step(&ps, &st, buf[i]);
 	if (r == 0 && st != PRE_KEY && st != KEY && st != COMMENT &&
