@@ -141,8 +141,11 @@ int es_ensure_dir(struct es_root *root, const struct es_dir_spec *spec,
     enum es_action *action);
 
 /* Read an existing regular file under the root (no symlinks), at most max
- * bytes. *exists = 0 and 0 returned when it is absent. The caller frees
- * *buf with free(); for secret content use es_read_file_secure(). */
+ * bytes. *exists = 0 and 0 returned when it is absent. The content is
+ * read at its fstat size into plain memory, NUL-terminated (not counted
+ * in *len); a file whose size changes while it is read is read again, at
+ * most FS_COMMIT_TRIES times, then -EAGAIN. The caller frees *buf with
+ * free(); for secret content use es_read_file_secure(). */
 struct stat;
 int es_read_file(struct es_root *root, const char *path, size_t max,
     unsigned char **buf, size_t *len, struct stat *st, int *exists);
@@ -162,7 +165,8 @@ int es_read_file_secure(struct es_root *root, const char *path, size_t max,
  */
 int es_user_write_file(struct es_root *audit_root, const char *path,
     const void *data, size_t len, mode_t new_mode, enum es_action *action);
-/* Read a working-tree file (regular, no symlink at the last component). */
+/* Read a working-tree file (regular, no symlink at the last component)
+ * as es_read_file() does: plain memory, for vault files as on disk. */
 int es_user_read_file(const char *path, size_t max, unsigned char **buf,
     size_t *len);
 

@@ -1,7 +1,7 @@
 /*
  * fs/write.c — making one file what it should be: unchanged, repaired in
  * place (owner/mode only), or replaced through a temp file and a rename.
- * Also the readers (es_read_file, es_user_read_file).
+ * Also the readers (es_read_file, es_read_file_secure, es_user_read_file).
  */
 #include "fs/fs_int.h"
 
@@ -323,48 +323,104 @@ out:
 	return r;
 }
 
-/* Copy an sbuf into a malloc'd buffer the caller frees with free(). */
+/*
+ * A file that is not secret, read at its fstat size into one plain
+ * allocation (no guarded pages, no mlock, no doubling): vault files as they
+ * are on disk, policies, passwd-family files, units. A vault on disk is
+ * ciphertext, or YAML with encrypted inline values; a whole-file plain YAML
+ * "vault" is possible, but it lies on disk in plain already, so plain
+ * memory adds no exposure. Secrets (password files, old env files) go
+ * through es_read_file_secure() instead.
+ *
+ * One byte more than st->st_size is asked for: a file that grew since the
+ * fstat is noticed (got > size) without writing past the buffer, as is one
+ * that shrank (got < size). Both are -EAGAIN: the caller opens and reads
+ * again, at most FS_COMMIT_TRIES times. The buffer ends with a NUL that is
+ * not counted in *len.
+ */
 static int
-sbuf_to_heap(struct es_sbuf *b, unsigned char **buf, size_t *len)
+read_plain(int fd, const struct stat *st, size_t max, const char *display,
+    unsigned char **buf, size_t *len)
 {
-	unsigned char *p = malloc(b->len + 1);
+	unsigned char *p;
+	size_t size, got = 0;
+	ssize_t n;
 
-	if (p == NULL)
+	if (st->st_size < 0 || (unsigned long long)st->st_size > max)
+		return es_failf(ES_ELIMIT, "%s: larger than %zu bytes",
+		    display, max);
+	size = (size_t)st->st_size;
+	if ((p = malloc(size + 2)) == NULL)
 		return -ENOMEM;
-	if (b->len > 0)
-		memcpy(p, b->p, b->len);
-	p[b->len] = '\0';
+	while (got < size + 1) {
+		n = read(fd, p + got, size + 1 - got);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			free(p);
+			return es_failf(-errno, "%s: read: %s", display,
+			    strerror(errno));
+		}
+		if (n == 0)
+			break;
+		got += (size_t)n;
+	}
+	if (got != size) {
+		free(p);
+		return es_failf(-EAGAIN, "%s: its size changed while it was "
+		    "read", display);
+	}
+	p[got] = '\0';
 	*buf = p;
-	*len = b->len;
+	*len = got;
 	return 0;
+}
+
+/* Open path's directory and final component under the root; *fd = -1
+ * (and 0) when either is absent. */
+static int
+root_open(struct es_root *root, const char *path, int *dfd, int *fd,
+    struct stat *st)
+{
+	char dir[ES_PATH_MAX], name[FS_NAME_MAX + 1];
+	int r, tries = 0;
+
+	*dfd = *fd = -1;
+	if ((r = fs_path_split(path, dir, name)) != 0)
+		return r;
+	r = fs_open_dir(root->fd, dir, path, dfd);
+	if (r == -ENOENT) {
+		es_errclear();
+		return 0;
+	}
+	if (r != 0)
+		return r;
+	do
+		r = fs_open_target(*dfd, name, path, fd, st);
+	while (r == -EAGAIN && ++tries < FS_COMMIT_TRIES);
+	return r;
 }
 
 int
 es_read_file_secure(struct es_root *root, const char *path, size_t max,
     struct es_sbuf *out, struct stat *st, int *exists)
 {
-	char dir[ES_PATH_MAX], name[FS_NAME_MAX + 1];
 	struct stat sb;
-	int dfd = -1, fd = -1, r, tries = 0;
+	int dfd = -1, fd = -1, r;
 
 	BUG_ON(out->len != 0);
 	*exists = 0;
-	if ((r = fs_path_split(path, dir, name)) != 0)
+	if ((r = root_open(root, path, &dfd, &fd, &sb)) != 0 || fd < 0)
 		goto out;
-	r = fs_open_dir(root->fd, dir, path, &dfd);
-	if (r == -ENOENT) {
-		es_errclear();
-		r = 0;
+	if ((unsigned long long)sb.st_size > max) {
+		r = es_failf(ES_ELIMIT, "%s: larger than %zu bytes", path, max);
 		goto out;
 	}
-	if (r != 0)
-		goto out;
-	do
-		r = fs_open_target(dfd, name, path, &fd, &sb);
-	while (r == -EAGAIN && ++tries < FS_COMMIT_TRIES);
-	if (r != 0 || fd < 0)
-		goto out;
-	if ((r = fs_read_all(fd, max, out, path)) != 0) {
+	/* Room for the size fstat gave, in one guarded allocation (not a
+	 * doubling per size); a file that grows meanwhile still grows the
+	 * buffer, bounded by max in fs_read_all. */
+	if ((r = es_sbuf_reserve(out, (size_t)sb.st_size)) != 0 ||
+	    (r = fs_read_all(fd, max, out, path)) != 0) {
 		es_sbuf_free(out);
 		goto out;
 	}
@@ -383,15 +439,32 @@ int
 es_read_file(struct es_root *root, const char *path, size_t max,
     unsigned char **buf, size_t *len, struct stat *st, int *exists)
 {
-	struct es_sbuf b = { 0 };
-	int r;
+	struct stat sb;
+	int dfd = -1, fd = -1, r, tries = 0;
 
 	*buf = NULL;
 	*len = 0;
-	r = es_read_file_secure(root, path, max, &b, st, exists);
-	if (r == 0 && *exists && (r = sbuf_to_heap(&b, buf, len)) != 0)
-		*exists = 0;
-	es_sbuf_free(&b);
+	*exists = 0;
+	do {
+		if (fd >= 0)
+			close(fd);
+		if (dfd >= 0)
+			close(dfd);
+		if ((r = root_open(root, path, &dfd, &fd, &sb)) != 0 ||
+		    fd < 0)
+			goto out;
+		r = read_plain(fd, &sb, max, path, buf, len);
+	} while (r == -EAGAIN && ++tries < FS_COMMIT_TRIES);
+	if (r != 0)
+		goto out;
+	if (st != NULL)
+		*st = sb;
+	*exists = 1;
+out:
+	if (fd >= 0)
+		close(fd);
+	if (dfd >= 0)
+		close(dfd);
 	return r;
 }
 
@@ -504,25 +577,26 @@ es_user_read_file(const char *path, size_t max, unsigned char **buf,
     size_t *len)
 {
 	char name[FS_NAME_MAX + 1];
-	struct es_sbuf b = { 0 };
 	struct stat st;
-	int dfd = -1, fd = -1, r;
+	int dfd = -1, fd = -1, r, tries = 0;
 
 	*buf = NULL;
 	*len = 0;
 	if ((r = user_open(path, &dfd, name)) != 0)
 		goto out;
-	if ((r = fs_open_target(dfd, name, path, &fd, &st)) != 0)
-		goto out;
-	if (fd < 0) {
-		r = es_failf(-ENOENT, "%s: no such file", path);
-		goto out;
-	}
-	if ((r = fs_read_all(fd, max, &b, path)) != 0)
-		goto out;
-	r = sbuf_to_heap(&b, buf, len);
+	do {
+		if (fd >= 0)
+			close(fd);
+		if ((r = fs_open_target(dfd, name, path, &fd, &st)) != 0)
+			continue;
+		if (fd < 0) {
+			r = es_failf(-ENOENT, "%s: no such file", path);
+			goto out;
+		}
+		/* Working-tree files are vaults as on disk: not secret. */
+		r = read_plain(fd, &st, max, path, buf, len);
+	} while (r == -EAGAIN && ++tries < FS_COMMIT_TRIES);
 out:
-	es_sbuf_free(&b);
 	if (fd >= 0)
 		close(fd);
 	if (dfd >= 0)

@@ -29,8 +29,9 @@ struct rfile {
 	const char *vault;                 /* policy's or --vault */
 	uid_t uid;
 	gid_t gid;
-	unsigned char *in, *old;           /* plain malloc; wiped */
-	size_t in_len, old_len;
+	unsigned char *in;                 /* the vault as on disk: plain */
+	size_t in_len;
+	struct es_sbuf old;                /* old env file: secret, guarded */
 	int have_old;
 	struct es_render_var *vars, *statics;
 	struct es_render_spec spec;
@@ -89,8 +90,8 @@ read_inputs(struct es_root *root, struct rfile *f)
 	if ((r = es_user_read_file(f->vault, ES_VAULT_MAX, &f->in,
 	    &f->in_len)) != 0)
 		return context(r, f->vault);
-	r = es_read_file(root, f->ef->path, ES_ENV_FILE_MAX, &f->old,
-	    &f->old_len, NULL, &f->have_old);
+	r = es_read_file_secure(root, f->ef->path, ES_ENV_FILE_MAX, &f->old,
+	    NULL, &f->have_old);
 	if (r != 0)
 		return context(r, f->ef->path);
 	return 0;
@@ -111,8 +112,8 @@ build_spec(struct rfile *f)
 	f->spec.nvars = ef->nvars;
 	f->spec.statics = f->statics;
 	f->spec.nstatics = ef->nstatics;
-	f->spec.old = f->old;
-	f->spec.old_len = f->old_len;
+	f->spec.old = f->old.p;
+	f->spec.old_len = f->old.len;
 	f->spec.have_old = f->have_old;
 	return 0;
 }
@@ -276,7 +277,7 @@ rfiles_free(struct rfile *fs, size_t n)
 
 	for (i = 0; fs != NULL && i < n; i++) {
 		wipe_free(fs[i].in, fs[i].in_len);
-		wipe_free(fs[i].old, fs[i].old_len);
+		es_sbuf_free(&fs[i].old);   /* wipes */
 		free(fs[i].vars);
 		free(fs[i].statics);
 		es_job_result_free(&fs[i].res);
