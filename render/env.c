@@ -150,24 +150,38 @@ es_env_begin(struct es_env *env, const char *source)
 	return put_header(&env->out, source ? source : "(unnamed)");
 }
 
+/* Record name and where its encoded value lies in env->out. */
 static int
-add_name(struct es_env *env, const char *name)
+add_name(struct es_env *env, const char *name, size_t voff, size_t vlen,
+    int quoted)
 {
-	char **nv;
 	size_t ncap;
+	void *np;
 
 	if (env->nnames >= ES_ENV_VARS_MAX)
 		return es_failf(ES_ELIMIT, "%s: more than %d variables", name,
 		    ES_ENV_VARS_MAX);
 	if (env->nnames == env->cap) {
 		ncap = env->cap + ENV_NAMES_STEP + env->cap / 2;
-		if ((nv = realloc(env->names, ncap * sizeof *nv)) == NULL)
+		if ((np = realloc(env->names, ncap * sizeof *env->names)) == NULL)
 			return -ENOMEM;
-		env->names = nv;
+		env->names = np;
+		if ((np = realloc(env->voff, ncap * sizeof *env->voff)) == NULL)
+			return -ENOMEM;
+		env->voff = np;
+		if ((np = realloc(env->vlen, ncap * sizeof *env->vlen)) == NULL)
+			return -ENOMEM;
+		env->vlen = np;
+		if ((np = realloc(env->quoted, ncap)) == NULL)
+			return -ENOMEM;
+		env->quoted = np;
 		env->cap = ncap;
 	}
 	if ((env->names[env->nnames] = strdup(name)) == NULL)
 		return -ENOMEM;
+	env->voff[env->nnames] = voff;
+	env->vlen[env->nnames] = vlen;
+	env->quoted[env->nnames] = (unsigned char)quoted;
 	env->nnames++;
 	return 0;
 }
@@ -220,15 +234,17 @@ int
 es_env_put(struct es_env *env, const char *name, const unsigned char *value,
     size_t len)
 {
-	size_t before = env->out.len;
-	int r;
+	size_t before = env->out.len, voff;
+	int r, quoted;
 
 	if ((r = check_var(name, value, len)) != 0)
 		return r;
 	if ((r = es_sbuf_append(&env->out, name, strlen(name))) != 0 ||
 	    (r = es_sbuf_putc(&env->out, '=')) != 0)
 		goto out;
-	if (!es_env_value_bare(value, len))
+	quoted = !es_env_value_bare(value, len);
+	voff = env->out.len + (quoted ? 1 : 0);    /* after the '"' */
+	if (quoted)
 		r = put_quoted(&env->out, value, len);
 	else if ((r = es_sbuf_append(&env->out, value, len)) == 0)
 		r = es_sbuf_putc(&env->out, '\n');
@@ -239,7 +255,9 @@ es_env_put(struct es_env *env, const char *name, const unsigned char *value,
 		    "(systemd's limit)", name);
 		goto out;
 	}
-	r = add_name(env, name);
+	/* The value ends before the closing '"' (if any) and the LF. */
+	r = add_name(env, name, voff, env->out.len - (quoted ? 2 : 1) - voff,
+	    quoted);
 out:
 	if (r != 0) {
 		/* Leave no partial line (it may hold part of the value). */
@@ -267,5 +285,8 @@ es_env_free(struct es_env *env)
 {
 	es_sbuf_free(&env->out);
 	es_strv_free(env->names, env->nnames);
+	free(env->voff);
+	free(env->vlen);
+	free(env->quoted);
 	memset(env, 0, sizeof *env);
 }

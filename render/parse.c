@@ -376,6 +376,129 @@ es_env_diff(const unsigned char *old, size_t old_len,
 	return r;
 }
 
+/* The new side of es_env_diff_env(): env's variables sorted by name, the
+ * last of equal names kept (as the reader keeps it). */
+struct env_side {
+	size_t *idx;
+	size_t n;
+};
+
+static int
+by_env_name(size_t i, size_t j, const void *ctx)
+{
+	const struct es_env *env = ctx;
+
+	return strcmp(env->names[i], env->names[j]);
+}
+
+static int
+env_side(const struct es_env *env, struct env_side *s)
+{
+	size_t i, k = 0;
+
+	s->idx = NULL;
+	s->n = 0;
+	if (env->nnames == 0)
+		return 0;
+	if ((s->idx = malloc(env->nnames * sizeof *s->idx)) == NULL)
+		return -ENOMEM;
+	for (i = 0; i < env->nnames; i++)
+		s->idx[i] = i;
+	/* Stable: of equal names the last in the file comes last. */
+	if (render_sort(s->idx, env->nnames, by_env_name, env) != 0)
+		return -ENOMEM;
+	for (i = 0; i < env->nnames; i++) {
+		if (i + 1 < env->nnames && !strcmp(env->names[s->idx[i]],
+		    env->names[s->idx[i + 1]]))
+			continue;
+		s->idx[k++] = s->idx[i];
+	}
+	s->n = k;
+	return 0;
+}
+
+/* Old value i against env's value j with its quoting undone: inside
+ * "..." the encoder escapes exactly \ " ` $ with a backslash (env.c
+ * put_quoted()), so a backslash always has a byte after it. */
+static int
+same_env_value(const struct es_env_parsed *o, size_t i,
+    const struct es_env *env, size_t j)
+{
+	const unsigned char *a = o->len[i] ? o->val.p + o->off[i] : NULL;
+	const unsigned char *b = env->out.p + env->voff[j];
+	size_t alen = o->len[i], blen = env->vlen[j], k = 0, m;
+
+	if (!env->quoted[j])
+		return alen == blen && (alen == 0 || memcmp(a, b, alen) == 0);
+	for (m = 0; m < blen; m++, k++) {
+		if (b[m] == '\\') {
+			m++;
+			BUG_ON(m >= blen);
+		}
+		if (k >= alen || a[k] != b[m])
+			return 0;
+	}
+	return k == alen;
+}
+
+/* walk() with the new side from the encoder. */
+static int
+walk_env(const struct es_env_parsed *o, const struct es_env *env,
+    const struct env_side *nw, struct es_env_diff *d)
+{
+	const char *name;
+	size_t i = 0, j = 0;
+	int c, r = 0;
+
+	while (r == 0 && (i < o->n || j < nw->n)) {
+		name = j < nw->n ? env->names[nw->idx[j]] : NULL;
+		if (i == o->n)
+			c = 1;
+		else if (j == nw->n)
+			c = -1;
+		else
+			c = strcmp(o->names[i], name);
+		if (c < 0)
+			r = list_add(&d->removed, &d->nremoved, o->names[i++]);
+		else if (c > 0) {
+			r = list_add(&d->added, &d->nadded, name);
+			j++;
+		} else {
+			if (!same_env_value(o, i, env, nw->idx[j]))
+				r = list_add(&d->changed, &d->nchanged, name);
+			i++;
+			j++;
+		}
+	}
+	return r;
+}
+
+int
+es_env_diff_env(const unsigned char *old, size_t old_len,
+    const struct es_env *env, struct es_env_diff *d)
+{
+	struct es_env_parsed po;
+	struct env_side nw;
+	int r;
+
+	memset(d, 0, sizeof *d);
+	memset(&po, 0, sizeof po);
+	if ((r = env_side(env, &nw)) != 0)
+		goto out;
+	/* An old file systemd could not read counts as empty, as in
+	 * es_env_diff(). */
+	if (old != NULL && es_env_parse(old, old_len, &po) != 0)
+		memset(&po, 0, sizeof po);
+	es_errclear();
+	r = walk_env(&po, env, &nw, d);
+out:
+	free(nw.idx);
+	es_env_parsed_free(&po);
+	if (r != 0)
+		es_env_diff_free(d);
+	return r;
+}
+
 void
 es_env_diff_free(struct es_env_diff *d)
 {

@@ -69,10 +69,14 @@ struct es_render_spec {
 	int have_old;                    /* 0: no old file (all added) */
 };
 
-/* An env file being built: guarded bytes plus the names, in order. */
+/* An env file being built: guarded bytes plus the names, in order, and
+ * where each value lies in out as encoded (for es_env_diff_env(): no
+ * second parse of what the encoder just wrote). */
 struct es_env {
 	struct es_sbuf out;
 	char **names;                    /* malloc'd; names are not secret */
+	size_t *voff, *vlen;             /* value i: out.p[voff[i]..+vlen[i]) */
+	unsigned char *quoted;           /* 1: in "...", \ " ` $ escaped */
 	size_t nnames;
 	size_t cap;
 };
@@ -123,6 +127,13 @@ struct es_env_diff {
  * judge for both sides). */
 int es_env_diff(const unsigned char *old, size_t old_len,
     const unsigned char *new, size_t new_len, struct es_env_diff *d);
+/* The same diff, the new side taken from what the encoder recorded in env
+ * (names, value spans) instead of parsing env->out again: the worker's
+ * path. Equal to es_env_diff(old, old_len, env->out.p, env->out.len) for
+ * any env built with es_env_put() (the encoder and the reader agree:
+ * tests/fuzz/fuzz_envparse.c, tests/unit/test_render_diff.c). */
+int es_env_diff_env(const unsigned char *old, size_t old_len,
+    const struct es_env *env, struct es_env_diff *d);
 void es_env_diff_free(struct es_env_diff *d);
 
 /* Free a NULL-or-malloc'd array of n malloc'd strings. */

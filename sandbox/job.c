@@ -26,14 +26,17 @@ job_render(const struct es_job *job, struct es_job_result *res)
 		goto out;
 	if ((r = es_render_doc(s, doc, &env)) != 0)
 		goto out;
-	r = es_env_diff(s->have_old ? s->old : NULL, s->old_len, env.out.p,
-	    env.out.len, &d);
+	/* The new side straight from the encoder: no second parse of the
+	 * file it just wrote. The old file is parsed: it may be anything. */
+	r = es_env_diff_env(s->have_old ? s->old : NULL, s->old_len, &env, &d);
 	if (r != 0)
 		goto out;
 	res->out = env.out;
 	res->names = env.names;
 	res->nnames = env.nnames;
-	memset(&env, 0, sizeof env);   /* transferred */
+	memset(&env.out, 0, sizeof env.out);   /* transferred */
+	env.names = NULL;
+	env.nnames = 0;
 	res->added = d.added;
 	res->nadded = d.nadded;
 	res->removed = d.removed;

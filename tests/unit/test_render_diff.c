@@ -1,0 +1,170 @@
+/*
+ * tests/unit/test_render_diff.c — es_env_diff_env() (the worker's diff,
+ * new side from the encoder's record) gives exactly what es_env_diff()
+ * (both sides parsed) gives: fixed cases for each list, quoting and
+ * escapes, empty values, duplicate names, an unreadable old file, and
+ * random values and old files.
+ */
+#include "render/render.h"
+#include "t.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <sodium.h>
+
+/* Most variables of a random case. */
+#define RAND_VARS 12
+/* Longest random value. */
+#define RAND_VAL 40
+/* Random cases. */
+#define RAND_CASES 3000
+
+static int
+same_list(char **a, size_t na, char **b, size_t nb)
+{
+	size_t i;
+
+	if (na != nb)
+		return 0;
+	for (i = 0; i < na; i++)
+		if (strcmp(a[i], b[i]) != 0)
+			return 0;
+	return 1;
+}
+
+/* Both diffs of old against env agree; 1 when they do. */
+static int
+agree(const char *old, size_t old_len, const struct es_env *env)
+{
+	struct es_env_diff a, b;
+	const unsigned char *o = (const unsigned char *)old;
+	int ra, rb, ok;
+
+	ra = es_env_diff(o, old_len, env->out.p, env->out.len, &a);
+	rb = es_env_diff_env(o, old_len, env, &b);
+	ok = ra == 0 && rb == 0 &&
+	    same_list(a.added, a.nadded, b.added, b.nadded) &&
+	    same_list(a.removed, a.nremoved, b.removed, b.nremoved) &&
+	    same_list(a.changed, a.nchanged, b.changed, b.nchanged);
+	es_env_diff_free(&a);
+	es_env_diff_free(&b);
+	return ok;
+}
+
+static int
+put(struct es_env *env, const char *name, const char *value)
+{
+	return es_env_put(env, name, (const unsigned char *)value,
+	    strlen(value));
+}
+
+static void
+test_fixed(void)
+{
+	const char *old = "# h\nA=1\nB=2\nC=3\nQ=\"a\\\"b$c\"\nE=\nS=x\\\\y\n";
+	struct es_env env;
+	struct es_env_diff d;
+
+	T_CHECK("begin", es_env_begin(&env, "t") == 0);
+	T_CHECK("put", put(&env, "A", "1") == 0 && put(&env, "B", "two") == 0 &&
+	    put(&env, "D", "4") == 0 && put(&env, "Q", "a\"b$c") == 0 &&
+	    put(&env, "E", "") == 0 && put(&env, "S", "x\\y") == 0);
+	T_CHECK("diff_env ok", es_env_diff_env((const unsigned char *)old,
+	    strlen(old), &env, &d) == 0);
+	T_CHECK("diff_env added", d.nadded == 1 && !strcmp(d.added[0], "D"));
+	T_CHECK("diff_env removed", d.nremoved == 1 &&
+	    !strcmp(d.removed[0], "C"));
+	/* Q and S are equal once unquoted and unescaped; E empty on both. */
+	T_CHECK("diff_env changed", d.nchanged == 1 &&
+	    !strcmp(d.changed[0], "B"));
+	es_env_diff_free(&d);
+	T_CHECK("diff_env no old", es_env_diff_env(NULL, 0, &env, &d) == 0 &&
+	    d.nadded == 6 && d.nremoved == 0 && d.nchanged == 0);
+	es_env_diff_free(&d);
+	T_CHECK("diff_env unreadable old", es_env_diff_env((const unsigned
+	    char *)"A=\xff\n", 4, &env, &d) == 0 && d.nadded == 6);
+	es_env_diff_free(&d);
+	T_CHECK("fixed agrees", agree(old, strlen(old), &env));
+	/* A name given twice: the reader keeps the later value. */
+	T_CHECK("dup put", put(&env, "A", "9") == 0);
+	T_CHECK("dup changed", es_env_diff_env((const unsigned char *)old,
+	    strlen(old), &env, &d) == 0 && d.nchanged == 2 &&
+	    !strcmp(d.changed[0], "A"));
+	es_env_diff_free(&d);
+	T_CHECK("dup agrees", agree(old, strlen(old), &env));
+	es_env_free(&env);
+	T_CHECK("empty env", es_env_begin(&env, "t") == 0 &&
+	    es_env_diff_env((const unsigned char *)old, strlen(old), &env,
+	    &d) == 0 && d.nremoved == 6 && d.nadded == 0);
+	es_env_diff_free(&d);
+	es_env_free(&env);
+}
+
+/* A random value over an alphabet rich in what quoting must handle. */
+static size_t
+rand_value(char *v)
+{
+	static const char *const bits[] = { "a", "Z", "0", "_", "\\", "\"",
+		"`", "$", "'", " ", "\t", "\n", "#", "=", "\xc3\xa9", ";" };
+	size_t n = randombytes_uniform(RAND_VAL), i, len = 0, k;
+
+	for (i = 0; i < n; i++) {
+		k = randombytes_uniform(sizeof bits / sizeof bits[0]);
+		memcpy(v + len, bits[k], strlen(bits[k]));
+		len += strlen(bits[k]);
+	}
+	v[len] = '\0';
+	return len;
+}
+
+static void
+test_random(void)
+{
+	static const char *const names[] = { "A", "B", "C", "D", "E", "F" };
+	char v[2 * RAND_VAL + 1] = "", old[8192];
+	struct es_env env, prev;
+	size_t c, i, n, bad = 0, olen;
+	const char *name;
+
+	for (c = 0; c < RAND_CASES; c++) {
+		/* The old file: an earlier render, or the same bytes with
+		 * a value or two edited by hand (unquoted, so parsed). */
+		if (es_env_begin(&prev, "p") != 0 || es_env_begin(&env, "t") != 0)
+			abort();
+		n = randombytes_uniform(RAND_VARS);
+		for (i = 0; i < n; i++) {
+			name = names[randombytes_uniform(6)];
+			rand_value(v);
+			(void)put(&prev, name, v);
+		}
+		n = randombytes_uniform(RAND_VARS);
+		for (i = 0; i < n; i++) {
+			name = names[randombytes_uniform(6)];
+			if (randombytes_uniform(2) == 0)
+				rand_value(v);
+			(void)put(&env, name, v);
+		}
+		olen = prev.out.len;   /* < 8 KiB: at most 12 short lines */
+		BUG_ON(olen > sizeof old - 16);
+		memcpy(old, prev.out.p, olen);
+		if (randombytes_uniform(3) == 0) {
+			memcpy(old + olen, "B=x y \\\n z\n", 11);
+			olen += 11;
+		}
+		if (!agree(old, olen, &env))
+			bad++;
+		es_env_free(&prev);
+		es_env_free(&env);
+	}
+	T_CHECK("random cases agree", bad == 0);
+}
+
+int
+main(void)
+{
+	if (sodium_init() < 0)
+		return 1;
+	test_fixed();
+	test_random();
+	return t_done();
+}
