@@ -100,11 +100,28 @@ es_env_utf8_valid(const unsigned char *s, size_t n)
 	return 1;
 }
 
+/* Tested for every byte of every value: comparisons and a switch the
+ * compiler turns into a bit test, not a strchr() per byte. */
 static int
 bare_byte(unsigned char c)
 {
-	return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
-	    (c >= '0' && c <= '9') || (c != 0 && strchr("_./:@%+,=-", c));
+	if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+	    (c >= '0' && c <= '9'))
+		return 1;
+	switch (c) {
+	case '_': case '.': case '/': case ':': case '@': case '%': case '+':
+	case ',': case '=': case '-':
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+/* Escaped inside "...": exactly \ " ` $. */
+static int
+escaped_byte(unsigned char c)
+{
+	return c == '\\' || c == '"' || c == '`' || c == '$';
 }
 
 int
@@ -218,7 +235,7 @@ put_quoted(struct es_sbuf *out, const unsigned char *v, size_t len)
 	if ((r = es_sbuf_putc(out, '"')) != 0)
 		return r;
 	for (i = start = 0; i < len; i++) {
-		if (!strchr("\\\"`$", v[i]) || v[i] == 0)
+		if (!escaped_byte(v[i]))
 			continue;
 		if ((r = es_sbuf_append(out, v + start, i - start)) != 0 ||
 		    (r = es_sbuf_putc(out, '\\')) != 0)

@@ -10,9 +10,6 @@
 #include <errno.h>
 #include <string.h>
 
-#define WS " \t\n\r"
-#define NL "\n\r"
-#define NEED_ESCAPE "\"\\`$"
 #define NONE ((size_t)-1)
 
 enum pstate {
@@ -30,10 +27,32 @@ struct parser {
 	int invalid;             /* a value systemd would refuse: whole file */
 };
 
+/* Byte classes of the state machine, one table lookup per byte instead
+ * of a strchr() per test (the old file of a large vault is parsed whole). */
+enum { C_WS = 1, C_NL = 2, C_COMMENT = 4, C_ESC = 8 };
+
+static const unsigned char cls[256] = {
+	[' '] = C_WS, ['\t'] = C_WS, ['\n'] = C_WS | C_NL, ['\r'] = C_WS | C_NL,
+	['#'] = C_COMMENT, [';'] = C_COMMENT,
+	['"'] = C_ESC, ['\\'] = C_ESC, ['`'] = C_ESC, ['$'] = C_ESC,
+};
+
 static int
-in(const char *set, unsigned char c)
+in(unsigned char set, unsigned char c)
 {
-	return c != 0 && strchr(set, c) != NULL;
+	return (cls[c] & set) != 0;
+}
+
+/* Append one byte: a plain store while there is room (es_env_parse
+ * reserves the whole value buffer up front), es_sbuf_putc() otherwise. */
+static int
+put1(struct es_sbuf *b, unsigned char c)
+{
+	if (b->len < b->cap) {
+		b->p[b->len++] = c;
+		return 0;
+	}
+	return es_sbuf_putc(b, c);
 }
 
 static int
@@ -88,7 +107,7 @@ out:
 static int
 addv(struct parser *ps, unsigned char c)
 {
-	return es_sbuf_putc(&ps->out->val, c);
+	return put1(&ps->out->val, c);
 }
 
 /* One byte of input; *st is the state. */
@@ -100,31 +119,31 @@ step(struct parser *ps, enum pstate *st, unsigned char c)
 
 	switch (*st) {
 	case PRE_KEY:
-		if (in("#;", c))
+		if (in(C_COMMENT, c))
 			*st = COMMENT;
-		else if (!in(WS, c)) {
+		else if (!in(C_WS, c)) {
 			*st = KEY;
 			ps->key_ws = NONE;
-			r = es_sbuf_putc(&ps->key, c);
+			r = put1(&ps->key, c);
 		}
 		break;
 	case KEY:
-		if (in(NL, c)) {
+		if (in(C_NL, c)) {
 			*st = PRE_KEY;
 			ps->key.len = 0;
 		} else if (c == '=') {
 			*st = PRE_VALUE;
 			ps->val_ws = NONE;
 		} else {
-			if (!in(WS, c))
+			if (!in(C_WS, c))
 				ps->key_ws = NONE;
 			else if (ps->key_ws == NONE)
 				ps->key_ws = ps->key.len;
-			r = es_sbuf_putc(&ps->key, c);
+			r = put1(&ps->key, c);
 		}
 		break;
 	case PRE_VALUE:
-		if (in(NL, c)) {
+		if (in(C_NL, c)) {
 			*st = PRE_KEY;
 			r = push(ps, 0);
 		} else if (c == '\'')
@@ -133,20 +152,20 @@ step(struct parser *ps, enum pstate *st, unsigned char c)
 			*st = DQ;
 		else if (c == '\\')
 			*st = VALUE_ESCAPE;
-		else if (!in(WS, c)) {
+		else if (!in(C_WS, c)) {
 			*st = VALUE;
 			r = addv(ps, c);
 		}
 		break;
 	case VALUE:
-		if (in(NL, c)) {
+		if (in(C_NL, c)) {
 			*st = PRE_KEY;
 			r = push(ps, 1);
 		} else if (c == '\\') {
 			*st = VALUE_ESCAPE;
 			ps->val_ws = NONE;
 		} else {
-			if (!in(WS, c))
+			if (!in(C_WS, c))
 				ps->val_ws = NONE;
 			else if (ps->val_ws == NONE)
 				ps->val_ws = v->len;
@@ -155,7 +174,7 @@ step(struct parser *ps, enum pstate *st, unsigned char c)
 		break;
 	case VALUE_ESCAPE:
 		*st = VALUE;
-		if (!in(NL, c))
+		if (!in(C_NL, c))
 			r = addv(ps, c);
 		break;
 	case SQ:
@@ -174,7 +193,7 @@ step(struct parser *ps, enum pstate *st, unsigned char c)
 		break;
 	case DQ_ESCAPE:
 		*st = DQ;
-		if (in(NEED_ESCAPE, c))
+		if (in(C_ESC, c))
 			r = addv(ps, c);
 		else if (c != '\n' && (r = addv(ps, '\\')) == 0)
 			r = addv(ps, c);
@@ -182,7 +201,7 @@ step(struct parser *ps, enum pstate *st, unsigned char c)
 	case COMMENT:
 		if (c == '\\')
 			*st = COMMENT_ESCAPE;
-		else if (in(NL, c))
+		else if (in(C_NL, c))
 			*st = PRE_KEY;
 		break;
 	case COMMENT_ESCAPE:

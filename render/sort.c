@@ -14,6 +14,13 @@ merge(const size_t *src, size_t *dst, size_t lo, size_t mid, size_t hi,
 {
 	size_t i = lo, j = mid, k = lo;
 
+	/* Runs already in order (names from a generated or sorted vault,
+	 * an env file we wrote): one comparison and a copy, so sorted input
+	 * costs n comparisons, not n log n. Stable: equal keys keep order. */
+	if (mid < hi && cmp(src[mid], src[mid - 1], ctx) >= 0) {
+		memcpy(dst + lo, src + lo, (hi - lo) * sizeof *dst);
+		return;
+	}
 	while (i < mid && j < hi)
 		dst[k++] = cmp(src[j], src[i], ctx) < 0 ? src[j++] : src[i++];
 	while (i < mid)

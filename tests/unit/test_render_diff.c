@@ -3,9 +3,11 @@
  * new side from the encoder's record) gives exactly what es_env_diff()
  * (both sides parsed) gives: fixed cases for each list, quoting and
  * escapes, empty values, duplicate names, an unreadable old file, and
- * random values and old files.
+ * random values and old files. Also render_sort() (stable, with its
+ * shortcut for runs already in order) against an insertion sort.
  */
 #include "render/render.h"
+#include "render/render_int.h"
 #include "t.h"
 
 #include <stdlib.h>
@@ -159,6 +161,58 @@ test_random(void)
 	T_CHECK("random cases agree", bad == 0);
 }
 
+/* Longest random array sorted. */
+#define SORT_MAX 300
+
+static int
+by_key(size_t a, size_t b, const void *ctx)
+{
+	const unsigned *k = ctx;
+
+	return k[a] < k[b] ? -1 : k[a] > k[b];
+}
+
+/* Random arrays, sorted, reversed, nearly sorted; few distinct keys so
+ * that stability matters. */
+static void
+test_sort(void)
+{
+	unsigned key[SORT_MAX];
+	size_t idx[SORT_MAX], ref[SORT_MAX], n, i, j, t, c, bad = 0;
+
+	for (c = 0; c < 2000; c++) {
+		n = randombytes_uniform(SORT_MAX + 1);
+		for (i = 0; i < n; i++) {
+			switch (c % 4) {
+			case 0:
+				key[i] = randombytes_uniform(8);
+				break;
+			case 1:
+				key[i] = (unsigned)i / 3;
+				break;
+			case 2:
+				key[i] = (unsigned)(n - i) / 2;
+				break;
+			default:
+				key[i] = (unsigned)i + (randombytes_uniform(
+				    10) == 0 ? randombytes_uniform(50) : 0);
+			}
+			idx[i] = ref[i] = i;
+		}
+		for (i = 1; i < n; i++)   /* insertion sort: stable */
+			for (j = i; j > 0 && by_key(ref[j], ref[j - 1],
+			    key) < 0; j--) {
+				t = ref[j];
+				ref[j] = ref[j - 1];
+				ref[j - 1] = t;
+			}
+		if (render_sort(idx, n, by_key, key) != 0 ||
+		    (n > 0 && memcmp(idx, ref, n * sizeof *idx) != 0))
+			bad++;
+	}
+	T_CHECK("render_sort stable and sorted", bad == 0);
+}
+
 int
 main(void)
 {
@@ -166,5 +220,6 @@ main(void)
 		return 1;
 	test_fixed();
 	test_random();
+	test_sort();
 	return t_done();
 }
