@@ -5,11 +5,15 @@
  * Order of the conversation (no deadlock: the worker reads the whole job
  * before it writes a byte, and the parent writes the whole job before it
  * reads):
- *	parent -> worker: JOB, INPUT_NAME, INPUT, (LABEL SECRET)*, [NEW_LABEL],
+ *	parent -> worker: JOB, INPUT_NAME, (LABEL SECRET)*, [NEW_LABEL],
  *	    [NEWSEC_LABEL NEWSEC], [SOURCE (VAR_NAME VAR_VALUE)*
  *	    (STATIC_NAME STATIC_VALUE)* [OLD]], END
  *	worker -> parent: STATUS, DETAIL, and when ok: OUT, NAME*, ADDED*,
  *	    REMOVED*, CHANGED*; then END and EOF.
+ * The input itself (a vault as on disk: not secret, up to 64 MiB) is not
+ * sent: the worker is a fork and holds the parent's bytes already, in
+ * copy-on-write pages that no one writes, so no copy is made at all. Its
+ * length is checked against ES_VAULT_MAX on both sides of the fork.
  * In debug mode (ES_SANDBOX_DEBUG_ENV) a third pipe carries only the
  * number of a trapped syscall, 4 bytes.
  * The parent's pipe ends are non-blocking and every wait on them polls
@@ -39,7 +43,6 @@
 enum wire_type {
 	W_JOB = 0x4a4f4201,     /* the record types are spelled so that a */
 	W_INPUT_NAME,           /* stray byte stream never matches one */
-	W_INPUT,
 	W_LABEL,
 	W_SECRET,
 	W_NEW_LABEL,
@@ -85,10 +88,10 @@ struct wire_status {
 
 /* One pipe end: small records are assembled in out and sent by flush();
  * reads go through the in buffer. Both live in guarded memory (they carry
- * secrets) and are wiped when done. The large records (vault in, result
- * out) bypass both: put_big() writes them straight from the caller's
- * buffer and rd() reads them straight into their destination, so a
- * megabyte crosses the pipe without a guarded copy on either side. */
+ * secrets) and are wiped when done. The large record (the result out)
+ * bypasses both: put_big() writes it straight from the worker's buffer
+ * and rd() reads it straight into its destination, so a megabyte crosses
+ * the pipe without a guarded copy on either side. */
 struct wio {
 	int fd;
 	struct es_sbuf out;
@@ -375,29 +378,6 @@ get_secure(struct wio *io, uint32_t want, size_t max, struct es_sbuf *b)
 	return 0;
 }
 
-/* A record that is not secret (the vault as it is on disk) into plain
- * memory of its exact size: no guard pages, no mlock. */
-static int
-get_plain(struct wio *io, uint32_t want, size_t max, unsigned char **out,
-    size_t *outlen)
-{
-	unsigned char *p;
-	size_t len;
-	int r;
-
-	if ((r = get_hdr(io, want, max, &len)) != 0)
-		return r;
-	if ((p = malloc(len ? len : 1)) == NULL)
-		return -ENOMEM;
-	if ((r = rd(io, p, len)) != 0) {
-		free(p);
-		return r < 0 ? r : -EPIPE;
-	}
-	*out = p;
-	*outlen = len;
-	return 0;
-}
-
 /* A record into a malloc'd NUL-terminated string without NUL inside. */
 static int
 get_str(struct wio *io, uint32_t want, size_t max, char **out)
@@ -488,8 +468,7 @@ send_job(struct wio *io, const struct es_job *job)
 	    (job->new_label ? JF_NEW_LABEL : 0);
 	if ((r = put_rec(io, W_JOB, &wj, sizeof wj)) != 0 ||
 	    (r = put_str(io, W_INPUT_NAME, job->input_name ?
-	    job->input_name : "")) != 0 ||
-	    (r = put_big(io, W_INPUT, job->input, job->input_len)) != 0)
+	    job->input_name : "")) != 0)
 		return r;
 	for (i = 0; i < wj.nsecrets && r == 0; i++)
 		if ((r = put_str(io, W_LABEL, job->secrets->v[i].label)) == 0)
@@ -531,8 +510,6 @@ struct wjob {
 	struct es_secrets secrets;
 	struct es_secret newsec;
 	struct es_sbuf old, tmp;
-	unsigned char *input;    /* as on disk: not secret, plain memory */
-	size_t input_len;
 	char *input_name, *new_label, *source;
 	struct es_render_var *vars, *statics;
 	size_t nvars, nstatics;
@@ -609,8 +586,10 @@ recv_spec(struct wio *io, const struct wire_job *wj, struct wjob *w)
 	return 0;
 }
 
+/* The job from the pipe; the input from the parent's memory, which the
+ * worker inherited at fork (see the top of this file). */
 static int
-recv_job(struct wio *io, struct wjob *w)
+recv_job(struct wio *io, const struct es_job *parent, struct wjob *w)
 {
 	struct wire_job wj;
 	size_t i;
@@ -622,10 +601,10 @@ recv_job(struct wio *io, struct wjob *w)
 	    wj.nstatics > ES_ENV_VARS_MAX)
 		return -EPROTO;
 	w->job.op = (enum es_job_op)wj.op;
+	if (parent->input_len > ES_VAULT_MAX)
+		return -EPROTO;
 	if ((r = get_str(io, W_INPUT_NAME, ES_WIRE_NAME_MAX,
-	    &w->input_name)) != 0 ||
-	    (r = get_plain(io, W_INPUT, ES_VAULT_MAX, &w->input,
-	    &w->input_len)) != 0)
+	    &w->input_name)) != 0)
 		return r;
 	for (i = 0; i < wj.nsecrets && r == 0; i++, w->secrets.n++)
 		r = recv_secret(io, W_LABEL, W_SECRET, &w->secrets.v[i],
@@ -641,8 +620,8 @@ recv_job(struct wio *io, struct wjob *w)
 	if (r == 0)
 		r = get_hdr(io, W_END, 0, &i);
 	w->job.input_name = w->input_name;
-	w->job.input = w->input;
-	w->job.input_len = w->input_len;
+	w->job.input = parent->input;
+	w->job.input_len = parent->input_len;
 	w->job.secrets = &w->secrets;
 	w->job.new_label = w->new_label;
 	return r;
@@ -759,7 +738,7 @@ limit_resources(void)
 }
 
 __attribute__((noreturn)) static void
-worker_main(int in_fd, int out_fd, int debug_fd)
+worker_main(int in_fd, int out_fd, int debug_fd, const struct es_job *job)
 {
 	int keep[3] = { in_fd, out_fd, debug_fd };
 	static struct wjob w;   /* static: keeps the stack small */
@@ -781,7 +760,7 @@ worker_main(int in_fd, int out_fd, int debug_fd)
 	res.used = -1;
 	es_errclear();
 	if (wio_open(&in, in_fd, 1) != 0 || wio_open(&out, out_fd, 0) != 0 ||
-	    recv_job(&in, &w) != 0)
+	    recv_job(&in, job, &w) != 0)
 		worker_exit(WORKER_EXIT_BROKEN);
 	r = es_job_execute(&w.job, &res);
 	if (send_result(&out, r, &res) != 0 || flush(&out) != 0)
@@ -1051,7 +1030,7 @@ es_worker_run(const struct es_job *job, struct es_job_result *res)
 		return r;
 	}
 	if (pid == 0)
-		worker_main(fd[0], fd[3], fd[5]);   /* closes the rest */
+		worker_main(fd[0], fd[3], fd[5], job);   /* closes the rest */
 	close(fd[0]);
 	close(fd[3]);
 	if (fd[5] >= 0)
