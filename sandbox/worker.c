@@ -7,13 +7,16 @@
  * reads):
  *	parent -> worker: JOB, INPUT_NAME, (LABEL SECRET)*, [NEW_LABEL],
  *	    [NEWSEC_LABEL NEWSEC], [SOURCE (VAR_NAME VAR_VALUE)*
- *	    (STATIC_NAME STATIC_VALUE)* [OLD]], END
+ *	    (STATIC_NAME STATIC_VALUE)*], END
  *	worker -> parent: STATUS, DETAIL, and when ok: OUT, NAME*, ADDED*,
  *	    REMOVED*, CHANGED*; then END and EOF.
- * The input itself (a vault as on disk: not secret, up to 64 MiB) is not
- * sent: the worker is a fork and holds the parent's bytes already, in
- * copy-on-write pages that no one writes, so no copy is made at all. Its
- * length is checked against ES_VAULT_MAX on both sides of the fork.
+ * The two large inputs are not sent: the worker is a fork and holds the
+ * parent's bytes already, in copy-on-write pages that no one writes, so
+ * no copy is made at all. The input (a vault as on disk, not secret, up
+ * to 64 MiB) is in plain memory; a render's old env file (secret) is in
+ * the parent's guarded memory, and inheriting it makes no new copy of it
+ * (sending it made three: the parent's record buffer, the pipe, the
+ * worker's buffer). Their lengths are checked on both sides of the fork.
  * In debug mode (ES_SANDBOX_DEBUG_ENV) a third pipe carries only the
  * number of a trapped syscall, 4 bytes.
  * The parent's pipe ends are non-blocking and every wait on them polls
@@ -53,7 +56,6 @@ enum wire_type {
 	W_VAR_VALUE,
 	W_STATIC_NAME,
 	W_STATIC_VALUE,
-	W_OLD,
 	W_END,
 	W_STATUS = 0x52455301,
 	W_DETAIL,
@@ -439,13 +441,10 @@ send_spec(struct wio *io, const struct es_render_spec *s)
 
 	if ((r = put_str(io, W_SOURCE, s->source ? s->source : "")) != 0 ||
 	    (r = send_pairs(io, W_VAR_NAME, W_VAR_VALUE, s->vars,
-	    s->explicit_vars ? s->nvars : 0)) != 0 ||
-	    (r = send_pairs(io, W_STATIC_NAME, W_STATIC_VALUE, s->statics,
-	    s->nstatics)) != 0)
+	    s->explicit_vars ? s->nvars : 0)) != 0)
 		return r;
-	if (s->have_old)
-		r = put_rec(io, W_OLD, s->old, s->old_len);
-	return r;
+	return send_pairs(io, W_STATIC_NAME, W_STATIC_VALUE, s->statics,
+	    s->nstatics);
 }
 
 static int
@@ -509,7 +508,7 @@ struct wjob {
 	struct es_job job;
 	struct es_secrets secrets;
 	struct es_secret newsec;
-	struct es_sbuf old, tmp;
+	struct es_sbuf tmp;
 	char *input_name, *new_label, *source;
 	struct es_render_var *vars, *statics;
 	size_t nvars, nstatics;
@@ -557,9 +556,16 @@ recv_pairs(struct wio *io, uint32_t tn, uint32_t tv, size_t n,
 }
 
 static int
-recv_spec(struct wio *io, const struct wire_job *wj, struct wjob *w)
+recv_spec(struct wio *io, const struct wire_job *wj,
+    const struct es_render_spec *parent, struct wjob *w)
 {
 	int r;
+
+	/* The old env file is the parent's (see the top of this file). */
+	if (parent == NULL || parent->old_len > ES_ENV_FILE_MAX ||
+	    !parent->have_old != !(wj->flags & JF_HAVE_OLD) ||
+	    (parent->have_old && parent->old == NULL && parent->old_len > 0))
+		return -EPROTO;
 
 	if ((r = get_str(io, W_SOURCE, ES_WIRE_NAME_MAX, &w->source)) != 0 ||
 	    (r = recv_pairs(io, W_VAR_NAME, W_VAR_VALUE, wj->nvars,
@@ -570,9 +576,6 @@ recv_spec(struct wio *io, const struct wire_job *wj, struct wjob *w)
 	    &w->statics)) != 0)
 		return r;
 	w->nstatics = wj->nstatics;
-	if ((wj->flags & JF_HAVE_OLD) &&
-	    (r = get_secure(io, W_OLD, ES_ENV_FILE_MAX, &w->old)) != 0)
-		return r;
 	w->spec.source = w->source;
 	w->spec.explicit_vars = !!(wj->flags & JF_EXPLICIT);
 	w->spec.vars = w->vars;
@@ -580,8 +583,8 @@ recv_spec(struct wio *io, const struct wire_job *wj, struct wjob *w)
 	w->spec.statics = w->statics;
 	w->spec.nstatics = w->nstatics;
 	w->spec.have_old = !!(wj->flags & JF_HAVE_OLD);
-	w->spec.old = w->old.p;
-	w->spec.old_len = w->old.len;
+	w->spec.old = parent->have_old ? parent->old : NULL;
+	w->spec.old_len = parent->have_old ? parent->old_len : 0;
 	w->job.render = &w->spec;
 	return 0;
 }
@@ -616,7 +619,7 @@ recv_job(struct wio *io, const struct es_job *parent, struct wjob *w)
 	    &w->tmp)) == 0)
 		w->job.new_secret = &w->newsec;
 	if (r == 0 && (wj.flags & JF_SPEC))
-		r = recv_spec(io, &wj, w);
+		r = recv_spec(io, &wj, parent->render, w);
 	if (r == 0)
 		r = get_hdr(io, W_END, 0, &i);
 	w->job.input_name = w->input_name;
