@@ -182,36 +182,55 @@ write_db(struct es_root *root, struct acct_ctx *c, int db,
 	return r;
 }
 
+/* The whole plan: everything read and computed before the first write,
+ * so that apply can load keys and confine the writer in between. */
+struct es_provision_plan {
+	struct es_root *root;
+	const struct es_policy *p;
+	int locked;                  /* holds /etc/.pwd.lock */
+	struct acct_ctx acct;
+	uid_t *dir_uid;              /* p->dirs[i]'s owner, resolved */
+	gid_t *dir_gid;
+	char unit_dir[ES_PATH_MAX];
+	char *unit;                  /* rendered unit text */
+	size_t unit_len;
+	unsigned char *unit_old;     /* the unit on disk (for --diff) */
+	size_t unit_old_len;
+};
+
 /* group, gshadow, passwd, shadow: a group exists before a user names it,
  * an entry before its shadow entry. */
 static int
-provision_accounts(struct es_root *root, const struct es_service *s,
-    struct es_provision_opts *o, struct es_report *rep,
-    struct es_acct_bufs *final)
+write_accounts(struct es_provision_plan *pl,
+    const struct es_provision_opts *o, struct es_report *rep)
 {
-	struct es_acct_want w;
-	struct acct_ctx c;
 	int i, r;
 
-	memset(&c, 0, sizeof c);
-	if ((r = es_root_lock_passwd(root)) != 0)
-		return r;
-	if ((r = read_accounts(root, &c)) != 0 ||
-	    (r = fill_want(root, s, &w)) != 0 ||
-	    (r = es_accounts_plan(&c.in, &w, &c.plan)) != 0)
-		goto out;
-	o->uid = c.plan.uid;
-	o->gid = c.plan.gid;
 	for (i = 0; i < ES_DB_N; i++)
-		if ((r = write_db(root, &c, i, o, rep)) != 0)
-			goto out;
-	*final = c.plan.out;
-	memset(&c.plan.out, 0, sizeof c.plan.out); /* transferred */
-out:
-	es_root_unlock_passwd(root);
-	es_acct_bufs_free(&c.plan.out);
-	es_acct_bufs_free(&c.in);
-	return r;
+		if ((r = write_db(pl->root, &pl->acct, i, o, rep)) != 0)
+			return r;
+	return 0;
+}
+
+/* Read the four files under /etc/.pwd.lock (held until the plan is
+ * freed, so nobody edits them between this read and the write). */
+static int
+plan_accounts(struct es_provision_plan *pl, const struct es_service *s,
+    struct es_provision_opts *o)
+{
+	struct es_acct_want w;
+	int r;
+
+	if ((r = es_root_lock_passwd(pl->root)) != 0)
+		return r;
+	pl->locked = 1;
+	if ((r = read_accounts(pl->root, &pl->acct)) != 0 ||
+	    (r = fill_want(pl->root, s, &w)) != 0 ||
+	    (r = es_accounts_plan(&pl->acct.in, &w, &pl->acct.plan)) != 0)
+		return r;
+	o->uid = pl->acct.plan.uid;
+	o->gid = pl->acct.plan.gid;
+	return 0;
 }
 
 /* A numeric owner ("0", "1001"); (uid_t)-1 would mean "leave it" to
@@ -274,67 +293,89 @@ ensure_one_dir(struct es_root *root, const char *path, uid_t uid, gid_t gid,
 }
 
 static int
-provision_dirs(struct es_root *root, const struct es_policy *p,
-    const struct es_acct_bufs *db, struct es_report *rep)
+plan_dirs(struct es_provision_plan *pl)
 {
+	const struct es_policy *p = pl->p;
 	size_t i;
-	uid_t uid;
-	gid_t gid;
+	int r;
+
+	pl->dir_uid = calloc(p->ndirs ? p->ndirs : 1, sizeof *pl->dir_uid);
+	pl->dir_gid = calloc(p->ndirs ? p->ndirs : 1, sizeof *pl->dir_gid);
+	if (pl->dir_uid == NULL || pl->dir_gid == NULL)
+		return -ENOMEM;
+	for (i = 0; i < p->ndirs; i++)
+		if ((r = resolve(&pl->acct.plan.out, p->dirs[i].owner,
+		    p->dirs[i].group, &pl->dir_uid[i], &pl->dir_gid[i])) != 0)
+			return r;
+	return 0;
+}
+
+static int
+write_dirs(struct es_provision_plan *pl, struct es_report *rep)
+{
+	const struct es_policy *p = pl->p;
+	size_t i;
 	int r;
 
 	for (i = 0; i < p->ndirs; i++) {
 		const struct es_dir_entry *d = &p->dirs[i];
 
-		if ((r = resolve(db, d->owner, d->group, &uid, &gid)) != 0)
-			return r;
-		if ((r = ensure_one_dir(root, d->path, uid, gid, d->mode,
-		    d->owner, d->group, rep)) != 0)
+		if ((r = ensure_one_dir(pl->root, d->path, pl->dir_uid[i],
+		    pl->dir_gid[i], d->mode, d->owner, d->group, rep)) != 0)
 			return r;
 	}
 	return 0;
 }
 
+/* The unit's text, its directory and (for --diff) the unit on disk. */
+static int
+plan_unit(struct es_provision_plan *pl, const struct es_provision_opts *o)
+{
+	const char *path = pl->p->service->unit;
+	int exists = 0, r;
+
+	r = snprintf(pl->unit_dir, sizeof pl->unit_dir, "%.*s",
+	    (int)(strrchr(path, '/') - path), path);
+	if (r < 0 || (size_t)r >= sizeof pl->unit_dir)
+		return es_failf(ES_ELIMIT, "%s: path too long", path);
+	if ((r = es_unit_render(pl->p, &pl->unit, &pl->unit_len)) != 0)
+		return r;
+	if (o->diff)
+		return es_read_file(pl->root, path, ES_UNIT_MAX,
+		    &pl->unit_old, &pl->unit_old_len, NULL, &exists);
+	return 0;
+}
+
 /* The unit's directory (root 0755, as systemd ships it), then the unit. */
 static int
-provision_unit(struct es_root *root, const struct es_policy *p,
-    struct es_provision_opts *o, struct es_report *rep)
+write_unit(struct es_provision_plan *pl, struct es_provision_opts *o,
+    struct es_report *rep)
 {
-	const char *path = p->service->unit;
-	char dir[ES_PATH_MAX], *text = NULL, *diff = NULL;
-	unsigned char *old = NULL;
+	const char *path = pl->p->service->unit;
+	char *diff = NULL;
 	struct es_file_spec fs = { 0 };
 	struct es_report_item it = { 0 };
 	enum es_action act;
-	size_t len = 0, old_len = 0;
-	int exists = 0, r;
+	int r;
 
-	r = snprintf(dir, sizeof dir, "%.*s",
-	    (int)(strrchr(path, '/') - path), path);
-	if (r < 0 || (size_t)r >= sizeof dir)
-		return es_failf(ES_ELIMIT, "%s: path too long", path);
-	if (*dir && (r = ensure_one_dir(root, dir, 0, 0, 0755, "root", "root",
-	    rep)) != 0)
+	if (*pl->unit_dir && (r = ensure_one_dir(pl->root, pl->unit_dir, 0, 0,
+	    0755, "root", "root", rep)) != 0)
 		return r;
-	if ((r = es_unit_render(p, &text, &len)) != 0)
-		return r;
-	if (o->diff && (r = es_read_file(root, path, ES_UNIT_MAX, &old,
-	    &old_len, NULL, &exists)) != 0)
-		goto out;
 	fs.path = path;
 	fs.uid = 0;
 	fs.gid = 0;
 	fs.mode = 0644;
-	fs.data = text;
-	fs.len = len;
+	fs.data = pl->unit;
+	fs.len = pl->unit_len;
 	fs.flags = ES_W_TRUSTED;
 	fs.owner_name = "root";
 	fs.group_name = "root";
-	if ((r = es_write_file(root, &fs, &act)) != 0)
-		goto out;
+	if ((r = es_write_file(pl->root, &fs, &act)) != 0)
+		return r;
 	o->unit_changed = act == ES_ACT_CREATED || act == ES_ACT_REPLACED;
-	if (o->diff && (r = es_line_diff(path, old, old_len,
-	    (const unsigned char *)text, len, 0, &diff)) != 0)
-		goto out;
+	if (o->diff && (r = es_line_diff(path, pl->unit_old, pl->unit_old_len,
+	    (const unsigned char *)pl->unit, pl->unit_len, 0, &diff)) != 0)
+		return r;
 	it.path = path;
 	it.kind = "unit";
 	it.action = act;
@@ -343,29 +384,83 @@ provision_unit(struct es_root *root, const struct es_policy *p,
 	it.mode = 0644;
 	it.diff = diff && *diff ? diff : NULL;
 	r = es_report_add(rep, &it);
-out:
 	free(diff);
-	free(old);
-	free(text);
 	return r;
+}
+
+int
+es_provision_plan(struct es_root *root, const struct es_policy *p,
+    struct es_provision_opts *o, struct es_provision_plan **out)
+{
+	struct es_provision_plan *pl;
+	int r;
+
+	*out = NULL;
+	o->unit_changed = 0;
+	if ((r = es_policy_require(p, "service")) != 0)
+		return r;
+	if ((pl = calloc(1, sizeof *pl)) == NULL)
+		return -ENOMEM;
+	pl->root = root;
+	pl->p = p;
+	if ((r = plan_accounts(pl, p->service, o)) != 0 ||
+	    (r = plan_dirs(pl)) != 0 ||
+	    (r = plan_unit(pl, o)) != 0) {
+		es_provision_plan_free(pl);
+		return r;
+	}
+	*out = pl;
+	return 0;
+}
+
+int
+es_provision_commit(struct es_provision_plan *pl,
+    struct es_provision_opts *o, struct es_report *rep)
+{
+	int r;
+
+	o->unit_changed = 0;
+	if ((r = write_accounts(pl, o, rep)) != 0 ||
+	    (r = write_dirs(pl, rep)) != 0)
+		return r;
+	return write_unit(pl, o, rep);
+}
+
+int
+es_provision_resolve(void *plan, const char *user, const char *group,
+    uid_t *uid, gid_t *gid)
+{
+	const struct es_provision_plan *pl = plan;
+
+	return resolve(&pl->acct.plan.out, user, group, uid, gid);
+}
+
+void
+es_provision_plan_free(struct es_provision_plan *pl)
+{
+	if (pl == NULL)
+		return;
+	if (pl->locked)
+		es_root_unlock_passwd(pl->root);
+	es_acct_bufs_free(&pl->acct.plan.out);
+	es_acct_bufs_free(&pl->acct.in);
+	free(pl->dir_uid);
+	free(pl->dir_gid);
+	free(pl->unit);
+	free(pl->unit_old);
+	free(pl);
 }
 
 int
 es_provision_run(struct es_root *root, const struct es_policy *p,
     struct es_provision_opts *o, struct es_report *rep)
 {
-	struct es_acct_bufs db = { 0 };
+	struct es_provision_plan *pl = NULL;
 	int r;
 
-	o->unit_changed = 0;
-	if ((r = es_policy_require(p, "service")) != 0)
+	if ((r = es_provision_plan(root, p, o, &pl)) != 0)
 		return r;
-	if ((r = provision_accounts(root, p->service, o, rep, &db)) != 0)
-		goto out;
-	if ((r = provision_dirs(root, p, &db, rep)) != 0)
-		goto out;
-	r = provision_unit(root, p, o, rep);
-out:
-	es_acct_bufs_free(&db);
+	r = es_provision_commit(pl, o, rep);
+	es_provision_plan_free(pl);
 	return r;
 }

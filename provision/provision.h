@@ -10,17 +10,29 @@
  *	es_root_lock(root);
  *	es_audit_begin(root, "provision", p->sha256);
  *	struct es_provision_opts o = { .diff = 1 };
- *	es_provision_run(root, p, &o, &report);   // items appended
+ *	es_provision_run(root, p, &o, &report);   // plan + commit + free
  *	... o.unit_changed -> report.daemon_reload ...
  *	es_audit_end(root, status);
  *
- * Order: accounts first, under /etc/.pwd.lock (group, gshadow, passwd,
- * shadow, each with a "<name>-" backup, each keeping its owner and mode);
- * then the directories, whose owners are resolved in the passwd and group
- * contents just planned (so --check works on a root without the user);
- * then the unit's directory (root 0755) and the unit (root 0644). The first
- * error stops the run; what was written before it stays written (each
- * write is atomic) and is in the report and the audit log.
+ * `envseal apply` uses the two halves, with render's prepare and the writer
+ * confinement between them:
+ *	es_provision_plan(root, p, &o, &plan);     // reads only, no write
+ *	... es_render_prepare(..., resolve = es_provision_resolve, plan) ...
+ *	... confine the writer ...
+ *	es_provision_commit(plan, &o, &report);    // the writes
+ *	es_provision_plan_free(plan);
+ *
+ * Plan: under /etc/.pwd.lock (held until es_provision_plan_free, so the
+ * files cannot change between the read and the write) read group,
+ * gshadow, passwd, shadow and login.defs and compute their new contents;
+ * resolve every directory's owner in the planned passwd and group (so
+ * --check and apply work on a root without the user); render the unit
+ * and, for --diff, read the unit on disk. Commit: the four files (each
+ * with a "<name>-" backup, each keeping its owner and mode), then the
+ * directories, then the unit's directory (root 0755) and the unit (root
+ * 0644). The first error stops the commit; what was written before it
+ * stays written (each write is atomic) and is in the report and the audit
+ * log. A failed plan writes nothing.
  *
  * Errors: ES_EPOLICY (no service section), ES_ECONFLICT (an id held by
  * another account, an existing account with another uid or primary group),
@@ -49,8 +61,22 @@ struct es_provision_opts {
 	gid_t gid;             /* out: its group's gid */
 };
 
+struct es_provision_plan;
+
 int es_provision_run(struct es_root *root, const struct es_policy *p,
     struct es_provision_opts *o, struct es_report *rep);
+/* The halves of es_provision_run (see above); o->uid/gid are set by the
+ * plan, o->unit_changed by the commit. The plan keeps root and p. */
+int es_provision_plan(struct es_root *root, const struct es_policy *p,
+    struct es_provision_opts *o, struct es_provision_plan **out);
+int es_provision_commit(struct es_provision_plan *plan,
+    struct es_provision_opts *o, struct es_report *rep);
+/* Releases /etc/.pwd.lock; NULL is a no-op. */
+void es_provision_plan_free(struct es_provision_plan *plan);
+/* Owner names in the planned passwd and group (numbers taken as ids): the
+ * resolver render's prepare takes in apply (render/render.h). */
+int es_provision_resolve(void *plan, const char *user, const char *group,
+    uid_t *uid, gid_t *gid);
 
 /* The unit text for p's service (malloc'd, NUL-terminated). Pure. */
 int es_unit_render(const struct es_policy *p, char **out, size_t *len);
