@@ -37,7 +37,8 @@ struct worker_rule {
 
 static const struct worker_rule worker_rules[] = {
 	{ PIN_IN_FD, 0, { "read", "fd == job pipe", "allow",
-	    "the job: vault bytes, secrets, render spec" } },
+	    "the job: secrets, labels, render spec (vault bytes: "
+	    "inherited at fork)" } },
 	{ PIN_OUT_FD, 0, { "write", "fd == result pipe", "allow",
 	    "the framed result, nothing else" } },
 	{ PIN_NONE, 0, { "exit_group", "", "allow",
