@@ -1,5 +1,7 @@
 /*
- * render/run.c — es_render_run(): the parent's side of `envseal render`.
+ * render/run.c — es_render_prepare/confine/commit and es_render_run(): the
+ * parent's side of `envseal render` and the render half of `envseal
+ * apply`.
  * Inputs first (owners, vaults, old files, keys), then one sandboxed worker
  * per env file, then the writer confinement, then the writes. The parent
  * never parses decrypted content: it checks the worker's result (size and
@@ -54,13 +56,20 @@ context(int r, const char *what)
 	return r;
 }
 
+/* In the caller's resolver (apply: the planned accounts), else in the
+ * root's /etc/passwd and /etc/group. */
 static int
-resolve_owner(struct es_root *root, struct rfile *f)
+resolve_owner(struct es_root *root, const struct es_render_opts *o,
+    struct rfile *f)
 {
 	int r;
 
-	if ((r = es_lookup_user(root, f->ef->owner, &f->uid)) != 0 ||
-	    (r = es_lookup_group(root, f->ef->group, &f->gid)) != 0)
+	if (o->resolve != NULL)
+		r = o->resolve(o->resolve_arg, f->ef->owner, f->ef->group,
+		    &f->uid, &f->gid);
+	else if ((r = es_lookup_user(root, f->ef->owner, &f->uid)) == 0)
+		r = es_lookup_group(root, f->ef->group, &f->gid);
+	if (r != 0)
 		return context(r, f->ef->path);
 	return 0;
 }
@@ -180,8 +189,8 @@ add_dir_of(const char **dirs, size_t *ndirs, char *buf, const char *path)
 
 /* Landlock beneath: each env file's directory, the unit's directory, the
  * policy's directories, envseal's own, and the caller's extras. */
-static int
-confine(struct es_root *root, const struct es_policy *p,
+int
+es_render_confine(struct es_root *root, const struct es_policy *p,
     struct es_render_opts *o)
 {
 	const char **dirs;
@@ -301,7 +310,7 @@ load_keys(const struct es_render_opts *o, struct es_secrets *s,
 }
 
 static int
-prepare(struct es_root *root, const struct es_policy *p,
+read_all(struct es_root *root, const struct es_policy *p,
     const struct es_render_opts *o, struct rfile *fs)
 {
 	size_t i;
@@ -314,24 +323,36 @@ prepare(struct es_root *root, const struct es_policy *p,
 		if (fs[i].vault == NULL)
 			r = es_failf(ES_EPOLICY, "%s: no vault given",
 			    fs[i].ef->path);
-		if (r == 0 && (r = resolve_owner(root, &fs[i])) == 0 &&
+		if (r == 0 && (r = resolve_owner(root, o, &fs[i])) == 0 &&
 		    (r = read_inputs(root, &fs[i])) == 0)
 			r = build_spec(&fs[i]);
 	}
 	return r;
 }
 
-int
-es_render_run(struct es_root *root, const struct es_policy *p,
-    struct es_render_opts *o, struct es_report *rep)
-{
-	struct es_secrets secrets;
-	struct rfile *fs = NULL;
-	size_t i;
-	int r, no_keys = 0;
+/* Everything between the phases: the files, rendered and checked. */
+struct es_render_plan {
+	struct es_root *root;
+	const struct es_policy *p;
+	struct rfile *fs;
+	size_t n;
+};
 
-	memset(&secrets, 0, sizeof secrets);
-	o->no_landlock = 0;
+void
+es_render_plan_free(struct es_render_plan *pl)
+{
+	if (pl == NULL)
+		return;
+	rfiles_free(pl->fs, pl->n);      /* wipes the rendered bytes */
+	free(pl);
+}
+
+static int
+check_call(struct es_root *root, const struct es_policy *p,
+    const struct es_render_opts *o)
+{
+	int r;
+
 	if ((r = es_policy_require(p, "env_files")) != 0)
 		return r;
 	/* A caller that asked for a plan must never get writes. */
@@ -341,22 +362,73 @@ es_render_run(struct es_root *root, const struct es_policy *p,
 	if (o->vault != NULL && p->nenv_files != 1)
 		return es_failf(ES_EUSAGE, "--vault needs a policy with one "
 		    "env file; %s has %zu", p->source, p->nenv_files);
-	if ((fs = calloc(p->nenv_files, sizeof *fs)) == NULL)
+	return 0;
+}
+
+int
+es_render_prepare(struct es_root *root, const struct es_policy *p,
+    struct es_render_opts *o, struct es_render_plan **out)
+{
+	struct es_secrets secrets;
+	struct es_render_plan *pl = NULL;
+	size_t i;
+	int r, no_keys = 0;
+
+	*out = NULL;
+	memset(&secrets, 0, sizeof secrets);
+	o->no_landlock = 0;
+	if ((r = check_call(root, p, o)) != 0)
+		return r;
+	if ((pl = calloc(1, sizeof *pl)) == NULL ||
+	    (pl->fs = calloc(p->nenv_files, sizeof *pl->fs)) == NULL) {
+		free(pl);
 		return -ENOMEM;
-	if ((r = prepare(root, p, o, fs)) != 0 ||
+	}
+	pl->root = root;
+	pl->p = p;
+	pl->n = p->nenv_files;
+	if ((r = read_all(root, p, o, pl->fs)) != 0 ||
 	    (r = load_keys(o, &secrets, &no_keys)) != 0)
 		goto out;
-	for (i = 0; i < p->nenv_files && r == 0; i++)
-		r = render_one(&fs[i], &secrets, no_keys);
-	/* Every key resolved and every file rendered: drop the keys, then
-	 * confine before the first write. */
-	es_secrets_free(&secrets);
-	if (r == 0 && !(o->flags & ES_RENDER_NO_CONFINE))
-		r = confine(root, p, o);
-	for (i = 0; i < p->nenv_files && r == 0; i++)
-		r = write_one(root, &fs[i], rep);
+	for (i = 0; i < pl->n && r == 0; i++)
+		r = render_one(&pl->fs[i], &secrets, no_keys);
 out:
+	/* Every file rendered (or the run failed): the keys die here. */
 	es_secrets_free(&secrets);
-	rfiles_free(fs, p->nenv_files);
+	if (r != 0) {
+		es_render_plan_free(pl);
+		return r;
+	}
+	*out = pl;
+	return 0;
+}
+
+int
+es_render_commit(struct es_render_plan *pl, struct es_report *rep)
+{
+	size_t i;
+	int r = 0;
+
+	for (i = 0; i < pl->n && r == 0; i++)
+		r = write_one(pl->root, &pl->fs[i], rep);
+	return r;
+}
+
+int
+es_render_run(struct es_root *root, const struct es_policy *p,
+    struct es_render_opts *o, struct es_report *rep)
+{
+	struct es_render_plan *pl = NULL;
+	int r;
+
+	if ((r = es_render_prepare(root, p, o, &pl)) != 0)
+		return r;
+	/* Every key resolved and every file rendered: confine before the
+	 * first write. */
+	if (!(o->flags & ES_RENDER_NO_CONFINE))
+		r = es_render_confine(root, p, o);
+	if (r == 0)
+		r = es_render_commit(pl, rep);
+	es_render_plan_free(pl);
 	return r;
 }
