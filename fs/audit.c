@@ -48,6 +48,13 @@
 #define FS_HASH_TAIL_LEN (sizeof ",\"hash\":\"" - 1 + FS_HASH_HEX + 2)
 /* The hashed bytes end with ,"prev":"<64>" */
 #define FS_PREV_TAIL_LEN (sizeof ",\"prev\":\"" - 1 + FS_HASH_HEX + 1)
+/* Bytes of the log's end read to find the last hash: the line's tail
+ * after the hashed bytes plus its newline. */
+#define FS_TAIL_READ (FS_HASH_TAIL_LEN + 1)
+/* A record's fields besides its path and variable names (time, run,
+ * uid, actor, command, policy, action, owner, group, mode, fingerprint,
+ * prev, hash) fit here; reserved once so a record is not regrown. */
+#define FS_RECORD_BASE 1024
 /* Fields of a record `audit show` looks at. */
 #define FS_JFIELDS_MAX 32
 
@@ -206,31 +213,25 @@ out:
 }
 
 /* The hash of the log's last line (zeros for an empty log). *torn is set
- * when the file does not end in a newline (a crash mid-append). */
+ * when the file does not end in a newline (a crash mid-append). Only the
+ * last FS_TAIL_READ bytes are read: the hash is at the very end of the
+ * line, so the cost does not grow with the record or the log. */
 static int
-log_tail(int fd, char *prev, int *torn)
+log_tail(int fd, const struct stat *st, char *prev, int *torn)
 {
-	struct stat st;
-	char *buf;
+	char buf[FS_TAIL_READ];
 	size_t n, i, end;
 	ssize_t got;
-	int r = 0;
 
 	memcpy(prev, zero_hash, sizeof zero_hash);
 	*torn = 0;
-	if (fstat(fd, &st) != 0)
-		return es_failf(-errno, "%s: %s", FS_LOG_PATH, strerror(errno));
-	if (st.st_size == 0)
+	if (st->st_size == 0)
 		return 0;
-	n = (size_t)st.st_size < FS_AUDIT_LINE_MAX ? (size_t)st.st_size :
-	    FS_AUDIT_LINE_MAX;
-	if ((buf = malloc(n)) == NULL)
-		return -ENOMEM;
-	got = pread(fd, buf, n, st.st_size - (off_t)n);
-	if (got != (ssize_t)n) {
-		r = es_failf(-EIO, "%s: cannot read its tail", FS_LOG_PATH);
-		goto out;
-	}
+	n = (size_t)st->st_size < sizeof buf ? (size_t)st->st_size :
+	    sizeof buf;
+	got = pread(fd, buf, n, st->st_size - (off_t)n);
+	if (got != (ssize_t)n)
+		return es_failf(-EIO, "%s: cannot read its tail", FS_LOG_PATH);
 	end = n;
 	if (buf[end - 1] == '\n')
 		end--;
@@ -243,9 +244,25 @@ log_tail(int fd, char *prev, int *torn)
 			prev[i] = buf[end - 2 - FS_HASH_HEX + i];
 		prev[FS_HASH_HEX] = '\0';
 	}
-out:
-	free(buf);
-	return r;
+	return 0;
+}
+
+/* The previous hash: the one this process wrote last when the log is
+ * still the file (inode) and size it left, else read from the tail. Call
+ * with the log's flock held, so no appender slips in between. */
+static int
+chain_prev(struct es_root *root, int fd, char *prev, int *torn,
+    struct stat *st)
+{
+	if (fstat(fd, st) != 0)
+		return es_failf(-errno, "%s: %s", FS_LOG_PATH, strerror(errno));
+	if (root->tip_ok && st->st_dev == root->tip_dev &&
+	    st->st_ino == root->tip_ino && st->st_size == root->tip_size) {
+		memcpy(prev, root->tip_hash, sizeof root->tip_hash);
+		*torn = 0;
+		return 0;
+	}
+	return log_tail(fd, st, prev, torn);
 }
 
 static void
@@ -292,6 +309,8 @@ append(struct es_root *root, struct es_sbuf *b)
 {
 	unsigned char h[FS_SHA256_BYTES];
 	char prev[FS_HASH_HEX + 1], hex[FS_HASH_HEX + 1];
+	struct stat st;
+	off_t size;
 	int fd = -1, r, torn;
 
 	root->in_audit = 1;
@@ -304,8 +323,10 @@ append(struct es_root *root, struct es_sbuf *b)
 			    strerror(errno));
 			goto out;
 		}
-	if ((r = log_tail(fd, prev, &torn)) != 0)
+	/* Forget the tip until this append has fully succeeded. */
+	if ((r = chain_prev(root, fd, prev, &torn, &st)) != 0)
 		goto out;
+	root->tip_ok = 0;
 	if ((r = fs_sbuf_printf(b, ",\"prev\":\"%s\"", prev)) != 0)
 		goto out;
 	crypto_hash_sha256(h, b->p, b->len);
@@ -318,9 +339,18 @@ append(struct es_root *root, struct es_sbuf *b)
 		r = es_failf(r, "%s: append: %s", FS_LOG_PATH, strerror(-r));
 		goto out;
 	}
-	if (fsync(fd) != 0)
+	if (fsync(fd) != 0) {
 		r = es_failf(-errno, "%s: fsync: %s", FS_LOG_PATH,
 		    strerror(errno));
+		goto out;
+	}
+	/* O_APPEND under our flock: the log now ends with our line. */
+	size = st.st_size + (off_t)torn + (off_t)b->len;
+	root->tip_dev = st.st_dev;
+	root->tip_ino = st.st_ino;
+	root->tip_size = size;
+	memcpy(root->tip_hash, hex, sizeof hex);
+	root->tip_ok = 1;
 out:
 	if (fd >= 0)
 		close(fd);
@@ -391,6 +421,20 @@ record_body(struct es_root *root, struct es_sbuf *b,
 	return r;
 }
 
+/* Bytes a record will likely take: names as written, plus quotes and
+ * commas. Escapes may need more; the buffer still grows then. A record
+ * holds names, a keyed fingerprint and an error detail, never a value,
+ * but stays in the layer's usual guarded buffer. */
+static size_t
+record_estimate(const struct fs_record *rec)
+{
+	size_t i, n = FS_RECORD_BASE + strlen(rec->path);
+
+	for (i = 0; rec->varnames != NULL && i < rec->nvarnames; i++)
+		n += strlen(rec->varnames[i]) + 3;
+	return n < ES_SBUF_MAX ? n : ES_SBUF_MAX;
+}
+
 int
 fs_audit_record(struct es_root *root, const struct fs_record *rec)
 {
@@ -401,7 +445,8 @@ fs_audit_record(struct es_root *root, const struct fs_record *rec)
 		return 0;
 	if (rec->data != NULL && (r = key_load(root)) != 0)
 		return r;
-	if ((r = record_head(root, &b, rec->kind)) == 0 &&
+	if ((r = es_sbuf_reserve(&b, record_estimate(rec))) == 0 &&
+	    (r = record_head(root, &b, rec->kind)) == 0 &&
 	    (r = record_body(root, &b, rec)) == 0)
 		r = append(root, &b);
 	es_sbuf_free(&b);

@@ -79,6 +79,16 @@ struct es_root {
 	char policy_hex[FS_SHA256_HEX + 1]; /* "" when no policy hash given */
 	unsigned char *key;     /* sodium_malloc'd FS_AUDIT_KEYLEN, or NULL */
 	int in_audit;           /* writing infrastructure: no records */
+	/* The chain tip this process last wrote (audit.c): the log's hash
+	 * and its identity and size right after our append. Valid only
+	 * while the log still has exactly that inode and size; anything
+	 * else (another appender, rotation) falls back to reading the
+	 * tail. */
+	int tip_ok;
+	dev_t tip_dev;
+	ino_t tip_ino;
+	off_t tip_size;
+	char tip_hash[FS_SHA256_HEX + 1];
 };
 
 /* --- path.c --- */

@@ -146,3 +146,17 @@ contains "verify: 15 records after another run" "15 records"
 expect_exit "verify: no log is not an error" 0 "$ENVSEAL" audit verify --root "$(newroot)"
 expect_exit "audit: unknown subcommand is a usage error" 2 "$ENVSEAL" audit frobnicate
 expect_exit "audit: stray argument is a usage error" 2 "$ENVSEAL" audit verify extra
+
+# Two processes appending at once (fswrite takes no run lock): each keeps
+# its own chain tip between its records, and must fall back to the log's
+# tail whenever the other appended in between. The chain stays whole.
+C=$(newroot)
+for w in a b; do
+	(for i in 1 2 3 4 5 6 7 8 9 10; do
+		"$FSW" --root "$C" --audit render --vars K \
+		    --data "K=$w$i" "/etc/veza/$w.env" >/dev/null 2>&1
+	done) &
+done
+wait
+expect_exit "concurrent appenders: verify passes" 0 "$ENVSEAL" audit verify --root "$C"
+contains "concurrent appenders: all 60 records" "60 records, chain intact"

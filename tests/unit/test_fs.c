@@ -10,6 +10,7 @@
 #include <fcntl.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 #include <sodium.h>
 
@@ -192,6 +193,120 @@ test_audit(const char *dir, struct es_root *root)
 		fclose(out);
 }
 
+/* Records of one run count, and verify says "N records, chain intact". */
+static int
+verify_count(struct es_root *root, unsigned want)
+{
+	char buf[256], need[64];
+	FILE *out = tmpfile();
+	int ok;
+
+	if (out == NULL)
+		return 0;
+	ok = es_audit_verify(root, out) == 0;
+	rewind(out);
+	snprintf(need, sizeof need, ": %u records, chain intact", want);
+	ok = ok && fgets(buf, sizeof buf, out) != NULL &&
+	    strstr(buf, need) != NULL;
+	fclose(out);
+	return ok;
+}
+
+/* One write of a distinct file (name and content from i), audited. */
+static int
+put_n(struct es_root *root, unsigned i)
+{
+	struct es_file_spec fs;
+	enum es_action act;
+	char path[64], data[32];
+
+	memset(&fs, 0, sizeof fs);
+	snprintf(path, sizeof path, "/etc/veza/t%u.env", i % 7);
+	snprintf(data, sizeof data, "T=%u\n", i);
+	fs.path = path;
+	fs.mode = 0600;
+	fs.data = data;
+	fs.len = strlen(data);
+	fs.flags = ES_W_TRUSTED;
+	return es_write_file(root, &fs, &act);
+}
+
+/* A whole run from another process (own root, own chain-tip cache):
+ * begin, one file, end: three records appended behind our back. */
+static int
+other_appender(const char *dir)
+{
+	struct es_root *r2 = NULL;
+	pid_t pid;
+	int st;
+
+	if ((pid = fork()) < 0)
+		return 0;
+	if (pid == 0) {
+		int bad = es_root_open(&r2, dir, 0) != 0 ||
+		    es_audit_begin(r2, "other", NULL) != 0 ||
+		    put_n(r2, 1000) != 0 || es_audit_end(r2, 0) != 0;
+		es_root_close(r2);
+		_exit(bad);
+	}
+	return waitpid(pid, &st, 0) == pid && WIFEXITED(st) &&
+	    WEXITSTATUS(st) == 0;
+}
+
+/* The chain tip a process remembers between its appends (fs/audit.c):
+ * many records in one run, another process appending in between, the
+ * log rotated away or truncated under us: the chain must stay valid. */
+static void
+test_audit_tip(void)
+{
+	char tmpl[] = "/tmp/envseal-unit.XXXXXX", p[256], q[300];
+	struct es_root *root = NULL;
+	unsigned i;
+	int ok;
+
+	if (mkdtemp(tmpl) == NULL || chmod(tmpl, 0755) != 0 ||
+	    snprintf(p, sizeof p, "%s/etc", tmpl) >= (int)sizeof p ||
+	    mkdir(p, 0755) != 0 || chmod(p, 0755) != 0 ||
+	    snprintf(p, sizeof p, "%s/etc/veza", tmpl) >= (int)sizeof p ||
+	    mkdir(p, 0755) != 0 || chmod(p, 0755) != 0 ||
+	    es_root_open(&root, tmpl, 0) != 0) {
+		T_CHECK("tip: scratch root", 0);
+		return;
+	}
+	ok = es_audit_begin(root, "unit", NULL) == 0;
+	for (i = 0; ok && i < 200; i++)
+		ok = put_n(root, i) == 0;
+	ok = ok && es_audit_end(root, 0) == 0;
+	T_CHECK("tip: 202 records in one run", ok);
+	T_CHECK("tip: one run's chain verifies", verify_count(root, 202));
+
+	ok = es_audit_begin(root, "unit", NULL) == 0 && put_n(root, 1) == 0;
+	for (i = 0; ok && i < 5; i++)
+		ok = other_appender(tmpl) && put_n(root, i + 2) == 0;
+	ok = ok && es_audit_end(root, 0) == 0;
+	T_CHECK("tip: interleaved with another process", ok);
+	T_CHECK("tip: interleaved chain verifies",
+	    verify_count(root, 202 + 8 + 15));
+
+	/* Rotated away (a new inode) and truncated (same inode, smaller):
+	 * the remembered tip is not used; each log starts from zeros. */
+	snprintf(p, sizeof p, "%s/var/log/envseal/audit.jsonl", tmpl);
+	snprintf(q, sizeof q, "%s.1", p);
+	ok = es_audit_begin(root, "unit", NULL) == 0 && put_n(root, 3) == 0 &&
+	    rename(p, q) == 0 && put_n(root, 4) == 0 &&
+	    es_audit_end(root, 0) == 0;
+	T_CHECK("tip: log rotated mid-run", ok);
+	T_CHECK("tip: the new log starts its own chain", verify_count(root, 2));
+	ok = es_audit_begin(root, "unit", NULL) == 0 && truncate(p, 0) == 0 &&
+	    put_n(root, 5) == 0 && es_audit_end(root, 0) == 0;
+	T_CHECK("tip: log truncated mid-run", ok);
+	T_CHECK("tip: the truncated log chains from zeros",
+	    verify_count(root, 2));
+	es_root_close(root);
+	snprintf(q, sizeof q, "rm -rf '%s'", tmpl);
+	T_CHECK("tip: scratch removed", system(q) == 0);
+}
+
 /* The layer in-process on a scratch root. */
 static void
 test_layer(void)
@@ -295,5 +410,9 @@ main(void)
 	test_json();
 	test_parse_random();
 	test_layer();
+	if (geteuid() == 0)
+		test_audit_tip();
+	else
+		T_SKIP("audit chain tip", "needs root for chown");
 	return t_done();
 }
