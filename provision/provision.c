@@ -187,8 +187,9 @@ write_db(struct es_root *root, struct acct_ctx *c, int db,
 struct es_provision_plan {
 	struct es_root *root;
 	const struct es_policy *p;
-	int locked;                  /* holds /etc/.pwd.lock */
+	int locked;                  /* holds /etc/.pwd.lock (commit) */
 	struct acct_ctx acct;
+	struct es_acct_want want;
 	uid_t *dir_uid;              /* p->dirs[i]'s owner, resolved */
 	gid_t *dir_gid;
 	char unit_dir[ES_PATH_MAX];
@@ -198,35 +199,91 @@ struct es_provision_plan {
 	size_t unit_old_len;
 };
 
-/* group, gshadow, passwd, shadow: a group exists before a user names it,
- * an entry before its shadow entry. */
+static int
+same_files(const struct acct_ctx *a, const struct acct_ctx *b)
+{
+	int i;
+
+	for (i = 0; i < ES_DB_N; i++)
+		if (a->exists[i] != b->exists[i] ||
+		    a->in.len[i] != b->in.len[i] || (a->in.len[i] &&
+		    memcmp(a->in.buf[i], b->in.buf[i], a->in.len[i]) != 0))
+			return 0;
+	return 1;
+}
+
+/* The files changed between an unlocked plan and the lock (someone ran
+ * useradd): plan again from what is there now, as a run that had waited
+ * for the lock would. The ids already handed out (dir and env-file owners)
+ * must not move; if they would, nothing is written. */
+static int
+replan_accounts(struct es_provision_plan *pl, struct acct_ctx *now)
+{
+	uid_t uid = pl->acct.plan.uid;
+	gid_t gid = pl->acct.plan.gid;
+	int r;
+
+	es_acct_bufs_free(&pl->acct.in);
+	es_acct_bufs_free(&pl->acct.plan.out);
+	pl->acct.in = now->in;
+	memset(&now->in, 0, sizeof now->in); /* transferred */
+	memcpy(pl->acct.st, now->st, sizeof pl->acct.st);
+	memcpy(pl->acct.exists, now->exists, sizeof pl->acct.exists);
+	if ((r = es_accounts_plan(&pl->acct.in, &pl->want, &pl->acct.plan))
+	    != 0)
+		return r;
+	if (pl->acct.plan.uid != uid || pl->acct.plan.gid != gid)
+		return es_failf(ES_ECONFLICT, "the passwd files changed while "
+		    "apply ran and %s would get other ids; run it again",
+		    pl->want.user);
+	return 0;
+}
+
+/* Under /etc/.pwd.lock (taken here unless the plan took it): group,
+ * gshadow, passwd, shadow: a group exists before a user names it, an
+ * entry before its shadow entry. */
 static int
 write_accounts(struct es_provision_plan *pl,
     const struct es_provision_opts *o, struct es_report *rep)
 {
-	int i, r;
+	struct acct_ctx now;
+	int i, r = 0;
 
-	for (i = 0; i < ES_DB_N; i++)
-		if ((r = write_db(pl->root, &pl->acct, i, o, rep)) != 0)
+	memset(&now, 0, sizeof now);
+	if (!pl->locked) {
+		if ((r = es_root_lock_passwd(pl->root)) != 0)
 			return r;
-	return 0;
+		pl->locked = 1;
+		if ((r = read_accounts(pl->root, &now)) == 0 &&
+		    !same_files(&now, &pl->acct))
+			r = replan_accounts(pl, &now);
+	}
+	for (i = 0; i < ES_DB_N && r == 0; i++)
+		r = write_db(pl->root, &pl->acct, i, o, rep);
+	es_acct_bufs_free(&now.in);
+	es_root_unlock_passwd(pl->root);
+	pl->locked = 0;
+	return r;
 }
 
-/* Read the four files under /etc/.pwd.lock (held until the plan is
- * freed, so nobody edits them between this read and the write). */
+/* Read the four files and plan their new contents. The lock is taken here
+ * only when asked (provision); apply takes it at the commit, because
+ * taking /etc/.pwd.lock creates it, a write. */
 static int
 plan_accounts(struct es_provision_plan *pl, const struct es_service *s,
-    struct es_provision_opts *o)
+    struct es_provision_opts *o, int lock)
 {
-	struct es_acct_want w;
 	int r;
 
-	if ((r = es_root_lock_passwd(pl->root)) != 0)
-		return r;
-	pl->locked = 1;
+	if (lock) {
+		if ((r = es_root_lock_passwd(pl->root)) != 0)
+			return r;
+		pl->locked = 1;
+	}
 	if ((r = read_accounts(pl->root, &pl->acct)) != 0 ||
-	    (r = fill_want(pl->root, s, &w)) != 0 ||
-	    (r = es_accounts_plan(&pl->acct.in, &w, &pl->acct.plan)) != 0)
+	    (r = fill_want(pl->root, s, &pl->want)) != 0 ||
+	    (r = es_accounts_plan(&pl->acct.in, &pl->want, &pl->acct.plan))
+	    != 0)
 		return r;
 	o->uid = pl->acct.plan.uid;
 	o->gid = pl->acct.plan.gid;
@@ -388,9 +445,9 @@ write_unit(struct es_provision_plan *pl, struct es_provision_opts *o,
 	return r;
 }
 
-int
-es_provision_plan(struct es_root *root, const struct es_policy *p,
-    struct es_provision_opts *o, struct es_provision_plan **out)
+static int
+plan(struct es_root *root, const struct es_policy *p,
+    struct es_provision_opts *o, int lock, struct es_provision_plan **out)
 {
 	struct es_provision_plan *pl;
 	int r;
@@ -403,7 +460,7 @@ es_provision_plan(struct es_root *root, const struct es_policy *p,
 		return -ENOMEM;
 	pl->root = root;
 	pl->p = p;
-	if ((r = plan_accounts(pl, p->service, o)) != 0 ||
+	if ((r = plan_accounts(pl, p->service, o, lock)) != 0 ||
 	    (r = plan_dirs(pl)) != 0 ||
 	    (r = plan_unit(pl, o)) != 0) {
 		es_provision_plan_free(pl);
@@ -411,6 +468,13 @@ es_provision_plan(struct es_root *root, const struct es_policy *p,
 	}
 	*out = pl;
 	return 0;
+}
+
+int
+es_provision_plan(struct es_root *root, const struct es_policy *p,
+    struct es_provision_opts *o, struct es_provision_plan **out)
+{
+	return plan(root, p, o, 0, out);
 }
 
 int
@@ -458,7 +522,9 @@ es_provision_run(struct es_root *root, const struct es_policy *p,
 	struct es_provision_plan *pl = NULL;
 	int r;
 
-	if ((r = es_provision_plan(root, p, o, &pl)) != 0)
+	/* provision alone reads under the lock: concurrent runs serialise
+	 * on /etc/.pwd.lock as useradd does. */
+	if ((r = plan(root, p, o, 1, &pl)) != 0)
 		return r;
 	r = es_provision_commit(pl, o, rep);
 	es_provision_plan_free(pl);

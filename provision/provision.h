@@ -22,9 +22,8 @@
  *	es_provision_commit(plan, &o, &report);    // the writes
  *	es_provision_plan_free(plan);
  *
- * Plan: under /etc/.pwd.lock (held until es_provision_plan_free, so the
- * files cannot change between the read and the write) read group,
- * gshadow, passwd, shadow and login.defs and compute their new contents;
+ * Plan: read group, gshadow, passwd, shadow and login.defs and compute
+ * the new contents (for the lock, see /etc/.pwd.lock below);
  * resolve every directory's owner in the planned passwd and group (so
  * --check and apply work on a root without the user); render the unit
  * and, for --diff, read the unit on disk. Commit: the four files (each
@@ -33,6 +32,12 @@
  * 0644). The first error stops the commit; what was written before it
  * stays written (each write is atomic) and is in the report and the audit
  * log. A failed plan writes nothing.
+ *
+ * /etc/.pwd.lock: es_provision_run takes it before reading. Apply's plan
+ * reads without it (taking it creates the file, a write) and the commit
+ * takes it; if the four files changed in between, the commit plans the
+ * accounts again from what is there, and fails with ES_ECONFLICT, writing
+ * nothing, if the service's uid or gid would change.
  *
  * Errors: ES_EPOLICY (no service section), ES_ECONFLICT (an id held by
  * another account, an existing account with another uid or primary group),
@@ -71,7 +76,7 @@ int es_provision_plan(struct es_root *root, const struct es_policy *p,
     struct es_provision_opts *o, struct es_provision_plan **out);
 int es_provision_commit(struct es_provision_plan *plan,
     struct es_provision_opts *o, struct es_report *rep);
-/* Releases /etc/.pwd.lock; NULL is a no-op. */
+/* NULL is a no-op. */
 void es_provision_plan_free(struct es_provision_plan *plan);
 /* Owner names in the planned passwd and group (numbers taken as ids): the
  * resolver render's prepare takes in apply (render/render.h). */
@@ -98,5 +103,26 @@ int es_line_diff(const char *path, const unsigned char *old, size_t old_len,
  * systemctl gets an empty environment but PATH; stdout/stderr are ours.
  */
 int es_systemd_reload(const char *rootdir, int *ran, const char **why);
+
+/*
+ * The reloader of `envseal apply --reload`: the writer's seccomp filter
+ * forbids exec, so a child is forked before the confinement (and before
+ * any key is loaded: it holds no secret) and blocks on a pipe.
+ *	struct es_reloader rl;
+ *	es_reloader_start(rootdir, &rl);     // before keys and confinement
+ *	... keys, confinement, writes ...
+ *	es_reloader_finish(&rl, unit_changed, &ran, &why);
+ * finish with want = 1 writes one byte (the child runs
+ * es_systemd_reload() and exits with its outcome); with want = 0 it closes
+ * the pipe (the child exits). Either way it reaps the child; *ran and *why
+ * as for es_systemd_reload(). A reloader with pid -1 is a no-op.
+ */
+struct es_reloader {
+	pid_t pid;
+	int fd;            /* the pipe's write end */
+};
+int es_reloader_start(const char *rootdir, struct es_reloader *rl);
+int es_reloader_finish(struct es_reloader *rl, int want, int *ran,
+    const char **why);
 
 #endif
