@@ -2,8 +2,14 @@
  * cmd/apply.c — `envseal apply`: provision (provision/provision.h), then
  * render (render/render.h), under one run lock and one audit run, with one
  * report. Options are provision's plus render's (--vault, key sources).
- * --reload runs before the render, because the render confines the
- * process (Landlock + a seccomp filter without exec) before it writes.
+ *
+ * Order: the reloader is forked (--reload, before any key exists); the
+ * provisioning plan and render's prepare (keys loaded, scripts run,
+ * workers done) read everything; then the writer is confined (Landlock
+ * over /etc and every directory apply writes, seccomp without exec); then
+ * provision's writes, render's writes, and the reload through the
+ * reloader. A failure before the confinement writes nothing but the audit
+ * run's begin and end records.
  */
 #include "cmd/cmd.h"
 #include "common/envseal.h"
@@ -99,48 +105,83 @@ lock_notice(const char *lockpath, void *arg)
 	fprintf(stderr, "envseal: waiting for the lock %s\n", lockpath);
 }
 
+/* The reloader reaped; its outcome said. want: the unit changed. */
 static int
-maybe_reload(const struct apply_args *a, int unit_changed)
+finish_reload(const struct apply_args *a, struct es_reloader *rl, int want)
 {
 	const char *why = NULL;
 	int ran = 0, r;
 
-	if (!unit_changed || a->check)
-		return 0;
-	if (!a->reload) {
+	r = es_reloader_finish(rl, want && a->reload, &ran, &why);
+	if (!want || a->check || r != 0)
+		return r;
+	if (!a->reload)
 		fprintf(stderr, "envseal: the unit changed; run `systemctl "
 		    "daemon-reload` (or pass --reload)\n");
-		return 0;
-	}
-	if ((r = es_systemd_reload(a->root, &ran, &why)) != 0)
-		return r;
-	if (!ran)
+	else if (!ran)
 		fprintf(stderr, "envseal: daemon-reload not run: %s\n", why);
 	return 0;
 }
 
-/* Provision, reload, render; the first error stops the run. */
+/* Both plans, the confinement, both commits; the first error stops. */
+static int
+plan_and_write(struct es_root *root, const struct es_policy *p,
+    struct es_report *rep, struct es_provision_opts *po,
+    struct es_render_opts *ro)
+{
+	struct es_provision_plan *pp = NULL;
+	struct es_render_plan *rp = NULL;
+	int r;
+
+	if ((r = es_provision_plan(root, p, po, &pp)) != 0)
+		goto out;
+	/* Env-file owners may be the accounts the plan is about to add. */
+	ro->resolve = es_provision_resolve;
+	ro->resolve_arg = pp;
+	if ((r = es_render_prepare(root, p, ro, &rp)) != 0)
+		goto out;
+	/* Every input read, every key resolved and wiped: confine before
+	 * the first write. */
+	if ((r = es_render_confine(root, p, ro)) != 0)
+		goto out;
+	if ((r = es_provision_commit(pp, po, rep)) != 0)
+		goto out;
+	rep->has_daemon_reload = 1;
+	rep->daemon_reload = po->unit_changed;
+	r = es_render_commit(rp, rep);
+out:
+	es_render_plan_free(rp);
+	es_provision_plan_free(pp);
+	return r;
+}
+
 static int
 steps(struct apply_args *a, struct es_root *root, const struct es_policy *p,
     struct es_report *rep, int *no_landlock)
 {
+	/* The passwd family lives in /etc; the rest of what apply writes
+	 * render's confinement already lists (sandbox/sandbox.h). */
+	static const char *const etc[] = { "/etc" };
 	struct es_provision_opts po = { .diff = a->diff };
+	struct es_reloader rl = { .pid = -1, .fd = -1 };
 	struct es_render_opts ro;
-	int r;
+	int r, rr;
 
 	memset(&ro, 0, sizeof ro);
 	ro.keys = &a->keys;
 	ro.vault = a->vault;
-	ro.flags = a->check ? ES_RENDER_CHECK : 0;
-	if ((r = es_provision_run(root, p, &po, rep)) != 0)
+	ro.flags = (a->check ? ES_RENDER_CHECK : 0) | ES_RENDER_NO_CONFINE;
+	ro.extra_dirs = etc;
+	ro.nextra_dirs = 1;
+	if (a->reload && !a->check &&
+	    (r = es_reloader_start(a->root, &rl)) != 0)
 		return r;
-	rep->has_daemon_reload = 1;
-	rep->daemon_reload = po.unit_changed;
-	if ((r = maybe_reload(a, po.unit_changed)) != 0)
-		return r;
-	r = es_render_run(root, p, &ro, rep);
+	r = plan_and_write(root, p, rep, &po, &ro);
 	*no_landlock = ro.no_landlock;
-	return r;
+	/* A unit written is a unit systemd should reload, even when a later
+	 * write failed. */
+	rr = finish_reload(a, &rl, po.unit_changed);
+	return r != 0 ? r : rr;
 }
 
 static int
