@@ -436,6 +436,68 @@ test_rekey(struct es_secrets *all)
 	es_secrets_free(&nw);
 }
 
+/* The vault's body digits re-wrapped at width, uppercase when upper;
+ * when cr_at > 0 the first line holds a lone CR after cr_at digits and
+ * one digit less, so it is still 80 bytes before its LF. */
+static void
+rewrap(const unsigned char *in, size_t n, size_t width, int upper,
+    size_t cr_at, struct es_sbuf *x)
+{
+	size_t i, col = 0, lim = cr_at ? width - 1 : width;
+
+	es_sbuf_append(x, in, 26);  /* "$ANSIBLE_VAULT;1.1;AES256\n" */
+	for (i = 26; i < n; i++) {
+		if (in[i] == '\n')
+			continue;
+		if (cr_at && col == cr_at && lim == width - 1)
+			es_sbuf_putc(x, '\r');
+		es_sbuf_putc(x, (unsigned char)(upper && in[i] >= 'a' &&
+		    in[i] <= 'f' ? in[i] - 32 : in[i]));
+		if (++col == lim) {
+			es_sbuf_putc(x, '\n');
+			col = 0;
+			lim = width;
+		}
+	}
+}
+
+/* Widths around the writer's 80 columns, where the reader's fast path
+ * for whole 80-digit lines hands anything unusual to the general one. */
+static void
+test_envelope_widths(struct es_secrets *all)
+{
+	static const struct { size_t width; int upper; size_t cr_at; } c[] = {
+		{ 80, 0, 0 }, { 80, 1, 0 }, { 79, 0, 0 }, { 81, 1, 0 },
+		{ 160, 0, 0 }, { 80, 0, 37 }, { 80, 1, 1 }, { 80, 0, 78 },
+	};
+	struct es_sbuf pt = { 0 }, x = { 0 };
+	unsigned char *in;
+	char name[96];
+	size_t n, i;
+	int used;
+
+	in = slurp("a_v11_mapping.vault.yml", &n);
+	for (i = 0; in != NULL && i < sizeof c / sizeof c[0]; i++) {
+		rewrap(in, n, c[i].width, c[i].upper, c[i].cr_at, &x);
+		snprintf(name, sizeof name, "width %zu%s%s", c[i].width,
+		    c[i].upper ? ", uppercase" : "", c[i].cr_at ?
+		    ", a CR inside an 80-byte line" : "");
+		T_CHECK(name, es_vault_open(x.p, x.len, all, &pt, &used) == 0 &&
+		    same_as_file(&pt, "a_plain.yml"));
+		es_sbuf_free(&pt);
+		/* The same with one digit of the second line made bad. */
+		x.p[26 + c[i].width + 5] = 'x';
+		snprintf(name, sizeof name, "width %zu: bad digit refused",
+		    c[i].width);
+		T_CHECK(name, es_vault_open(x.p, x.len, all, &pt, &used) ==
+		    ES_EFORMAT);
+		es_sbuf_free(&pt);
+		es_sbuf_free(&x);
+	}
+	T_CHECK("widths: vector read", in != NULL);
+	free(in);
+}
+
 static void
 test_envelope_edges(struct es_secrets *all)
 {
@@ -572,6 +634,7 @@ main(void)
 	test_inline_shapes(&all);
 	test_rekey(&all);
 	test_envelope_edges(&all);
+	test_envelope_widths(&all);
 	test_quote();
 	es_secrets_free(&all);
 	return t_done();
