@@ -2,9 +2,10 @@
 # tests/cli/apply_atomic.sh — `envseal apply` reads everything, loads the
 # keys (password scripts run) and renders before its first write, then
 # confines the writer, then writes: a failed apply (wrong password, failing
-# script, bad vault) leaves the root byte-identical but for envseal's own
-# audit log and lock; env-file owners resolve in the planned accounts (a
-# group that only provisioning creates); --check on a bare root; an
+# script, bad vault, unrenderable value) leaves the root byte-identical but
+# for envseal's own audit log and lock; env-file owners resolve in the
+# planned accounts (a group that only provisioning creates); --check on a
+# bare root; an
 # unchanged rerun changes nothing; --reload through the pre-forked reloader.
 . "$(dirname "$0")/../lib.sh"
 
@@ -99,6 +100,15 @@ before=$(snapshot "$R" "${OWN[@]}")
 expect_exit "tampered vault: exit 3" 3 "$ENVSEAL" apply --root "$R" --vault "$BASE/tampered.vault.yml" --vault-password-file "$BASE/pw"
 after=$(snapshot "$R" "${OWN[@]}")
 check "tampered vault: root byte-identical" [ "$before" = "$after" ]
+
+# -- a value the env-file grammar cannot carry (NUL): exit 2, nothing written
+printf 'vault_bad: "a\\0b"\n' >"$BASE/nul.vault.yml"
+R=$(mkroot)
+before=$(snapshot "$R" "${OWN[@]}")
+expect_exit "unrenderable value: exit 2" 2 "$ENVSEAL" apply --root "$R" --vault "$BASE/nul.vault.yml"
+contains "unrenderable value: names the variable" "BAD"
+after=$(snapshot "$R" "${OWN[@]}")
+check "unrenderable value: root byte-identical" [ "$before" = "$after" ]
 
 # -- the custom policy on a bare root: --check, then the real run
 R=$(mkroot)
