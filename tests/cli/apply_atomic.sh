@@ -5,8 +5,8 @@
 # script, bad vault, unrenderable value) leaves the root byte-identical but
 # for envseal's own audit log and lock; env-file owners resolve in the
 # planned accounts (a group that only provisioning creates); --check on a
-# bare root; an
-# unchanged rerun changes nothing; --reload through the pre-forked reloader.
+# bare root; an unchanged rerun changes nothing; --reload through the
+# pre-forked reloader.
 . "$(dirname "$0")/../lib.sh"
 
 is_root || { skip apply_atomic "needs root (chown)"; exit 0; }
