@@ -24,19 +24,6 @@
 #include <stdio.h>
 #include <string.h>
 
-enum {
-	OPT_POLICY = OPT_CMD_BASE, OPT_VAULT, OPT_ROOT, OPT_CHECK, OPT_DIFF,
-	OPT_JSON, OPT_RELOAD, OPT_HELP,
-};
-
-struct apply_args {
-	const char *policy;
-	const char *vault;
-	const char *root;
-	int check, diff, json, reload;
-	struct es_keysrc_opts keys;
-};
-
 static void
 usage(FILE *f)
 {
@@ -50,64 +37,9 @@ usage(FILE *f)
 	    "run.\n");
 }
 
-static int
-parse(int argc, char **argv, struct apply_args *a)
-{
-	static const struct option longopts[] = {
-		{ "policy", required_argument, NULL, OPT_POLICY },
-		{ "vault", required_argument, NULL, OPT_VAULT },
-		{ "root", required_argument, NULL, OPT_ROOT },
-		{ "check", no_argument, NULL, OPT_CHECK },
-		{ "diff", no_argument, NULL, OPT_DIFF },
-		{ "json", no_argument, NULL, OPT_JSON },
-		{ "reload", no_argument, NULL, OPT_RELOAD },
-		{ "help", no_argument, NULL, OPT_HELP },
-		CMD_KEYSRC_LONGOPTS,
-		{ NULL, 0, NULL, 0 },
-	};
-	int c, k;
-
-	opterr = 0;
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
-		if ((k = cmd_keysrc_option(&a->keys, c, optarg)) == 1)
-			continue;
-		if (k < 0)
-			return cmd_usage("apply: too many key sources");
-		switch (c) {
-		case OPT_POLICY: a->policy = optarg; break;
-		case OPT_VAULT: a->vault = optarg; break;
-		case OPT_ROOT: a->root = optarg; break;
-		case OPT_CHECK: a->check = 1; break;
-		case OPT_DIFF: a->diff = 1; break;
-		case OPT_JSON: a->json = 1; break;
-		case OPT_RELOAD: a->reload = 1; break;
-		case 'h':
-		case OPT_HELP:
-			usage(stdout);
-			return -1;
-		default:
-			usage(stderr);
-			return cmd_usage("apply: unknown option '%s'",
-			    argv[optind - 1]);
-		}
-	}
-	if (optind != argc)
-		return cmd_usage("apply: unexpected argument '%s'",
-		    argv[optind]);
-	return 0;
-}
-
-static void
-lock_notice(const char *lockpath, void *arg)
-{
-	(void)arg;
-	fprintf(stderr, "envseal: waiting for the lock %s\n", lockpath);
-}
-
 /* The reloader reaped; its outcome said. want: the unit changed. */
 static int
-finish_reload(const struct apply_args *a, struct es_reloader *rl, int want)
+finish_reload(const struct cmd_run_args *a, struct es_reloader *rl, int want)
 {
 	const char *why = NULL;
 	int ran = 0, r;
@@ -115,12 +47,7 @@ finish_reload(const struct apply_args *a, struct es_reloader *rl, int want)
 	r = es_reloader_finish(rl, want && a->reload, &ran, &why);
 	if (!want || a->check || r != 0)
 		return r;
-	if (!a->reload)
-		fprintf(stderr, "envseal: the unit changed; run `systemctl "
-		    "daemon-reload` (or pass --reload)\n");
-	else if (!ran)
-		fprintf(stderr, "envseal: daemon-reload not run: %s\n", why);
-	return 0;
+	return cmd_reload_hint(ran, why, a->reload);
 }
 
 /* Both plans, the confinement, both commits; the first error stops. */
@@ -156,7 +83,7 @@ out:
 }
 
 static int
-steps(struct apply_args *a, struct es_root *root, const struct es_policy *p,
+steps(struct cmd_run_args *a, struct es_root *root, const struct es_policy *p,
     struct es_report *rep, int *no_landlock)
 {
 	/* The passwd family lives in /etc; the rest of what apply writes
@@ -185,49 +112,32 @@ steps(struct apply_args *a, struct es_root *root, const struct es_policy *p,
 }
 
 static int
-run(struct apply_args *a, const struct es_policy *p)
+run(struct cmd_run_args *a, const struct es_policy *p)
 {
 	struct es_report rep;
 	struct es_root *root = NULL;
-	int r, status, no_landlock = 0;
+	int r, no_landlock = 0;
 
 	memset(&rep, 0, sizeof rep);
-	if ((r = es_root_open(&root, a->root, a->check ? ES_ROOT_CHECK : 0))
-	    != 0)
+	if ((r = cmd_run_begin("apply", a, p, &root)) != 0)
 		return cmd_fail("apply", r);
-	es_root_set_lock_notice(root, lock_notice, NULL);
-	if ((r = es_root_lock(root)) != 0 ||
-	    (r = es_audit_begin(root, "apply", p->sha256)) != 0) {
-		es_root_close(root);
-		return cmd_fail("apply", r);
-	}
 	r = steps(a, root, p, &rep, &no_landlock);
 	if (no_landlock)
-		fprintf(stderr, "envseal: warning: this kernel has no "
-		    "Landlock; the writer runs without it\n");
-	status = r == 0 ? 0 : cmd_fail("apply", r);
-	if (r == 0 && a->json)
-		es_report_print_json(&rep, stdout);
-	else
-		es_report_print_text(&rep, r == 0 ? stdout : stderr, a->diff);
-	if ((r = es_audit_end(root, status)) != 0 && status == 0)
-		status = cmd_fail("apply: audit log", r);
+		cmd_warn_no_landlock();
+	r = cmd_run_end("apply", root, r, a, &rep);
 	es_report_free(&rep);
-	es_root_close(root);
-	if (status == 0 && fflush(stdout) != 0)
-		status = cmd_fail("apply", -EIO);
-	return status;
+	return r;
 }
 
 int
 cmd_apply(int argc, char **argv)
 {
-	struct apply_args a;
+	struct cmd_run_args a;
 	struct es_policy *p = NULL;
 	int r;
 
-	memset(&a, 0, sizeof a);
-	if ((r = parse(argc, argv, &a)) != 0)
+	if ((r = cmd_run_parse("apply", CMD_RUN_VAULT | CMD_RUN_KEYS |
+	    CMD_RUN_RELOAD, usage, argc, argv, &a)) != 0)
 		return r < 0 ? 0 : r;
 	if ((r = es_policy_load(a.policy, &p)) != 0)
 		return cmd_fail("apply", r);

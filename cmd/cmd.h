@@ -7,6 +7,7 @@
 #define ENVSEAL_CMD_H
 
 #include <getopt.h>
+#include <stdio.h>
 
 #include "crypto/keysrc.h"
 
@@ -43,5 +44,41 @@ enum {
 /* Consume a key-source option: 1 if it was one, 0 if not, or an exit
  * status > 1 never (a full list is a usage error and returns -1). */
 int cmd_keysrc_option(struct es_keysrc_opts *o, int opt, const char *arg);
+
+/* --- render, provision and apply (cmd/runargs.c) --- */
+struct es_root;
+struct es_policy;
+struct es_report;
+
+enum cmd_run_allowed {
+	CMD_RUN_VAULT = 1 << 0,    /* --vault FILE */
+	CMD_RUN_KEYS = 1 << 1,     /* the key-source options */
+	CMD_RUN_RELOAD = 1 << 2,   /* --reload */
+};
+/* Most long options a run command takes (the table is built per command). */
+#define CMD_RUN_MAX_OPTS 16
+
+struct cmd_run_args {
+	const char *policy;
+	const char *vault;
+	const char *root;
+	int check, diff, json, reload;
+	struct es_keysrc_opts keys;
+};
+
+/* 0 parsed; -1 help printed (exit 0); otherwise the usage exit status. */
+int cmd_run_parse(const char *name, unsigned allowed, void (*usage)(FILE *),
+    int argc, char **argv, struct cmd_run_args *a);
+/* Open the root (check mode with --check), take its run lock (saying so
+ * while waiting) and begin the audit run. */
+int cmd_run_begin(const char *command, const struct cmd_run_args *a,
+    const struct es_policy *p, struct es_root **root);
+/* Say the error (r) or print the report, end the audit run with the exit
+ * status, close the root; the exit status. */
+int cmd_run_end(const char *command, struct es_root *root, int r,
+    const struct cmd_run_args *a, const struct es_report *rep);
+void cmd_warn_no_landlock(void);
+/* After a changed unit: tell how to reload, or why --reload did not. */
+int cmd_reload_hint(int ran, const char *why, int asked);
 
 #endif
