@@ -44,13 +44,17 @@ contains "file: names the path" "/etc/veza"
 check "file: left as it was" [ "$(cat "$R/etc/veza")" = file ]
 
 R=$(mkroot)
-cp "$R/etc/passwd" "$VICTIM/passwd"
+# Its own victim directory: adding a file to $VICTIM would change the
+# mtime that the last check compares.
+PWV=$BASE/victim-passwd
+mkdir -p "$PWV"
+cp "$R/etc/passwd" "$PWV/passwd"
 rm "$R/etc/passwd"
-ln -s "$VICTIM/passwd" "$R/etc/passwd"
-V1=$(stat -c '%i %Y' "$VICTIM/passwd"; cat "$VICTIM/passwd")
+ln -s "$PWV/passwd" "$R/etc/passwd"
+V1=$(stat -c '%i %Y' "$PWV/passwd"; cat "$PWV/passwd")
 expect_exit "symlinked /etc/passwd: exit 1" 1 "$ENVSEAL" provision --root "$R"
 contains "symlinked passwd: names it" "/etc/passwd"
-check "symlinked passwd: target untouched" [ "$(stat -c '%i %Y' "$VICTIM/passwd"; cat "$VICTIM/passwd")" = "$V1" ]
+check "symlinked passwd: target untouched" [ "$(stat -c '%i %Y' "$PWV/passwd"; cat "$PWV/passwd")" = "$V1" ]
 
 R=$(mkroot)
 mkdir -p "$R/etc/systemd"
