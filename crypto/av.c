@@ -90,6 +90,16 @@ es_av_ctr(const unsigned char key[ES_AV_KEYLEN],
 	es_wipe(ctr, sizeof ctr);
 }
 
+void
+es_sha256(const void *msg, size_t len, unsigned char out[32])
+{
+	struct sha256_ctx ctx;
+
+	sha256_init(&ctx);
+	sha256_update(&ctx, len, msg);
+	sha256_digest(&ctx, SHA256_DIGEST_SIZE, out);
+}
+
 /* Length of strict PKCS#7 padding at the end of p, or 0 when invalid. */
 static size_t
 pkcs7_padlen(const unsigned char *p, size_t len)

@@ -23,6 +23,7 @@
  * low-entropy secret from the log. Verifying the chain needs no key.
  */
 #include "fs/fs_int.h"
+#include "crypto/crypto.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -329,7 +330,7 @@ append(struct es_root *root, struct es_sbuf *b)
 	root->tip_ok = 0;
 	if ((r = fs_sbuf_printf(b, ",\"prev\":\"%s\"", prev)) != 0)
 		goto out;
-	crypto_hash_sha256(h, b->p, b->len);
+	es_sha256(b->p, b->len, h);
 	es_hex(hex, h, sizeof h);
 	if ((r = fs_sbuf_printf(b, ",\"hash\":\"%s\"}\n", hex)) != 0)
 		goto out;
@@ -369,6 +370,28 @@ owner_field(struct es_sbuf *b, const char *key, const char *name,
 	return r == 0 ? fs_sbuf_printf(b, "\"%lu\"", id) : r;
 }
 
+/* A variable name as a JSON string: names are printable ASCII without
+ * '"' or '\\' (render checks them), and such a string is its own JSON
+ * text, so it is copied whole instead of byte by byte; anything else
+ * goes through the escaper. */
+static int
+json_name(struct es_sbuf *b, const char *s)
+{
+	size_t i, n = strlen(s);
+	int r;
+
+	for (i = 0; i < n; i++)
+		if (s[i] < 0x20 || s[i] > 0x7e || s[i] == '"' || s[i] == '\\')
+			return fs_json_str(b, s);
+	if ((r = es_sbuf_reserve(b, n + 2)) != 0)
+		return r;
+	b->p[b->len++] = '"';
+	memcpy(b->p + b->len, s, n);
+	b->len += n;
+	b->p[b->len++] = '"';
+	return 0;
+}
+
 static int
 record_body(struct es_root *root, struct es_sbuf *b,
     const struct fs_record *rec)
@@ -405,7 +428,7 @@ record_body(struct es_root *root, struct es_sbuf *b,
 			if (i > 0)
 				r = es_sbuf_putc(b, ',');
 			if (r == 0)
-				r = fs_json_str(b, rec->varnames[i]);
+				r = json_name(b, rec->varnames[i]);
 		}
 		if (r == 0)
 			r = es_sbuf_putc(b, ']');

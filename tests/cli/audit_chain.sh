@@ -160,3 +160,18 @@ done
 wait
 expect_exit "concurrent appenders: verify passes" 0 "$ENVSEAL" audit verify --root "$C"
 contains "concurrent appenders: all 60 records" "60 records, chain intact"
+
+# Variable names are copied whole when they need no escaping and escaped
+# otherwise; either way the record is JSON with the names as given.
+Q=$(newroot)
+"$FSW" --root "$Q" --audit render --vars "$(printf 'PLAIN_1,A"B,X\\Y,caf\303\251,T\tAB')" \
+    --data 'x' /etc/veza/q.env >/dev/null 2>&1
+if python3 - "$Q/var/log/envseal/audit.jsonl" <<'EOF2'
+import json, sys
+recs = [json.loads(l) for l in open(sys.argv[1], 'rb').read().split(b'\n')[:-1]]
+v = [r for r in recs if r['event'] == 'file'][0]['vars']
+assert v == ['PLAIN_1', 'A"B', 'X\\Y', 'caf\u00e9', 'T\tAB'], v
+EOF2
+then ok "audit: names plain and escaped read back as given"
+else notok "audit: names plain and escaped read back as given"; fi
+expect_exit "audit: verify after escaped names" 0 "$ENVSEAL" audit verify --root "$Q"

@@ -153,6 +153,37 @@ test_secrets_and_salts(void)
 	T_CHECK("fixed salt wrong length", es_salt_next(a, 32) != 0);
 }
 
+/* es_sha256 (nettle) against FIPS 180-2's "abc" and libsodium's digest
+ * of a 100 KB buffer: the audit chain must not change with the library. */
+static void
+test_sha256(void)
+{
+	static const unsigned char abc[32] = {
+		0xba, 0x78, 0x16, 0xbf, 0x8f, 0x01, 0xcf, 0xea, 0x41, 0x41,
+		0x40, 0xde, 0x5d, 0xae, 0x22, 0x23, 0xb0, 0x03, 0x61, 0xa3,
+		0x96, 0x17, 0x7a, 0x9c, 0xb4, 0x10, 0xff, 0x61, 0xf2, 0x00,
+		0x15, 0xad,
+	};
+	unsigned char h[32], want[32], *big;
+	size_t i, n = 100003;
+
+	es_sha256("abc", 3, h);
+	T_CHECK("sha256 abc", memcmp(h, abc, 32) == 0);
+	if ((big = malloc(n)) == NULL) {
+		T_CHECK("sha256 buffer", 0);
+		return;
+	}
+	for (i = 0; i < n; i++)
+		big[i] = (unsigned char)(i * 131 + 7);
+	es_sha256(big, n, h);
+	crypto_hash_sha256(want, big, n);
+	T_CHECK("sha256 equals libsodium's on 100 KB", memcmp(h, want, 32) == 0);
+	es_sha256("", 0, h);
+	crypto_hash_sha256(want, (const unsigned char *)"", 0);
+	T_CHECK("sha256 of nothing", memcmp(h, want, 32) == 0);
+	free(big);
+}
+
 int
 main(void)
 {
@@ -161,5 +192,6 @@ main(void)
 	test_ctr_carry();
 	test_bad_padding();
 	test_secrets_and_salts();
+	test_sha256();
 	return t_done();
 }
