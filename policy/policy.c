@@ -737,61 +737,56 @@ seq_items(struct pctx *c, const yaml_node_t *n, const char *kp, size_t *cnt)
 	return 0;
 }
 
+/*
+ * A list of mappings into a calloc'd array of records (size bytes each,
+ * with a size_t line at line_off), each record's fields walked from tab.
+ * *count grows as records are filled, so a failure frees what was read.
+ */
 static int
-load_dirs(struct pctx *c, const yaml_node_t *n)
+load_list(struct pctx *c, const yaml_node_t *n, const char *name,
+    const struct field *tab, size_t ntab, size_t size, size_t line_off,
+    void **arr, size_t *count)
 {
 	char kp[KEYPATH_MAX];
-	size_t i, total;
+	unsigned char *rec;
+	size_t i, total = 0;
 	int r;
 
-	if ((r = seq_items(c, n, "directories", &total)) != 0)
+	if ((r = seq_items(c, n, name, &total)) != 0)
 		return r;
-	if ((c->p->dirs = calloc(total + 1, sizeof *c->p->dirs)) == NULL)
+	if ((*arr = calloc(total + 1, size)) == NULL)
 		return -ENOMEM;
 	for (i = 0; i < total; i++) {
 		yaml_node_t *e = yaml_document_get_node(c->doc,
 		    n->data.sequence.items.start[i]);
-		struct es_dir_entry *d = &c->p->dirs[i];
+		size_t line = (size_t)e->start_mark.line + 1;
 
-		c->p->ndirs = i + 1;
-		d->line = (size_t)e->start_mark.line + 1;
-		r = snprintf(kp, sizeof kp, "directories[%zu]", i);
+		rec = (unsigned char *)*arr + i * size;
+		*count = i + 1;
+		memcpy(rec + line_off, &line, sizeof line);
+		r = snprintf(kp, sizeof kp, "%s[%zu]", name, i);
 		if (r < 0 || (size_t)r >= sizeof kp)
 			return es_failf(ES_ELIMIT, "policy key path too long");
-		if ((r = walk_fields(c, e, kp, dir_fields, NELEM(dir_fields),
-		    d)) != 0)
+		if ((r = walk_fields(c, e, kp, tab, ntab, rec)) != 0)
 			return r;
 	}
 	return 0;
 }
 
 static int
+load_dirs(struct pctx *c, const yaml_node_t *n)
+{
+	return load_list(c, n, "directories", dir_fields, NELEM(dir_fields),
+	    sizeof *c->p->dirs, offsetof(struct es_dir_entry, line),
+	    (void **)&c->p->dirs, &c->p->ndirs);
+}
+
+static int
 load_env_files(struct pctx *c, const yaml_node_t *n)
 {
-	char kp[KEYPATH_MAX];
-	size_t i, total;
-	int r;
-
-	if ((r = seq_items(c, n, "env_files", &total)) != 0)
-		return r;
-	if ((c->p->env_files = calloc(total + 1,
-	    sizeof *c->p->env_files)) == NULL)
-		return -ENOMEM;
-	for (i = 0; i < total; i++) {
-		yaml_node_t *e = yaml_document_get_node(c->doc,
-		    n->data.sequence.items.start[i]);
-		struct es_env_file *f = &c->p->env_files[i];
-
-		c->p->nenv_files = i + 1;
-		f->line = (size_t)e->start_mark.line + 1;
-		r = snprintf(kp, sizeof kp, "env_files[%zu]", i);
-		if (r < 0 || (size_t)r >= sizeof kp)
-			return es_failf(ES_ELIMIT, "policy key path too long");
-		if ((r = walk_fields(c, e, kp, env_fields, NELEM(env_fields),
-		    f)) != 0)
-			return r;
-	}
-	return 0;
+	return load_list(c, n, "env_files", env_fields, NELEM(env_fields),
+	    sizeof *c->p->env_files, offsetof(struct es_env_file, line),
+	    (void **)&c->p->env_files, &c->p->nenv_files);
 }
 
 /* --- cross-field invariants --------------------------------------------- */
