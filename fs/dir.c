@@ -76,27 +76,6 @@ make_dir(int cur, const char *comp, uid_t uid, gid_t gid, mode_t mode,
 	return 0;
 }
 
-/* Drifted owner or mode: narrow to old∩new, chown, then the final mode
- * (tmpfiles' order; chown clears set-id bits). */
-static int
-repair_dir(int fd, const struct stat *st,
-    const struct es_dir_spec *spec)
-{
-	mode_t old = st->st_mode & 07777, want = spec->mode & 07777;
-
-	if ((old & want) != old && fchmod(fd, old & want) != 0)
-		goto fail;
-	if ((st->st_uid != spec->uid || st->st_gid != spec->gid) &&
-	    fchown(fd, spec->uid, spec->gid) != 0)
-		goto fail;
-	if (fchmod(fd, want) != 0 || fsync(fd) != 0)
-		goto fail;
-	return 0;
-fail:
-	return es_failf(-errno, "%s: repair owner/mode: %s", spec->path,
-	    strerror(errno));
-}
-
 /* The final directory: create, repair or leave it. cur is its parent. */
 static int
 final_dir(struct es_root *root, int cur, const char *name,
@@ -129,7 +108,8 @@ final_dir(struct es_root *root, int cur, const char *name,
 	} else {
 		*act = ES_ACT_METADATA;
 		if (!es_root_checking(root))
-			r = repair_dir(fd, &st, spec);
+			r = fs_repair_meta(fd, &st, spec->uid, spec->gid,
+			    spec->mode, spec->path);
 	}
 out:
 	if (fd >= 0)

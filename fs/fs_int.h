@@ -127,6 +127,12 @@ void fs_sweep_temps(int dirfd, const char *name);
 int fs_read_all(int fd, size_t max, struct es_sbuf *b, const char *display);
 /* write() all of buf to fd, looping on short writes and EINTR. */
 int fs_write_all(int fd, const void *buf, size_t len);
+/* Owner or mode drifted on an open file or directory: narrow to old∩new
+ * first so no one gains access for an instant, then chown, then the final
+ * mode (after chown: chown clears set-id bits), then fsync. tmpfiles'
+ * order. The detail names display. */
+int fs_repair_meta(int fd, const struct stat *st, uid_t uid, gid_t gid,
+    mode_t mode, const char *display);
 
 /* --- write.c --- */
 

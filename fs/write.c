@@ -42,20 +42,16 @@ meta_same(const struct stat *st, const struct fs_want *w)
 	    (st->st_mode & 07777) == (w->mode & 07777);
 }
 
-/*
- * Owner or mode drifted, content right: fix in place on the O_NOFOLLOW fd.
- * Narrow to old∩new first so no one gains access for an instant; then
- * chown; then the final mode (after chown: chown clears set-id bits).
- */
-static int
-fix_meta(int fd, const struct stat *st, const struct fs_want *w)
+int
+fs_repair_meta(int fd, const struct stat *st, uid_t uid, gid_t gid,
+    mode_t mode, const char *display)
 {
-	mode_t old = st->st_mode & 07777, want = w->mode & 07777;
+	mode_t old = st->st_mode & 07777, want = mode & 07777;
 
 	if ((old & want) != old && fchmod(fd, old & want) != 0)
 		goto fail;
-	if ((st->st_uid != w->uid || st->st_gid != w->gid) &&
-	    fchown(fd, w->uid, w->gid) != 0)
+	if ((st->st_uid != uid || st->st_gid != gid) &&
+	    fchown(fd, uid, gid) != 0)
 		goto fail;
 	if (fchmod(fd, want) != 0)
 		goto fail;
@@ -63,7 +59,7 @@ fix_meta(int fd, const struct stat *st, const struct fs_want *w)
 		goto fail;
 	return 0;
 fail:
-	return es_failf(-errno, "%s: cannot repair owner/mode: %s", w->display,
+	return es_failf(-errno, "%s: cannot repair owner/mode: %s", display,
 	    strerror(errno));
 }
 
@@ -211,8 +207,9 @@ put_once(const struct fs_want *w, enum es_action *act)
 		/* A second name for the inode (a hard link) would get the
 		 * new owner and mode too: give the target its own inode. */
 		if (!w->check)
-			r = st.st_nlink == 1 ? fix_meta(fd, &st, w) :
-			    replace(w, 1);
+			r = st.st_nlink == 1 ?
+			    fs_repair_meta(fd, &st, w->uid, w->gid, w->mode,
+			    w->display) : replace(w, 1);
 	} else {
 		*act = ES_ACT_REPLACED;
 		if (!w->check)
