@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # tests/lib.sh — sourced by tests/cli/*.sh. Reports in the format
 # tests/run.sh counts: "ok NAME", "not ok NAME", "skip NAME: REASON".
 set -u
@@ -50,3 +51,34 @@ no_secret() {
 }
 
 is_root() { [ "$(id -u)" -eq 0 ]; }
+
+# use_base : one scratch directory for the whole script, in $BASE (0755),
+# removed at exit.
+use_base() {
+	BASE=$(mktemp -d /tmp/envseal-test.XXXXXX) || exit 1
+	chmod 0755 "$BASE"
+	trap 'rm -rf "$BASE"' EXIT
+}
+
+# mkroot [shadow] : a new root under $BASE whose passwd family holds only
+# root's accounts ("shadow": also a shadow group, shadow files 0640);
+# prints its path. Use as `R=$(mkroot) || exit 1`. Without a $BASE it
+# fails, so a test's root can never end up being the host's /.
+mkroot() {
+	local r
+	[ -n "${BASE:-}" ] && [ -d "$BASE" ] || { echo "mkroot: no \$BASE" >&2; return 1; }
+	r=$(mktemp -d "$BASE/root.XXXXXX") || return 1
+	chmod 0755 "$r"
+	mkdir -p "$r/etc"
+	printf 'root:x:0:0:root:/root:/bin/bash\n' >"$r/etc/passwd"
+	printf 'root:*:19000:0:99999:7:::\n' >"$r/etc/shadow"
+	if [ "${1:-}" = shadow ]; then
+		printf 'root:x:0:\nshadow:x:42:\n' >"$r/etc/group"
+		printf 'root:*::\nshadow:*::\n' >"$r/etc/gshadow"
+		chmod 0640 "$r/etc/shadow" "$r/etc/gshadow"
+	else
+		printf 'root:x:0:\n' >"$r/etc/group"
+		printf 'root:*::\n' >"$r/etc/gshadow"
+	fi
+	echo "$r"
+}

@@ -7,24 +7,10 @@
 
 is_root || { skip apply_basic "needs root (chown)"; exit 0; }
 
-BASE=$(mktemp -d /tmp/envseal-test.XXXXXX)
-chmod 0755 "$BASE"
-trap 'rm -rf "$BASE"' EXIT
+use_base
 SECRET1='FAKE-apply-db-pw-7f3a'
 SECRET2='FAKE-apply-jwt-91c2'
 
-mkroot() {
-	local r
-	r=$(mktemp -d "$BASE/root.XXXXXX")
-	chmod 0755 "$r"
-	mkdir -p "$r/etc"
-	printf 'root:x:0:0:root:/root:/bin/bash\n' >"$r/etc/passwd"
-	printf 'root:x:0:\nshadow:x:42:\n' >"$r/etc/group"
-	printf 'root:*:19000:0:99999:7:::\n' >"$r/etc/shadow"
-	printf 'root:*::\nshadow:*::\n' >"$r/etc/gshadow"
-	chmod 0640 "$r/etc/shadow" "$r/etc/gshadow"
-	echo "$r"
-}
 snapshot() {
 	local d=$1; shift
 	local ex=()
@@ -44,7 +30,7 @@ chmod 0600 "$BASE/pw"
 check "vault encrypted" grep -q '^\$ANSIBLE_VAULT;1.1;AES256' "$W/group_vars/backend_api.vault.yml"
 cd "$W"
 
-R=$(mkroot)
+R=$(mkroot shadow) || exit 1
 expect_exit "apply" 0 "$ENVSEAL" apply --root "$R" --vault-password-file "$BASE/pw"
 ALL_OUT=$OUT
 contains "apply: user provisioned" "replaced  /etc/passwd"
@@ -69,7 +55,7 @@ check "rerun touches nothing (inode, mtime, ctime, content)" [ "$before" = "$aft
 expect_exit "diff rerun" 0 "$ENVSEAL" apply --root "$R" --vault-password-file "$BASE/pw" --diff
 ALL_OUT="$ALL_OUT$OUT"
 
-R2=$(mkroot)
+R2=$(mkroot shadow) || exit 1
 before=$(snapshot "$R2")
 expect_exit "check on fresh root" 0 "$ENVSEAL" apply --root "$R2" --vault-password-file "$BASE/pw" --check --json
 ALL_OUT="$ALL_OUT$OUT"
@@ -77,7 +63,7 @@ contains "check: changed true" '"changed": true'
 after=$(snapshot "$R2")
 check "check leaves the root identical" [ "$before" = "$after" ]
 
-R3=$(mkroot)
+R3=$(mkroot shadow) || exit 1
 printf 'wrong-password\n' >"$BASE/badpw"
 chmod 0600 "$BASE/badpw"
 expect_exit "wrong password: exit 3" 3 "$ENVSEAL" apply --root "$R3" --vault-password-file "$BASE/badpw"

@@ -6,21 +6,8 @@
 . "$(dirname "$0")/../lib.sh"
 
 is_root || { skip provision_dirs "needs root"; exit 0; }
-BASE=$(mktemp -d /tmp/envseal-test.XXXXXX)
-chmod 0755 "$BASE"
-trap 'rm -rf "$BASE"' EXIT
+use_base
 
-mkroot() {
-	local r
-	r=$(mktemp -d "$BASE/root.XXXXXX")
-	chmod 0755 "$r"
-	mkdir -p "$r/etc"
-	printf 'root:x:0:0:root:/root:/bin/bash\n' >"$r/etc/passwd"
-	printf 'root:x:0:\n' >"$r/etc/group"
-	printf 'root:*:19000:0:99999:7:::\n' >"$r/etc/shadow"
-	printf 'root:*::\n' >"$r/etc/gshadow"
-	echo "$r"
-}
 VICTIM=$BASE/victim
 mkdir -p "$VICTIM"
 chmod 0700 "$VICTIM"
@@ -28,7 +15,7 @@ echo keep >"$VICTIM/file"
 vstate() { stat -c '%a %u:%g %i %Y' "$VICTIM" "$VICTIM/file"; cat "$VICTIM/file"; }
 V0=$(vstate)
 
-R=$(mkroot)
+R=$(mkroot) || exit 1
 mkdir -p "$R/var/log"
 ln -s "$VICTIM" "$R/var/log/veza"
 expect_exit "symlink at a directory: exit 1" 1 "$ENVSEAL" provision --root "$R"
@@ -36,14 +23,14 @@ contains "symlink: names the path" "/var/log/veza"
 check "symlink: target untouched" [ "$(vstate)" = "$V0" ]
 check "symlink: still a symlink" [ -L "$R/var/log/veza" ]
 
-R=$(mkroot)
+R=$(mkroot) || exit 1
 mkdir -p "$R/etc"
 echo file >"$R/etc/veza"
 expect_exit "file at a directory: exit 1" 1 "$ENVSEAL" provision --root "$R"
 contains "file: names the path" "/etc/veza"
 check "file: left as it was" [ "$(cat "$R/etc/veza")" = file ]
 
-R=$(mkroot)
+R=$(mkroot) || exit 1
 # Its own victim directory: adding a file to $VICTIM would change the
 # mtime that the last check compares.
 PWV=$BASE/victim-passwd
@@ -56,7 +43,7 @@ expect_exit "symlinked /etc/passwd: exit 1" 1 "$ENVSEAL" provision --root "$R"
 contains "symlinked passwd: names it" "/etc/passwd"
 check "symlinked passwd: target untouched" [ "$(stat -c '%i %Y' "$PWV/passwd"; cat "$PWV/passwd")" = "$V1" ]
 
-R=$(mkroot)
+R=$(mkroot) || exit 1
 mkdir -p "$R/etc/systemd"
 ln -s "$VICTIM" "$R/etc/systemd/system"
 expect_exit "symlinked unit dir: exit 1" 1 "$ENVSEAL" provision --root "$R"

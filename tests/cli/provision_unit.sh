@@ -8,22 +8,8 @@ is_root || { skip provision_unit "needs root (chown)"; exit 0; }
 command -v systemd-analyze >/dev/null ||
 	{ skip provision_unit "systemd-analyze not installed"; exit 0; }
 
-BASE=$(mktemp -d /tmp/envseal-test.XXXXXX)
-chmod 0755 "$BASE"
-trap 'rm -rf "$BASE"' EXIT
+use_base
 
-# A root with a minimal passwd family.
-mkroot() {
-	local r
-	r=$(mktemp -d "$BASE/root.XXXXXX")
-	chmod 0755 "$r"
-	mkdir -p "$r/etc"
-	printf 'root:x:0:0:root:/root:/bin/bash\n' >"$r/etc/passwd"
-	printf 'root:x:0:\n' >"$r/etc/group"
-	printf 'root:*:19000:0:99999:7:::\n' >"$r/etc/shadow"
-	printf 'root:*::\n' >"$r/etc/gshadow"
-	echo "$r"
-}
 
 # score UNIT: the exposure number systemd-analyze prints.
 score() {
@@ -32,7 +18,7 @@ score() {
 }
 
 UNIT=/etc/systemd/system/veza-backend-api.service
-R=$(mkroot)
+R=$(mkroot) || exit 1
 expect_exit "provision" 0 "$ENVSEAL" provision --root "$R" --json
 contains "first run: daemon_reload true" '"daemon_reload": true'
 S=$(score "$R$UNIT")
@@ -52,7 +38,7 @@ case "$OUT" in *"daemon-reload not run"*) notok "unchanged: no reload message" ;
 # Nothing is filtered: the output must be empty.
 verify_policy() { # NAME [SED_ARGS...]
 	local r p bin out
-	r=$(mkroot)
+	r=$(mkroot) || exit 1
 	bin="$BASE/bin.$1/veza-api"
 	mkdir -p "$(dirname "$bin")"
 	cp /bin/true "$bin"
