@@ -333,30 +333,154 @@ run_script(const char *path, const char *label, int pass_label,
 
 /* --- the terminal ------------------------------------------------------------- */
 
+/*
+ * While the prompt waits with echo off, these signals would leave the
+ * user's terminal without echo: a handler puts the saved settings back
+ * first. SIGTSTP stops us with the terminal restored and turns echo off
+ * again (and re-prints the prompt) on SIGCONT.
+ */
+static const int prompt_sigs[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT,
+    SIGTSTP };
+#define N_PROMPT_SIGS (sizeof prompt_sigs / sizeof prompt_sigs[0])
+
+/* What the handler needs, set before it is installed and only read by it. */
+static struct {
+	int fd;
+	struct termios old, quiet;
+	const char *msg;
+	size_t msglen;
+	struct sigaction prev[N_PROMPT_SIGS];
+	unsigned char installed[N_PROMPT_SIGS];
+} tty;
+
+static void
+prompt_sigset(sigset_t *set)
+{
+	size_t i;
+
+	sigemptyset(set);
+	for (i = 0; i < N_PROMPT_SIGS; i++)
+		sigaddset(set, prompt_sigs[i]);
+}
+
+/* Stop with the terminal as we found it; on SIGCONT, quiet it again.
+ * Only async-signal-safe calls. */
+static void
+stop_restored(int sig)
+{
+	struct sigaction dfl, self;
+	sigset_t one;
+
+	memset(&dfl, 0, sizeof dfl);
+	dfl.sa_handler = SIG_DFL;
+	sigaction(sig, &dfl, &self);
+	raise(sig);
+	sigemptyset(&one);
+	sigaddset(&one, sig);
+	/* The pending stop takes effect here; we return on SIGCONT. */
+	sigprocmask(SIG_UNBLOCK, &one, NULL);
+	sigprocmask(SIG_BLOCK, &one, NULL);
+	sigaction(sig, &self, NULL);
+	tcsetattr(tty.fd, TCSAFLUSH, &tty.quiet);
+	(void)!write(tty.fd, tty.msg, tty.msglen);
+}
+
+static void
+on_prompt_signal(int sig)
+{
+	struct sigaction dfl;
+	int saved = errno;
+
+	/* TCSAFLUSH: a half-typed password must not reach the shell. */
+	tcsetattr(tty.fd, TCSAFLUSH, &tty.old);
+	if (sig == SIGTSTP) {
+		stop_restored(sig);
+		errno = saved;
+		return;
+	}
+	/* Die of it with the default action (a caller's handler that
+	 * returned would let the prompt go on with echo on). The signal is
+	 * blocked in here: it is delivered as we return. */
+	memset(&dfl, 0, sizeof dfl);
+	dfl.sa_handler = SIG_DFL;
+	sigaction(sig, &dfl, NULL);
+	raise(sig);
+	errno = saved;
+}
+
+/* Install the handlers (not over an ignored signal) with the guarded
+ * signals blocked, which the caller keeps until the terminal is quiet. */
+static void
+guard_install(sigset_t *saved)
+{
+	struct sigaction sa;
+	sigset_t set;
+	size_t i;
+
+	prompt_sigset(&set);
+	sigprocmask(SIG_BLOCK, &set, saved);
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = on_prompt_signal;
+	sa.sa_mask = set;
+	/* The read goes on after a stop and continue. */
+	sa.sa_flags = SA_RESTART;
+	for (i = 0; i < N_PROMPT_SIGS; i++) {
+		tty.installed[i] = 0;
+		if (sigaction(prompt_sigs[i], NULL, &tty.prev[i]) != 0 ||
+		    tty.prev[i].sa_handler == SIG_IGN)
+			continue;
+		if (sigaction(prompt_sigs[i], &sa, NULL) == 0)
+			tty.installed[i] = 1;
+	}
+}
+
+/* Restore the terminal and the previous handlers with the guarded signals
+ * blocked, so a stop cannot come between and quiet the terminal again;
+ * signals that came meanwhile go to the previous handlers at the end. */
+static void
+guard_remove(const sigset_t *saved)
+{
+	sigset_t set;
+	size_t i;
+
+	prompt_sigset(&set);
+	sigprocmask(SIG_BLOCK, &set, NULL);
+	tcsetattr(tty.fd, TCSAFLUSH, &tty.old);
+	for (i = 0; i < N_PROMPT_SIGS; i++)
+		if (tty.installed[i])
+			sigaction(prompt_sigs[i], &tty.prev[i], NULL);
+	sigprocmask(SIG_SETMASK, saved, NULL);
+}
+
 static int
 prompt_tty(const char *label, struct es_sbuf *out)
 {
-	struct termios old, quiet;
 	char msg[ES_LABEL_MAX + 32];
+	sigset_t saved;
 	unsigned char c;
 	int fd, r = 0, n;
 	ssize_t k;
 
 	if ((fd = open("/dev/tty", O_RDWR | O_NOCTTY | O_CLOEXEC)) < 0)
 		return es_failf(ES_EKEYSRC, "cannot prompt: no terminal");
-	if (tcgetattr(fd, &old) != 0) {
+	if (tcgetattr(fd, &tty.old) != 0) {
 		close(fd);
 		return es_failf(ES_EKEYSRC, "cannot prompt: not a terminal");
 	}
-	quiet = old;
-	quiet.c_lflag &= ~(tcflag_t)(ECHO | ECHONL);
-	quiet.c_lflag |= ICANON;
+	tty.quiet = tty.old;
+	tty.quiet.c_lflag &= ~(tcflag_t)(ECHO | ECHONL);
+	tty.quiet.c_lflag |= ICANON;
 	n = strcmp(label, "default") ? snprintf(msg, sizeof msg,
 	    "Vault password (%s): ", label) : snprintf(msg, sizeof msg,
 	    "Vault password: ");
 	if (n < 0 || (size_t)n >= sizeof msg)
 		n = snprintf(msg, sizeof msg, "Vault password: ");
-	tcsetattr(fd, TCSAFLUSH, &quiet);
+	tty.fd = fd;
+	tty.msg = msg;
+	tty.msglen = (size_t)n;
+	guard_install(&saved);
+	tcsetattr(fd, TCSAFLUSH, &tty.quiet);
+	sigprocmask(SIG_SETMASK, &saved, NULL);
 	if (write(fd, msg, (size_t)n) < 0)
 		r = -errno;
 	while (r == 0 && (k = read(fd, &c, 1)) == 1 && c != '\n') {
@@ -367,7 +491,7 @@ prompt_tty(const char *label, struct es_sbuf *out)
 			r = es_sbuf_putc(out, c);
 	}
 	es_wipe(&c, sizeof c);
-	tcsetattr(fd, TCSAFLUSH, &old);
+	guard_remove(&saved);
 	if (write(fd, "\n", 1) < 0 && r == 0)
 		r = -errno;
 	close(fd);

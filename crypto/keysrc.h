@@ -9,6 +9,9 @@
  * Runs in the parent, before any sandbox: it opens files and runs scripts.
  * Script output is read into guarded memory with a bounded time and size;
  * a failing script is an error naming the script, never its output.
+ * While the prompt waits with echo off, SIGINT, SIGTERM, SIGHUP and SIGQUIT
+ * restore the terminal and then kill the process with their default
+ * action; SIGTSTP restores it, stops, and quiets it again on SIGCONT.
  *
  * Errors: ES_EKEYSRC (or ES_EUSAGE for a malformed option) with a detail
  * naming the source.
