@@ -106,7 +106,9 @@ static void
 kv_mode(struct em *m, const char *k, mode_t mode)
 {
 	char num[NUM_MAX];
-	int r = snprintf(num, sizeof num, "%04o", (unsigned)mode);
+	/* A leading 0 and at least three digits, as the loader reads a mode:
+	 * "%04o" would print 01750 as "1750", which does not load back. */
+	int r = snprintf(num, sizeof num, "0%03o", (unsigned)mode);
 
 	if (r < 0 || (size_t)r >= sizeof num)
 		BUG("mode does not fit NUM_MAX");

@@ -5,6 +5,8 @@
 #   fuzz_ydoc      the YAML document model
 #   fuzz_envparse  render/parse.c, the EnvironmentFile= reader behind the
 #                  name diff (and its agreement with the encoder)
+#   fuzz_policy    the policy loader: a loaded policy keeps its hard
+#                  invariants and `policy show` of it loads back the same
 # Each is built with clang -fsanitize=fuzzer,address,undefined together
 # with the pure sources it needs, and seeded from tests/vectors (plus
 # tests/fuzz/seeds when present, and tests/fuzz/seeds-NAME for NAME only).
@@ -24,9 +26,9 @@ brief) secs=10 ;;
 long) secs=${FUZZ_SECONDS:-300} ;;
 *) echo "usage: run.sh brief|long" >&2; exit 2 ;;
 esac
-targets="${FUZZ_TARGETS:-fuzz_envelope fuzz_inline fuzz_ydoc fuzz_envparse}"
+targets="${FUZZ_TARGETS:-fuzz_envelope fuzz_inline fuzz_ydoc fuzz_envparse fuzz_policy}"
 # The pure sources the targets exercise: no fs, no sandbox, no processes.
-srcs="common/err.c common/secmem.c crypto/av.c crypto/secrets.c vault/envelope.c vault/yaml.c render/env.c render/parse.c render/sort.c"
+srcs="common/err.c common/secmem.c crypto/av.c crypto/secrets.c vault/envelope.c vault/yaml.c vault/ydoc.c vault/yflat.c render/env.c render/parse.c render/sort.c policy/policy.c policy/print.c policy/default.c"
 
 if ! command -v "$CC_FUZZ" >/dev/null 2>&1; then
 	echo "skip fuzz: $CC_FUZZ not installed"
