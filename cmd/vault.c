@@ -439,10 +439,15 @@ set_test_salt(const char *hex)
 	return es_salt_fixed(salt, n / 2);
 }
 
-/* --- view, decrypt ---------------------------------------------------------------- */
-
+/*
+ * Every input through the sandboxed worker (op: decrypt, or rekey to
+ * new_label), each result into v->out[i], before anything is written.
+ * Returns -1 when all went through, else the exit status of the first
+ * failure, reported with its file.
+ */
 static int
-decrypt_all(const struct vopts *o, struct vrun *v)
+run_all(const struct vopts *o, struct vrun *v, enum es_job_op op,
+    const char *new_label)
 {
 	const unsigned char *p;
 	size_t i, len;
@@ -450,12 +455,30 @@ decrypt_all(const struct vopts *o, struct vrun *v)
 
 	for (i = 0; i < v->n; i++) {
 		if ((r = read_cipher(v, i, o->args[i], &p, &len)) != 0 ||
-		    (r = run_job(ES_JOB_DECRYPT, o->args[i], p, len, v, NULL,
+		    (r = run_job(op, o->args[i], p, len, v, new_label,
 		    &v->out[i])) != 0)
 			return fail_file(o, o->args[i], r);
 	}
 	return -1;
 }
+
+/* Every result to its destination (dest_of), audited as root; the exit
+ * status. */
+static int
+write_all(const struct vopts *o, struct vrun *v)
+{
+	size_t i;
+	int r;
+
+	if ((r = audit_open(v, o)) != 0)
+		return cmd_fail(o->what, r);
+	for (i = 0; i < v->n; i++)
+		if ((r = write_result(o, v, dest_of(o, i), &v->out[i])) != 0)
+			return audit_close(v, fail_file(o, dest_of(o, i), r));
+	return audit_close(v, 0);
+}
+
+/* --- view, decrypt ---------------------------------------------------------------- */
 
 static int
 cmd_view_decrypt(const struct vopts *o, struct vrun *v)
@@ -463,7 +486,8 @@ cmd_view_decrypt(const struct vopts *o, struct vrun *v)
 	size_t i;
 	int r;
 
-	if ((r = load_secrets(o, v)) >= 0 || (r = decrypt_all(o, v)) >= 0)
+	if ((r = load_secrets(o, v)) >= 0 ||
+	    (r = run_all(o, v, ES_JOB_DECRYPT, NULL)) >= 0)
 		return r;
 	if (o->sub == SUB_VIEW || (o->output && !strcmp(o->output, "-"))) {
 		for (i = 0; i < v->n; i++)
@@ -472,12 +496,7 @@ cmd_view_decrypt(const struct vopts *o, struct vrun *v)
 				return cmd_fail(o->what, r);
 		return 0;
 	}
-	if ((r = audit_open(v, o)) != 0)
-		return cmd_fail(o->what, r);
-	for (i = 0; i < v->n; i++)
-		if ((r = write_result(o, v, dest_of(o, i), &v->out[i])) != 0)
-			return audit_close(v, fail_file(o, dest_of(o, i), r));
-	return audit_close(v, 0);
+	return write_all(o, v);
 }
 
 /* --- encrypt ------------------------------------------------------------------------- */
@@ -505,16 +524,7 @@ cmd_encrypt(const struct vopts *o, struct vrun *v)
 			return fail_file(o, o->args[i], r);
 		es_sbuf_free(&v->in[i]);
 	}
-	if ((r = audit_open(v, o)) != 0)
-		return cmd_fail(o->what, r);
-	for (i = 0; i < v->n; i++) {
-		const char *d = o->output ? o->output :
-		    (!strcmp(o->args[i], "-") ? "-" : o->args[i]);
-
-		if ((r = write_result(o, v, d, &v->out[i])) != 0)
-			return audit_close(v, fail_file(o, d, r));
-	}
-	return audit_close(v, 0);
+	return write_all(o, v);
 }
 
 /* --- encrypt-string ---------------------------------------------------------------- */
@@ -627,25 +637,13 @@ static int
 cmd_rekey(const struct vopts *o, struct vrun *v)
 {
 	const char *label = NULL;
-	const unsigned char *p;
-	size_t i, len;
 	int r;
 
+	/* No --output with rekey (check_opts): each file is rewritten. */
 	if ((r = load_secrets(o, v)) >= 0 || (r = load_new_secret(o, v,
-	    &label)) >= 0)
+	    &label)) >= 0 || (r = run_all(o, v, ES_JOB_REKEY, label)) >= 0)
 		return r;
-	for (i = 0; i < v->n; i++) {
-		if ((r = read_cipher(v, i, o->args[i], &p, &len)) != 0 ||
-		    (r = run_job(ES_JOB_REKEY, o->args[i], p, len, v, label,
-		    &v->out[i])) != 0)
-			return fail_file(o, o->args[i], r);
-	}
-	if ((r = audit_open(v, o)) != 0)
-		return cmd_fail(o->what, r);
-	for (i = 0; i < v->n; i++)
-		if ((r = write_result(o, v, o->args[i], &v->out[i])) != 0)
-			return audit_close(v, fail_file(o, o->args[i], r));
-	return audit_close(v, 0);
+	return write_all(o, v);
 }
 
 /* --- options ------------------------------------------------------------------------- */
