@@ -60,19 +60,30 @@ use_base() {
 	trap 'rm -rf "$BASE"' EXIT
 }
 
-# mkroot [shadow] : a new root under $BASE whose passwd family holds only
-# root's accounts ("shadow": also a shadow group, shadow files 0640);
-# prints its path. Use as `R=$(mkroot) || exit 1`. Without a $BASE it
+# mkroot [shadow] [DIR:MODE]... : a new root under $BASE whose passwd
+# family holds only root's accounts ("shadow": also a shadow group, shadow
+# files 0640), with /etc 0755 and each DIR (relative to the root) made with
+# MODE; prints its path. Use as `R=$(mkroot) || exit 1`. Without a $BASE it
 # fails, so a test's root can never end up being the host's /.
 mkroot() {
-	local r
+	local r d shadow=
 	[ -n "${BASE:-}" ] && [ -d "$BASE" ] || { echo "mkroot: no \$BASE" >&2; return 1; }
+	[ "${1:-}" = shadow ] && { shadow=1; shift; }
+	for d in "$@"; do
+		case $d in
+		/* | *..* | :* | *:*:*) ;;
+		*:[0-7][0-7][0-7] | *:[0-7][0-7][0-7][0-7]) continue ;;
+		esac
+		echo "mkroot: bad DIR:MODE '$d' (a relative DIR, an octal MODE)" >&2
+		return 1
+	done
 	r=$(mktemp -d "$BASE/root.XXXXXX") || return 1
 	chmod 0755 "$r"
 	mkdir -p "$r/etc"
+	chmod 0755 "$r/etc"
 	printf 'root:x:0:0:root:/root:/bin/bash\n' >"$r/etc/passwd"
 	printf 'root:*:19000:0:99999:7:::\n' >"$r/etc/shadow"
-	if [ "${1:-}" = shadow ]; then
+	if [ -n "$shadow" ]; then
 		printf 'root:x:0:\nshadow:x:42:\n' >"$r/etc/group"
 		printf 'root:*::\nshadow:*::\n' >"$r/etc/gshadow"
 		chmod 0640 "$r/etc/shadow" "$r/etc/gshadow"
@@ -80,5 +91,8 @@ mkroot() {
 		printf 'root:x:0:\n' >"$r/etc/group"
 		printf 'root:*::\n' >"$r/etc/gshadow"
 	fi
+	for d in "$@"; do
+		mkdir -p "$r/${d%:*}" && chmod "${d##*:}" "$r/${d%:*}" || return 1
+	done
 	echo "$r"
 }

@@ -11,26 +11,13 @@
 
 is_root || { skip apply_atomic "needs root (chown)"; exit 0; }
 
-BASE=$(mktemp -d /tmp/envseal-test.XXXXXX)
-chmod 0755 "$BASE"
-trap 'rm -rf "$BASE"' EXIT
+use_base
 SECRET='FAKE-atomic-db-pw-5e21'
 
-# A bare root: only root's accounts. envseal's own dirs exist so that the
-# audit run's first records do not change /var's listing.
-mkroot() {
-	local r
-	r=$(mktemp -d "$BASE/root.XXXXXX")
-	chmod 0755 "$r"
-	mkdir -p "$r/etc" "$r/var/log/envseal" "$r/var/lib/envseal"
-	chmod 0700 "$r/var/log/envseal" "$r/var/lib/envseal"
-	printf 'root:x:0:0:root:/root:/bin/bash\n' >"$r/etc/passwd"
-	printf 'root:x:0:\nshadow:x:42:\n' >"$r/etc/group"
-	printf 'root:*:19000:0:99999:7:::\n' >"$r/etc/shadow"
-	printf 'root:*::\nshadow:*::\n' >"$r/etc/gshadow"
-	chmod 0640 "$r/etc/shadow" "$r/etc/gshadow"
-	echo "$r"
-}
+# A bare root (lib.sh's, with a shadow group): only root's accounts.
+# envseal's own dirs exist so that the audit run's first records do not
+# change /var's listing.
+bareroot() { mkroot shadow var/log/envseal:0700 var/lib/envseal:0700; }
 # Every path with inode, mtime, ctime, mode, owner, size; every file's
 # sha256. Pruned paths (relative) are left out.
 snapshot() {
@@ -62,7 +49,7 @@ check "custom policy: env file group is the service group" \
 ALL_OUT=
 
 # -- wrong password: exit 3, nothing written outside envseal's own dirs
-R=$(mkroot)
+R=$(bareroot)
 before=$(snapshot "$R" "${OWN[@]}")
 expect_exit "wrong password: exit 3" 3 "$ENVSEAL" apply --root "$R" --vault-password-file "$BASE/badpw"
 ALL_OUT="$ALL_OUT$OUT"
@@ -78,7 +65,7 @@ cat >"$BASE/pwfail.sh" <<SH
 exit 7
 SH
 chmod 0700 "$BASE/pwfail.sh"
-R=$(mkroot)
+R=$(bareroot)
 before=$(snapshot "$R" "${OWN[@]}")
 "$ENVSEAL" apply --root "$R" --vault-password-file "$BASE/pwfail.sh" >"$BASE/o" 2>&1
 rc=$?
@@ -95,7 +82,7 @@ check "failing script: root byte-identical" [ "$before" = "$after" ]
 sed '$ { s/0$/X/; s/[1-9a-f]$/0/; s/X$/1/; }' \
 	"$W/group_vars/backend_api.vault.yml" >"$BASE/tampered.vault.yml"
 check "tampered vault differs in one byte" [ "$(cmp -l "$BASE/tampered.vault.yml" "$W/group_vars/backend_api.vault.yml" | wc -l)" = 1 ]
-R=$(mkroot)
+R=$(bareroot)
 before=$(snapshot "$R" "${OWN[@]}")
 expect_exit "tampered vault: exit 3" 3 "$ENVSEAL" apply --root "$R" --vault "$BASE/tampered.vault.yml" --vault-password-file "$BASE/pw"
 after=$(snapshot "$R" "${OWN[@]}")
@@ -103,7 +90,7 @@ check "tampered vault: root byte-identical" [ "$before" = "$after" ]
 
 # -- a value the env-file grammar cannot carry (NUL): exit 2, nothing written
 printf 'vault_bad: "a\\0b"\n' >"$BASE/nul.vault.yml"
-R=$(mkroot)
+R=$(bareroot)
 before=$(snapshot "$R" "${OWN[@]}")
 expect_exit "unrenderable value: exit 2" 2 "$ENVSEAL" apply --root "$R" --vault "$BASE/nul.vault.yml"
 contains "unrenderable value: names the variable" "BAD"
@@ -111,7 +98,7 @@ after=$(snapshot "$R" "${OWN[@]}")
 check "unrenderable value: root byte-identical" [ "$before" = "$after" ]
 
 # -- the custom policy on a bare root: --check, then the real run
-R=$(mkroot)
+R=$(bareroot)
 expect_exit "render alone on a bare root still needs provision" 2 "$ENVSEAL" render --root "$R" --policy "$BASE/custom.yml" --vault-password-file "$BASE/pw"
 contains "render alone: suggests provision" "envseal provision"
 before=$(snapshot "$R")
@@ -138,7 +125,7 @@ check "rerun: inodes, mtimes, ctimes, contents unchanged" [ "$before" = "$after"
 
 # -- --reload: the reloader is forked before confinement; this root is not
 # "/", so it says it did not run; an unchanged unit asks nothing.
-R=$(mkroot)
+R=$(bareroot)
 expect_exit "--reload on a new root" 0 "$ENVSEAL" apply --root "$R" --vault-password-file "$BASE/pw" --reload
 ALL_OUT="$ALL_OUT$OUT"
 contains "--reload: says it did not run" "daemon-reload not run: the root is not /"
@@ -150,13 +137,13 @@ if printf '%s' "$OUT" | grep -q 'daemon-reload'; then
 else
 	ok "--reload, unchanged unit: no reload message"
 fi
-expect_exit "unit changed without --reload: hint" 0 "$ENVSEAL" apply --root "$(mkroot)" --vault-password-file "$BASE/pw"
+expect_exit "unit changed without --reload: hint" 0 "$ENVSEAL" apply --root "$(bareroot)" --vault-password-file "$BASE/pw"
 contains "hint names --reload" "or pass --reload"
 
 # -- the order, seen by strace: in the main process, no write outside
 # envseal's own dirs before the writer's seccomp filter (and Landlock)
 if command -v strace >/dev/null 2>&1; then
-	R=$(mkroot)
+	R=$(bareroot)
 	strace -f -o "$BASE/st.log" -e trace=execve,landlock_restrict_self,seccomp,renameat,renameat2,rename,mkdirat,mkdir,openat \
 		"$ENVSEAL" apply --root "$R" --vault-password-file "$BASE/pw" >/dev/null 2>&1
 	check "strace: apply succeeded" [ -f "$R/etc/veza/backend-api.env" ]

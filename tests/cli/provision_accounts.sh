@@ -18,19 +18,15 @@ GS0='root:*::
 daemon:*::
 shadow:*::'
 
-# lib.sh's scratch() sets its cleanup trap inside the $(...) subshell it
-# runs in, which removes the directory at once; keep one base dir here.
-BASE=$(mktemp -d /tmp/envseal-test.XXXXXX)
-chmod 0755 "$BASE"
-trap 'rm -rf "$BASE"' EXIT
+use_base
 
-# mkroot: a scratch root clean enough for pwck/grpck (homes and shells
-# exist), with login.defs; prints its path.
-mkroot() {
+# pwroot: lib.sh's guarded root made clean enough for pwck/grpck (homes
+# and shells exist), with a passwd family of its own (a daemon account, a
+# hashed root password, shadow files group shadow) and login.defs; prints
+# its path.
+pwroot() {
 	local r
-	r=$(mktemp -d "$BASE/root.XXXXXX")
-	chmod 0755 "$r"
-	mkdir -p "$r/etc" "$r/root" "$r/bin" "$r/usr/sbin"
+	r=$(mkroot shadow root:0755 bin:0755 usr/sbin:0755) || return 1
 	cp /bin/bash "$r/bin/bash"
 	cp /usr/sbin/nologin "$r/usr/sbin/nologin"
 	printf '%s\n' "$PW0" >"$r/etc/passwd"
@@ -59,7 +55,7 @@ LINE_PW='veza-api:x:1001:1001:Veza backend API:/opt/veza/backend-api:/usr/sbin/n
 export SOURCE_DATE_EPOCH=1795737600   # 2026-11-27: day 20784
 DAYS=$((SOURCE_DATE_EPOCH / 86400))
 
-R=$(mkroot)
+R=$(pwroot)
 expect_exit "provision fresh root" 0 "$ENVSEAL" provision --root "$R"
 check "passwd line exact" [ "$(tail -n 1 "$R/etc/passwd")" = "$LINE_PW" ]
 check "group line exact" [ "$(tail -n 1 "$R/etc/group")" = "veza-api:x:1001:" ]
@@ -94,7 +90,7 @@ if command -v systemd-sysusers >/dev/null; then
 	check "sysusers would create nothing" [ "$RC" -eq 0 -a -z "$OUT" ]
 	[ -z "$OUT" ] || echo "   sysusers: $OUT"
 	# Control: on the pristine root it would create both.
-	R0=$(mkroot)
+	R0=$(pwroot)
 	OUT=$(systemd-sysusers --root="$R0" --dry-run --inline \
 		'u veza-api 1001 "Veza backend API" /opt/veza/backend-api /usr/sbin/nologin' 2>&1)
 	contains "sysusers control would create" "Creating user 'veza-api'"
@@ -111,7 +107,7 @@ after=$(snapshot "$R" var/log/envseal var/lib/envseal)
 check "rerun touches nothing (inode, mtime, ctime, content)" [ "$before" = "$after" ]
 
 # --check: the whole root byte-identical, audit log and lock included.
-R2=$(mkroot)
+R2=$(pwroot)
 before=$(snapshot "$R2")
 expect_exit "check on fresh root" 0 "$ENVSEAL" provision --root "$R2" --check --json
 contains "check reports changes" '"changed": true, "daemon_reload": true'
@@ -123,7 +119,7 @@ after=$(snapshot "$R")
 check "check on provisioned root identical (audit log too)" [ "$before" = "$after" ]
 
 # --diff: unified diff, shadow password fields masked, no hash printed.
-R3=$(mkroot)
+R3=$(pwroot)
 expect_exit "diff run" 0 "$ENVSEAL" provision --root "$R3" --diff
 contains "diff shows passwd line" "+$LINE_PW"
 contains "diff masks shadow" "+veza-api:<masked>:$DAYS::::::"
@@ -142,7 +138,7 @@ accounts_state() {
 # Conflicts: exit 1, naming the other account, nothing written.
 conflict() { # NAME PASSWD_EXTRA GROUP_EXTRA NEEDLE
 	local r b a
-	r=$(mkroot)
+	r=$(pwroot)
 	[ -n "$2" ] && printf '%s\n' "$2" >>"$r/etc/passwd"
 	[ -n "$3" ] && printf '%s\n' "$3" >>"$r/etc/group"
 	b=$(accounts_state "$r")
@@ -173,28 +169,28 @@ check "drift: dir repaired" [ "$(stat -c '%a %u:%g' "$R/var/log/veza")" = "750 1
 check "drift: other lines kept" [ "$(head -n 2 "$R/etc/passwd")" = "$PW0" ]
 
 # Allocation without pinned ids: highest id free as uid and gid.
-R4=$(mkroot)
+R4=$(pwroot)
 P=$BASE/policy.yml
 "$ENVSEAL" policy show | sed -e '/^  uid:/d' -e '/^  gid:/d' >"$P"
 printf 'x:x:999:999::/:/bin/bash\n' >>"$R4/etc/passwd"
 printf 'x:x:999:\n' >>"$R4/etc/group"
 expect_exit "allocate" 0 "$ENVSEAL" provision --root "$R4" --policy "$P"
 check "allocated 998:998" [ "$(grep '^veza-api:' "$R4/etc/passwd" | cut -d: -f3,4)" = "998:998" ]
-R5=$(mkroot)
+R5=$(pwroot)
 sed -i -e 's/^SYS_UID_MAX.*//' -e 's/^SYS_GID_MAX.*//' "$R5/etc/login.defs"
 printf 'SYS_UID_MAX 500\nSYS_GID_MAX 500\n' >>"$R5/etc/login.defs"
 expect_exit "allocate under login.defs" 0 "$ENVSEAL" provision --root "$R5" --policy "$P"
 check "allocated 500 from login.defs" [ "$(grep '^veza-api:' "$R5/etc/passwd" | cut -d: -f3,4)" = "500:500" ]
 
 # A group that exists without the user is reused.
-R6=$(mkroot)
+R6=$(pwroot)
 printf 'veza-api:x:1001:\n' >>"$R6/etc/group"
 expect_exit "existing group" 0 "$ENVSEAL" provision --root "$R6"
 check "existing group reused once" [ "$(grep -c '^veza-api:' "$R6/etc/group")" = 1 ]
 check "gshadow entry added for it" [ "$(tail -n 1 "$R6/etc/gshadow")" = "veza-api:!*::" ]
 
 # Missing shadow files are created (0640 root:shadow with a shadow group).
-R7=$(mkroot)
+R7=$(pwroot)
 rm "$R7/etc/shadow" "$R7/etc/gshadow"
 expect_exit "missing shadow files" 0 "$ENVSEAL" provision --root "$R7"
 check "new shadow 0640 root:shadow" [ "$(stat -c '%a %u:%g' "$R7/etc/shadow" "$R7/etc/gshadow")" = "640 0:42
@@ -203,7 +199,7 @@ check "new shadow 0640 root:shadow" [ "$(stat -c '%a %u:%g' "$R7/etc/shadow" "$R
 # Byte for byte what systemd-sysusers writes: the same four files from the
 # same starting root (SOURCE_DATE_EPOCH pins the shadow day for both).
 if command -v systemd-sysusers >/dev/null; then
-	RS=$(mkroot); RE=$(mkroot)
+	RS=$(pwroot); RE=$(pwroot)
 	systemd-sysusers --root="$RS" --inline \
 		'u veza-api 1001 "Veza backend API" /opt/veza/backend-api /usr/sbin/nologin' >/dev/null 2>&1
 	"$ENVSEAL" provision --root "$RE" >/dev/null 2>&1

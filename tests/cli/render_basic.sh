@@ -7,20 +7,14 @@
 
 is_root || { skip render_basic "needs root (chown)"; exit 0; }
 
-# Not lib.sh's scratch(): its EXIT trap fires in the $(...) subshell.
-W=$(mktemp -d /tmp/envseal-render.XXXXXX) && [ -d "$W" ] || exit 1
-trap 'rm -rf "$W"' EXIT
-chmod 0755 "$W"
-mkroot() { # a root with root and veza-api in its passwd family
-	_r=$(mktemp -d "$W/root.XXXX")
-	# Never let an empty root turn the lines below onto the host's /etc.
-	case "$_r" in "$W"/root.*) ;; *) echo "mkroot failed" >&2; exit 1 ;; esac
-	chmod 0755 "$_r"
-	mkdir -p "$_r/etc/veza"
-	chmod 0755 "$_r/etc" "$_r/etc/veza"
-	printf 'root:x:0:0:root:/root:/bin/bash\nveza-api:x:1001:1001::/opt/veza/backend-api:/usr/sbin/nologin\n' >"$_r/etc/passwd"
-	printf 'root:x:0:\nveza-api:x:1001:\n' >"$_r/etc/group"
-	echo "$_r"
+use_base
+W=$BASE
+vroot() { # lib.sh's root plus /etc/veza and the veza-api account
+	local r
+	r=$(mkroot etc/veza:0755) || return 1
+	printf 'veza-api:x:1001:1001::/opt/veza/backend-api:/usr/sbin/nologin\n' >>"$r/etc/passwd"
+	printf 'veza-api:x:1001:\n' >>"$r/etc/group"
+	echo "$r"
 }
 policy() { # policy FILE VAULT OWNER GROUP MODE [extra yaml lines...]
 	_f=$1 _v=$2 _o=$3 _g=$4 _m=$5; shift 5
@@ -43,7 +37,7 @@ PW=(--vault-password-file "$VECTORS/pw_correct_horse.txt")
 PWPROD=(--vault-password-file "$VECTORS/pw_prod.txt")
 
 # 1. Whole-file vault 1.1, default mapping (every key, upper-cased).
-R=$(mkroot) || exit 1
+R=$(vroot) || exit 1
 policy "$W/p1.yml" "$VECTORS/a_v11_mapping.vault.yml" root root 0600
 expect_exit "whole-file default mapping exit 0" 0 "$ENVSEAL" render --policy "$W/p1.yml" --root "$R" "${PW[@]}"
 contains "whole-file default reports created" "created"
@@ -150,7 +144,7 @@ expect_exit "bad default name exit 2" 2 "$ENVSEAL" render --policy "$W/e8.yml" -
 contains "bad name named" "'bad-key'"
 unchanged "refused values"
 
-R2=$(mkroot) || exit 1
+R2=$(vroot) || exit 1
 expect_exit "refused value on absent target exit 2" 2 "$ENVSEAL" render --policy "$W/e6.yml" --root "$R2" --no-prompt
 check "refused value leaves no target" test ! -e "$R2$T"
 check "refused value leaves no temp file" test -z "$(ls -A "$R2/etc/veza")"
@@ -183,7 +177,7 @@ expect_exit "--vault override exit 0" 0 "$ENVSEAL" render --policy "$W/p1.yml" -
 check "--vault override used" grep -qx 'FLAG=yes' "$R$T"
 
 # --check: plans, writes nothing (no target, no audit log, no lock).
-R3=$(mkroot) || exit 1
+R3=$(vroot) || exit 1
 expect_exit "--check exit 0" 0 "$ENVSEAL" render --policy "$W/p1.yml" --root "$R3" "${PW[@]}" --check --json
 contains "--check plans created" '"action": "created"'
 check "--check writes no target" test ! -e "$R3$T"
@@ -191,7 +185,7 @@ check "--check writes no audit log" test ! -e "$R3/var/log/envseal"
 
 # Two env files: both rendered before either is written; one bad file
 # means neither is written.
-R4=$(mkroot) || exit 1
+R4=$(vroot) || exit 1
 mkdir -p "$R4/etc/other" && chmod 0755 "$R4/etc/other"
 two() { # two FILE VAULT2
 	printf 'envseal: 1\nenv_files:\n' >"$1"

@@ -6,19 +6,9 @@
 . "$TOP/tests/lib.sh"
 
 is_root || { skip render_sandbox "needs root (chown)"; exit 0; }
-W=$(mktemp -d /tmp/envseal-rsbx.XXXXXX) && [ -d "$W" ] || exit 1
-trap 'rm -rf "$W"' EXIT
-chmod 0755 "$W"
-mkroot() {
-	_r=$(mktemp -d "$W/root.XXXX")
-	case "$_r" in "$W"/root.*) ;; *) echo "mkroot failed" >&2; exit 1 ;; esac
-	chmod 0755 "$_r"
-	mkdir -p "$_r/etc/veza"
-	chmod 0755 "$_r/etc" "$_r/etc/veza"
-	printf 'root:x:0:0:root:/root:/bin/bash\n' >"$_r/etc/passwd"
-	printf 'root:x:0:\n' >"$_r/etc/group"
-	echo "$_r"
-}
+use_base
+W=$BASE
+vroot() { mkroot etc/veza:0755; }   # lib.sh's root plus /etc/veza
 T=/etc/veza/backend-api.env
 PRELOAD="$BUILD/tests/tools/violate_preload.so"
 LLTOOL="$BUILD/tests/tools/render_landlock"
@@ -39,7 +29,7 @@ ALLOWED="read write exit_group brk mmap munmap mremap mprotect madvise mlock mun
 
 # --- strace: the worker after its filter ---
 if command -v strace >/dev/null; then
-	R=$(mkroot) || exit 1
+	R=$(vroot) || exit 1
 	strace -f -qq -o "$W/st" "$ENVSEAL" render --policy "$W/p.yml" --root "$R" "${PW[@]}" >/dev/null 2>&1
 	check "strace: render succeeded" test -s "$R$T"
 	main=$(head -1 "$W/st" | awk '{print $1}')
@@ -73,7 +63,7 @@ else
 fi
 
 # --- the violation: a worker-only function opens a socket ---
-R=$(mkroot) || exit 1
+R=$(vroot) || exit 1
 expect_exit "violation on a new target exits 4" 4 env LD_PRELOAD="$PRELOAD" "$ENVSEAL" render --policy "$W/p.yml" --root "$R" "${PW[@]}"
 contains "violation message names SIGSYS" "SIGSYS"
 check "violation leaves no target" test ! -e "$R$T"
@@ -96,7 +86,7 @@ check "early exits leave the target untouched" test "$(sha256sum <"$R$T"; stat -
 
 # --- the writer's confinement, probed directly ---
 if [ -x "$LLTOOL" ]; then
-	L=$(mkroot) || exit 1
+	L=$(vroot) || exit 1
 	mkdir -p "$L/other" "$L/var"
 	OUT=$("$LLTOOL" "$L" /etc/veza /var/lib/envseal/deeper -- "$L/etc/veza/ok" "$L/other/no" "$L/etc/no" "$L/var/ancestor" "$W/outside" 2>&1)
 	if printf '%s' "$OUT" | grep -q 'landlock: on'; then
@@ -117,7 +107,7 @@ fi
 
 # --- a large document: the worker's libc paths change with size (glibc's
 # qsort asks sysinfo() for large arrays; malloc switches to mmap/mremap) ---
-R=$(mkroot) || exit 1
+R=$(vroot) || exit 1
 python3 -c '
 for i in range(20000): print("vault_key_%05d: \"v%d \\u00e9 $x\"" % (i, i))' >"$W/big.yml"
 cat >"$W/pbig.yml" <<EOF2
