@@ -60,7 +60,7 @@
 #define FS_SHA256_HEX (2 * FS_SHA256_BYTES)
 /* Longest directory entry name the kernel accepts (NAME_MAX). */
 #define FS_COMPONENT_MAX 255
-/* read() chunk when loading a file (it lands in guarded memory). */
+/* Room added for read() when a guarded read buffer is full. */
 #define FS_READ_CHUNK 16384
 /* Longest key of an audit record field that `audit show` keeps. */
 #define FS_JKEY_MAX 32
@@ -123,7 +123,9 @@ int fs_tmpname_match(const char *ent, const char *name);
 /* Remove stale temp files of name in dirfd (regular files only, never
  * followed). Call while holding the directory's exclusive flock. */
 void fs_sweep_temps(int dirfd, const char *name);
-/* read() all of fd into b (at most max bytes, else ES_ELIMIT). */
+/* read() all of fd into b (at most max bytes, else ES_ELIMIT), straight
+ * into its guarded memory: reserve the expected size + 1 beforehand to
+ * read it in one call. */
 int fs_read_all(int fd, size_t max, struct es_sbuf *b, const char *display);
 /* write() all of buf to fd, looping on short writes and EINTR. */
 int fs_write_all(int fd, const void *buf, size_t len);

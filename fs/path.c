@@ -307,31 +307,28 @@ fs_sweep_temps(int dirfd, const char *name)
 int
 fs_read_all(int fd, size_t max, struct es_sbuf *b, const char *display)
 {
-	unsigned char chunk[FS_READ_CHUNK];
 	ssize_t n;
-	int r = 0;
+	int r;
 
 	for (;;) {
-		n = read(fd, chunk, sizeof chunk);
+		/* Straight into the guarded buffer (no copy through the
+		 * stack); one more chunk of room whenever it is full. */
+		if (b->len == b->cap &&
+		    (r = es_sbuf_reserve(b, FS_READ_CHUNK)) != 0)
+			return r;
+		n = read(fd, b->p + b->len, b->cap - b->len);
 		if (n < 0 && errno == EINTR)
 			continue;
-		if (n < 0) {
-			r = es_failf(-errno, "%s: read: %s", display,
+		if (n < 0)
+			return es_failf(-errno, "%s: read: %s", display,
 			    strerror(errno));
-			break;
-		}
 		if (n == 0)
-			break;
-		if (b->len + (size_t)n > max) {
-			r = es_failf(ES_ELIMIT, "%s: larger than %zu bytes",
+			return 0;
+		if (b->len + (size_t)n > max)
+			return es_failf(ES_ELIMIT, "%s: larger than %zu bytes",
 			    display, max);
-			break;
-		}
-		if ((r = es_sbuf_append(b, chunk, (size_t)n)) != 0)
-			break;
+		b->len += (size_t)n;
 	}
-	es_wipe(chunk, sizeof chunk);
-	return r;
 }
 
 int

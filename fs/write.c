@@ -23,7 +23,8 @@ same_content(int fd, const struct stat *st, const struct fs_want *w,
 	*same = 0;
 	if ((size_t)st->st_size != w->len)
 		return 0;
-	r = fs_read_all(fd, w->len, &old, w->display);
+	if ((r = es_sbuf_reserve(&old, w->len + 1)) == 0)
+		r = fs_read_all(fd, w->len, &old, w->display);
 	if (r == ES_ELIMIT) {
 		/* Grew while we looked: not the same. */
 		es_errclear();
@@ -413,10 +414,11 @@ es_read_file_secure(struct es_root *root, const char *path, size_t max,
 		r = es_failf(ES_ELIMIT, "%s: larger than %zu bytes", path, max);
 		goto out;
 	}
-	/* Room for the size fstat gave, in one guarded allocation (not a
-	 * doubling per size); a file that grows meanwhile still grows the
-	 * buffer, bounded by max in fs_read_all. */
-	if ((r = es_sbuf_reserve(out, (size_t)sb.st_size)) != 0 ||
+	/* Room for the size fstat gave and the byte that shows the end, in
+	 * one guarded allocation (one read(), no doubling per size); a file
+	 * that grows meanwhile still grows the buffer, bounded by max in
+	 * fs_read_all. */
+	if ((r = es_sbuf_reserve(out, (size_t)sb.st_size + 1)) != 0 ||
 	    (r = fs_read_all(fd, max, out, path)) != 0) {
 		es_sbuf_free(out);
 		goto out;

@@ -84,6 +84,11 @@ es_env_utf8_valid(const unsigned char *s, size_t n)
 	uint32_t c;
 
 	for (i = 0; i < n; i += len) {
+		/* ASCII other than NUL, the bulk of every value: one test. */
+		if (s[i] - 1u < 0x7Fu) {
+			len = 1;
+			continue;
+		}
 		if (s[i] == 0)
 			return 0;
 		if ((len = utf8_seq_len(s[i])) == 0 || len > n - i)
@@ -115,13 +120,6 @@ bare_byte(unsigned char c)
 	default:
 		return 0;
 	}
-}
-
-/* Escaped inside "...": exactly \ " ` $. */
-static int
-escaped_byte(unsigned char c)
-{
-	return c == '\\' || c == '"' || c == '`' || c == '$';
 }
 
 int
@@ -225,61 +223,84 @@ check_var(const char *name, const unsigned char *value, size_t len)
 	return 0;
 }
 
-/* Quoted form: escape exactly \ " ` $; every other byte raw. */
-static int
-put_quoted(struct es_sbuf *out, const unsigned char *v, size_t len)
-{
-	size_t i, start;
-	int r;
+/* Bytes escaped inside "...": exactly \\ " ` $ (a table: every byte of
+ * every value is looked up, twice). */
+static const unsigned char esc_tab[256] = {
+	['\\'] = 1, ['"'] = 1, ['`'] = 1, ['$'] = 1,
+};
 
-	if ((r = es_sbuf_putc(out, '"')) != 0)
-		return r;
-	for (i = start = 0; i < len; i++) {
-		if (!escaped_byte(v[i]))
-			continue;
-		if ((r = es_sbuf_append(out, v + start, i - start)) != 0 ||
-		    (r = es_sbuf_putc(out, '\\')) != 0)
-			return r;
-		start = i;
+/* How many bytes of v need a backslash in the quoted form. */
+static size_t
+count_escapes(const unsigned char *v, size_t len)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < len; i++)
+		n += esc_tab[v[i]];
+	return n;
+}
+
+/* NAME=VALUE LF or NAME="VALUE" LF into out, which has room for the
+ * whole line (es_env_put reserved it): plain stores, no call per byte.
+ * *voff is where the value's encoded bytes start. */
+static void
+put_line(struct es_sbuf *out, const char *name, size_t nlen,
+    const unsigned char *v, size_t len, size_t nesc, int quoted,
+    size_t *voff)
+{
+	unsigned char *o = out->p + out->len;
+	size_t i;
+
+	memcpy(o, name, nlen);
+	o += nlen;
+	*o++ = '=';
+	if (quoted)
+		*o++ = '"';
+	*voff = (size_t)(o - out->p);
+	if (nesc == 0) {
+		if (len > 0)
+			memcpy(o, v, len);
+		o += len;
+	} else {
+		for (i = 0; i < len; i++) {
+			if (esc_tab[v[i]])
+				*o++ = '\\';
+			*o++ = v[i];
+		}
 	}
-	if ((r = es_sbuf_append(out, v + start, len - start)) != 0)
-		return r;
-	return es_sbuf_append(out, "\"\n", 2);
+	if (quoted)
+		*o++ = '"';
+	*o++ = '\n';
+	out->len = (size_t)(o - out->p);
 }
 
 int
 es_env_put(struct es_env *env, const char *name, const unsigned char *value,
     size_t len)
 {
-	size_t before = env->out.len, voff;
+	size_t before = env->out.len, voff, nlen, nesc = 0, line;
 	int r, quoted;
 
 	if ((r = check_var(name, value, len)) != 0)
 		return r;
-	if ((r = es_sbuf_append(&env->out, name, strlen(name))) != 0 ||
-	    (r = es_sbuf_putc(&env->out, '=')) != 0)
-		goto out;
+	nlen = strlen(name);
 	quoted = !es_env_value_bare(value, len);
-	voff = env->out.len + (quoted ? 1 : 0);    /* after the '"' */
 	if (quoted)
-		r = put_quoted(&env->out, value, len);
-	else if ((r = es_sbuf_append(&env->out, value, len)) == 0)
-		r = es_sbuf_putc(&env->out, '\n');
-	if (r != 0)
-		goto out;
-	if (env->out.len > ES_ENV_FILE_MAX) {
-		r = es_failf(ES_ELIMIT, "%s: the env file would reach 64 MiB "
+		nesc = count_escapes(value, len);
+	/* NAME = ["] value-with-escapes ["] LF */
+	line = nlen + 1 + len + nesc + (quoted ? 3 : 1);
+	if (before + line > ES_ENV_FILE_MAX)
+		return es_failf(ES_ELIMIT, "%s: the env file would reach 64 MiB "
 		    "(systemd's limit)", name);
-		goto out;
-	}
+	if ((r = es_sbuf_reserve(&env->out, line)) != 0)
+		return r;
+	put_line(&env->out, name, nlen, value, len, nesc, quoted, &voff);
 	/* The value ends before the closing '"' (if any) and the LF. */
 	r = add_name(env, name, voff, env->out.len - (quoted ? 2 : 1) - voff,
 	    quoted);
-out:
 	if (r != 0) {
-		/* Leave no partial line (it may hold part of the value). */
-		if (env->out.p != NULL)
-			es_wipe(env->out.p + before, env->out.len - before);
+		/* Leave no partial line (it holds the value). */
+		es_wipe(env->out.p + before, env->out.len - before);
 		env->out.len = before;
 	}
 	return r;

@@ -25,6 +25,11 @@ struct parser {
 	size_t key_ws, val_ws;   /* systemd's last_*_whitespace markers */
 	int have_val;
 	int invalid;             /* a value systemd would refuse: whole file */
+	/* Streaming (es_env_diff_env): each variable goes to sink instead
+	 * of out's arrays, and its bytes in out->val are reused. */
+	int (*sink)(void *ctx, const char *name, const unsigned char *v,
+	    size_t vlen);
+	void *sink_ctx;
 };
 
 /* Byte classes of the state machine, one table lookup per byte instead
@@ -79,6 +84,14 @@ push(struct parser *ps, int chomp)
 	if (!es_env_name_valid((char *)ps->key.p) ||
 	    klen + 1 + vlen > ES_ENV_LINE_MAX) {
 		o->val.len = ps->val_start;
+		goto out;
+	}
+	if (ps->sink != NULL) {
+		r = ps->sink(ps->sink_ctx, (char *)ps->key.p, vlen > 0 ?
+		    o->val.p + ps->val_start : NULL, vlen);
+		o->val.len = ps->val_start;
+		if (r != 0)
+			return r;
 		goto out;
 	}
 	if (o->n == ps->cap) {
@@ -211,6 +224,36 @@ step(struct parser *ps, enum pstate *st, unsigned char c)
 	return r;
 }
 
+/* DQ: the bytes before the next '"' or '\\' are value bytes as they
+ * are: appended at once. Returns how many were taken. */
+static size_t
+dq_run(struct parser *ps, const unsigned char *b, size_t n)
+{
+	struct es_sbuf *v = &ps->out->val;
+	size_t k;
+
+	for (k = 0; k < n && b[k] != '"' && b[k] != '\\'; k++)
+		;
+	if (k == 0)
+		return 0;
+	if (k > v->cap - v->len && es_sbuf_reserve(v, k) != 0)
+		return 0;   /* step() takes it byte by byte, and fails */
+	memcpy(v->p + v->len, b, k);
+	v->len += k;
+	return k;
+}
+
+/* COMMENT: bytes before the next backslash or line break change nothing. */
+static size_t
+comment_run(const unsigned char *b, size_t n)
+{
+	size_t k;
+
+	for (k = 0; k < n && b[k] != '\\' && !in(C_NL, b[k]); k++)
+		;
+	return k;
+}
+
 static int
 by_name(size_t i, size_t j, const void *ctx)
 {
@@ -270,32 +313,51 @@ out:
 	return r;
 }
 
+/* Feed buf[0..n) through the state machine; ps->invalid tells whether
+ * systemd would refuse the file. */
+static int
+run_parser(struct parser *ps, const unsigned char *buf, size_t n)
+{
+	enum pstate st = PRE_KEY;
+	size_t i;
+	int r = 0;
+
+	ps->key_ws = ps->val_ws = NONE;
+	if (n > ES_ENV_FILE_MAX || memchr(buf, 0, n) != NULL)
+		return es_failf(ES_EVALUE, "env file is not readable by "
+		    "systemd (NUL byte or too large)");
+	for (i = 0; i < n && r == 0; i++) {
+		/* Inside "..." and comments most bytes change nothing but the
+		 * value: take the run up to the next byte that matters in one
+		 * copy (the old file of a large vault is parsed whole). */
+		if (st == DQ)
+			i += dq_run(ps, buf + i, n - i);
+		else if (st == COMMENT)
+			i += comment_run(buf + i, n - i);
+		if (i < n)
+			r = step(ps, &st, buf[i]);
+	}
+	if (r == 0 && st != PRE_KEY && st != KEY && st != COMMENT &&
+	    st != COMMENT_ESCAPE)
+		r = push(ps, st == VALUE);
+	return r;
+}
+
 int
 es_env_parse(const unsigned char *buf, size_t n, struct es_env_parsed *out)
 {
 	struct parser ps;
-	enum pstate st = PRE_KEY;
-	size_t i;
 	int r = 0;
 
 	memset(out, 0, sizeof *out);
 	memset(&ps, 0, sizeof ps);
 	ps.out = out;
-	ps.key_ws = ps.val_ws = NONE;
-	if (n > ES_ENV_FILE_MAX || memchr(buf, 0, n) != NULL) {
-		r = es_failf(ES_EVALUE, "env file is not readable by systemd "
-		    "(NUL byte or too large)");
-		goto out;
-	}
 	/* Values never outgrow the input (an escape pair gives at most two
 	 * bytes): one guarded allocation instead of a doubling per size. */
-	if (n > 0 && (r = es_sbuf_reserve(&out->val, n)) != 0)
+	if (n > 0 && n <= ES_ENV_FILE_MAX &&
+	    (r = es_sbuf_reserve(&out->val, n)) != 0)
 		goto out;
-	for (i = 0; i < n && r == 0; i++)
-		r = step(&ps, &st, buf[i]);
-	if (r == 0 && st != PRE_KEY && st != KEY && st != COMMENT &&
-	    st != COMMENT_ESCAPE)
-		r = push(&ps, st == VALUE);
+	r = run_parser(&ps, buf, n);
 	if (r == 0 && ps.invalid)
 		r = es_failf(ES_EVALUE, "env file holds bytes systemd's UTF-8 "
 		    "check rejects");
@@ -436,16 +498,15 @@ env_side(const struct es_env *env, struct env_side *s)
 	return 0;
 }
 
-/* Old value i against env's value j with its quoting undone: inside
- * "..." the encoder escapes exactly \ " ` $ with a backslash (env.c
- * put_quoted()), so a backslash always has a byte after it. */
+/* Old value a[0..alen) against env's value j with its quoting undone:
+ * inside "..." the encoder escapes exactly \\ " ` $ with a backslash
+ * (env.c put_line()), so a backslash always has a byte after it. */
 static int
-same_env_value(const struct es_env_parsed *o, size_t i,
-    const struct es_env *env, size_t j)
+same_env_value(const unsigned char *a, size_t alen, const struct es_env *env,
+    size_t j)
 {
-	const unsigned char *a = o->len[i] ? o->val.p + o->off[i] : NULL;
 	const unsigned char *b = env->out.p + env->voff[j];
-	size_t alen = o->len[i], blen = env->vlen[j], k = 0, m;
+	size_t blen = env->vlen[j], k = 0, m;
 
 	if (!env->quoted[j])
 		return alen == blen && (alen == 0 || memcmp(a, b, alen) == 0);
@@ -460,59 +521,180 @@ same_env_value(const struct es_env_parsed *o, size_t i,
 	return k == alen;
 }
 
-/* walk() with the new side from the encoder. */
-static int
-walk_env(const struct es_env_parsed *o, const struct es_env *env,
-    const struct env_side *nw, struct es_env_diff *d)
-{
-	const char *name;
-	size_t i = 0, j = 0;
-	int c, r = 0;
+/*
+ * The old file streamed against the new side: each old variable, as the
+ * reader yields it, is looked up among env's names and compared at once,
+ * so no old value is kept (a 10,000-key file was copied whole into
+ * locked memory, names and all, then sorted, only to be compared once).
+ */
+enum { OLD_ABSENT, OLD_SAME, OLD_CHANGED };
 
-	while (r == 0 && (i < o->n || j < nw->n)) {
-		name = j < nw->n ? env->names[nw->idx[j]] : NULL;
-		if (i == o->n)
-			c = 1;
-		else if (j == nw->n)
-			c = -1;
-		else
-			c = strcmp(o->names[i], name);
-		if (c < 0)
-			r = list_add(&d->removed, &d->nremoved, o->names[i++]);
-		else if (c > 0) {
-			r = list_add(&d->added, &d->nadded, name);
-			j++;
-		} else {
-			if (!same_env_value(o, i, env, nw->idx[j]))
-				r = list_add(&d->changed, &d->nchanged, name);
-			i++;
-			j++;
-		}
+struct sdiff {
+	const struct es_env *env;
+	const struct env_side *nw;
+	size_t *rank;            /* env index -> index in nw; NONE: shadowed */
+	unsigned char *old;      /* per nw index: OLD_*, the last one wins */
+	size_t cursor;           /* env index the next old name likely is */
+	char **gone;             /* old names env lacks (repeats possible) */
+	size_t ngone, capgone;
+};
+
+/* Index in nw of name, or NONE. An old file we wrote has env's order:
+ * the cursor guesses right without a search. */
+static size_t
+find_new(struct sdiff *sd, const char *name)
+{
+	const struct es_env *env = sd->env;
+	size_t c = sd->cursor, lo = 0, hi = sd->nw->n, mid;
+	int cmp;
+
+	if (c < env->nnames && sd->rank[c] != NONE &&
+	    strcmp(env->names[c], name) == 0) {
+		sd->cursor = c + 1;
+		return sd->rank[c];
 	}
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		cmp = strcmp(env->names[sd->nw->idx[mid]], name);
+		if (cmp == 0) {
+			sd->cursor = sd->nw->idx[mid] + 1;
+			return mid;
+		}
+		if (cmp < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return NONE;
+}
+
+static int
+on_old_var(void *ctx, const char *name, const unsigned char *v, size_t vlen)
+{
+	struct sdiff *sd = ctx;
+	size_t j = find_new(sd, name), ncap;
+	char **ng;
+
+	if (j != NONE) {
+		sd->old[j] = same_env_value(v, vlen, sd->env, sd->nw->idx[j]) ?
+		    OLD_SAME : OLD_CHANGED;
+		return 0;
+	}
+	if (sd->ngone == sd->capgone) {
+		ncap = sd->capgone ? 2 * sd->capgone : 16;
+		if ((ng = realloc(sd->gone, ncap * sizeof *ng)) == NULL)
+			return -ENOMEM;
+		sd->gone = ng;
+		sd->capgone = ncap;
+	}
+	if ((sd->gone[sd->ngone] = strdup(name)) == NULL)
+		return -ENOMEM;
+	sd->ngone++;
+	return 0;
+}
+
+static int
+by_gone(size_t i, size_t j, const void *ctx)
+{
+	const struct sdiff *sd = ctx;
+
+	return strcmp(sd->gone[i], sd->gone[j]);
+}
+
+/* The three lists, each sorted by name: added and changed in nw's order,
+ * removed from the gone names, sorted, each once. */
+static int
+sdiff_lists(const struct sdiff *sd, struct es_env_diff *d)
+{
+	const struct es_env *env = sd->env;
+	size_t *idx = NULL, i;
+	int r = 0;
+
+	for (i = 0; i < sd->nw->n && r == 0; i++) {
+		if (sd->old[i] == OLD_ABSENT)
+			r = list_add(&d->added, &d->nadded,
+			    env->names[sd->nw->idx[i]]);
+		else if (sd->old[i] == OLD_CHANGED)
+			r = list_add(&d->changed, &d->nchanged,
+			    env->names[sd->nw->idx[i]]);
+	}
+	if (r != 0 || sd->ngone == 0)
+		return r;
+	if ((idx = malloc(sd->ngone * sizeof *idx)) == NULL)
+		return -ENOMEM;
+	for (i = 0; i < sd->ngone; i++)
+		idx[i] = i;
+	if (render_sort(idx, sd->ngone, by_gone, sd) != 0)
+		r = -ENOMEM;
+	for (i = 0; i < sd->ngone && r == 0; i++)
+		if (i == 0 || strcmp(sd->gone[idx[i]], sd->gone[idx[i - 1]]))
+			r = list_add(&d->removed, &d->nremoved,
+			    sd->gone[idx[i]]);
+	free(idx);
 	return r;
+}
+
+/* Stream old through the reader into sd. An old file systemd could not
+ * read counts as empty, as in es_env_diff(): every new name is added. */
+static int
+sdiff_old(struct sdiff *sd, const unsigned char *old, size_t old_len)
+{
+	struct es_env_parsed scratch;
+	struct parser ps;
+	int r;
+
+	memset(&scratch, 0, sizeof scratch);
+	memset(&ps, 0, sizeof ps);
+	ps.out = &scratch;
+	ps.sink = on_old_var;
+	ps.sink_ctx = sd;
+	r = run_parser(&ps, old, old_len);
+	es_sbuf_free(&ps.key);
+	es_sbuf_free(&scratch.val);
+	if (r == -ENOMEM)
+		return r;
+	if (r != 0 || ps.invalid) {
+		es_errclear();
+		memset(sd->old, OLD_ABSENT, sd->nw->n);
+		es_strv_free(sd->gone, sd->ngone);
+		sd->gone = NULL;
+		sd->ngone = sd->capgone = 0;
+	}
+	return 0;
 }
 
 int
 es_env_diff_env(const unsigned char *old, size_t old_len,
     const struct es_env *env, struct es_env_diff *d)
 {
-	struct es_env_parsed po;
 	struct env_side nw;
+	struct sdiff sd;
+	size_t i;
 	int r;
 
 	memset(d, 0, sizeof *d);
-	memset(&po, 0, sizeof po);
+	memset(&sd, 0, sizeof sd);
 	if ((r = env_side(env, &nw)) != 0)
 		goto out;
-	/* An old file systemd could not read counts as empty, as in
-	 * es_env_diff(). */
-	if (old != NULL && es_env_parse(old, old_len, &po) != 0)
-		memset(&po, 0, sizeof po);
-	es_errclear();
-	r = walk_env(&po, env, &nw, d);
+	sd.env = env;
+	sd.nw = &nw;
+	if ((sd.rank = malloc((env->nnames + 1) * sizeof *sd.rank)) == NULL ||
+	    (sd.old = calloc(nw.n + 1, 1)) == NULL) {
+		r = -ENOMEM;
+		goto out;
+	}
+	for (i = 0; i < env->nnames; i++)
+		sd.rank[i] = NONE;
+	for (i = 0; i < nw.n; i++)
+		sd.rank[nw.idx[i]] = i;
+	if (old != NULL && (r = sdiff_old(&sd, old, old_len)) != 0)
+		goto out;
+	r = sdiff_lists(&sd, d);
 out:
 	free(nw.idx);
-	es_env_parsed_free(&po);
+	free(sd.rank);
+	free(sd.old);
+	es_strv_free(sd.gone, sd.ngone);
 	if (r != 0)
 		es_env_diff_free(d);
 	return r;

@@ -72,6 +72,7 @@ struct es_yarena;
 struct es_ydoc {
 	struct es_yentry *e;
 	size_t n;
+	size_t cap;               /* entries allocated (readers only) */
 	struct es_yarena *arena;  /* owned; NULL for a document built by hand */
 };
 

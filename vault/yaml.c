@@ -8,6 +8,7 @@
  * Pure: memory only. See vault/vault.h.
  */
 #include "vault/vault.h"
+#include "vault/ydoc_int.h"
 
 #include <errno.h>
 #include <string.h>
@@ -42,34 +43,6 @@ struct anchor {
 	size_t vlen;
 };
 
-/*
- * Values live in guarded chunks: one sodium_malloc (mmap, mprotect for
- * the guard pages, mlock, madvise: ~9 syscalls and >= 3 extra pages) per
- * chunk instead of per value, which made a 10,000-key document cost
- * ~80 MiB and ~90,000 syscalls. Chunks grow geometrically from
- * ARENA_FIRST (a 10-key document locks one small chunk) up to ARENA_MAX
- * (larger steps would only lock memory ahead of need); a value larger
- * than that gets a chunk of its own size.
- */
-#define ARENA_FIRST ((size_t)16 << 10)
-#define ARENA_MAX ((size_t)1 << 20)
-
-struct chunk {
-	struct chunk *next;
-	unsigned char *p;          /* guarded */
-	size_t len, cap;
-};
-
-struct es_yarena {
-	struct chunk *head;        /* the chunk being filled */
-};
-
-/* Open-addressing set of top-level keys, for duplicate detection. */
-struct keyset {
-	size_t *slot;      /* entry index + 1; 0 empty */
-	size_t cap;
-};
-
 struct walk {
 	const unsigned char *in;
 	size_t len;
@@ -83,7 +56,7 @@ struct walk {
 	/* anchors and alias count */
 	struct anchor *a;
 	size_t na, capa, nalias;
-	struct keyset keys;
+	struct es_ykeys keys;
 	/* nesting: levels[0] is the root collection */
 	unsigned char lvl[ES_YDOC_MAX_DEPTH];
 	size_t nkeys_in_lvl[ES_YDOC_MAX_DEPTH];
@@ -153,9 +126,8 @@ is_null_scalar(const yaml_event_t *ev)
 		return strcmp(tag, TAG_NULL) == 0;
 	if (ev->data.scalar.style != YAML_PLAIN_SCALAR_STYLE)
 		return 0;
-	return ev->data.scalar.length == 0 || strcmp(v, "~") == 0 ||
-	    strcmp(v, "null") == 0 || strcmp(v, "Null") == 0 ||
-	    strcmp(v, "NULL") == 0;
+	return es_yplain_is_null((const unsigned char *)v,
+	    ev->data.scalar.length);
 }
 
 /* libyaml's marks count characters; turn one into a byte offset. Marks
@@ -174,143 +146,14 @@ byte_at(struct walk *w, size_t ch)
 	return w->cur_byte;
 }
 
-/* --- duplicate keys ------------------------------------------------------ */
-
-static uint64_t
-fnv1a(const char *s)
-{
-	uint64_t h = 1469598103934665603ULL;
-
-	while (*s)
-		h = (h ^ (unsigned char)*s++) * 1099511628211ULL;
-	return h;
-}
-
-static int
-keyset_grow(struct keyset *ks, const struct es_ydoc *doc)
-{
-	size_t ncap = ks->cap ? ks->cap * 2 : 64, i, j;
-	size_t *ns;
-
-	if ((ns = calloc(ncap, sizeof *ns)) == NULL)
-		return -ENOMEM;
-	for (i = 0; i < ks->cap; i++) {
-		if (ks->slot[i] == 0)
-			continue;
-		j = fnv1a(doc->e[ks->slot[i] - 1].key) & (ncap - 1);
-		while (ns[j] != 0)
-			j = (j + 1) & (ncap - 1);
-		ns[j] = ks->slot[i];
-	}
-	free(ks->slot);
-	ks->slot = ns;
-	ks->cap = ncap;
-	return 0;
-}
-
-/* Add doc->e[idx].key; *dup = index of an earlier equal key or -1. */
-static int
-keyset_add(struct keyset *ks, const struct es_ydoc *doc, size_t idx,
-    long *dup)
-{
-	size_t j;
-	int r;
-
-	*dup = -1;
-	if (2 * (idx + 1) > ks->cap && (r = keyset_grow(ks, doc)) != 0)
-		return r;
-	j = fnv1a(doc->e[idx].key) & (ks->cap - 1);
-	while (ks->slot[j] != 0) {
-		if (strcmp(doc->e[ks->slot[j] - 1].key, doc->e[idx].key) == 0) {
-			*dup = (long)(ks->slot[j] - 1);
-			return 0;
-		}
-		j = (j + 1) & (ks->cap - 1);
-	}
-	ks->slot[j] = idx + 1;
-	return 0;
-}
-
-/* --- the document model -------------------------------------------------- */
-
-/* --- the value arena ------------------------------------------------------ */
-
-static void
-arena_free(struct es_yarena *a)
-{
-	struct chunk *c, *next;
-
-	if (a == NULL)
-		return;
-	for (c = a->head; c != NULL; c = next) {
-		next = c->next;
-		es_secure_free(c->p);   /* wipes */
-		free(c);
-	}
-	free(a);
-}
-
-/* Copy n bytes (plus a NUL) into the arena; *out points at the copy. */
-static int
-arena_put(struct es_yarena *a, const void *data, size_t n,
-    const unsigned char **out)
-{
-	struct chunk *c = a->head;
-	size_t cap;
-
-	if (n >= ES_VAULT_MAX)
-		return es_failf(ES_ELIMIT, "value larger than %zu bytes",
-		    ES_VAULT_MAX);
-	if (c == NULL || c->cap - c->len < n + 1) {
-		cap = c == NULL ? ARENA_FIRST : (c->cap < ARENA_MAX / 2 ?
-		    c->cap * 2 : ARENA_MAX);
-		if (cap < n + 1)
-			cap = n + 1;
-		if ((c = calloc(1, sizeof *c)) == NULL)
-			return -ENOMEM;
-		if ((c->p = es_secure_alloc(cap)) == NULL) {
-			free(c);
-			return -ENOMEM;
-		}
-		c->cap = cap;
-		c->next = a->head;
-		a->head = c;
-	}
-	if (n > 0)
-		memcpy(c->p + c->len, data, n);
-	c->p[c->len + n] = '\0';
-	*out = c->p + c->len;
-	c->len += n + 1;
-	return 0;
-}
-
-void
-es_ydoc_free(struct es_ydoc *doc)
-{
-	size_t i;
-
-	if (doc == NULL)
-		return;
-	for (i = 0; i < doc->n; i++)
-		free(doc->e[i].key);
-	free(doc->e);
-	arena_free(doc->arena);
-	free(doc);
-}
-
 static int
 doc_add_key(struct walk *w, const yaml_event_t *ev)
 {
-	struct es_ydoc *doc = w->doc;
-	struct es_yentry *ne;
 	const char *k = (const char *)ev->data.scalar.value;
 	char nb[DETAIL_NAME_MAX + 4];
 	long dup;
 	int r;
 
-	if (doc->n >= ES_VAULT_MAX_KEYS)
-		return es_failf(ES_ELIMIT, "line %zu: more than %d top-level "
-		    "keys", ev_line(ev), ES_VAULT_MAX_KEYS);
 	if (strlen(k) != ev->data.scalar.length)
 		return es_failf(ES_EYAML, "line %zu: key contains a NUL byte",
 		    ev_line(ev));
@@ -321,26 +164,12 @@ doc_add_key(struct walk *w, const yaml_event_t *ev)
 	if (is_vault_tag(ev->data.scalar.tag))
 		return es_failf(ES_EYAML, "line %zu: a key may not be "
 		    "!vault-encrypted", ev_line(ev));
-	if ((doc->n & (doc->n - 1)) == 0 || doc->n == 0) {
-		/* Grow at powers of two. */
-		size_t ncap = doc->n ? doc->n * 2 : 16;
-
-		if ((ne = realloc(doc->e, ncap * sizeof *ne)) == NULL)
-			return -ENOMEM;
-		doc->e = ne;
-	}
-	memset(&doc->e[doc->n], 0, sizeof doc->e[doc->n]);
-	if ((doc->e[doc->n].key = strdup(k)) == NULL)
-		return -ENOMEM;
-	doc->e[doc->n].line = ev_line(ev);
-	doc->e[doc->n].style = ES_YS_NONE;
-	doc->n++;
-	if ((r = keyset_add(&w->keys, doc, doc->n - 1, &dup)) != 0)
+	if ((r = es_ydoc_add_key(w->doc, &w->keys, k, ev_line(ev), &dup)) != 0)
 		return r;
 	if (dup >= 0)
 		return es_failf(ES_EYAML, "line %zu: duplicate key %s (first "
 		    "at line %zu)", ev_line(ev), safe_name(k, nb),
-		    doc->e[dup].line);
+		    w->doc->e[dup].line);
 	return 0;
 }
 
@@ -357,7 +186,7 @@ set_scalar(struct es_yarena *a, struct es_yentry *e, const yaml_event_t *ev)
 	}
 	e->kind = ES_Y_SCALAR;
 	e->vlen = ev->data.scalar.length;
-	return arena_put(a, ev->data.scalar.value, e->vlen, &e->val);
+	return es_yarena_put(a, ev->data.scalar.value, e->vlen, &e->val);
 }
 
 /* --- anchors and aliases --------------------------------------------------- */
@@ -686,7 +515,7 @@ walk_free(struct walk *w)
 	for (i = 0; i < w->na; i++)
 		free(w->a[i].name);
 	free(w->a);
-	free(w->keys.slot);
+	es_ykeys_free(&w->keys);
 	parser_delete(&w->parser);
 }
 
@@ -756,7 +585,7 @@ decrypt_entries(struct es_ydoc *doc, const struct es_secrets *secrets,
 		if (*used < 0)
 			*used = u;
 		e->vlen = pt.len;
-		r = arena_put(doc->arena, pt.p, pt.len, &e->val);
+		r = es_yarena_put(doc->arena, pt.p, pt.len, &e->val);
 		if (pt.len > 0)
 			es_wipe(pt.p, pt.len);
 	}
@@ -764,18 +593,16 @@ decrypt_entries(struct es_ydoc *doc, const struct es_secrets *secrets,
 	return r;
 }
 
-static int
-parse_doc(const unsigned char *in, size_t len, struct es_ydoc **out)
+int
+es_ydoc_parse_yaml(const unsigned char *in, size_t len, struct es_ydoc **out)
 {
 	struct walk w;
 	int r;
 
+	*out = NULL;
 	memset(&w, 0, sizeof w);
-	if ((w.doc = calloc(1, sizeof *w.doc)) == NULL ||
-	    (w.doc->arena = calloc(1, sizeof *w.doc->arena)) == NULL) {
-		free(w.doc);
+	if ((w.doc = es_ydoc_new()) == NULL)
 		return -ENOMEM;
-	}
 	r = walk_run(&w, in, len);
 	if (r == 0) {
 		*out = w.doc;
@@ -784,6 +611,20 @@ parse_doc(const unsigned char *in, size_t len, struct es_ydoc **out)
 	es_ydoc_free(w.doc);
 	walk_free(&w);
 	return r;
+}
+
+/* The flat fast path when the document has its shape, else libyaml. */
+static int
+parse_doc(const unsigned char *in, size_t len, struct es_ydoc **out)
+{
+	int r;
+
+	if (len > ES_VAULT_MAX)
+		return es_failf(ES_ELIMIT, "file larger than %zu bytes",
+		    ES_VAULT_MAX);
+	if ((r = es_ydoc_parse_flat(in, len, out)) <= 0)
+		return r;
+	return es_ydoc_parse_yaml(in, len, out);
 }
 
 int

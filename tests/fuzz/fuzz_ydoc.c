@@ -1,7 +1,11 @@
 /* tests/fuzz/fuzz_ydoc.c — libFuzzer target: the YAML document model
  * (es_vault_load_doc on plain YAML): keys, kinds, styles, lines, aliases,
- * bounds. Checks the model's own invariants on success. */
+ * bounds. Checks the model's own invariants on success, and holds the flat
+ * fast path (vault/yflat.c) to libyaml's walk: whatever the fast path
+ * takes, libyaml must parse to the same model. */
 #include "vault/vault.h"
+#include "vault/ydoc_int.h"
+#include "tests/unit/ydoc_cmp.h"
 
 #include <string.h>
 #include <sodium.h>
@@ -14,6 +18,28 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	if (sodium_init() < 0)
 		abort();
 	return 0;
+}
+
+/* The fast path against the walk. */
+static void
+differential(const unsigned char *data, size_t size)
+{
+	struct es_ydoc *f = NULL, *y = NULL;
+	int rf, ry;
+
+	rf = es_ydoc_parse_flat(data, size, &f);
+	if (rf == 1) {
+		if (f != NULL)
+			abort();
+		return;
+	}
+	if (rf != 0)
+		abort();   /* the fast path reports no error of its own */
+	ry = es_ydoc_parse_yaml(data, size, &y);
+	if (ry != 0 || ydoc_cmp(f, y) != (size_t)-1)
+		abort();
+	es_ydoc_free(f);
+	es_ydoc_free(y);
 }
 
 int
@@ -40,5 +66,6 @@ LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
 	} else if (doc != NULL)
 		abort();
 	es_ydoc_free(doc);
+	differential(data, size);
 	return 0;
 }

@@ -179,7 +179,7 @@ static void
 test_mapping(void)
 {
 	struct es_yentry e[4];
-	struct es_ydoc doc = { e, 4, NULL };
+	struct es_ydoc doc = { .e = e, .n = 4 };
 	struct es_render_var vars[] = { { "DATABASE_URL", "vault_db" },
 		{ "MODE", "mode" } };
 	struct es_render_var statics[] = { { "PORT", "8080" } };

@@ -1,0 +1,258 @@
+/*
+ * vault/yflat.c — the flat fast path of the YAML document model. A vars
+ * file that is nothing but top-level `key: value` lines of the commonest
+ * shapes (what `ansible-vault create` users write, and what a whole-file
+ * vault decrypts to) is read here in one pass, ~20x faster than libyaml's
+ * event parser and without libyaml's unwiped scratch copies of the values.
+ * Anything else, and anything doubtful, is left to libyaml (vault/yaml.c):
+ * this reader never reports a YAML error of its own, it only says "not
+ * flat". The shape it accepts, byte for byte:
+ *
+ *	doc   := ["---" LF] line*          at least one entry
+ *	line  := LF | "#" P* LF | key ": " value LF     (last LF optional)
+ *	key   := [A-Za-z_][A-Za-z0-9_]*    at most FLAT_KEY_MAX bytes
+ *	value := "'" (P minus "'" | "''")* "'"          single-quoted
+ *	       | '"' (P minus '"' and '\')* '"'        double-quoted
+ *	       | [A-Za-z0-9_][A-Za-z0-9_./@%+,=-]*      plain
+ *	P     := printable ASCII, 0x20..0x7e
+ *
+ * For every document it accepts, the model is the one libyaml's walk
+ * builds (keys, lines, kinds, styles, texts): tests/unit/test_yflat.c and
+ * tests/fuzz/fuzz_ydoc.c compare the two. A duplicate key is "not flat"
+ * too, so the error comes from the one place that words it.
+ * Pure: memory only.
+ */
+#include "vault/ydoc_int.h"
+
+#include <errno.h>
+#include <string.h>
+
+/* Longest key taken here: far below libyaml's 1024-character bound on
+ * an implicit key, and longer than any variable name in practice. */
+#define FLAT_KEY_MAX 255
+/* The document-start marker the fast path allows on the first line. */
+#define FLAT_DOC_START "---\n"
+
+/* Returned by parse_flat() (positive: not an error) for "use libyaml". */
+#define NOT_FLAT 1
+
+static int
+printable(unsigned char c)
+{
+	return c >= 0x20 && c <= 0x7e;
+}
+
+static int
+key_first(unsigned char c)
+{
+	return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || c == '_';
+}
+
+static int
+key_byte(unsigned char c)
+{
+	return key_first(c) || (c >= '0' && c <= '9');
+}
+
+static int
+plain_first(unsigned char c)
+{
+	return key_byte(c);
+}
+
+static int
+plain_byte(unsigned char c)
+{
+	if (key_byte(c))
+		return 1;
+	switch (c) {
+	case '.': case '/': case '@': case '%': case '+': case ',': case '=':
+	case '-':
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+/* The end of the line must follow a value: LF or the end of input. */
+static int
+at_eol(const unsigned char *in, size_t len, size_t i)
+{
+	return i == len || in[i] == '\n';
+}
+
+/*
+ * The value starting at in[v]: its style, the offset past it (*end), the
+ * length of its text (*tlen: quotes removed, '' counted once). NOT_FLAT
+ * when it is not one of the three shapes or anything follows it.
+ */
+static int
+scan_value(const unsigned char *in, size_t len, size_t v,
+    enum es_ystyle *style, size_t *end, size_t *tlen)
+{
+	size_t i, pairs = 0;
+
+	if (v >= len)
+		return NOT_FLAT;
+	if (in[v] == '\'') {
+		for (i = v + 1; i < len; i++) {
+			if (in[i] == '\'') {
+				if (i + 1 < len && in[i + 1] == '\'') {
+					pairs++;
+					i++;
+					continue;
+				}
+				break;
+			}
+			if (!printable(in[i]))
+				return NOT_FLAT;
+		}
+		if (i >= len || !at_eol(in, len, i + 1))
+			return NOT_FLAT;
+		*style = ES_YS_SINGLE;
+		*end = i + 1;
+		*tlen = i - (v + 1) - pairs;
+		return 0;
+	}
+	if (in[v] == '"') {
+		for (i = v + 1; i < len && in[i] != '"'; i++)
+			if (!printable(in[i]) || in[i] == '\\')
+				return NOT_FLAT;
+		if (i >= len || !at_eol(in, len, i + 1))
+			return NOT_FLAT;
+		*style = ES_YS_DOUBLE;
+		*end = i + 1;
+		*tlen = i - (v + 1);
+		return 0;
+	}
+	if (!plain_first(in[v]))
+		return NOT_FLAT;
+	for (i = v + 1; i < len && plain_byte(in[i]); i++)
+		;
+	if (!at_eol(in, len, i))
+		return NOT_FLAT;
+	*style = ES_YS_PLAIN;
+	*end = i;
+	*tlen = i - v;
+	return 0;
+}
+
+/* The text of the value at in[v..end) into the arena, for e. */
+static int
+put_value(struct es_ydoc *doc, struct es_yentry *e, const unsigned char *in,
+    size_t v, size_t end, enum es_ystyle style, size_t tlen)
+{
+	unsigned char *p;
+	size_t i, o;
+	int r;
+
+	e->style = style;
+	if (style == ES_YS_PLAIN) {
+		/* Only the null words matter: the text is never re-typed. */
+		if (es_yplain_is_null(in + v, tlen)) {
+			e->kind = ES_Y_NULL;
+			return 0;
+		}
+		e->kind = ES_Y_SCALAR;
+		e->vlen = tlen;
+		return es_yarena_put(doc->arena, in + v, tlen, &e->val);
+	}
+	e->kind = ES_Y_SCALAR;
+	e->vlen = tlen;
+	if ((r = es_yarena_alloc(doc->arena, tlen, &p)) != 0)
+		return r;
+	/* Between the quotes; '' is one quote in single-quoted style. */
+	for (i = v + 1, o = 0; i < end - 1; i++) {
+		p[o++] = in[i];
+		if (style == ES_YS_SINGLE && in[i] == '\'')
+			i++;
+	}
+	BUG_ON(o != tlen);
+	e->val = p;
+	return 0;
+}
+
+/* One "key: value" line at in[*pos]; *pos moves to its LF (or the end). */
+static int
+entry(struct es_ydoc *doc, struct es_ykeys *ks, const unsigned char *in,
+    size_t len, size_t *pos, size_t line)
+{
+	char key[FLAT_KEY_MAX + 1];
+	enum es_ystyle style;
+	size_t k = *pos, i, end, tlen;
+	long dup;
+	int r;
+
+	for (i = k + 1; i < len && key_byte(in[i]); i++)
+		if (i - k >= FLAT_KEY_MAX)
+			return NOT_FLAT;
+	if (len - i < 2 || in[i] != ':' || in[i + 1] != ' ')
+		return NOT_FLAT;
+	if ((r = scan_value(in, len, i + 2, &style, &end, &tlen)) != 0)
+		return r;
+	memcpy(key, in + k, i - k);
+	key[i - k] = '\0';
+	if ((r = es_ydoc_add_key(doc, ks, key, line, &dup)) != 0)
+		return r == -ENOMEM ? r : NOT_FLAT;
+	if (dup >= 0)
+		return NOT_FLAT;   /* libyaml's walk words the error */
+	if ((r = put_value(doc, &doc->e[doc->n - 1], in, i + 2, end, style,
+	    tlen)) != 0)
+		return r;
+	*pos = end;
+	return 0;
+}
+
+static int
+parse_flat(const unsigned char *in, size_t len, struct es_ydoc *doc)
+{
+	struct es_ykeys ks = { 0 };
+	size_t pos = 0, line = 1, nl = 0, i;
+	int r = 0;
+
+	if (len >= sizeof FLAT_DOC_START - 1 &&
+	    memcmp(in, FLAT_DOC_START, sizeof FLAT_DOC_START - 1) == 0) {
+		pos = sizeof FLAT_DOC_START - 1;
+		line = 2;
+	}
+	/* Every entry is a line: the count of LFs (+ 1) bounds the keys. */
+	for (i = pos; i < len; i++)
+		nl += in[i] == '\n';
+	if ((r = es_ydoc_reserve(doc, &ks, nl + 1)) != 0)
+		goto out;
+	while (pos < len && r == 0) {
+		if (in[pos] == '\n') {
+			pos++;
+			line++;
+		} else if (in[pos] == '#') {
+			while (++pos < len && in[pos] != '\n' && r == 0)
+				if (!printable(in[pos]))
+					r = NOT_FLAT;
+		} else if (key_first(in[pos]))
+			r = entry(doc, &ks, in, len, &pos, line);
+		else
+			r = NOT_FLAT;
+	}
+	if (r == 0 && doc->n == 0)
+		r = NOT_FLAT;   /* empty or comments only: libyaml decides */
+out:
+	es_ykeys_free(&ks);
+	return r;
+}
+
+int
+es_ydoc_parse_flat(const unsigned char *in, size_t len, struct es_ydoc **out)
+{
+	struct es_ydoc *doc;
+	int r;
+
+	*out = NULL;
+	if ((doc = es_ydoc_new()) == NULL)
+		return -ENOMEM;
+	if ((r = parse_flat(in, len, doc)) == 0) {
+		*out = doc;
+		return 0;
+	}
+	es_ydoc_free(doc);
+	return r;
+}
