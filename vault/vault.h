@@ -53,7 +53,7 @@ enum es_ykind {
 };
 
 struct es_yentry {
-	char *key;                /* top-level key (names are not secret) */
+	char *key;                /* top-level key, in the arena */
 	size_t line;              /* 1-based line of the key */
 	enum es_ykind kind;
 	int vaulted;              /* the value was a !vault scalar */

@@ -81,6 +81,27 @@ es_yarena_alloc(struct es_yarena *a, size_t n, unsigned char **out)
 }
 
 int
+es_yarena_reserve(struct es_yarena *a, size_t n)
+{
+	struct chunk *c;
+
+	if (a->head != NULL || n <= ARENA_FIRST)
+		return 0;
+	if (n >= ES_VAULT_MAX)
+		return es_failf(ES_ELIMIT, "value larger than %zu bytes",
+		    ES_VAULT_MAX);
+	if ((c = calloc(1, sizeof *c)) == NULL)
+		return -ENOMEM;
+	if ((c->p = es_secure_alloc(n)) == NULL) {
+		free(c);
+		return -ENOMEM;
+	}
+	c->cap = n;
+	a->head = c;
+	return 0;
+}
+
+int
 es_yarena_put(struct es_yarena *a, const void *data, size_t n,
     const unsigned char **out)
 {
@@ -213,6 +234,8 @@ es_ydoc_add_key(struct es_ydoc *doc, struct es_ykeys *ks, const char *key,
     size_t line, long *dup)
 {
 	struct es_yentry *ne;
+	const unsigned char *k;
+	int r;
 
 	if (doc->n >= ES_VAULT_MAX_KEYS)
 		return es_failf(ES_ELIMIT, "line %zu: more than %d top-level "
@@ -226,8 +249,9 @@ es_ydoc_add_key(struct es_ydoc *doc, struct es_ykeys *ks, const char *key,
 		doc->cap = ncap;
 	}
 	memset(&doc->e[doc->n], 0, sizeof doc->e[doc->n]);
-	if ((doc->e[doc->n].key = strdup(key)) == NULL)
-		return -ENOMEM;
+	if ((r = es_yarena_put(doc->arena, key, strlen(key), &k)) != 0)
+		return r;
+	doc->e[doc->n].key = (char *)k;
 	doc->e[doc->n].line = line;
 	doc->e[doc->n].kind = ES_Y_NULL;
 	doc->e[doc->n].style = ES_YS_NONE;
@@ -238,12 +262,8 @@ es_ydoc_add_key(struct es_ydoc *doc, struct es_ykeys *ks, const char *key,
 void
 es_ydoc_free(struct es_ydoc *doc)
 {
-	size_t i;
-
 	if (doc == NULL)
 		return;
-	for (i = 0; i < doc->n; i++)
-		free(doc->e[i].key);
 	free(doc->e);
 	arena_free(doc->arena);
 	free(doc);

@@ -30,13 +30,16 @@ struct es_ydoc *es_ydoc_new(void);
 /* Room for nkeys entries and keys (at most ES_VAULT_MAX_KEYS) before
  * the first es_ydoc_add_key, when the reader knows a bound. */
 int es_ydoc_reserve(struct es_ydoc *doc, struct es_ykeys *ks, size_t nkeys);
-/* Append key (copied) at line; *dup = index of an earlier equal key (the
+/* Append key (copied into the arena) at line; *dup = index of an earlier equal key (the
  * entry is added all the same) or -1. The entry starts as ES_Y_NULL with
  * style ES_YS_NONE. */
 int es_ydoc_add_key(struct es_ydoc *doc, struct es_ykeys *ks, const char *key,
     size_t line, long *dup);
 void es_ykeys_free(struct es_ykeys *ks);
 
+/* Before the first value: one chunk of n bytes when a reader knows the
+ * total (keys, values and their NULs) instead of the geometric chunks. */
+int es_yarena_reserve(struct es_yarena *a, size_t n);
 /* n bytes plus a NUL in the arena, uninitialised but for the NUL. */
 int es_yarena_alloc(struct es_yarena *a, size_t n, unsigned char **out);
 /* A copy of data[0..n) plus a NUL in the arena. */

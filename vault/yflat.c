@@ -172,70 +172,98 @@ put_value(struct es_ydoc *doc, struct es_yentry *e, const unsigned char *in,
 	return 0;
 }
 
-/* One "key: value" line at in[*pos]; *pos moves to its LF (or the end). */
-static int
-entry(struct es_ydoc *doc, struct es_ykeys *ks, const unsigned char *in,
-    size_t len, size_t *pos, size_t line)
-{
-	char key[FLAT_KEY_MAX + 1];
+/* One "key: value" line at in[pos], checked: where its parts are. */
+struct line {
+	size_t key_end;            /* the key is in[pos..key_end) */
+	size_t val;                /* the value starts here ... */
+	size_t end;                /* ... and ends here (at the LF or end) */
+	size_t tlen;               /* its text's length */
 	enum es_ystyle style;
-	size_t k = *pos, i, end, tlen;
-	long dup;
-	int r;
+};
 
-	for (i = k + 1; i < len && key_byte(in[i]); i++)
-		if (i - k >= FLAT_KEY_MAX)
+static int
+scan_line(const unsigned char *in, size_t len, size_t pos, struct line *l)
+{
+	size_t i;
+
+	for (i = pos + 1; i < len && key_byte(in[i]); i++)
+		if (i - pos >= FLAT_KEY_MAX)
 			return NOT_FLAT;
 	if (len - i < 2 || in[i] != ':' || in[i + 1] != ' ')
 		return NOT_FLAT;
-	if ((r = scan_value(in, len, i + 2, &style, &end, &tlen)) != 0)
-		return r;
-	memcpy(key, in + k, i - k);
-	key[i - k] = '\0';
-	if ((r = es_ydoc_add_key(doc, ks, key, line, &dup)) != 0)
+	l->key_end = i;
+	l->val = i + 2;
+	return scan_value(in, len, l->val, &l->style, &l->end, &l->tlen);
+}
+
+/* The checked line l at in[pos] into doc. */
+static int
+add_line(struct es_ydoc *doc, struct es_ykeys *ks, const unsigned char *in,
+    size_t pos, const struct line *l, size_t lineno)
+{
+	char key[FLAT_KEY_MAX + 1];
+	long dup;
+	int r;
+
+	memcpy(key, in + pos, l->key_end - pos);
+	key[l->key_end - pos] = '\0';
+	if ((r = es_ydoc_add_key(doc, ks, key, lineno, &dup)) != 0)
 		return r == -ENOMEM ? r : NOT_FLAT;
 	if (dup >= 0)
 		return NOT_FLAT;   /* libyaml's walk words the error */
-	if ((r = put_value(doc, &doc->e[doc->n - 1], in, i + 2, end, style,
-	    tlen)) != 0)
+	return put_value(doc, &doc->e[doc->n - 1], in, l->val, l->end,
+	    l->style, l->tlen);
+}
+
+/* Room for the whole document at once, once its first line is known to
+ * be flat: the LFs bound the keys, the length bounds the arena (a line
+ * holds its key, its value and a byte for each NUL). */
+static int
+reserve(struct es_ydoc *doc, struct es_ykeys *ks, const unsigned char *in,
+    size_t len, size_t pos)
+{
+	size_t nl = 0, i;
+	int r;
+
+	for (i = pos; i < len; i++)
+		nl += in[i] == '\n';
+	if ((r = es_ydoc_reserve(doc, ks, nl + 1)) != 0)
 		return r;
-	*pos = end;
-	return 0;
+	return es_yarena_reserve(doc->arena, len + 1);
 }
 
 static int
 parse_flat(const unsigned char *in, size_t len, struct es_ydoc *doc)
 {
 	struct es_ykeys ks = { 0 };
-	size_t pos = 0, line = 1, nl = 0, i;
+	struct line l;
+	size_t pos = 0, lineno = 1;
 	int r = 0;
 
+	if (len + 1 >= ES_VAULT_MAX)
+		return NOT_FLAT;   /* the walk words the limit */
 	if (len >= sizeof FLAT_DOC_START - 1 &&
 	    memcmp(in, FLAT_DOC_START, sizeof FLAT_DOC_START - 1) == 0) {
 		pos = sizeof FLAT_DOC_START - 1;
-		line = 2;
+		lineno = 2;
 	}
-	/* Every entry is a line: the count of LFs (+ 1) bounds the keys. */
-	for (i = pos; i < len; i++)
-		nl += in[i] == '\n';
-	if ((r = es_ydoc_reserve(doc, &ks, nl + 1)) != 0)
-		goto out;
 	while (pos < len && r == 0) {
 		if (in[pos] == '\n') {
 			pos++;
-			line++;
+			lineno++;
 		} else if (in[pos] == '#') {
 			while (++pos < len && in[pos] != '\n' && r == 0)
 				if (!printable(in[pos]))
 					r = NOT_FLAT;
-		} else if (key_first(in[pos]))
-			r = entry(doc, &ks, in, len, &pos, line);
-		else
+		} else if (!key_first(in[pos]))
 			r = NOT_FLAT;
+		else if ((r = scan_line(in, len, pos, &l)) == 0 &&
+		    (doc->n > 0 || (r = reserve(doc, &ks, in, len, pos)) == 0) &&
+		    (r = add_line(doc, &ks, in, pos, &l, lineno)) == 0)
+			pos = l.end;
 	}
 	if (r == 0 && doc->n == 0)
 		r = NOT_FLAT;   /* empty or comments only: libyaml decides */
-out:
 	es_ykeys_free(&ks);
 	return r;
 }
