@@ -336,10 +336,17 @@ out:
  * again, at most FS_COMMIT_TRIES times. The buffer ends with a NUL that is
  * not counted in *len.
  */
+/* Where read_plain() puts what it read. */
+struct plain_out {
+	unsigned char **buf;
+	size_t *len;
+};
+
 static int
 read_plain(int fd, const struct stat *st, size_t max, const char *display,
-    unsigned char **buf, size_t *len)
+    void *ctx)
 {
+	struct plain_out *o = ctx;
 	unsigned char *p;
 	size_t size, got = 0;
 	ssize_t n;
@@ -369,8 +376,8 @@ read_plain(int fd, const struct stat *st, size_t max, const char *display,
 		    "read", display);
 	}
 	p[got] = '\0';
-	*buf = p;
-	*len = got;
+	*o->buf = p;
+	*o->len = got;
 	return 0;
 }
 
@@ -399,50 +406,20 @@ root_open(struct es_root *root, const char *path, int *dfd, int *fd,
 	return r;
 }
 
-int
-es_read_file_secure(struct es_root *root, const char *path, size_t max,
-    struct es_sbuf *out, struct stat *st, int *exists)
-{
-	struct stat sb;
-	int dfd = -1, fd = -1, r;
+/* How one reader fills its buffer from the open fd; -EAGAIN when the
+ * file changed size while it was read (the frame opens it again). */
+typedef int (*read_fn)(int fd, const struct stat *st, size_t max,
+    const char *path, void *ctx);
 
-	BUG_ON(out->len != 0);
-	*exists = 0;
-	if ((r = root_open(root, path, &dfd, &fd, &sb)) != 0 || fd < 0)
-		goto out;
-	if ((unsigned long long)sb.st_size > max) {
-		r = es_failf(ES_ELIMIT, "%s: larger than %zu bytes", path, max);
-		goto out;
-	}
-	/* Room for the size fstat gave and the byte that shows the end, in
-	 * one guarded allocation (one read(), no doubling per size); a file
-	 * that grows meanwhile still grows the buffer, bounded by max in
-	 * fs_read_all. */
-	if ((r = es_sbuf_reserve(out, (size_t)sb.st_size + 1)) != 0 ||
-	    (r = fs_read_all(fd, max, out, path)) != 0) {
-		es_sbuf_free(out);
-		goto out;
-	}
-	if (st != NULL)
-		*st = sb;
-	*exists = 1;
-out:
-	if (fd >= 0)
-		close(fd);
-	if (dfd >= 0)
-		close(dfd);
-	return r;
-}
-
-int
-es_read_file(struct es_root *root, const char *path, size_t max,
-    unsigned char **buf, size_t *len, struct stat *st, int *exists)
+/* The frame both readers share: open path under the root (absent: 0 with
+ * *exists 0), read it through fn, retry from the open on -EAGAIN. */
+static int
+read_under_root(struct es_root *root, const char *path, size_t max,
+    read_fn fn, void *ctx, struct stat *st, int *exists)
 {
 	struct stat sb;
 	int dfd = -1, fd = -1, r, tries = 0;
 
-	*buf = NULL;
-	*len = 0;
 	*exists = 0;
 	do {
 		if (fd >= 0)
@@ -452,7 +429,7 @@ es_read_file(struct es_root *root, const char *path, size_t max,
 		if ((r = root_open(root, path, &dfd, &fd, &sb)) != 0 ||
 		    fd < 0)
 			goto out;
-		r = read_plain(fd, &sb, max, path, buf, len);
+		r = fn(fd, &sb, max, path, ctx);
 	} while (r == -EAGAIN && ++tries < FS_COMMIT_TRIES);
 	if (r != 0)
 		goto out;
@@ -465,6 +442,44 @@ out:
 	if (dfd >= 0)
 		close(dfd);
 	return r;
+}
+
+/* Into guarded memory: room for the size fstat gave and the byte that
+ * shows the end, in one allocation (one read(), no doubling per size); a
+ * file that grows meanwhile still grows the buffer, bounded by max. */
+static int
+read_secure(int fd, const struct stat *st, size_t max, const char *path,
+    void *ctx)
+{
+	struct es_sbuf *out = ctx;
+	int r;
+
+	if ((unsigned long long)st->st_size > max)
+		return es_failf(ES_ELIMIT, "%s: larger than %zu bytes", path,
+		    max);
+	if ((r = es_sbuf_reserve(out, (size_t)st->st_size + 1)) != 0 ||
+	    (r = fs_read_all(fd, max, out, path)) != 0)
+		es_sbuf_free(out);
+	return r;
+}
+
+int
+es_read_file_secure(struct es_root *root, const char *path, size_t max,
+    struct es_sbuf *out, struct stat *st, int *exists)
+{
+	BUG_ON(out->len != 0);
+	return read_under_root(root, path, max, read_secure, out, st, exists);
+}
+
+int
+es_read_file(struct es_root *root, const char *path, size_t max,
+    unsigned char **buf, size_t *len, struct stat *st, int *exists)
+{
+	struct plain_out o = { buf, len };
+
+	*buf = NULL;
+	*len = 0;
+	return read_under_root(root, path, max, read_plain, &o, st, exists);
 }
 
 /* Split a working-tree path into an opened directory and a final name. */
@@ -575,6 +590,7 @@ int
 es_user_read_file(const char *path, size_t max, unsigned char **buf,
     size_t *len)
 {
+	struct plain_out o = { buf, len };
 	char name[FS_NAME_MAX + 1];
 	struct stat st;
 	int dfd = -1, fd = -1, r, tries = 0;
@@ -593,7 +609,7 @@ es_user_read_file(const char *path, size_t max, unsigned char **buf,
 			goto out;
 		}
 		/* Working-tree files are vaults as on disk: not secret. */
-		r = read_plain(fd, &st, max, path, buf, len);
+		r = read_plain(fd, &st, max, path, &o);
 	} while (r == -EAGAIN && ++tries < FS_COMMIT_TRIES);
 out:
 	if (fd >= 0)
