@@ -83,7 +83,8 @@ struct vopts {
 /* Everything a run holds, released in one place. */
 struct vrun {
 	struct es_secrets secrets;
-	struct es_secrets fresh;           /* rekey: the new secret */
+	struct es_secrets fresh;           /* rekey: the new candidates */
+	size_t fresh_idx;                  /* rekey: the one that encrypts */
 	struct es_sbuf *in, *out;          /* per file */
 	unsigned char **raw;               /* per file: ciphertext, heap */
 	size_t *rawlen;
@@ -102,13 +103,17 @@ usage(FILE *f)
 	    "       envseal vault encrypt-string [KEY OPTIONS] [--encrypt-vault-id LABEL]\n"
 	    "                             [--name NAME]... [STRING...|--stdin-name NAME]\n"
 	    "       envseal vault rekey [KEY OPTIONS] (--new-vault-password-file F |\n"
-	    "                             --new-vault-id LABEL@SOURCE) FILE...\n"
+	    "                             --new-vault-id LABEL@SOURCE)\n"
+	    "                             [--encrypt-vault-id LABEL] FILE...\n"
 	    "key options:\n"
 	    "  --vault-id [LABEL@]SOURCE        file, script, *-client script or 'prompt'\n"
 	    "  --vault-password-file FILE       password file or script (label default)\n"
 	    "  --vault-password-credential [LABEL@]NAME  $CREDENTIALS_DIRECTORY/NAME\n"
 	    "  --no-prompt                      never ask on the terminal\n"
-	    "also read: ANSIBLE_VAULT_IDENTITY_LIST, ANSIBLE_VAULT_PASSWORD_FILE\n");
+	    "also read: ANSIBLE_VAULT_IDENTITY_LIST, ANSIBLE_VAULT_PASSWORD_FILE,\n"
+	    "  ANSIBLE_VAULT_ID_MATCH (any non-empty value: try only secrets of the\n"
+	    "  vault's own label), ANSIBLE_VAULT_ENCRYPT_IDENTITY (the label to\n"
+	    "  encrypt with unless --encrypt-vault-id gives one)\n");
 }
 
 /* --- small helpers ---------------------------------------------------------- */
@@ -335,7 +340,8 @@ run_job(enum es_job_op op, const char *name, const unsigned char *in,
 		.input = in ? in : (const unsigned char *)"",
 		.input_len = inlen,
 		.secrets = &v->secrets,
-		.new_secret = op == ES_JOB_REKEY ? &v->fresh.v[0] : NULL,
+		.new_secret = op == ES_JOB_REKEY ? &v->fresh.v[v->fresh_idx] :
+		    NULL,
 		.new_label = new_label,
 	};
 	struct es_job_result res;
@@ -391,34 +397,22 @@ load_secrets(const struct vopts *o, struct vrun *v)
 	return -1;
 }
 
-/* The secret that encrypts: the only one, or the one --encrypt-vault-id
- * names (ansible: match_encrypt_secret). */
+/* The secret that encrypts (ansible's match_encrypt_secret): the first
+ * of the label --encrypt-vault-id or ANSIBLE_VAULT_ENCRYPT_IDENTITY names,
+ * else the only one; several and none chosen is an error naming them. */
 static int
 pick_secret(const struct vopts *o, const struct vrun *v, size_t *idx)
 {
-	size_t i;
+	char buf[ES_LABEL_MAX + 2];
+	const char *id = es_keysrc_encrypt_id(o->encrypt_id, buf, sizeof buf);
+	int r;
 
-	if (o->encrypt_id != NULL) {
-		if (strcmp(o->encrypt_id, "default") != 0 &&
-		    !es_vault_label_ok(o->encrypt_id))
-			return cmd_usage("%s: --encrypt-vault-id: label must be "
-			    "printable ASCII without ';'", o->what);
-		for (i = 0; i < v->secrets.n; i++)
-			if (!strcmp(v->secrets.v[i].label, o->encrypt_id)) {
-				*idx = i;
-				return -1;
-			}
-		return cmd_usage("%s: no vault secret has the label given to "
-		    "--encrypt-vault-id", o->what);
-	}
-	if (v->secrets.n > 1)
-		return cmd_usage("%s: several vault secrets are loaded; choose "
-		    "one with --encrypt-vault-id", o->what);
-	if (!es_vault_label_ok(v->secrets.v[0].label) &&
-	    strcmp(v->secrets.v[0].label, "default") != 0)
+	if ((r = es_keysrc_pick(&v->secrets, id, idx)) != 0)
+		return cmd_fail(o->what, r);
+	if (!es_vault_label_ok(v->secrets.v[*idx].label) &&
+	    strcmp(v->secrets.v[*idx].label, "default") != 0)
 		return cmd_usage("%s: label must be printable ASCII without "
 		    "';'", o->what);
-	*idx = 0;
 	return -1;
 }
 
@@ -439,6 +433,30 @@ set_test_salt(const char *hex)
 	return es_salt_fixed(salt, n / 2);
 }
 
+/* A wrong key under ANSIBLE_VAULT_ID_MATCH: say why the other secrets
+ * were not tried, and name their labels (never a secret). */
+static int
+id_match_note(const struct vrun *v, int r)
+{
+	char d[ES_ERRDETAIL_MAX], have[ES_ERRDETAIL_MAX / 2];
+	size_t i, o = 0;
+	int n;
+
+	if (r != ES_EKEY || !v->secrets.id_match)
+		return r;
+	snprintf(d, sizeof d, "%s", es_errdetail());
+	have[0] = '\0';
+	for (i = 0; i < v->secrets.n && o < sizeof have; i++) {
+		n = snprintf(have + o, sizeof have - o, "%s%s", i ? ", " : "",
+		    v->secrets.v[i].label);
+		if (n < 0)
+			break;
+		o += (size_t)n;
+	}
+	return es_failf(r, "%s; ANSIBLE_VAULT_ID_MATCH is set: only secrets "
+	    "of the vault's label are tried (loaded: %s)", d, have);
+}
+
 /*
  * Every input through the sandboxed worker (op: decrypt, or rekey to
  * new_label), each result into v->out[i], before anything is written.
@@ -457,7 +475,7 @@ run_all(const struct vopts *o, struct vrun *v, enum es_job_op op,
 		if ((r = read_cipher(v, i, o->args[i], &p, &len)) != 0 ||
 		    (r = run_job(op, o->args[i], p, len, v, new_label,
 		    &v->out[i])) != 0)
-			return fail_file(o, o->args[i], r);
+			return fail_file(o, o->args[i], id_match_note(v, r));
 	}
 	return -1;
 }
@@ -613,19 +631,39 @@ cmd_encrypt_string(const struct vopts *o, struct vrun *v)
 
 /* --- rekey --------------------------------------------------------------------------- */
 
+/*
+ * The new secret. With a vault-id to encrypt with (--encrypt-vault-id or
+ * ANSIBLE_VAULT_ENCRYPT_IDENTITY) ansible draws the candidates from
+ * ANSIBLE_VAULT_IDENTITY_LIST, the --new-* option and
+ * ANSIBLE_VAULT_PASSWORD_FILE, in that order, and writes the label of the
+ * one picked (cli/vault.py 206-240); without one, the --new-* option.
+ */
 static int
 load_new_secret(const struct vopts *o, struct vrun *v, const char **label)
 {
 	const char *spec = o->new_vault_id ? o->new_vault_id : o->new_pwfile;
-	int r;
+	char buf[ES_LABEL_MAX + 2];
+	const char *id = es_keysrc_encrypt_id(o->encrypt_id, buf, sizeof buf);
+	int r = 0;
 
-	r = es_keysrc_add(&v->fresh, spec, o->new_vault_id != NULL,
-	    &v->secrets);
+	v->fresh_idx = 0;
+	if (id != NULL)
+		r = es_keysrc_add_identity_list(&v->fresh, &v->secrets);
+	if (r == 0)
+		r = es_keysrc_add(&v->fresh, spec, o->new_vault_id != NULL,
+		    &v->secrets);
+	if (r == 0 && id != NULL &&
+	    (r = es_keysrc_add_password_env(&v->fresh, &v->secrets)) == 0)
+		r = es_keysrc_pick(&v->fresh, id, &v->fresh_idx);
 	if (r != 0)
 		return cmd_fail(o->what, r);
-	/* A label only when one was given: otherwise each file keeps its. */
-	*label = o->new_vault_id && strchr(o->new_vault_id, '@') ?
-	    v->fresh.v[0].label : NULL;
+	/* A label only when one was given or picked: otherwise each file
+	 * keeps its own. */
+	if (id != NULL)
+		*label = v->fresh.v[v->fresh_idx].label;
+	else
+		*label = o->new_vault_id && strchr(o->new_vault_id, '@') ?
+		    v->fresh.v[0].label : NULL;
 	if (*label && strcmp(*label, "default") != 0 &&
 	    !es_vault_label_ok(*label))
 		return cmd_usage("%s: label must be printable ASCII without "
@@ -702,9 +740,9 @@ check_opts(const struct vopts *o)
 		    o->what);
 	if (o->output && o->nargs > 1)
 		return cmd_usage("%s: --output takes one input file", o->what);
-	if (o->encrypt_id && o->sub != SUB_ENCRYPT && !es)
-		return cmd_usage("%s: --encrypt-vault-id is for encrypt",
-		    o->what);
+	if (o->encrypt_id && o->sub != SUB_ENCRYPT && !es && !rk)
+		return cmd_usage("%s: --encrypt-vault-id is for encrypt and "
+		    "rekey", o->what);
 	if ((o->nnames || o->stdin_name) && !es)
 		return cmd_usage("%s: --name/--stdin-name are for "
 		    "encrypt-string", o->what);

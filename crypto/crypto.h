@@ -32,6 +32,9 @@ struct es_secret {
 struct es_secrets {
 	struct es_secret v[ES_SECRETS_MAX];
 	size_t n;
+	/* ANSIBLE_VAULT_ID_MATCH (set by es_keysrc_load): an envelope is
+	 * tried only with the secrets whose label equals its own. */
+	int id_match;
 };
 
 /* Append a copy of (label, bytes) to list. */

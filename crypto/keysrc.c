@@ -29,6 +29,8 @@
 #define ENV_IDENTITY_LIST "ANSIBLE_VAULT_IDENTITY_LIST"
 #define ENV_PASSWORD_FILE "ANSIBLE_VAULT_PASSWORD_FILE"
 #define ENV_CREDENTIALS "CREDENTIALS_DIRECTORY"
+#define ENV_ID_MATCH "ANSIBLE_VAULT_ID_MATCH"
+#define ENV_ENCRYPT_IDENTITY "ANSIBLE_VAULT_ENCRYPT_IDENTITY"
 /* Paths built here (home + path, credentials dir + name). */
 #define KEYSRC_PATH_MAX 4096
 /* Environment variables passed to a password script, and their count. */
@@ -631,8 +633,9 @@ load_credential(struct es_secrets *out, const char *spec)
 }
 
 /* ANSIBLE_VAULT_IDENTITY_LIST: comma-separated [LABEL@]SOURCE. */
-static int
-load_identity_list(struct es_secrets *out)
+int
+es_keysrc_add_identity_list(struct es_secrets *out,
+    const struct es_secrets *earlier)
 {
 	const char *v = getenv(ENV_IDENTITY_LIST), *s, *e;
 	char one[KEYSRC_PATH_MAX];
@@ -650,10 +653,119 @@ load_identity_list(struct es_secrets *out)
 			    ENV_IDENTITY_LIST);
 		memcpy(one, s, (size_t)(e - s));
 		one[e - s] = '\0';
-		if ((r = es_keysrc_add(out, one, 1, NULL)) != 0)
+		if ((r = es_keysrc_add(out, one, 1, earlier)) != 0)
 			return r;
 	}
 	return 0;
+}
+
+/* --- ansible's untyped settings ------------------------------------------------ */
+
+/*
+ * ansible's config manager keeps a setting without a type as a string,
+ * minus one pair of surrounding quotes (parsing/quoting.py unquote: same
+ * quote both ends, the one before the last not a backslash). Returns the
+ * start and sets *len.
+ */
+static const char *
+unquote(const char *v, size_t *len)
+{
+	size_t n = strlen(v);
+
+	if (n > 1 && v[0] == v[n - 1] && (v[0] == '"' || v[0] == '\'') &&
+	    v[n - 2] != '\\') {
+		*len = n - 2;
+		return v + 1;
+	}
+	*len = n;
+	return v;
+}
+
+int
+es_keysrc_id_match_value(const char *v)
+{
+	size_t n;
+
+	if (v == NULL)
+		return 0;
+	(void)unquote(v, &n);
+	return n > 0;
+}
+
+int
+es_keysrc_id_match(void)
+{
+	return es_keysrc_id_match_value(getenv(ENV_ID_MATCH));
+}
+
+const char *
+es_keysrc_encrypt_id(const char *cli, char *buf, size_t bufsz)
+{
+	const char *v;
+	size_t n;
+
+	/* `--encrypt-vault-id X or C.DEFAULT_VAULT_ENCRYPT_IDENTITY`:
+	 * an empty option falls through to the setting. */
+	if (cli != NULL && *cli != '\0')
+		return cli;
+	if ((v = getenv(ENV_ENCRYPT_IDENTITY)) == NULL)
+		return NULL;
+	v = unquote(v, &n);
+	if (n == 0)
+		return NULL;
+	if (n >= bufsz)
+		n = bufsz - 1;   /* longer than any label: matches none */
+	memcpy(buf, v, n);
+	buf[n] = '\0';
+	return buf;
+}
+
+int
+es_keysrc_pick(const struct es_secrets *s, const char *encrypt_id,
+    size_t *idx)
+{
+	char have[ES_ERRDETAIL_MAX / 2];
+	size_t i, o = 0;
+	int n;
+
+	for (i = 0; encrypt_id != NULL && i < s->n; i++)
+		if (strcmp(s->v[i].label, encrypt_id) == 0) {
+			*idx = i;
+			return 0;
+		}
+	if (encrypt_id == NULL && s->n == 1) {
+		*idx = 0;
+		return 0;
+	}
+	/* The loaded labels (checked printable when loaded), as ansible
+	 * lists them; never a secret. */
+	have[0] = '\0';
+	for (i = 0; i < s->n && o < sizeof have; i++) {
+		n = snprintf(have + o, sizeof have - o, "%s%s", i ? ", " : "",
+		    s->v[i].label);
+		if (n < 0)
+			break;
+		o += (size_t)n;
+	}
+	if (encrypt_id == NULL)
+		return es_failf(ES_EUSAGE, "the vault-ids %s are available to "
+		    "encrypt; choose one with --encrypt-vault-id or %s", have,
+		    ENV_ENCRYPT_IDENTITY);
+	return es_failf(ES_EUSAGE, "no vault secret has the vault-id %s "
+	    "chosen to encrypt with (--encrypt-vault-id or %s); loaded: %s",
+	    es_vault_label_ok(encrypt_id) ? encrypt_id : "(not a label)",
+	    ENV_ENCRYPT_IDENTITY, s->n ? have : "none");
+}
+
+int
+es_keysrc_add_password_env(struct es_secrets *out,
+    const struct es_secrets *earlier)
+{
+	const char *envfile = getenv(ENV_PASSWORD_FILE);
+
+	if (envfile == NULL || *envfile == '\0')
+		return 0;
+	return es_keysrc_add(out, envfile, 0, earlier);
 }
 
 int
@@ -663,7 +775,9 @@ es_keysrc_load(const struct es_keysrc_opts *o, struct es_secrets *out)
 	size_t i;
 	int r = 0;
 
-	if ((r = load_identity_list(out)) != 0)
+	/* Before any source: a vaulted password file is opened under it. */
+	out->id_match = es_keysrc_id_match();
+	if ((r = es_keysrc_add_identity_list(out, NULL)) != 0)
 		goto out;
 	for (i = 0; i < o->n_vault_ids && r == 0; i++)
 		r = es_keysrc_add(out, o->vault_ids[i], 1, NULL);

@@ -31,7 +31,8 @@ struct es_keysrc_opts {
 	int no_prompt;     /* never prompt, even on a terminal */
 };
 
-/* Build the ordered candidate list. */
+/* Build the ordered candidate list; out->id_match from
+ * ANSIBLE_VAULT_ID_MATCH (below). */
 int es_keysrc_load(const struct es_keysrc_opts *o, struct es_secrets *out);
 
 /* --- additions (vault engineer) --- */
@@ -51,6 +52,38 @@ int es_keysrc_load(const struct es_keysrc_opts *o, struct es_secrets *out);
  */
 int es_keysrc_add(struct es_secrets *out, const char *spec, int vault_id,
     const struct es_secrets *earlier);
+/*
+ * ansible's two vault-id settings (config/base.yml), read as ansible-core
+ * 2.14 reads them: neither has a type, so each is a string minus one pair
+ * of surrounding quotes.
+ *
+ * ANSIBLE_VAULT_ID_MATCH: on when that string is not empty, so "false",
+ * "no" and "0" turn it ON, as in ansible. es_keysrc_load() copies it into
+ * out->id_match; es_vault_try_order() then tries an envelope only with
+ * secrets of its own label. es_keysrc_id_match_value() is the rule.
+ *
+ * ANSIBLE_VAULT_ENCRYPT_IDENTITY: the vault-id to encrypt with, unless
+ * --encrypt-vault-id (cli, not empty) gives one. es_keysrc_encrypt_id()
+ * returns cli, or the setting in buf, or NULL when neither is set.
+ * es_keysrc_pick() is ansible's match_encrypt_secret(): with an id, the
+ * first secret of that label (none: ES_EUSAGE naming the loaded labels);
+ * without, the only secret (several: ES_EUSAGE naming them).
+ */
+int es_keysrc_id_match_value(const char *value);
+int es_keysrc_id_match(void);
+const char *es_keysrc_encrypt_id(const char *cli, char *buf, size_t bufsz);
+int es_keysrc_pick(const struct es_secrets *s, const char *encrypt_id,
+    size_t *idx);
+
+/* Append the sources of ANSIBLE_VAULT_IDENTITY_LIST, or of
+ * ANSIBLE_VAULT_PASSWORD_FILE (nothing when unset), as es_keysrc_add()
+ * (earlier: as there). For rekey's new secrets, which ansible draws from
+ * both when a vault-id to encrypt with is set (cli/vault.py 206-231). */
+int es_keysrc_add_identity_list(struct es_secrets *out,
+    const struct es_secrets *earlier);
+int es_keysrc_add_password_env(struct es_secrets *out,
+    const struct es_secrets *earlier);
+
 /* Tests only: a shorter script timeout (0 restores the default). */
 void es_keysrc_set_timeout_ms(unsigned ms);
 

@@ -626,6 +626,8 @@ recv_job(struct wio *io, const struct es_job *parent, struct wjob *w)
 	w->job.input = parent->input;
 	w->job.input_len = parent->input_len;
 	w->job.secrets = &w->secrets;
+	/* ANSIBLE_VAULT_ID_MATCH: a flag, inherited like the input. */
+	w->secrets.id_match = parent->secrets ? parent->secrets->id_match : 0;
 	w->job.new_label = w->new_label;
 	return r;
 }

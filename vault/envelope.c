@@ -365,11 +365,14 @@ es_vault_try_order(const struct es_secrets *secrets, const char *label,
 	size_t i, n = 0;
 
 	/* Unlike ansible, the secret named by the vault's label goes first:
-	 * the common case costs one PBKDF2, not one per listed secret. */
+	 * the common case costs one PBKDF2, not one per listed secret. With
+	 * id_match (ANSIBLE_VAULT_ID_MATCH) only those, as ansible
+	 * (decrypt_and_get_vault_id adds no other vault-id): none is then
+	 * ES_EKEY with "tried: none". An empty label matches no secret. */
 	for (i = 0; i < secrets->n; i++)
 		if (strcmp(secrets->v[i].label, label) == 0)
 			order[n++] = i;
-	for (i = 0; i < secrets->n; i++)
+	for (i = 0; i < secrets->n && !secrets->id_match; i++)
 		if (strcmp(secrets->v[i].label, label) != 0)
 			order[n++] = i;
 	return n;

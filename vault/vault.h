@@ -132,7 +132,8 @@ int es_vault_label_ok(const char *label);
 
 /*
  * Ordered secret indexes to try for an envelope labelled label: matching
- * labels first, then the rest, in list order. Returns the count.
+ * labels first, then the rest, in list order; with secrets->id_match only
+ * the matching ones (possibly none). Returns the count.
  */
 size_t es_vault_try_order(const struct es_secrets *secrets, const char *label,
     size_t order[ES_SECRETS_MAX]);
