@@ -182,6 +182,9 @@ write_db(struct es_root *root, struct acct_ctx *c, int db,
 	return r;
 }
 
+static int resolve(const struct es_acct_bufs *db, const char *user,
+    const char *group, uid_t *uid, gid_t *gid);
+
 /* The whole plan: everything read and computed before the first write,
  * so that apply can load keys and confine the writer in between. */
 struct es_provision_plan {
@@ -212,31 +215,77 @@ same_files(const struct acct_ctx *a, const struct acct_ctx *b)
 	return 1;
 }
 
+/* user:group resolved in the old plan must resolve the same in the new
+ * one (an owner renumbered or removed meanwhile). */
+static int
+same_owner(const struct es_acct_bufs *old, const struct es_acct_bufs *now,
+    const char *user, const char *group, const char *path)
+{
+	uid_t u0, u1;
+	gid_t g0, g1;
+	int r0, r1;
+
+	r0 = resolve(old, user, group, &u0, &g0);
+	r1 = resolve(now, user, group, &u1, &g1);
+	es_errclear();
+	if (r0 == 0 && (r1 != 0 || u0 != u1 || g0 != g1))
+		return es_failf(ES_ECONFLICT, "the passwd files changed while "
+		    "apply ran and %s:%s, the owner of %s, would be other ids; "
+		    "run it again", user, group, path);
+	return 0;
+}
+
+/* Every owner the old plan handed out: the directories', and (through
+ * es_provision_resolve) the env files'. */
+static int
+owners_hold(const struct es_provision_plan *pl, const struct es_acct_bufs *old)
+{
+	const struct es_policy *p = pl->p;
+	size_t i;
+	int r;
+
+	for (i = 0; i < p->ndirs; i++)
+		if ((r = same_owner(old, &pl->acct.plan.out, p->dirs[i].owner,
+		    p->dirs[i].group, p->dirs[i].path)) != 0)
+			return r;
+	for (i = 0; i < p->nenv_files; i++)
+		if ((r = same_owner(old, &pl->acct.plan.out,
+		    p->env_files[i].owner, p->env_files[i].group,
+		    p->env_files[i].path)) != 0)
+			return r;
+	return 0;
+}
+
 /* The files changed between an unlocked plan and the lock (someone ran
  * useradd): plan again from what is there now, as a run that had waited
- * for the lock would. The ids already handed out (dir and env-file owners)
- * must not move; if they would, nothing is written. */
+ * for the lock would. The ids already handed out (the service's, dir and
+ * env-file owners) must not move; if they would, nothing is written. */
 static int
 replan_accounts(struct es_provision_plan *pl, struct acct_ctx *now)
 {
+	struct es_acct_bufs old = pl->acct.plan.out;
 	uid_t uid = pl->acct.plan.uid;
 	gid_t gid = pl->acct.plan.gid;
 	int r;
 
+	memset(&pl->acct.plan.out, 0, sizeof pl->acct.plan.out); /* in old */
 	es_acct_bufs_free(&pl->acct.in);
-	es_acct_bufs_free(&pl->acct.plan.out);
 	pl->acct.in = now->in;
 	memset(&now->in, 0, sizeof now->in); /* transferred */
 	memcpy(pl->acct.st, now->st, sizeof pl->acct.st);
 	memcpy(pl->acct.exists, now->exists, sizeof pl->acct.exists);
 	if ((r = es_accounts_plan(&pl->acct.in, &pl->want, &pl->acct.plan))
 	    != 0)
-		return r;
+		goto out;
 	if (pl->acct.plan.uid != uid || pl->acct.plan.gid != gid)
-		return es_failf(ES_ECONFLICT, "the passwd files changed while "
+		r = es_failf(ES_ECONFLICT, "the passwd files changed while "
 		    "apply ran and %s would get other ids; run it again",
 		    pl->want.user);
-	return 0;
+	else
+		r = owners_hold(pl, &old);
+out:
+	es_acct_bufs_free(&old);
+	return r;
 }
 
 /* Under /etc/.pwd.lock (taken here unless the plan took it): group,

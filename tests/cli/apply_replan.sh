@@ -15,7 +15,9 @@
 #  3. the script creates the service user and group itself with the
 #     planned ids: apply succeeds, one line each, gecos repaired in place;
 #     the service group with another gid, or the user with a primary group
-#     another group holds: exit 1, nothing written.
+#     another group holds: exit 1, nothing written;
+#  4. an env-file or directory owner (an existing account) renumbered or
+#     removed: exit 1, nothing written; left alone: the owner applies.
 # No vault value in any output or in the audit log.
 . "$(dirname "$0")/../lib.sh"
 
@@ -39,6 +41,7 @@ find . "${ex[@]}" -type f -print0 | sort -z | xargs -0 -r sha256sum
 SH
 snap() { bash "$BASE/snap.sh" "$@"; }
 quiet() { "$@" >/dev/null 2>&1; }
+same_snap() { [ "$(snap "$1" "${OWN[@]}")" = "$(cat "$2")" ]; } # ROOT SNAPFILE
 
 # A root clean enough for pwck/grpck (homes and shells exist), with a
 # daemon account, shadow files group shadow, the host's login.defs, and
@@ -161,7 +164,7 @@ nothing_written() {
 		[ ! -e "$r/etc/veza" -a ! -e "$r/opt/veza" -a ! -e "$r/var/log/veza" -a \
 		! -e "$r/etc/systemd" -a ! -e "$r/etc/passwd-" -a ! -e "$r/etc/shadow-" ]
 	check "$t: root identical to what the script left (inodes, times, bytes)" \
-		[ "$(snap "$r" "${OWN[@]}")" = "$(cat "$BASE/$s.left")" ]
+		same_snap "$r" "$BASE/$s.left"
 	check "$t: no temporary file left" [ -z "$(find "$r" -name '.envseal-tmp*')" ]
 	check "$t: audit run ended with status 1" \
 		grep -q '"event":"end".*"command":"apply".*"status":1' "$r/var/log/envseal/audit.jsonl"
@@ -324,6 +327,50 @@ run_apply s3u "$R" "$BASE/alloc.yml"
 status "service user made with daemon's group: exit 1" 1
 contains "service user made with daemon's group: names the holder" "gid 1 for group veza-api is held by group daemon"
 nothing_written "service user made with daemon's group" "$R" s3u
+
+# -- 4. an owner apply already resolved (env file, directory) is
+# renumbered or removed meanwhile: the replan refuses, nothing written
+# (else the file or directory would go to whoever holds the old id).
+sed 's/^  owner: root$/  owner: daemon/' "$BASE/alloc.yml" >"$BASE/envown.yml"
+sed '/^directories:$/a - {path: /var/lib/veza, owner: daemon, group: daemon, mode: "0750"}' \
+	"$BASE/alloc.yml" >"$BASE/dirown.yml"
+check "owner policies: env file daemon:veza-api; a dir daemon:daemon" \
+	[ "$(grep -c '^  owner: daemon$' "$BASE/envown.yml")" = 1 -a \
+	"$(grep -c '/var/lib/veza, owner: daemon, group: daemon' "$BASE/dirown.yml")" = 1 ]
+RENUMBER="sed -i 's/^daemon:x:1:1:/daemon:x:2:2:/' \"\$ROOT/etc/passwd\"
+sed -i 's/^daemon:x:1:/daemon:x:2:/' \"\$ROOT/etc/group\"
+$(addgroup evil 1; addacct evil 1 1)"
+R=$(pwroot) || exit 1
+pwscript s4e "$R" "$RENUMBER"
+run_apply s4e "$R" "$BASE/envown.yml"
+status "env-file owner renumbered: exit 1" 1
+contains "env-file owner renumbered: names the owner and the file" \
+	"the passwd files changed while apply ran and daemon:veza-api, the owner of /etc/veza/backend-api.env, would be other ids; run it again"
+nothing_written "env-file owner renumbered" "$R" s4e
+check "env-file owner renumbered: evil holds the old id" grep -qx 'evil:x:1:1::/:/usr/sbin/nologin' "$R/etc/passwd"
+
+R=$(pwroot) || exit 1
+pwscript s4d "$R" "sed -i '/^daemon:/d' \"\$ROOT/etc/passwd\" \"\$ROOT/etc/group\" \"\$ROOT/etc/shadow\" \"\$ROOT/etc/gshadow\""
+run_apply s4d "$R" "$BASE/dirown.yml"
+status "dir owner removed: exit 1" 1
+contains "dir owner removed: names the owner and the dir" \
+	"daemon:daemon, the owner of /var/lib/veza, would be other ids"
+nothing_written "dir owner removed" "$R" s4d
+check "dir owner removed: no /var/lib/veza" [ ! -e "$R/var/lib/veza" ]
+
+# The same owners left alone: both policies apply on a fresh root.
+R=$(pwroot) || exit 1
+pwscript s4ok "$R" "$(addgroup other 500; addacct other 500 500)"
+run_apply s4ok "$R" "$BASE/envown.yml"
+status "env-file owner unchanged: apply succeeds" 0
+check "env-file owner unchanged: env file daemon:<planned gid>" \
+	[ "$(stat -c '%u:%g %a' "$R/etc/veza/backend-api.env")" = "1:$AG 640" ]
+R=$(pwroot) || exit 1
+pwscript s4ok2 "$R" "$(addgroup other 500; addacct other 500 500)"
+run_apply s4ok2 "$R" "$BASE/dirown.yml"
+status "dir owner unchanged: apply succeeds" 0
+check "dir owner unchanged: /var/lib/veza daemon:daemon" \
+	[ "$(stat -c '%u:%g %a' "$R/var/lib/veza")" = "1:1 750" ]
 
 printf '%s' "$ALL_OUT" >"$BASE/all.out"
 no_secret "no secret in any output" "$SECRET" "$BASE/all.out"
