@@ -140,14 +140,15 @@ check "planned ids fit the cases" [ "$AU" != 500 -a "$AG" != 500 -a "$PUU" = 100
 ALL_OUT=
 AUDITS=()
 
-# run_apply NAME ROOT POLICY [ENVSEAL]: apply with NAME.sh as the
-# password source; $OUT and $RC set, the output kept for no_secret.
+# run_apply NAME ROOT POLICY [ENVSEAL [ARG...]]: apply with NAME.sh as
+# the password source; $OUT and $RC set, the output kept for no_secret.
 run_apply() {
-	local e=${4:-$ENVSEAL}
-	OUT=$(timeout 120 "$e" apply --root "$2" --policy "$3" --vault-password-file "$BASE/$1.sh" 2>&1)
+	local n=$1 r=$2 p=$3 e=${4:-$ENVSEAL}
+	shift 3; [ $# -gt 0 ] && shift
+	OUT=$(timeout 120 "$e" apply --root "$r" --policy "$p" --vault-password-file "$BASE/$n.sh" "$@" 2>&1)
 	RC=$?
 	ALL_OUT="$ALL_OUT$OUT"
-	AUDITS+=("$2/var/log/envseal" "$2/var/lib/envseal")
+	AUDITS+=("$r/var/log/envseal" "$r/var/lib/envseal")
 }
 status() { # NAME WANT: ok when $RC is WANT
 	if [ "$RC" -eq "$2" ]; then ok "$1"
@@ -166,6 +167,7 @@ nothing_written() {
 	check "$t: root identical to what the script left (inodes, times, bytes)" \
 		same_snap "$r" "$BASE/$s.left"
 	check "$t: no temporary file left" [ -z "$(find "$r" -name '.envseal-tmp*')" ]
+	check "$t: /etc/.pwd.lock, if taken, is empty" [ ! -s "$r/etc/.pwd.lock" ]
 	check "$t: audit run ended with status 1" \
 		grep -q '"event":"end".*"command":"apply".*"status":1' "$r/var/log/envseal/audit.jsonl"
 }
@@ -221,8 +223,13 @@ else
 	OTHER_PW='other:x:500:500::/:/usr/sbin/nologin'
 	OTHER_GR='other:x:500:'
 fi
-run_apply s1 "$R" "$BASE/alloc.yml"
+run_apply s1 "$R" "$BASE/alloc.yml" "$ENVSEAL" --diff
 status "unrelated account: apply succeeds" 0
+contains "unrelated account: --diff adds the service" "+veza-api:x:$AU:$AG:"
+case $OUT in
+*+other:*) notok "unrelated account: --diff is against the files as they are now (other not added by apply)" ;;
+*) ok "unrelated account: --diff is against the files as they are now (other not added by apply)" ;;
+esac
 check "unrelated account: the script ran before the writes" [ -s "$BASE/s1.left" ]
 check "unrelated account: the root had no service when it ran" \
 	[ "$(grep -c '^veza-api:' "$BASE/s1.left.d/passwd")" = 0 ]
