@@ -1,6 +1,8 @@
 /* tests/unit/test_keysrc.c — key sources: stripping rules, scripts and
  * their bounds (time, size, exit status), -client arguments, credentials,
- * vaulted password files, ansible's order, the no-secret error. */
+ * vaulted password files, ansible's order, the no-secret error,
+ * ANSIBLE_VAULT_ID_MATCH (its reading and es_vault_try_order) and the
+ * vault-id to encrypt with (ANSIBLE_VAULT_ENCRYPT_IDENTITY). */
 #include "crypto/keysrc.h"
 #include "vault/vault.h"
 #include "tests/unit/t.h"
@@ -203,6 +205,121 @@ test_vaulted_pwfile(void)
 	es_sbuf_free(&env);
 }
 
+/* ANSIBLE_VAULT_ID_MATCH as ansible-core 2.14 reads an untyped setting:
+ * on for any non-empty string after one pair of quotes is removed. */
+static void
+test_id_match_value(void)
+{
+	static const char *const on[] = { "1", "true", "yes", "on", "false",
+	    "no", "0", "off", " ", "\"a\"", "'0'", "\"", "'", "\"\\\"",
+	    "'x\"" };
+	static const char *const off[] = { "", "\"\"", "''" };
+	struct es_keysrc_opts o = { .n_password_files = 1 };
+	struct es_secrets s = { .n = 0 };
+	size_t i;
+	int all;
+
+	for (i = 0, all = 1; i < sizeof on / sizeof on[0]; i++)
+		all &= es_keysrc_id_match_value(on[i]) == 1;
+	T_CHECK("id match: any non-empty value is on (false, no, 0 too)", all);
+	for (i = 0, all = 1; i < sizeof off / sizeof off[0]; i++)
+		all &= es_keysrc_id_match_value(off[i]) == 0;
+	T_CHECK("id match: empty, or empty once unquoted, is off", all);
+	T_CHECK("id match: unset is off", es_keysrc_id_match_value(NULL) == 0);
+
+	o.password_files[0] = put("pm", "M\n", 2, 0600);
+	setenv("ANSIBLE_VAULT_ID_MATCH", "false", 1);
+	T_CHECK("load: ANSIBLE_VAULT_ID_MATCH=false sets id_match",
+	    es_keysrc_load(&o, &s) == 0 && s.id_match == 1);
+	es_secrets_free(&s);
+	setenv("ANSIBLE_VAULT_ID_MATCH", "", 1);
+	T_CHECK("load: ANSIBLE_VAULT_ID_MATCH= clears id_match",
+	    es_keysrc_load(&o, &s) == 0 && s.id_match == 0);
+	es_secrets_free(&s);
+	unsetenv("ANSIBLE_VAULT_ID_MATCH");
+	s.id_match = 1;
+	T_CHECK("load: unset clears id_match", es_keysrc_load(&o, &s) == 0 &&
+	    s.id_match == 0);
+	es_secrets_free(&s);
+}
+
+/* es_vault_try_order() with and without the match. */
+static void
+test_try_order(void)
+{
+	struct es_secrets s = { .n = 0 };
+	size_t ord[ES_SECRETS_MAX], n;
+
+	es_secrets_add(&s, "dev", (const unsigned char *)"d", 1);
+	es_secrets_add(&s, "prod", (const unsigned char *)"p1", 2);
+	es_secrets_add(&s, "default", (const unsigned char *)"f", 1);
+	es_secrets_add(&s, "prod", (const unsigned char *)"p2", 2);
+	n = es_vault_try_order(&s, "prod", ord);
+	T_CHECK("try order, off: the label's first, then the rest in order",
+	    n == 4 && ord[0] == 1 && ord[1] == 3 && ord[2] == 0 && ord[3] == 2);
+	s.id_match = 1;
+	n = es_vault_try_order(&s, "prod", ord);
+	T_CHECK("try order, on: only the label's, in order", n == 2 &&
+	    ord[0] == 1 && ord[1] == 3);
+	n = es_vault_try_order(&s, "default", ord);
+	T_CHECK("try order, on: 1.1 (default) only default", n == 1 &&
+	    ord[0] == 2);
+	T_CHECK("try order, on: no such label, none",
+	    es_vault_try_order(&s, "stage", ord) == 0);
+	T_CHECK("try order, on: empty label, none",
+	    es_vault_try_order(&s, "", ord) == 0);
+	s.id_match = 0;
+	T_CHECK("try order, off: empty label, all",
+	    es_vault_try_order(&s, "", ord) == 4);
+	es_secrets_free(&s);
+}
+
+/* The id to encrypt with and the secret it picks (match_encrypt_secret). */
+static void
+test_encrypt_identity(void)
+{
+	struct es_secrets s = { .n = 0 };
+	char buf[ES_LABEL_MAX + 2];
+	const char *id;
+	size_t k = 99;
+
+	unsetenv("ANSIBLE_VAULT_ENCRYPT_IDENTITY");
+	T_CHECK("encrypt id: nothing set", es_keysrc_encrypt_id(NULL, buf,
+	    sizeof buf) == NULL && es_keysrc_encrypt_id("", buf,
+	    sizeof buf) == NULL);
+	setenv("ANSIBLE_VAULT_ENCRYPT_IDENTITY", "'dev'", 1);
+	id = es_keysrc_encrypt_id(NULL, buf, sizeof buf);
+	T_CHECK("encrypt id: the setting, unquoted", id && !strcmp(id, "dev"));
+	id = es_keysrc_encrypt_id("", buf, sizeof buf);
+	T_CHECK("encrypt id: an empty option falls to the setting", id &&
+	    !strcmp(id, "dev"));
+	id = es_keysrc_encrypt_id("prod", buf, sizeof buf);
+	T_CHECK("encrypt id: the option wins", id && !strcmp(id, "prod"));
+	setenv("ANSIBLE_VAULT_ENCRYPT_IDENTITY", "\"\"", 1);
+	T_CHECK("encrypt id: empty once unquoted is unset",
+	    es_keysrc_encrypt_id(NULL, buf, sizeof buf) == NULL);
+	unsetenv("ANSIBLE_VAULT_ENCRYPT_IDENTITY");
+
+	es_secrets_add(&s, "prod", (const unsigned char *)"p1", 2);
+	T_CHECK("pick: the only one", es_keysrc_pick(&s, NULL, &k) == 0 &&
+	    k == 0);
+	T_CHECK("pick: one, another id named", es_keysrc_pick(&s, "dev",
+	    &k) == ES_EUSAGE && strstr(es_errdetail(), "vault-id dev") &&
+	    strstr(es_errdetail(), "loaded: prod"));
+	es_secrets_add(&s, "dev", (const unsigned char *)"d", 1);
+	es_secrets_add(&s, "dev", (const unsigned char *)"d2", 2);
+	T_CHECK("pick: several, none chosen, labels named",
+	    es_keysrc_pick(&s, NULL, &k) == ES_EUSAGE &&
+	    strstr(es_errdetail(), "prod, dev, dev are available"));
+	T_CHECK("pick: the first of the label", es_keysrc_pick(&s, "dev",
+	    &k) == 0 && k == 1);
+	T_CHECK("pick: error names labels, never a secret",
+	    es_keysrc_pick(&s, "x;y", &k) == ES_EUSAGE &&
+	    strstr(es_errdetail(), "(not a label)") &&
+	    !strstr(es_errdetail(), "p1") && !strstr(es_errdetail(), "d2"));
+	es_secrets_free(&s);
+}
+
 int
 main(void)
 {
@@ -215,6 +332,9 @@ main(void)
 	test_scripts();
 	test_order_and_env();
 	test_vaulted_pwfile();
+	test_id_match_value();
+	test_try_order();
+	test_encrypt_identity();
 	snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
 	if (system(cmd) != 0)
 		return 1;
