@@ -37,7 +37,10 @@
  * reads without it (taking it creates the file, a write) and the commit
  * takes it; if the four files changed in between, the commit plans the
  * accounts again from what is there, and fails with ES_ECONFLICT, writing
- * nothing, if the service's uid or gid would change.
+ * nothing, if the service's uid or gid would change, or if a directory's
+ * or env file's owner:group would resolve to other ids (or not at all).
+ * That failure leaves /etc/.pwd.lock (empty, 0600) behind, as useradd's
+ * lock does.
  *
  * Errors: ES_EPOLICY (no service section), ES_ECONFLICT (an id held by
  * another account, an existing account with another uid or primary group),

@@ -208,7 +208,9 @@ int es_render_confine(struct es_root *root, const struct es_policy *p,
     struct es_render_opts *o);
 
 /* Write each env file through fs/ (ES_W_TRUSTED), one report item each;
- * the first error stops. */
+ * the first error stops. Owners found in the root's files (no resolver)
+ * are looked up again first: an id changed since the plan is ES_ECONFLICT
+ * with nothing written. */
 int es_render_commit(struct es_render_plan *plan, struct es_report *rep);
 
 /* Wipes the rendered bytes and old files; NULL is a no-op. */

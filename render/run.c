@@ -336,6 +336,7 @@ struct es_render_plan {
 	const struct es_policy *p;
 	struct rfile *fs;
 	size_t n;
+	int own_lookup;        /* owners from the root's files, not o->resolve */
 };
 
 void
@@ -387,6 +388,7 @@ es_render_prepare(struct es_root *root, const struct es_policy *p,
 	pl->root = root;
 	pl->p = p;
 	pl->n = p->nenv_files;
+	pl->own_lookup = o->resolve == NULL;
 	if ((r = read_all(root, p, o, pl->fs)) != 0 ||
 	    (r = load_keys(o, &secrets, &no_keys)) != 0)
 		goto out;
@@ -403,12 +405,46 @@ out:
 	return 0;
 }
 
+/*
+ * The owners were looked up before the keys were loaded: password scripts
+ * have run since, and any root process may have renumbered an account.
+ * Look them up again right before the first write; a different id is an
+ * error and nothing is written (the secrets never go to whoever holds the
+ * old id now). Apply's owners come from its plan, which provision's
+ * replan checks the same way under /etc/.pwd.lock.
+ */
+static int
+owners_hold(const struct es_render_plan *pl)
+{
+	const struct rfile *f;
+	uid_t uid;
+	gid_t gid;
+	size_t i;
+	int r;
+
+	for (i = 0; i < pl->n; i++) {
+		f = &pl->fs[i];
+		if ((r = es_lookup_user(pl->root, f->ef->owner, &uid)) != 0 ||
+		    (r = es_lookup_group(pl->root, f->ef->group, &gid)) != 0)
+			return context(r, f->ef->path);
+		if (uid != f->uid || gid != f->gid)
+			return es_failf(ES_ECONFLICT, "%s: %s:%s changed ids "
+			    "while render ran (%u:%u, now %u:%u); run it "
+			    "again", f->ef->path, f->ef->owner, f->ef->group,
+			    (unsigned)f->uid, (unsigned)f->gid, (unsigned)uid,
+			    (unsigned)gid);
+	}
+	return 0;
+}
+
 int
 es_render_commit(struct es_render_plan *pl, struct es_report *rep)
 {
 	size_t i;
 	int r = 0;
 
+	if (pl->own_lookup && (r = owners_hold(pl)) != 0)
+		return r;
 	for (i = 0; i < pl->n && r == 0; i++)
 		r = write_one(pl->root, &pl->fs[i], rep);
 	return r;
