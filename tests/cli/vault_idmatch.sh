@@ -102,6 +102,37 @@ expect_exit "ansible opens the rekeyed file with the new key" 0 ansible-vault vi
 cp "$S/pf" "$S/pfv"; ansible-vault encrypt --vault-id "prod@$S/pp" "$S/pfv" >/dev/null 2>&1
 same "on: vaulted password file opened by its label" ok 1 -- --vault-id "prod@$S/pp" --vault-password-file "$S/pfv" "$S/v11"
 
+# -- inline !vault values: envseal's view against ansible's DataLoader
+APY=$(head -1 "$(command -v ansible-vault)" | sed 's/^#! *//; s/ .*//')
+{ echo "plain: 1"; "$ENVSEAL" vault encrypt-string --vault-id "prod@$S/pp" --name tok 'inline-idm'; } >"$S/inl.yml" 2>/dev/null
+# inl NAME WANT MATCH LABEL@FILE... : ansible's DataLoader (with
+# ANSIBLE_VAULT_ID_MATCH=MATCH, "-" unset) and envseal's view read tok.
+inl() {
+	local name=$1 want=$2 m=$3 ra re a e spec; shift 3
+	local ids=() ; for spec in "$@"; do ids+=(--vault-id "$spec"); done
+	n=$((n + 1))
+	a=$( { [ "$m" = - ] && unset ANSIBLE_VAULT_ID_MATCH || export ANSIBLE_VAULT_ID_MATCH=$m
+		"$APY" - "$S/inl.yml" "$@" <<'PY'
+import sys
+from ansible.parsing.dataloader import DataLoader
+from ansible.parsing.vault import VaultSecret
+l = DataLoader()
+l.set_vault_secrets([(s.split("@")[0], VaultSecret(open(s.split("@", 1)[1], "rb").read().strip())) for s in sys.argv[2:]])
+sys.stdout.write(str(l.load_from_file(sys.argv[1])["tok"]))
+PY
+	} 2>"$S/out/a$n.err"); ra=$?
+	e=$( { [ "$m" = - ] && unset ANSIBLE_VAULT_ID_MATCH || export ANSIBLE_VAULT_ID_MATCH=$m
+		"$ENVSEAL" vault view "${ids[@]}" "$S/inl.yml"; } 2>"$S/out/e$n.err"); re=$?
+	printf '%s' "$a" >"$S/out/a$n"; printf '%s' "$e" >"$S/out/e$n"
+	if [ "$want" = ok ] && [ $ra -eq 0 ] && [ $re -eq 0 ] && [ "$a" = inline-idm ] && [ "$e" = 'plain: 1
+tok: "inline-idm"' ]; then ok "$name: both read the value"
+	elif [ "$want" = fail ] && [ $ra -ne 0 ] && [ $re -eq 3 ] && [ -z "$e" ]; then ok "$name: both refuse (envseal exit 3)"
+	else notok "$name" "want $want; ansible $ra '$a', envseal $re: $(head -2 "$S/out/e$n.err")"; fi
+}
+inl "inline, off: right key, wrong label" ok - "dev@$S/pp"
+inl "inline, on: right key, wrong label" fail 1 "dev@$S/pp"
+inl "inline, on: the label's secret second" ok 1 "dev@$S/pd" "prod@$S/pp"
+
 # -- render: the worker gets the flag
 if is_root; then
 	R=$(mkroot etc/app:0755) || exit 1
