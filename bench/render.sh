@@ -54,7 +54,7 @@ $(render 10) >/dev/null
 hyperfine -N --warmup 3 --runs 50 --export-json "$W/h2.json" \
     -n "envseal render (unchanged, 10 keys)" "$(render 10)" >"$W/h2.txt"
 $(render 10k) >/dev/null
-hyperfine -N --warmup 2 --runs 20 --export-json "$W/h3.json" \
+hyperfine -N --warmup 3 --runs 40 --export-json "$W/h3.json" \
     --prepare "sh -c \"$touch_env\"" -n "envseal render (replace, 10,000 keys)" "$(render 10k)" \
     -n "envseal render (replace, 10 keys) " "$(render 10)" \
     >"$W/h3.txt"
