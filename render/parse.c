@@ -523,9 +523,10 @@ same_env_value(const unsigned char *a, size_t alen, const struct es_env *env,
 
 /*
  * The old file streamed against the new side: each old variable, as the
- * reader yields it, is looked up among env's names and compared at once,
- * so no old value is kept (a 10,000-key file was copied whole into
- * locked memory, names and all, then sorted, only to be compared once).
+ * reader yields it, is looked up among env's names and compared at once.
+ * No old value is kept, and only the names env lacks are copied and
+ * sorted (for a large file, copying and sorting it whole cost more than
+ * the comparison).
  */
 enum { OLD_ABSENT, OLD_SAME, OLD_CHANGED };
 
@@ -536,7 +537,7 @@ struct sdiff {
 	unsigned char *old;      /* per nw index: OLD_*, the last one wins */
 	size_t cursor;           /* env index the next old name likely is */
 	char **gone;             /* old names env lacks (repeats possible) */
-	size_t ngone, capgone;
+	size_t ngone;
 };
 
 /* Index in nw of name, or NONE. An old file we wrote has env's order:
@@ -572,25 +573,14 @@ static int
 on_old_var(void *ctx, const char *name, const unsigned char *v, size_t vlen)
 {
 	struct sdiff *sd = ctx;
-	size_t j = find_new(sd, name), ncap;
-	char **ng;
+	size_t j = find_new(sd, name);
 
 	if (j != NONE) {
 		sd->old[j] = same_env_value(v, vlen, sd->env, sd->nw->idx[j]) ?
 		    OLD_SAME : OLD_CHANGED;
 		return 0;
 	}
-	if (sd->ngone == sd->capgone) {
-		ncap = sd->capgone ? 2 * sd->capgone : 16;
-		if ((ng = realloc(sd->gone, ncap * sizeof *ng)) == NULL)
-			return -ENOMEM;
-		sd->gone = ng;
-		sd->capgone = ncap;
-	}
-	if ((sd->gone[sd->ngone] = strdup(name)) == NULL)
-		return -ENOMEM;
-	sd->ngone++;
-	return 0;
+	return list_add(&sd->gone, &sd->ngone, name);
 }
 
 static int
@@ -658,7 +648,7 @@ sdiff_old(struct sdiff *sd, const unsigned char *old, size_t old_len)
 		memset(sd->old, OLD_ABSENT, sd->nw->n);
 		es_strv_free(sd->gone, sd->ngone);
 		sd->gone = NULL;
-		sd->ngone = sd->capgone = 0;
+		sd->ngone = 0;
 	}
 	return 0;
 }

@@ -619,9 +619,6 @@ parse_doc(const unsigned char *in, size_t len, struct es_ydoc **out)
 {
 	int r;
 
-	if (len > ES_VAULT_MAX)
-		return es_failf(ES_ELIMIT, "file larger than %zu bytes",
-		    ES_VAULT_MAX);
 	if ((r = es_ydoc_parse_flat(in, len, out)) <= 0)
 		return r;
 	return es_ydoc_parse_yaml(in, len, out);
