@@ -433,30 +433,6 @@ set_test_salt(const char *hex)
 	return es_salt_fixed(salt, n / 2);
 }
 
-/* A wrong key under ANSIBLE_VAULT_ID_MATCH: say why the other secrets
- * were not tried, and name their labels (never a secret). */
-static int
-id_match_note(const struct vrun *v, int r)
-{
-	char d[ES_ERRDETAIL_MAX], have[ES_ERRDETAIL_MAX / 2];
-	size_t i, o = 0;
-	int n;
-
-	if (r != ES_EKEY || !v->secrets.id_match)
-		return r;
-	snprintf(d, sizeof d, "%s", es_errdetail());
-	have[0] = '\0';
-	for (i = 0; i < v->secrets.n && o < sizeof have; i++) {
-		n = snprintf(have + o, sizeof have - o, "%s%s", i ? ", " : "",
-		    v->secrets.v[i].label);
-		if (n < 0)
-			break;
-		o += (size_t)n;
-	}
-	return es_failf(r, "%s; ANSIBLE_VAULT_ID_MATCH is set: only secrets "
-	    "of the vault's label are tried (loaded: %s)", d, have);
-}
-
 /*
  * Every input through the sandboxed worker (op: decrypt, or rekey to
  * new_label), each result into v->out[i], before anything is written.
@@ -475,7 +451,7 @@ run_all(const struct vopts *o, struct vrun *v, enum es_job_op op,
 		if ((r = read_cipher(v, i, o->args[i], &p, &len)) != 0 ||
 		    (r = run_job(op, o->args[i], p, len, v, new_label,
 		    &v->out[i])) != 0)
-			return fail_file(o, o->args[i], id_match_note(v, r));
+			return fail_file(o, o->args[i], r);
 	}
 	return -1;
 }

@@ -408,6 +408,31 @@ printable(char *dst, const char *src, size_t dstsz)
 	dst[i] = '\0';
 }
 
+/* ES_EKEY naming the vault's label and the labels tried; under
+ * ANSIBLE_VAULT_ID_MATCH also why the others were not, and their labels
+ * (never a secret). */
+static int
+no_secret_opened(const struct es_secrets *secrets, const size_t *order,
+    size_t n, const char *label)
+{
+	char tried[ES_ERRDETAIL_MAX / 4], loaded[ES_ERRDETAIL_MAX / 4];
+	char lab[ES_LABEL_MAX + 1];
+	size_t all[ES_SECRETS_MAX] = { 0 }, i;
+
+	labels_tried(secrets, order, n, tried, sizeof tried);
+	printable(lab, label, sizeof lab);
+	if (!secrets->id_match)
+		return es_failf(ES_EKEY, "no vault secret opened it (vault "
+		    "label %s; tried: %s)", lab, n ? tried : "none");
+	for (i = 0; i < secrets->n; i++)
+		all[i] = i;
+	labels_tried(secrets, all, secrets->n, loaded, sizeof loaded);
+	return es_failf(ES_EKEY, "no vault secret opened it (vault label %s; "
+	    "tried: %s); ANSIBLE_VAULT_ID_MATCH is set: only secrets of the "
+	    "vault's label are tried (loaded: %s)", lab, n ? tried : "none",
+	    secrets->n ? loaded : "none");
+}
+
 int
 es_vault_open(const unsigned char *in, size_t len,
     const struct es_secrets *secrets, struct es_sbuf *pt, int *used)
@@ -415,7 +440,6 @@ es_vault_open(const unsigned char *in, size_t len,
 	struct envelope env;
 	size_t order[ES_SECRETS_MAX], n, i;
 	const struct es_secret *s;
-	char tried[ES_ERRDETAIL_MAX / 2], lab[ES_LABEL_MAX + 1];
 	int r;
 
 	*used = -1;
@@ -435,12 +459,8 @@ es_vault_open(const unsigned char *in, size_t len,
 		if (r == 0)
 			*used = (int)order[i];
 	}
-	if (r == ES_EKEY) {
-		labels_tried(secrets, order, n, tried, sizeof tried);
-		printable(lab, env.label, sizeof lab);
-		r = es_failf(ES_EKEY, "no vault secret opened it (vault label "
-		    "%s; tried: %s)", lab, n ? tried : "none");
-	}
+	if (r == ES_EKEY)
+		r = no_secret_opened(secrets, order, n, env.label);
 out:
 	envelope_free(&env);
 	return r;

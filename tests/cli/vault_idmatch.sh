@@ -141,7 +141,7 @@ if is_root; then
 	check "render wrote the value" grep -q '^DB_PASS=s3cr3t-idm$' "$R/etc/app/app.env"
 	rm -f "$R/etc/app/app.env"
 	expect_exit "render, on: same key refused, exit 3" 3 env ANSIBLE_VAULT_ID_MATCH=1 "$ENVSEAL" render --policy "$S/pol.yml" --root "$R" --vault-id "dev@$S/pp"
-	contains "render refusal names the label" "vault label prod; tried: none"
+	contains "render refusal names the label and the loaded labels" "vault label prod; tried: none); ANSIBLE_VAULT_ID_MATCH is set: only secrets of the vault's label are tried (loaded: dev)"
 	check "render, on: nothing written" [ ! -e "$R/etc/app/app.env" ]
 	expect_exit "render, on: the label's secret" 0 env ANSIBLE_VAULT_ID_MATCH=1 "$ENVSEAL" render --policy "$S/pol.yml" --root "$R" --vault-id "dev@$S/pd" --vault-id "prod@$S/pp"
 else skip "render with ANSIBLE_VAULT_ID_MATCH" "needs root (chown)"; fi
