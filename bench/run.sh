@@ -13,5 +13,7 @@ echo "== bench/vault.sh: envseal vault decrypt vs ansible-vault decrypt"
 sh bench/vault.sh
 echo "== bench/render.sh: envseal render vs ansible-vault decrypt"
 bash bench/render.sh
+echo "== bench/render_phases.sh: one render worker's job, phase by phase"
+bash bench/render_phases.sh
 echo "== bench/apply.sh: unchanged envseal apply vs ansible-playbook"
 bash bench/apply.sh
