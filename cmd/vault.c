@@ -495,16 +495,29 @@ cmd_view_decrypt(const struct vopts *o, struct vrun *v)
 
 /* --- encrypt ------------------------------------------------------------------------- */
 
+/* What both encrypt commands do first: load the secrets, pick the one
+ * that encrypts, seed the salt generator (unless --test-fixed-salt fixed
+ * the salt). >= 0: the exit status to return; -1: go on. */
+static int
+encrypt_setup(const struct vopts *o, struct vrun *v, size_t *k)
+{
+	int r;
+
+	if ((r = load_secrets(o, v)) >= 0 || (r = pick_secret(o, v, k)) >= 0)
+		return r;
+	if (o->test_salt == NULL)
+		es_salt_seed();
+	return -1;
+}
+
 static int
 cmd_encrypt(const struct vopts *o, struct vrun *v)
 {
 	size_t i, k;
 	int r;
 
-	if ((r = load_secrets(o, v)) >= 0 || (r = pick_secret(o, v, &k)) >= 0)
+	if ((r = encrypt_setup(o, v, &k)) >= 0)
 		return r;
-	if (o->test_salt == NULL)
-		es_salt_seed();
 	for (i = 0; i < v->n; i++) {
 		if ((r = read_input(o->args[i], &v->in[i])) != 0)
 			return fail_file(o, o->args[i], r);
@@ -571,10 +584,8 @@ cmd_encrypt_string(const struct vopts *o, struct vrun *v)
 	size_t i, k;
 	int r;
 
-	if ((r = load_secrets(o, v)) >= 0 || (r = pick_secret(o, v, &k)) >= 0)
+	if ((r = encrypt_setup(o, v, &k)) >= 0)
 		return r;
-	if (o->test_salt == NULL)
-		es_salt_seed();
 	if (o->stdin_name || o->nargs == 0 || (o->nargs == 1 &&
 	    !strcmp(o->args[0], "-"))) {
 		/* All of stdin, as is: ansible keeps a trailing newline. */
