@@ -96,3 +96,26 @@ mkroot() {
 	done
 	echo "$r"
 }
+
+# mkpwroot PASSWD GROUP SHADOW GSHADOW [DIR:MODE]... : `mkroot shadow`
+# made clean enough for pwck/grpck (/root, /bin/bash and /usr/sbin/nologin
+# exist), whose four passwd-family files hold exactly these texts (a final
+# LF added; the shadow files group shadow, 0640), with the host's
+# login.defs (else SYS_UID_MAX/SYS_GID_MAX 999); prints its path.
+mkpwroot() {
+	local r pw=$1 gr=$2 sh=$3 gs=$4
+	shift 4
+	r=$(mkroot shadow root:0755 bin:0755 usr/sbin:0755 "$@") || return 1
+	cp /bin/bash "$r/bin/bash"
+	cp /usr/sbin/nologin "$r/usr/sbin/nologin"
+	printf '%s\n' "$pw" >"$r/etc/passwd"
+	printf '%s\n' "$gr" >"$r/etc/group"
+	printf '%s\n' "$sh" >"$r/etc/shadow"
+	printf '%s\n' "$gs" >"$r/etc/gshadow"
+	chmod 0644 "$r/etc/passwd" "$r/etc/group"
+	chmod 0640 "$r/etc/shadow" "$r/etc/gshadow"
+	chgrp 42 "$r/etc/shadow" "$r/etc/gshadow"
+	if [ -f /etc/login.defs ]; then cp /etc/login.defs "$r/etc/login.defs"
+	else printf 'SYS_UID_MAX 999\nSYS_GID_MAX 999\n' >"$r/etc/login.defs"; fi
+	echo "$r"
+}

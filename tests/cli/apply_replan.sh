@@ -47,21 +47,10 @@ same_snap() { [ "$(snap "$1" "${OWN[@]}")" = "$(cat "$2")" ]; } # ROOT SNAPFILE
 # daemon account, shadow files group shadow, the host's login.defs, and
 # envseal's own dirs.
 pwroot() {
-	local r
-	r=$(mkroot shadow root:0755 bin:0755 usr/sbin:0755 \
-		var/log/envseal:0700 var/lib/envseal:0700) || return 1
-	cp /bin/bash "$r/bin/bash"
-	cp /usr/sbin/nologin "$r/usr/sbin/nologin"
-	printf 'root:x:0:0:root:/root:/bin/bash\ndaemon:x:1:1:daemon:/usr/sbin:/usr/sbin/nologin\n' >"$r/etc/passwd"
-	printf 'root:x:0:\ndaemon:x:1:\nshadow:x:42:\n' >"$r/etc/group"
-	printf 'root:*:19000:0:99999:7:::\ndaemon:*:19000:0:99999:7:::\n' >"$r/etc/shadow"
-	printf 'root:*::\ndaemon:*::\nshadow:*::\n' >"$r/etc/gshadow"
-	chmod 0644 "$r/etc/passwd" "$r/etc/group"
-	chmod 0640 "$r/etc/shadow" "$r/etc/gshadow"
-	chgrp 42 "$r/etc/shadow" "$r/etc/gshadow"
-	if [ -f /etc/login.defs ]; then cp /etc/login.defs "$r/etc/login.defs"
-	else printf 'SYS_UID_MAX 999\nSYS_GID_MAX 999\n' >"$r/etc/login.defs"; fi
-	echo "$r"
+	mkpwroot $'root:x:0:0:root:/root:/bin/bash\ndaemon:x:1:1:daemon:/usr/sbin:/usr/sbin/nologin' \
+	    $'root:x:0:\ndaemon:x:1:\nshadow:x:42:' \
+	    $'root:*:19000:0:99999:7:::\ndaemon:*:19000:0:99999:7:::' \
+	    $'root:*::\ndaemon:*::\nshadow:*::' var/log/envseal:0700 var/lib/envseal:0700
 }
 
 # pwscript NAME ROOT BODY: $BASE/NAME.sh, an executable password source

@@ -24,22 +24,7 @@ use_base
 # and shells exist), with a passwd family of its own (a daemon account, a
 # hashed root password, shadow files group shadow) and login.defs; prints
 # its path.
-pwroot() {
-	local r
-	r=$(mkroot shadow root:0755 bin:0755 usr/sbin:0755) || return 1
-	cp /bin/bash "$r/bin/bash"
-	cp /usr/sbin/nologin "$r/usr/sbin/nologin"
-	printf '%s\n' "$PW0" >"$r/etc/passwd"
-	printf '%s\n' "$GR0" >"$r/etc/group"
-	printf '%s\n' "$SH0" >"$r/etc/shadow"
-	printf '%s\n' "$GS0" >"$r/etc/gshadow"
-	chmod 0644 "$r/etc/passwd" "$r/etc/group"
-	chmod 0640 "$r/etc/shadow" "$r/etc/gshadow"
-	chgrp 42 "$r/etc/shadow" "$r/etc/gshadow"
-	if [ -f /etc/login.defs ]; then cp /etc/login.defs "$r/etc/login.defs"
-	else printf 'SYS_UID_MAX 999\nSYS_GID_MAX 999\n' >"$r/etc/login.defs"; fi
-	echo "$r"
-}
+pwroot() { mkpwroot "$PW0" "$GR0" "$SH0" "$GS0"; }
 
 # snapshot DIR [EXCLUDE...]: every path with inode, mtime, ctime, mode,
 # owner, size, plus the sha256 of every file.
