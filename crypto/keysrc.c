@@ -85,12 +85,18 @@ strip(struct es_sbuf *b, int ws)
 
 /* --- reading -------------------------------------------------------------- */
 
-/* A key source's read failed: keep fs/'s detail, but as a key source
- * error (exit 1), as a too-long password always was. */
+/* A key source could not be opened or read: keep fs/'s detail (it names
+ * the file), as a key source error (a too-long password, a missing file).
+ * A trusted-input refusal stays ES_EUNSAFE: someone else could write it. */
 static int
 keysrc_error(int r)
 {
-	return r == ES_ELIMIT ? ES_EKEYSRC : r;
+	if (r == ES_ELIMIT)
+		return ES_EKEYSRC;
+	/* Domain codes run from ES_EUSAGE up to ES_EINTERNAL. */
+	if (r >= ES_EUSAGE && r <= ES_EINTERNAL)
+		return r;
+	return r < 0 ? ES_EKEYSRC : r;   /* -errno */
 }
 
 /* "~/x" -> "$HOME/x"; anything else as given. */
@@ -544,7 +550,7 @@ load_path(const char *spec, const char *label, int pass_label,
 	 * bit, run code as root. The descriptor judged is the one read or
 	 * executed, and "executable" is its fstat's, not a name's. */
 	if ((r = es_trust_open(path, "password file", &fd, &st)) != 0)
-		return r;
+		return keysrc_error(r);
 	/* Any x bit means "run it" (module_utils is_executable). */
 	if (st.st_mode & (S_IXUSR | S_IXGRP | S_IXOTH))
 		r = run_script(fd, path, label, pass_label, pw);
