@@ -168,21 +168,29 @@ int es_read_file_secure(struct es_root *root, const char *path, size_t max,
  *    directory owned by root (/tmp) may be writable by all: the sticky bit
  *    keeps others from renaming or removing a file they do not own, and
  *    the file's owner is one of those above.
- * A relative path is resolved against the working directory, whose
- * ancestors are judged with it. Symlinks are resolved first (realpath) and
- * the file they lead to is judged. The walk then opens every directory from
- * "/" by descriptor (O_PATH|O_NOFOLLOW|O_DIRECTORY), fstat()s it, and opens
- * the final name from the last one with O_NOFOLLOW: a component swapped
- * for a symlink after the resolution fails the walk, it is never followed.
+ * A relative path is walked after the working directory (getcwd), whose
+ * ancestors are judged with it. The walk goes from "/" by descriptors:
+ * each component is opened O_PATH|O_NOFOLLOW from the directory before it
+ * and fstat()ed, so what is judged is what was opened and no name is
+ * looked up twice; the final name is opened O_NOFOLLOW from the last
+ * directory (a symlink or FIFO swapped in there is refused, not followed).
+ * Symlinks on the way are followed by the walk itself (at most 40, the
+ * kernel's bound), never by the kernel: a symlink must be owned by root,
+ * the caller or $SUDO_UID, and the directory it sits in is judged like
+ * every other directory passed through (realpath() would judge only where
+ * it leads, so a link in a deploy user's directory could point root at any
+ * root-owned program). ".." is walked too, by descriptor.
  * The descriptor returned is the file that was judged: read it or execute
  * it (execveat), never open the name again.
  *
  * Errors: ES_EUNSAFE with one line "WHAT PATH: RULE; refused" (what NULL:
  * "PATH: RULE; refused"), e.g. "password file /home/d/pw: owned by uid
  * 1000, not root or the caller; refused", "... is group-writable; refused",
- * "... directory /srv/repo is writable by uid 1000; refused"; -errno with
- * the path named when it cannot be resolved; ES_ELIMIT for a path longer
- * than ES_PATH_MAX. Callers that must exit 2 (a policy) map ES_EUNSAFE.
+ * "... directory /srv/repo is writable by uid 1000; refused", "... symlink
+ * /tmp/x is owned by uid 1000, not root or the caller; refused"; -errno
+ * with the path named when it cannot be walked (-ENOENT: missing);
+ * ES_ELIMIT for a path longer than ES_PATH_MAX. Callers that must exit 2
+ * (a policy) map ES_EUNSAFE.
  */
 int es_trust_open(const char *path, const char *what, int *fd,
     struct stat *st);

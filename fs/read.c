@@ -10,7 +10,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -228,115 +227,239 @@ fs_trust_dir_rule(uid_t duid, mode_t dmode, uid_t owner)
 	return FS_TRUST_DIR_OK;
 }
 
-/* One directory of the walk: its metadata and how long its path is. */
+/* Directories one walk may pass through (each component, each "..", each
+ * directory a symlink leads to): far more than any real path holds. */
+#define TRUST_DIRS_MAX 4096
+/* Symlinks one walk follows before it gives up: the kernel's MAXSYMLINKS. */
+#define TRUST_LINKS_MAX 40
+/* Room for what is left of a path while symlink targets are spliced in. */
+#define TRUST_REST_MAX (2 * ES_PATH_MAX)
+
+/* One directory the walk passed through, judged once the file's owner is
+ * known. */
 struct trust_dir {
 	uid_t uid;
 	gid_t gid;
 	mode_t mode;
-	size_t len;             /* canon[0..len) names it ("/" for 1) */
+	char *path;             /* for the message */
 };
 
-/* The file's own rule, then each directory's, from "/" down. */
+/* The state of one walk. */
+struct trust_walk {
+	const char *who;        /* "WHAT PATH" for messages */
+	struct fs_trust t;
+	int dfd;                /* the directory reached, O_PATH */
+	char cur[ES_PATH_MAX];  /* its path */
+	char rest[TRUST_REST_MAX];
+	char leaf[FS_COMPONENT_MAX + 1];
+	struct trust_dir *d;
+	size_t nd;
+	unsigned links;
+};
+
+/* The file's own rule, then each directory's, in the order walked. */
 static int
-trust_judge(const char *who, const char *canon, const struct trust_dir *d,
-    size_t nd, const struct stat *st)
+trust_judge(const struct trust_walk *w, const struct stat *st)
 {
 	const struct trust_dir *x;
-	struct fs_trust t;
 	size_t i;
 
-	fs_trust_init(&t);
-	if (!fs_trust_owner_ok(&t, st->st_uid))
+	if (!fs_trust_owner_ok(&w->t, st->st_uid))
 		return es_failf(ES_EUNSAFE, "%s: owned by uid %lu, not root or "
-		    "the caller; refused", who, (unsigned long)st->st_uid);
+		    "the caller; refused", w->who, (unsigned long)st->st_uid);
 	if (st->st_mode & S_IWOTH)
 		return es_failf(ES_EUNSAFE, "%s: is world-writable; refused",
-		    who);
+		    w->who);
 	if (st->st_mode & S_IWGRP)
 		return es_failf(ES_EUNSAFE, "%s: is group-writable; refused",
-		    who);
-	for (i = 0; i < nd; i++) {
-		x = &d[i];
+		    w->who);
+	for (i = 0; i < w->nd; i++) {
+		x = &w->d[i];
 		switch (fs_trust_dir_rule(x->uid, x->mode, st->st_uid)) {
 		case FS_TRUST_DIR_OK:
 			continue;
 		case FS_TRUST_DIR_OWNER:
-			return es_failf(ES_EUNSAFE, "%s: directory %.*s is "
-			    "writable by uid %lu; refused", who, (int)x->len,
-			    canon, (unsigned long)x->uid);
+			return es_failf(ES_EUNSAFE, "%s: directory %s is "
+			    "writable by uid %lu; refused", w->who, x->path,
+			    (unsigned long)x->uid);
 		case FS_TRUST_DIR_WORLD:
-			return es_failf(ES_EUNSAFE, "%s: directory %.*s is "
-			    "world-writable; refused", who, (int)x->len, canon);
+			return es_failf(ES_EUNSAFE, "%s: directory %s is "
+			    "world-writable; refused", w->who, x->path);
 		case FS_TRUST_DIR_GROUP:
-			return es_failf(ES_EUNSAFE, "%s: directory %.*s is "
-			    "writable by group %lu; refused", who, (int)x->len,
-			    canon, (unsigned long)x->gid);
+			return es_failf(ES_EUNSAFE, "%s: directory %s is "
+			    "writable by group %lu; refused", w->who, x->path,
+			    (unsigned long)x->gid);
 		}
 		BUG("fs_trust_dir_rule: unknown verdict");
 	}
 	return 0;
 }
 
+/* Move to directory fd (now w->cur) and remember it for the judgement. */
 static int
-trust_stat_dir(int fd, const char *who, size_t len, struct trust_dir *d)
+trust_enter(struct trust_walk *w, int fd)
 {
+	struct trust_dir *x;
 	struct stat st;
 
+	if (w->dfd >= 0)
+		close(w->dfd);
+	w->dfd = fd;
 	if (fstat(fd, &st) != 0)
-		return es_failf(-errno, "%s: %s", who, strerror(errno));
-	d->uid = st.st_uid;
-	d->gid = st.st_gid;
-	d->mode = st.st_mode;
-	d->len = len;
+		return es_failf(-errno, "%s: %s: %s", w->who, w->cur,
+		    strerror(errno));
+	if (!S_ISDIR(st.st_mode))
+		BUG("trust_enter: not a directory");
+	if (w->nd == TRUST_DIRS_MAX)
+		return es_failf(ES_ELIMIT, "%s: more than %d directories on "
+		    "the way; refused", w->who, TRUST_DIRS_MAX);
+	x = &w->d[w->nd];
+	if ((x->path = strdup(w->cur)) == NULL)
+		return -ENOMEM;
+	x->uid = st.st_uid;
+	x->gid = st.st_gid;
+	x->mode = st.st_mode;
+	w->nd++;
 	return 0;
 }
 
+static int
+trust_root(struct trust_walk *w)
+{
+	int fd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+
+	if (fd < 0)
+		return es_failf(-errno, "%s: /: %s", w->who, strerror(errno));
+	strcpy(w->cur, "/");
+	return trust_enter(w, fd);
+}
+
+/* Into the child directory fd called name, or ("..") up to the parent. */
+static int
+trust_step(struct trust_walk *w, int fd, const char *name)
+{
+	size_t n = strlen(w->cur);
+	char *slash;
+
+	if (strcmp(name, "..") == 0) {
+		if ((slash = strrchr(w->cur, '/')) != NULL)
+			slash[slash == w->cur] = '\0';
+	} else if (n + 1 + strlen(name) >= sizeof w->cur) {
+		close(fd);
+		return es_failf(ES_ELIMIT, "%s: path longer than %d bytes",
+		    w->who, ES_PATH_MAX - 1);
+	} else {
+		snprintf(w->cur + n, sizeof w->cur - n, "%s%s",
+		    n > 1 ? "/" : "", name);
+	}
+	return trust_enter(w, fd);
+}
+
+/* A symlink: its owner must be trusted (in a sticky /tmp anyone could
+ * have made it); its target replaces it in what is left to walk. */
+static int
+trust_follow(struct trust_walk *w, int lfd, const struct stat *lst,
+    const char *name, const char *after)
+{
+	char target[ES_PATH_MAX], tmp[TRUST_REST_MAX];
+	ssize_t n;
+	int k;
+
+	if (!fs_trust_owner_ok(&w->t, lst->st_uid))
+		return es_failf(ES_EUNSAFE, "%s: symlink %s%s%s is owned by "
+		    "uid %lu, not root or the caller; refused", w->who, w->cur,
+		    strcmp(w->cur, "/") ? "/" : "", name,
+		    (unsigned long)lst->st_uid);
+	if (++w->links > TRUST_LINKS_MAX)
+		return es_failf(ES_EUNSAFE, "%s: more than %d symlinks; "
+		    "refused", w->who, TRUST_LINKS_MAX);
+	/* From the O_PATH descriptor of the link itself: the one judged. */
+	n = readlinkat(lfd, "", target, sizeof target);
+	if (n < 0)
+		return es_failf(-errno, "%s: symlink %s: %s", w->who, name,
+		    strerror(errno));
+	if (n == 0 || (size_t)n >= sizeof target)
+		return es_failf(ES_EUNSAFE, "%s: symlink %s: empty or too "
+		    "long a target; refused", w->who, name);
+	target[n] = '\0';
+	k = snprintf(tmp, sizeof tmp, "%s/%s", target, after);
+	if (k < 0 || (size_t)k >= sizeof tmp)
+		return es_failf(ES_ELIMIT, "%s: path longer than %zu bytes "
+		    "with its symlinks", w->who, sizeof tmp - 1);
+	memcpy(w->rest, tmp, (size_t)k + 1);
+	return target[0] == '/' ? trust_root(w) : 0;
+}
+
 /*
- * Open every directory of canon from "/" by descriptor, never following a
- * symlink (canon has none: realpath made it; one now is a swap), recording
- * each; *dfd is left on the last directory and *leaf points at the final
- * name in canon.
+ * The walk: component by component from "/", each opened O_PATH|
+ * O_NOFOLLOW from the directory before it and fstat()ed, so what is judged
+ * is what was opened, and no name is looked up twice. Symlinks are
+ * followed here, not by the kernel, so the directory each one sits in is
+ * judged too (a symlink in a deploy user's directory could otherwise point
+ * root at any root-owned program). Leaves w->dfd on the file's directory
+ * and its name in w->leaf.
  */
 static int
-trust_walk(const char *who, const char *canon, struct trust_dir *d,
-    size_t *nd, int *dfd, const char **leaf)
+trust_walk(struct trust_walk *w)
 {
 	char comp[FS_COMPONENT_MAX + 1];
-	const char *p = canon + 1, *slash;
+	const char *p = w->rest, *e;
+	struct stat st;
 	size_t n;
-	int fd, r;
+	int fd, r, last;
 
-	*nd = 0;
-	if ((*dfd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0)
-		return es_failf(-errno, "%s: /: %s", who, strerror(errno));
-	if ((r = trust_stat_dir(*dfd, who, 1, &d[(*nd)++])) != 0)
+	if ((r = trust_root(w)) != 0)
 		return r;
-	while ((slash = strchr(p, '/')) != NULL) {
-		n = (size_t)(slash - p);
-		if (n == 0 || n > FS_COMPONENT_MAX)
-			return es_failf(ES_EUNSAFE, "%s: bad component in %s; "
-			    "refused", who, canon);
+	for (;;) {
+		while (*p == '/')
+			p++;
+		if (*p == '\0')
+			return es_failf(ES_EUNSAFE, "%s: is a directory, not a "
+			    "regular file; refused", w->who);
+		e = strchrnul(p, '/');
+		if ((n = (size_t)(e - p)) > FS_COMPONENT_MAX)
+			return es_failf(ES_ELIMIT, "%s: a name longer than %d "
+			    "bytes", w->who, FS_COMPONENT_MAX);
 		memcpy(comp, p, n);
 		comp[n] = '\0';
-		fd = openat(*dfd, comp, O_PATH | O_NOFOLLOW | O_DIRECTORY |
-		    O_CLOEXEC);
-		if (fd < 0 && (errno == ENOTDIR || errno == ELOOP ||
-		    errno == ENOENT))
-			return es_failf(ES_EUNSAFE, "%s: %.*s changed while it "
-			    "was checked (a symlink or gone now); refused", who,
-			    (int)(slash - canon), canon);
+		last = e[strspn(e, "/")] == '\0';
+		p = e;
+		if (strcmp(comp, ".") == 0)
+			continue;
+		fd = openat(w->dfd, comp, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+		if (fd < 0 && errno == ENOENT)
+			return es_failf(-ENOENT, "%s: %s", w->who,
+			    strerror(ENOENT));
 		if (fd < 0)
-			return es_failf(-errno, "%s: %.*s: %s", who,
-			    (int)(slash - canon), canon, strerror(errno));
-		close(*dfd);
-		*dfd = fd;
-		if ((r = trust_stat_dir(fd, who, (size_t)(slash - canon),
-		    &d[(*nd)++])) != 0)
+			return es_failf(-errno, "%s: %s%s%s: %s", w->who, w->cur,
+			    strcmp(w->cur, "/") ? "/" : "", comp,
+			    strerror(errno));
+		if (fstat(fd, &st) != 0) {
+			r = es_failf(-errno, "%s: %s", w->who, strerror(errno));
+			close(fd);
 			return r;
-		p = slash + 1;
+		}
+		if (S_ISDIR(st.st_mode)) {
+			if ((r = trust_step(w, fd, comp)) != 0)
+				return r;
+			continue;
+		}
+		if (S_ISLNK(st.st_mode)) {
+			r = trust_follow(w, fd, &st, comp, e);
+			close(fd);
+			if (r != 0)
+				return r;
+			p = w->rest;
+			continue;
+		}
+		close(fd);
+		if (!last)
+			return es_failf(ES_EUNSAFE, "%s: %s%s%s is not a "
+			    "directory; refused", w->who, w->cur,
+			    strcmp(w->cur, "/") ? "/" : "", comp);
+		memcpy(w->leaf, comp, n + 1);
+		return 0;
 	}
-	*leaf = p;
-	return 0;
 }
 
 /* "WHAT PATH" (or "PATH" when what is NULL) for every message. */
@@ -352,49 +475,61 @@ trust_who(char *who, size_t size, const char *what, const char *path)
 	return 0;
 }
 
+/* What is left to walk: path, after the working directory when relative
+ * (getcwd: its ancestors are judged with it). */
+static int
+trust_start(struct trust_walk *w, const char *path)
+{
+	char cwd[ES_PATH_MAX];
+	int n;
+
+	if (*path == '\0' || strlen(path) >= ES_PATH_MAX)
+		return es_failf(ES_ELIMIT, "%s: empty or longer than %d bytes",
+		    w->who, ES_PATH_MAX - 1);
+	if (path[0] == '/') {
+		strcpy(w->rest, path);
+		return 0;
+	}
+	if (getcwd(cwd, sizeof cwd) == NULL)
+		return es_failf(-errno, "%s: the working directory: %s",
+		    w->who, strerror(errno));
+	n = snprintf(w->rest, sizeof w->rest, "%s/%s", cwd, path);
+	if (n < 0 || (size_t)n >= sizeof w->rest)
+		return es_failf(ES_ELIMIT, "%s: path longer than %zu bytes",
+		    w->who, sizeof w->rest - 1);
+	return 0;
+}
+
 int
 es_trust_open(const char *path, const char *what, int *out, struct stat *st)
 {
-	char who[ES_PATH_MAX + FS_TRUST_WHAT_MAX], *canon = NULL;
-	struct trust_dir *d = NULL;
-	const char *leaf = NULL;
-	size_t nd = 0;
-	int dfd = -1, fd = -1, r, tries = 0;
+	char who[ES_PATH_MAX + FS_TRUST_WHAT_MAX];
+	struct trust_walk *w;
+	size_t i;
+	int fd = -1, r, tries = 0;
 
 	*out = -1;
 	if ((r = trust_who(who, sizeof who, what, path)) != 0)
-		goto out;
-	if (*path == '\0' || strlen(path) >= ES_PATH_MAX) {
-		r = es_failf(ES_ELIMIT, "%s: empty or longer than %d bytes",
-		    who, ES_PATH_MAX - 1);
-		goto out;
+		return r;
+	if ((w = calloc(1, sizeof *w)) == NULL ||
+	    (w->d = calloc(TRUST_DIRS_MAX, sizeof *w->d)) == NULL) {
+		free(w);
+		return -ENOMEM;
 	}
-	/* Relative paths resolve against the working directory, so its
-	 * ancestors are judged as well. */
-	if ((canon = realpath(path, NULL)) == NULL) {
-		r = es_failf(-errno, "%s: %s", who, strerror(errno));
+	w->who = who;
+	w->dfd = -1;
+	fs_trust_init(&w->t);
+	if ((r = trust_start(w, path)) != 0 || (r = trust_walk(w)) != 0)
 		goto out;
-	}
-	if (strlen(canon) >= ES_PATH_MAX || strcmp(canon, "/") == 0) {
-		r = es_failf(ES_EUNSAFE, "%s: resolves to %.64s, not a file "
-		    "within %d bytes; refused", who, canon, ES_PATH_MAX - 1);
-		goto out;
-	}
-	/* At most one directory per two bytes of the path, plus "/". */
-	if ((d = calloc(strlen(canon) / 2 + 2, sizeof *d)) == NULL) {
-		r = -ENOMEM;
-		goto out;
-	}
-	if ((r = trust_walk(who, canon, d, &nd, &dfd, &leaf)) != 0)
-		goto out;
+	/* The last name: looked at, opened O_NOFOLLOW and compared (a
+	 * symlink or FIFO swapped in now is refused, never followed). */
 	do
-		r = fs_open_target(dfd, leaf, who, &fd, st);
+		r = fs_open_target(w->dfd, w->leaf, who, &fd, st);
 	while (r == -EAGAIN && ++tries < FS_COMMIT_TRIES);
 	if (r == 0 && fd < 0)
-		r = es_failf(ES_EUNSAFE, "%s: removed while it was checked; "
-		    "refused", who);
+		r = es_failf(-ENOENT, "%s: removed while it was checked", who);
 	if (r == 0)
-		r = trust_judge(who, canon, d, nd, st);
+		r = trust_judge(w, st);
 	if (r == 0) {
 		*out = fd;
 		fd = -1;   /* transferred */
@@ -402,10 +537,12 @@ es_trust_open(const char *path, const char *what, int *out, struct stat *st)
 out:
 	if (fd >= 0)
 		close(fd);
-	if (dfd >= 0)
-		close(dfd);
-	free(d);
-	free(canon);
+	if (w->dfd >= 0)
+		close(w->dfd);
+	for (i = 0; i < w->nd; i++)
+		free(w->d[i].path);
+	free(w->d);
+	free(w);
 	return r;
 }
 

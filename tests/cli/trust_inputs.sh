@@ -4,9 +4,10 @@
 # when owned by root, the caller or $SUDO_UID, not group/world-writable, in
 # directories no one else can write (a sticky root-owned one like /tmp is
 # fine). The attacker is uid 65534: it owns the files or the directories
-# (chown). Each refusal: the status (1; 2 for a policy), one line naming the
-# path and the rule, the script never run, nothing written. Then the good
-# cases: own files, root's files, scripts run from the descriptor checked.
+# (chown), or a symlink on the way. Each refusal: the status (1; 2 for a
+# policy), one line naming the path and the rule, the script never run,
+# nothing written. Then the good cases: own files, root's files, scripts
+# run from the descriptor checked, as a non-root caller its own files.
 . "$TOP/tests/lib.sh"
 
 is_root || { skip trust_inputs "needs root (chown)"; exit 0; }
@@ -17,7 +18,6 @@ B=$BASE
 V=$VECTORS/a_v11_mapping.vault.yml
 NOBODY=65534
 MARK=$B/marker
-PRELOAD=$BUILD/tests/tools/swap_preload.so
 
 # pwfile PATH OWNER MODE : the vault's password, owned and moded so.
 pwfile() {
@@ -119,17 +119,29 @@ refused "symlink to 65534's file" 1 "owned by uid $NOBODY, not root or the calle
 ln -s "$B/u" "$B/d0/link_u"
 refused "symlink to 65534's dir" 1 "directory $B/u is writable by uid $NOBODY; refused" \
 	view "$B/d0/link_u/pw"
-# A directory swapped for a symlink after realpath() resolved the path (the
-# shim does it at once): the walk must refuse, not follow it to the
-# attacker's copy (which would open the vault: its pw is good).
-mkd "$B/sw" 0 0755; mkd "$B/sw/d" 0 0755; pwfile "$B/sw/d/pw" 0 0600
-mkd "$B/evil" 0 0755; pwfile "$B/evil/pw" 0 0600
-if [ -f "$PRELOAD" ]; then
-	refused "dir swapped for a symlink after realpath" 1 "$B/sw/d/pw" \
-		env LD_PRELOAD="$PRELOAD" ENVSEAL_TEST_SWAP_DIR="$B/sw/d" ENVSEAL_TEST_SWAP_TARGET="$B/evil" \
-		"$ENVSEAL" vault view --vault-password-file "$B/sw/d/pw" "$V"
-	check "the swap happened" test -L "$B/sw/d"
-else skip "dir swapped for a symlink after realpath" "no $PRELOAD"; fi
+# A symlink is followed by the walk, not the kernel: the directory it sits
+# in is judged too. The deploy user's own directory holding a link to a
+# root-owned script would otherwise make root run any root-owned program.
+rm -f "$MARK"
+pwscript "$B/d0/root.sh" 0 0700
+ln -s "$B/d0/root.sh" "$B/u/pw_link"
+refused "symlink in a 65534-owned dir to root's script" 1 \
+	"password file $B/u/pw_link: directory $B/u is writable by uid $NOBODY; refused" view "$B/u/pw_link"
+check "root's script behind 65534's symlink never ran" test ! -e "$MARK"
+# In a sticky directory anyone may plant a link: its owner must be trusted.
+ln -s "$B/d0/pw" "$B/st/link_planted" && chown -h $NOBODY:$NOBODY "$B/st/link_planted"
+refused "65534's symlink in a sticky dir" 1 \
+	"password file $B/st/link_planted: symlink $B/st/link_planted is owned by uid $NOBODY, not root or the caller; refused" \
+	view "$B/st/link_planted"
+ln -s ../d0/pw "$B/st/link_root"
+expect_exit "root's relative symlink to root's file: accepted" 0 view "$B/st/link_root"
+# ".." is walked by descriptor from the directory reached: no shortcut.
+expect_exit "'..' through root's dirs: accepted" 0 view "$B/d0/../d0/pw"
+refused "'..' through a 65534-owned dir" 1 "directory $B/u is writable by uid $NOBODY; refused" \
+	view "$B/u/../d0/pw"
+mkfifo "$B/d0/fifo"
+refused "a FIFO" 1 "password file $B/d0/fifo: is a FIFO, not a regular file; refused" \
+	timeout 10 "$ENVSEAL" vault view --vault-password-file "$B/d0/fifo" "$V"
 
 # $CREDENTIALS_DIRECTORY goes through the same rule.
 mkd "$B/u/creds" $NOBODY 0700; pwfile "$B/u/creds/vaultpw" $NOBODY 0400
