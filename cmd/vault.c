@@ -152,29 +152,12 @@ fail_file(const struct vopts *o, const char *file, int code)
 	return cmd_fail(what, code);
 }
 
-/* The whole of stdin, into guarded memory. */
+/* The whole of stdin, into guarded memory, through fs/'s bounded read. */
 static int
 read_stdin(struct es_sbuf *b)
 {
-	ssize_t k;
-	int r;
-
-	for (;;) {
-		if (b->len > ES_VAULT_MAX)
-			return es_failf(ES_ELIMIT, "standard input larger than "
-			    "%zu bytes", ES_VAULT_MAX);
-		if ((r = es_sbuf_reserve(b, 65536)) != 0)
-			return r;
-		k = read(STDIN_FILENO, b->p + b->len, b->cap - b->len);
-		if (k < 0 && errno == EINTR)
-			continue;
-		if (k < 0)
-			return es_failf(-errno, "standard input: %s",
-			    strerror(errno));
-		if (k == 0)
-			return 0;
-		b->len += (size_t)k;
-	}
+	return es_read_fd_secure(STDIN_FILENO, ES_VAULT_MAX, b,
+	    "standard input");
 }
 
 /* A file ("-": stdin) into guarded memory. */
@@ -197,58 +180,12 @@ read_input(const char *path, struct es_sbuf *b)
 	return r;
 }
 
-/* A ciphertext file into one heap buffer of its size: fs's reader grows
- * a guarded buffer chunk by chunk, which costs more than the decryption
- * for a large vault, and ciphertext needs no guarded memory. Reading only:
- * every write still goes through fs/. The last component must not be a
- * symlink, as for es_user_read_file(). */
+/* A ciphertext file into one heap buffer of its size (ciphertext needs no
+ * guarded memory), under the trusted-input rule as every vault is. */
 static int
 read_file_heap(const char *path, unsigned char **buf, size_t *len)
 {
-	struct stat st;
-	unsigned char *b = NULL;
-	size_t have = 0, cap;
-	ssize_t k;
-	int fd, r = 0;
-
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY)) < 0)
-		return es_failf(-errno, "%s: %s", path, strerror(errno));
-	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-		r = es_failf(ES_EUNSAFE, "%s: not a regular file", path);
-		goto out;
-	}
-	if ((size_t)st.st_size > ES_VAULT_MAX) {
-		r = es_failf(ES_ELIMIT, "%s: larger than %zu bytes", path,
-		    ES_VAULT_MAX);
-		goto out;
-	}
-	/* One byte more than its size, to see a file that grew. */
-	cap = (size_t)st.st_size + 1;
-	if ((b = malloc(cap)) == NULL) {
-		r = -ENOMEM;
-		goto out;
-	}
-	while ((k = read(fd, b + have, cap - have)) != 0) {
-		if (k < 0 && errno == EINTR)
-			continue;
-		if (k < 0) {
-			r = es_failf(-errno, "%s: %s", path, strerror(errno));
-			goto out;
-		}
-		have += (size_t)k;
-		if (have == cap) {
-			r = es_failf(ES_EINTEGRITY, "%s: changed while read",
-			    path);
-			goto out;
-		}
-	}
-	*buf = b;
-	*len = have;
-	b = NULL;   /* transferred */
-out:
-	free(b);
-	close(fd);
-	return r;
+	return es_user_read_file(path, ES_VAULT_MAX, buf, len);
 }
 
 /* Input i for decrypt and rekey: ciphertext (or YAML whose secrets are

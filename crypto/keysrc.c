@@ -13,6 +13,7 @@
  *   the secret and is never shown.
  */
 #include "crypto/keysrc.h"
+#include "fs/fs.h"
 #include "vault/vault.h"
 
 #include <errno.h>
@@ -35,6 +36,11 @@
 #define KEYSRC_PATH_MAX 4096
 /* Environment variables passed to a password script, and their count. */
 #define SCRIPT_ENV_MAX 16
+/* The script's own descriptor in the child: execveat runs it from there,
+ * and a "#!" script's interpreter opens it again as /dev/fd/3. */
+#define SCRIPT_FD 3
+/* Where the child first moves its descriptors, clear of 0..SCRIPT_FD. */
+#define CHILD_FD_MIN 10
 
 /* What a password script may see: enough to find a keyring or an agent,
  * nothing of ours. */
@@ -79,29 +85,18 @@ strip(struct es_sbuf *b, int ws)
 
 /* --- reading -------------------------------------------------------------- */
 
-/* Read fd to EOF into b, at most ES_SECRET_MAX bytes. */
+/* A key source could not be opened or read: keep fs/'s detail (it names
+ * the file), as a key source error (a too-long password, a missing file).
+ * A trusted-input refusal stays ES_EUNSAFE: someone else could write it. */
 static int
-read_bounded(int fd, struct es_sbuf *b, const char *what)
+keysrc_error(int r)
 {
-	ssize_t n;
-	int r;
-
-	for (;;) {
-		if ((r = es_sbuf_reserve(b, 4096)) != 0)
-			return r;
-		n = read(fd, b->p + b->len, b->cap - b->len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return es_failf(ES_EKEYSRC, "%s: %s", what,
-			    strerror(errno));
-		if (n == 0)
-			return 0;
-		b->len += (size_t)n;
-		if (b->len > ES_SECRET_MAX)
-			return es_failf(ES_EKEYSRC, "%s: longer than %d bytes",
-			    what, ES_SECRET_MAX);
-	}
+	if (r == ES_ELIMIT)
+		return ES_EKEYSRC;
+	/* Domain codes run from ES_EUSAGE up to ES_EINTERNAL. */
+	if (r >= ES_EUSAGE && r <= ES_EINTERNAL)
+		return r;
+	return r < 0 ? ES_EKEYSRC : r;   /* -errno */
 }
 
 /* "~/x" -> "$HOME/x"; anything else as given. */
@@ -128,8 +123,8 @@ load_file(int fd, const char *path, const struct es_secrets *earlier,
 	struct es_sbuf pt = { 0 };
 	int r, used;
 
-	if ((r = read_bounded(fd, out, path)) != 0)
-		return r;
+	if ((r = es_read_fd_secure(fd, ES_SECRET_MAX, out, path)) != 0)
+		return keysrc_error(r);
 	strip(out, 1);
 	if (es_vault_is_envelope(out->p, out->len)) {
 		/* A vaulted password file: opened with the secrets loaded
@@ -186,19 +181,41 @@ build_env(char **envp)
 	envp[n] = NULL;
 }
 
-/* In the child: stdout to the pipe, nothing else of ours, then exec. */
+/*
+ * In the child: stdout to the pipe, the checked file at SCRIPT_FD, nothing
+ * else of ours, then exec that descriptor. Both are first moved above
+ * CHILD_FD_MIN: either might sit at 1 or SCRIPT_FD and be overwritten by
+ * the other's dup2. A "#!" script's SCRIPT_FD stays open across the exec
+ * (the kernel names it /dev/fd/3 to the interpreter, and with close-on-
+ * exec set execveat fails with ENOENT); a binary's does not.
+ */
 __attribute__((noreturn)) static void
-child_exec(const char *path, char *const argv[], int wfd)
+child_exec(int exefd, int shebang, char *const argv[], int wfd)
 {
 	char *envp[SCRIPT_ENV_MAX];
+	int w, x;
 
 	build_env(envp);
-	if (dup2(wfd, STDOUT_FILENO) < 0)
+	if ((w = fcntl(wfd, F_DUPFD_CLOEXEC, CHILD_FD_MIN)) < 0 ||
+	    (x = fcntl(exefd, F_DUPFD_CLOEXEC, CHILD_FD_MIN)) < 0)
 		_exit(127);
-	close_range(3, ~0U, 0);
+	if (dup2(w, STDOUT_FILENO) < 0 ||
+	    dup3(x, SCRIPT_FD, shebang ? 0 : O_CLOEXEC) < 0)
+		_exit(127);
+	close_range(SCRIPT_FD + 1, ~0U, 0);
 	signal(SIGPIPE, SIG_DFL);
-	execve(path, argv, envp);
+	execveat(SCRIPT_FD, "", argv, envp, AT_EMPTY_PATH);
 	_exit(127);
+}
+
+/* Does the open file start with "#!"? Read at offset 0 without moving. */
+static int
+is_shebang(int fd)
+{
+	char m[2];
+
+	return pread(fd, m, sizeof m, 0) == (ssize_t)sizeof m &&
+	    m[0] == '#' && m[1] == '!';
 }
 
 static long
@@ -286,13 +303,14 @@ reap(pid_t pid, const char *path, int client, const char *label,
 	    "%d", path, WEXITSTATUS(st));
 }
 
-/* Run an executable password source; stdout is the secret. */
+/* Run an executable password source from its checked descriptor fd
+ * (path names it in argv[0] and messages only); stdout is the secret. */
 static int
-run_script(const char *path, const char *label, int pass_label,
+run_script(int fd, const char *path, const char *label, int pass_label,
     struct es_sbuf *out)
 {
 	char *argv[4];
-	int p[2], r, client = is_client(path);
+	int p[2], r, client = is_client(path), shebang = is_shebang(fd);
 	struct timespec t0;
 	pid_t pid;
 
@@ -313,7 +331,7 @@ run_script(const char *path, const char *label, int pass_label,
 		return r;
 	}
 	if (pid == 0)
-		child_exec(path, argv, p[1]);
+		child_exec(fd, shebang, argv, p[1]);
 	close(p[1]);
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	r = collect(pid, p[0], path, &t0, out);
@@ -527,22 +545,18 @@ load_path(const char *spec, const char *label, int pass_label,
 
 	if ((r = expand_path(spec, path, sizeof path)) != 0)
 		return r;
-	if (stat(path, &st) != 0)
-		return es_failf(ES_EKEYSRC, "password file %s: %s", path,
-		    strerror(errno));
-	if (!S_ISREG(st.st_mode))
-		return es_failf(ES_EKEYSRC, "password file %s: not a regular "
-		    "file", path);
+	/* Opened once, under the trusted-input rule (fs/fs.h): whoever
+	 * else could write it would choose root's password or, with an x
+	 * bit, run code as root. The descriptor judged is the one read or
+	 * executed, and "executable" is its fstat's, not a name's. */
+	if ((r = es_trust_open(path, "password file", &fd, &st)) != 0)
+		return keysrc_error(r);
 	/* Any x bit means "run it" (module_utils is_executable). */
 	if (st.st_mode & (S_IXUSR | S_IXGRP | S_IXOTH))
-		r = run_script(path, label, pass_label, pw);
-	else if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY)) < 0)
-		r = es_failf(ES_EKEYSRC, "password file %s: %s", path,
-		    strerror(errno));
-	else {
+		r = run_script(fd, path, label, pass_label, pw);
+	else
 		r = load_file(fd, path, earlier, pw);
-		close(fd);
-	}
+	close(fd);
 	if (r == 0 && pw->len == 0)
 		r = es_failf(ES_EKEYSRC, "password source %s: empty password",
 		    path);
@@ -596,7 +610,7 @@ load_credential(struct es_secrets *out, const char *spec)
 	const char *dir = getenv(ENV_CREDENTIALS), *name = spec, *at;
 	char path[KEYSRC_PATH_MAX], label[ES_LABEL_MAX + 1] = "default";
 	struct es_sbuf pw = { 0 };
-	int fd, r, n;
+	int r, n;
 
 	if ((at = strchr(spec, '@')) != NULL) {
 		if (at == spec || (size_t)(at - spec) > ES_LABEL_MAX)
@@ -617,13 +631,11 @@ load_credential(struct es_secrets *out, const char *spec)
 	n = snprintf(path, sizeof path, "%s/%s", dir, name);
 	if (n < 0 || (size_t)n >= sizeof path)
 		return es_failf(ES_EKEYSRC, "credential path too long");
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW |
-	    O_NOCTTY)) < 0)
-		return es_failf(ES_EKEYSRC, "credential %s: %s", name,
-		    strerror(errno));
-	r = read_bounded(fd, &pw, name);
-	close(fd);
-	strip(&pw, 1);
+	/* systemd makes the directory root's; the same rule holds. */
+	r = keysrc_error(es_trust_read_secure(path, "credential",
+	    ES_SECRET_MAX, &pw));
+	if (r == 0)
+		strip(&pw, 1);
 	if (r == 0 && pw.len == 0)
 		r = es_failf(ES_EKEYSRC, "credential %s: empty", name);
 	if (r == 0)

@@ -13,8 +13,13 @@
  * restore the terminal and then kill the process with their default
  * action; SIGTSTP restores it, stops, and quiets it again on SIGCONT.
  *
+ * Password files, scripts and credentials are opened under fs/'s trusted-
+ * input rule (fs/fs.h es_trust_open): owned by root, the caller or
+ * $SUDO_UID, not group/world-writable, in directories no one else can
+ * write. A script is executed from the descriptor that was checked.
+ *
  * Errors: ES_EKEYSRC (or ES_EUSAGE for a malformed option) with a detail
- * naming the source.
+ * naming the source; ES_EUNSAFE when the trusted-input rule refuses it.
  */
 #ifndef ENVSEAL_KEYSRC_H
 #define ENVSEAL_KEYSRC_H

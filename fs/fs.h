@@ -156,6 +156,62 @@ int es_read_file_secure(struct es_root *root, const char *path, size_t max,
     struct es_sbuf *out, struct stat *st, int *exists);
 
 /*
+ * Trusted inputs. A password file or script, a systemd credential, a vault
+ * and a policy decide what root runs and writes, so each is used only when
+ * nobody but root and the caller could have written it (the rule OpenSSH's
+ * StrictModes applies to ~/.ssh):
+ *  - it is a regular file owned by root, by the caller (getuid()) or, when
+ *    the caller is root and $SUDO_UID holds a valid uid, by $SUDO_UID;
+ *  - it has no group or other write bit;
+ *  - every directory from "/" down to it is owned by root or by the file's
+ *    owner and has no group or other write bit, except that a sticky
+ *    directory owned by root (/tmp) may be writable by all: the sticky bit
+ *    keeps others from renaming or removing a file they do not own, and
+ *    the file's owner is one of those above.
+ * A relative path is walked after the working directory (getcwd), whose
+ * ancestors are judged with it. The walk goes from "/" by descriptors:
+ * each component is opened O_PATH|O_NOFOLLOW from the directory before it
+ * and fstat()ed, so what is judged is what was opened and no name is
+ * looked up twice; the final name is opened O_NOFOLLOW from the last
+ * directory (a symlink or FIFO swapped in there is refused, not followed).
+ * Symlinks on the way are followed by the walk itself (at most 40, the
+ * kernel's bound), never by the kernel: a symlink must be owned by root,
+ * the caller or $SUDO_UID, and the directory it sits in is judged like
+ * every other directory passed through (realpath() would judge only where
+ * it leads, so a link in a deploy user's directory could point root at any
+ * root-owned program). ".." is walked too, by descriptor.
+ * The descriptor returned is the file that was judged: read it or execute
+ * it (execveat), never open the name again.
+ *
+ * Errors: ES_EUNSAFE with one line "WHAT PATH: RULE; refused" (what NULL:
+ * "PATH: RULE; refused"), e.g. "password file /home/d/pw: owned by uid
+ * 1000, not root or the caller; refused", "... is group-writable; refused",
+ * "... directory /srv/repo is writable by uid 1000; refused", "... symlink
+ * /tmp/x is owned by uid 1000, not root or the caller; refused"; -errno
+ * with the path named when it cannot be walked (-ENOENT: missing);
+ * ES_ELIMIT for a path longer than ES_PATH_MAX. Callers that must exit 2
+ * (a policy) map ES_EUNSAFE.
+ */
+int es_trust_open(const char *path, const char *what, int *fd,
+    struct stat *st);
+/* The whole of a trusted input, at most max bytes (ES_ELIMIT beyond), in
+ * one plain allocation at its fstat size, NUL-terminated (not counted in
+ * *len): vaults as on disk, policies. A file that changes size while it is
+ * read is opened and judged again, at most FS_COMMIT_TRIES times. The
+ * caller frees *buf with free(). */
+int es_trust_read(const char *path, const char *what, size_t max,
+    unsigned char **buf, size_t *len);
+/* The same into guarded memory: out (empty on entry) receives it; release
+ * it with es_sbuf_free(). For secrets (systemd credentials). */
+int es_trust_read_secure(const char *path, const char *what, size_t max,
+    struct es_sbuf *out);
+/* Read an open descriptor (one from es_trust_open(), standard input) to
+ * its end into guarded memory out (empty on entry), at most max bytes:
+ * ES_ELIMIT beyond, the detail naming display. On error out is wiped. */
+int es_read_fd_secure(int fd, size_t max, struct es_sbuf *out,
+    const char *display);
+
+/*
  * Working-tree files (envseal vault): path is a plain path relative to the
  * working directory or absolute on the host; the final component must not
  * be a symlink and its directory must not be writable by another user.
@@ -165,8 +221,9 @@ int es_read_file_secure(struct es_root *root, const char *path, size_t max,
  */
 int es_user_write_file(struct es_root *audit_root, const char *path,
     const void *data, size_t len, mode_t new_mode, enum es_action *action);
-/* Read a working-tree file (regular, no symlink at the last component)
- * as es_read_file() does: plain memory, for vault files as on disk. */
+/* Read a working-tree file (a vault as on disk, or what `vault encrypt`
+ * is given) as es_trust_read() with no WHAT: the trusted-input rule
+ * holds, the detail starts with the path. */
 int es_user_read_file(const char *path, size_t max, unsigned char **buf,
     size_t *len);
 

@@ -4,8 +4,9 @@
  * and its tests includes this; the public contract is fs/fs.h.
  *
  * Split: path.c resolves paths and names (openat2, final component, temp
- * names), write.c replaces files, dir.c makes directories, root.c holds the
- * root and its locks, audit.c the hash-chained log, json.c the JSON bytes.
+ * names), write.c replaces files, read.c reads them (and holds the trusted-
+ * input rule), dir.c makes directories, root.c holds the root and its
+ * locks, audit.c the hash-chained log, json.c the JSON bytes.
  *
  * Errors as in fs/fs.h: 0 or a negative code with an es_failf() detail
  * naming the path.
@@ -135,6 +136,36 @@ int fs_write_all(int fd, const void *buf, size_t len);
  * order. The detail names display. */
 int fs_repair_meta(int fd, const struct stat *st, uid_t uid, gid_t gid,
     mode_t mode, const char *display);
+
+/* --- read.c: the trusted-input rule of fs/fs.h, as pure parts --- */
+
+/* The largest valid uid: (uid_t)-1 means "no change" to chown(2). */
+#define FS_UID_VALID_MAX 4294967294ULL
+/* Room for the kind of input named in messages ("password file "). */
+#define FS_TRUST_WHAT_MAX 64
+
+/* Who may own a trusted input: root, the caller, $SUDO_UID under sudo. */
+struct fs_trust {
+	uid_t caller;           /* getuid() */
+	int has_sudo;
+	uid_t sudo;             /* $SUDO_UID, when has_sudo */
+};
+/* A $SUDO_UID value: decimal digits only, 0..FS_UID_VALID_MAX. 1 and
+ * *out set, or 0 (anything else, NULL included). */
+int fs_trust_sudo_uid(const char *s, uid_t *out);
+/* From getuid() and, only when that is 0, $SUDO_UID. */
+void fs_trust_init(struct fs_trust *t);
+/* 1 when uid may own a trusted input. */
+int fs_trust_owner_ok(const struct fs_trust *t, uid_t uid);
+enum fs_trust_dir {
+	FS_TRUST_DIR_OK,
+	FS_TRUST_DIR_OWNER,     /* owned by neither root nor the file's owner */
+	FS_TRUST_DIR_WORLD,     /* world-writable and not sticky root's */
+	FS_TRUST_DIR_GROUP,     /* group-writable and not sticky root's */
+};
+/* A directory (owner duid, mode dmode) above a file owned by owner (a
+ * trusted owner: checked first). */
+enum fs_trust_dir fs_trust_dir_rule(uid_t duid, mode_t dmode, uid_t owner);
 
 /* --- write.c --- */
 

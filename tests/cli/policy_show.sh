@@ -36,8 +36,8 @@ bad "yaml error" $'envseal: [1\n' "$BASE/bad.yml:"
 
 printf 'envseal: 1\n' >"$BASE/ww.yml"
 chmod 0666 "$BASE/ww.yml"
-expect_exit "group/world-writable policy refused" 1 "$ENVSEAL" policy show --policy "$BASE/ww.yml"
-contains "refusal says why" "writable by group or others"
+expect_exit "group/world-writable policy refused" 2 "$ENVSEAL" policy show --policy "$BASE/ww.yml"
+contains "refusal says why" "policy $BASE/ww.yml: is world-writable; refused"
 expect_exit "missing policy file" 1 "$ENVSEAL" policy show --policy "$BASE/none.yml"
 expect_exit "usage" 2 "$ENVSEAL" policy
 expect_exit "unknown option" 2 "$ENVSEAL" policy show --bogus

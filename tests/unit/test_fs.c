@@ -400,11 +400,56 @@ test_layer(void)
 	T_CHECK("cleanup", system(p) == 0);
 }
 
+/* The trusted-input rule's pure parts (fs/fs.h "Trusted inputs"). */
+static void
+test_trust_rule(void)
+{
+	struct fs_trust t = { .caller = 0, .has_sudo = 1, .sudo = 1000 };
+	struct fs_trust u = { .caller = 1000, .has_sudo = 0 };
+	uid_t x = 7;
+
+	T_CHECK("trust: SUDO_UID 1000", fs_trust_sudo_uid("1000", &x) &&
+	    x == 1000);
+	T_CHECK("trust: SUDO_UID largest valid",
+	    fs_trust_sudo_uid("4294967294", &x) && x == 4294967294U);
+	T_CHECK("trust: SUDO_UID -1 as a number refused",
+	    !fs_trust_sudo_uid("4294967295", &x));
+	T_CHECK("trust: SUDO_UID beyond 32 bits refused",
+	    !fs_trust_sudo_uid("4294968296", &x));
+	T_CHECK("trust: SUDO_UID signs, spaces, junk, empty refused",
+	    !fs_trust_sudo_uid("-1", &x) && !fs_trust_sudo_uid("+1", &x) &&
+	    !fs_trust_sudo_uid(" 1", &x) && !fs_trust_sudo_uid("1x", &x) &&
+	    !fs_trust_sudo_uid("", &x) && !fs_trust_sudo_uid(NULL, &x));
+	T_CHECK("trust: root, caller, sudo user own", fs_trust_owner_ok(&t, 0) &&
+	    fs_trust_owner_ok(&t, 1000) && !fs_trust_owner_ok(&t, 1001));
+	T_CHECK("trust: non-root caller: root and self only",
+	    fs_trust_owner_ok(&u, 0) && fs_trust_owner_ok(&u, 1000) &&
+	    !fs_trust_owner_ok(&u, 65534));
+	T_CHECK("trust: root 0755 dir", fs_trust_dir_rule(0, S_IFDIR | 0755,
+	    1000) == FS_TRUST_DIR_OK);
+	T_CHECK("trust: owner's 0700 dir", fs_trust_dir_rule(1000,
+	    S_IFDIR | 0700, 1000) == FS_TRUST_DIR_OK);
+	T_CHECK("trust: another user's dir", fs_trust_dir_rule(1000,
+	    S_IFDIR | 0755, 0) == FS_TRUST_DIR_OWNER);
+	T_CHECK("trust: group-writable root dir", fs_trust_dir_rule(0,
+	    S_IFDIR | 0775, 0) == FS_TRUST_DIR_GROUP);
+	T_CHECK("trust: world-writable root dir", fs_trust_dir_rule(0,
+	    S_IFDIR | 0777, 0) == FS_TRUST_DIR_WORLD);
+	T_CHECK("trust: sticky root 1777 (/tmp)", fs_trust_dir_rule(0,
+	    S_IFDIR | 01777, 1000) == FS_TRUST_DIR_OK);
+	T_CHECK("trust: sticky 1777 of another user", fs_trust_dir_rule(65534,
+	    S_IFDIR | 01777, 0) == FS_TRUST_DIR_OWNER);
+	T_CHECK("trust: the owner's own sticky 1777 is still world-writable",
+	    fs_trust_dir_rule(1000, S_IFDIR | 01777, 1000) ==
+	    FS_TRUST_DIR_WORLD);
+}
+
 int
 main(void)
 {
 	if (sodium_init() < 0)
 		return 1;
+	test_trust_rule();
 	test_split();
 	test_names();
 	test_json();

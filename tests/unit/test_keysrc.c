@@ -71,6 +71,10 @@ test_files(void)
 	T_CHECK("label with ';' refused", add1(spec, 1, &s) == ES_EUSAGE);
 	T_CHECK("missing file is an error", add1("/nonexistent/pw", 0, &s) ==
 	    ES_EKEYSRC && strstr(es_errdetail(), "/nonexistent/pw"));
+	f = put("ww", "hunter2\n", 8, 0666);
+	T_CHECK("world-writable file refused (trusted-input rule)",
+	    add1(f, 0, &s) == ES_EUNSAFE &&
+	    strstr(es_errdetail(), "is world-writable; refused"));
 	f = put("empty", " \n", 2, 0600);
 	T_CHECK("empty password refused", add1(f, 0, &s) == ES_EKEYSRC);
 	es_secrets_free(&s);
@@ -88,6 +92,12 @@ test_scripts(void)
 	f = put("s.sh", "#!/bin/sh\nprintf '  pw \\t\\r\\n'\n", 30, 0700);
 	T_CHECK("script: only CR/LF stripped", add1(f, 0, &s) == 0 &&
 	    is_secret(&s, 0, "default", "  pw \t"));
+	snprintf(log, sizeof log, "%s/ran", dir);
+	snprintf(body, sizeof body, "#!/bin/sh\ntouch %s\necho pw\n", log);
+	f = put("gw.sh", body, sizeof body, 0770);
+	T_CHECK("group-writable script refused, never run",
+	    add1(f, 0, &s) == ES_EUNSAFE && access(log, F_OK) != 0 &&
+	    strstr(es_errdetail(), "is group-writable; refused"));
 	f = put("x.sh", "#!/bin/sh\nexit 3\n", 17, 0500);
 	T_CHECK("script exit status is an error naming it", add1(f, 0, &s) ==
 	    ES_EKEYSRC && strstr(es_errdetail(), "x.sh: exited with status 3"));
