@@ -57,6 +57,7 @@ enum ftype {
 	F_IPLIST,
 	F_VARS,        /* env_files[].vars */
 	F_STATIC,      /* env_files[].static */
+	F_BOOL,        /* true or false, plain */
 };
 
 struct field {
@@ -448,6 +449,30 @@ set_mode(struct pctx *c, const yaml_node_t *n, const char *kp, mode_t *dst)
 	return 0;
 }
 
+/* A plain true or false (YAML 1.2's core spellings). Nothing else: a
+ * quoted "true" or YAML 1.1's yes/on would read differently elsewhere, and
+ * this switch weakens a security check. */
+static int
+set_bool(struct pctx *c, const yaml_node_t *n, const char *kp, int *dst)
+{
+	static const char *const yes[] = { "true", "True", "TRUE" };
+	static const char *const no[] = { "false", "False", "FALSE" };
+	const char *s;
+	size_t i;
+	int r;
+
+	if ((r = want_string(c, n, kp, &s)) != 0)
+		return r;
+	for (i = 0; n->data.scalar.style == YAML_PLAIN_SCALAR_STYLE && i < 3;
+	    i++) {
+		if (!strcmp(s, yes[i]) || !strcmp(s, no[i])) {
+			*dst = !strcmp(s, yes[i]);
+			return 0;
+		}
+	}
+	return failn(c, n, kp, "must be true or false (plain, unquoted)");
+}
+
 /* One pair of a mapping: its key (scalar) and value node. */
 static int
 pair_key(struct pctx *c, const yaml_node_pair_t *pr, const char *base,
@@ -570,6 +595,8 @@ set_field(struct pctx *c, const struct field *f, const yaml_node_t *n,
 		return set_number(c, n, kp, f->type, base + f->off);
 	case F_MODE:
 		return set_mode(c, n, kp, (mode_t *)(void *)(base + f->off));
+	case F_BOOL:
+		return set_bool(c, n, kp, (int *)(void *)(base + f->off));
 	case F_PATHLIST:
 	case F_IPLIST:
 		return set_list(c, n, kp, f->type,
@@ -670,6 +697,7 @@ static const struct field env_fields[] = {
 	ENV("mode", F_MODE, mode, 1),
 	ENVL("vars", F_VARS, vars, nvars),
 	ENVL("static", F_STATIC, statics, nstatics),
+	ENV("allow_plaintext", F_BOOL, allow_plaintext, 0),
 };
 
 #define NELEM(a) (sizeof(a) / sizeof((a)[0]))

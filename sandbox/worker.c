@@ -73,6 +73,7 @@ enum job_flags {
 	JF_NEWSEC = 1 << 2,
 	JF_NEW_LABEL = 1 << 3,
 	JF_SPEC = 1 << 4,
+	JF_ALLOW_PLAIN = 1 << 5,
 };
 
 struct wire_job {
@@ -82,6 +83,7 @@ struct wire_job {
 struct wire_status {
 	int32_t code, used;
 	uint32_t nnames, nadded, nremoved, nchanged;
+	uint32_t nencrypted;
 };
 
 /* Read-ahead of one pipe end: fewer syscalls than one read per record
@@ -464,7 +466,8 @@ send_job(struct wio *io, const struct es_job *job)
 		wj.nstatics = (uint32_t)s->nstatics;
 	}
 	wj.flags |= (job->new_secret ? JF_NEWSEC : 0) |
-	    (job->new_label ? JF_NEW_LABEL : 0);
+	    (job->new_label ? JF_NEW_LABEL : 0) |
+	    (job->allow_plaintext ? JF_ALLOW_PLAIN : 0);
 	if ((r = put_rec(io, W_JOB, &wj, sizeof wj)) != 0 ||
 	    (r = put_str(io, W_INPUT_NAME, job->input_name ?
 	    job->input_name : "")) != 0)
@@ -629,6 +632,7 @@ recv_job(struct wio *io, const struct es_job *parent, struct wjob *w)
 	/* ANSIBLE_VAULT_ID_MATCH: a flag, inherited like the input. */
 	w->secrets.id_match = parent->secrets ? parent->secrets->id_match : 0;
 	w->job.new_label = w->new_label;
+	w->job.allow_plaintext = !!(wj.flags & JF_ALLOW_PLAIN);
 	return r;
 }
 
@@ -664,6 +668,8 @@ send_result(struct wio *io, int code, const struct es_job_result *res)
 		st.nadded = (uint32_t)res->nadded;
 		st.nremoved = (uint32_t)res->nremoved;
 		st.nchanged = (uint32_t)res->nchanged;
+		st.nencrypted = res->nencrypted > ES_VAULT_MAX_INLINE ?
+		    ES_VAULT_MAX_INLINE : (uint32_t)res->nencrypted;
 	}
 	if ((r = put_rec(io, W_STATUS, &st, sizeof st)) != 0 ||
 	    (r = put_str(io, W_DETAIL, code ? es_errdetail() : "")) != 0)
@@ -845,11 +851,13 @@ recv_result(struct wio *io, const struct es_job *job, struct es_job_result *res,
 		relay_detail(st.code, detail);
 		goto end;
 	}
-	if (job->op != ES_JOB_RENDER && (st.nnames || st.nadded ||
-	    st.nremoved || st.nchanged)) {
+	if ((job->op != ES_JOB_RENDER && (st.nnames || st.nadded ||
+	    st.nremoved || st.nchanged || st.nencrypted)) ||
+	    st.nencrypted > ES_VAULT_MAX_INLINE) {
 		r = -EPROTO;
 		goto out;
 	}
+	res->nencrypted = st.nencrypted;
 	if ((r = get_secure(io, W_OUT, max, &res->out)) != 0 ||
 	    (r = recv_names(io, W_NAME, st.nnames, &res->names,
 	    &res->nnames)) != 0 ||

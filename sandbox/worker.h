@@ -46,6 +46,11 @@ struct es_job {
 	const struct es_secret *new_secret;   /* REKEY */
 	const char *new_label;                /* REKEY; NULL keeps label */
 	const struct es_render_spec *render;  /* RENDER */
+	/* RENDER: 0 refuses a vault that holds no encrypted content (no
+	 * whole-file envelope and no top-level !vault value) with
+	 * ES_EINTEGRITY, decided by the worker on what it opened; 1 renders
+	 * it (the policy's allow_plaintext). */
+	int allow_plaintext;
 };
 
 struct es_job_result {
@@ -53,6 +58,10 @@ struct es_job_result {
 	char **names;          /* RENDER: variable names in file order */
 	size_t nnames;
 	int used;              /* index in secrets that opened it; -1 none */
+	/* RENDER: encrypted parts the worker opened: 1 for a whole-file
+	 * envelope, else the number of top-level !vault values decrypted;
+	 * 0 for plain YAML (only with allow_plaintext). */
+	size_t nencrypted;
 	/* RENDER, added: name lists against render->old, sorted by name
 	 * (no old file: every name added). */
 	char **added, **removed, **changed;

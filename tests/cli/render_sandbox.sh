@@ -113,7 +113,8 @@ for i in range(20000): print("vault_key_%05d: \"v%d \\u00e9 $x\"" % (i, i))' >"$
 cat >"$W/pbig.yml" <<EOF2
 envseal: 1
 env_files:
-  - {path: $T, vault: $W/big.yml, owner: root, group: root, mode: "0600"}
+  - {path: $T, vault: $W/big.yml, owner: root, group: root, mode: "0600",
+      allow_plaintext: true}
 EOF2
 expect_exit "20,000-key document renders in the sandbox" 0 "$ENVSEAL" render --policy "$W/pbig.yml" --root "$R" --no-prompt --diff
 check "20,000 variables written" test "$(grep -c '^KEY_' "$R$T")" -eq 20000
