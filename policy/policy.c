@@ -8,6 +8,7 @@
  */
 #include "policy/policy.h"
 #include "common/envseal.h"
+#include "common/id.h"
 #include "fs/fs.h"
 
 #include <errno.h>
@@ -425,6 +426,12 @@ set_number(struct pctx *c, const yaml_node_t *n, const char *kp,
 		if (parse_num(s, ID_MAX, &v) != 0 || v == 0 || v == 65534)
 			return failn(c, n, kp, "must be an id from 1 to %ld "
 			    "(not 0, not 65534)", ID_MAX);
+		/* A service under the worker's ids could signal workers. */
+		if (ES_ID_IS_WORKER(v))
+			return failn(c, n, kp, "%ld is in %lu..%lu, the ids "
+			    "envseal reserves for its sandboxed worker", v,
+			    ES_WORKER_ID_BASE, ES_WORKER_ID_BASE +
+			    ES_WORKER_ID_COUNT - 1);
 		*(long *)dst = v;
 	} else {
 		if (parse_num(s, 65535, &v) != 0 || v == 0)

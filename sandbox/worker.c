@@ -708,29 +708,48 @@ close_others(int *keep, size_t n)
 }
 
 /*
- * A worker started by root gives root up: should the filter ever fail,
- * the code that parses hostile input still holds no privilege. The lock
- * limit is raised first (rlimits survive setuid) so that sodium_malloc
- * can still keep secret pages out of swap. Without CAP_SYS_RESOURCE (some
- * containers) the raise fails and we go on: sodium_malloc ignores a
- * failed mlock, so pages past the inherited limit (8 MiB on Debian) are
- * then swappable; giving up root is worth more.
+ * A worker started by root gives root up, to the per-run id the parent
+ * drew (worker.h): should the filter ever fail, the code that parses
+ * hostile input still holds no privilege, and no other process shares its
+ * uid to signal it. The lock limit is raised first (rlimits survive
+ * setuid) so that sodium_malloc can still keep secret pages out of swap.
+ * Without CAP_SYS_RESOURCE (some containers) the raise fails and we go
+ * on: sodium_malloc ignores a failed mlock, so pages past the inherited
+ * limit (8 MiB on Debian) are then swappable; giving up root is worth
+ * more.
  */
 static int
-drop_root(void)
+drop_root(uid_t id)
 {
 	struct rlimit inf = { RLIM_INFINITY, RLIM_INFINITY };
-	const uid_t u = ES_WORKER_UID;
-	const gid_t g = ES_WORKER_GID;
+	uid_t ru, eu, su;
+	gid_t rg, eg, sg;
 
 	if (geteuid() != 0)
 		return 0;
+	if (!ES_ID_IS_WORKER(id))
+		return ES_EINTERNAL;
 	(void)setrlimit(RLIMIT_MEMLOCK, &inf);   /* best effort, see above */
-	if (setgroups(0, NULL) != 0 || setresgid(g, g, g) != 0 ||
-	    setresuid(u, u, u) != 0)
+	/* Groups first: once the uid is gone, so is the right to drop them. */
+	if (setgroups(0, NULL) != 0 || setresgid(id, id, id) != 0 ||
+	    setresuid(id, id, id) != 0)
 		return -errno;
-	/* Irreversible, checked: getting root back must fail. */
+	/* Checked, not assumed: every id is the new one, no group is left,
+	 * and getting root back fails. */
+	if (getresuid(&ru, &eu, &su) != 0 || getresgid(&rg, &eg, &sg) != 0 ||
+	    ru != id || eu != id || su != id || rg != id || eg != id ||
+	    sg != id || getgroups(0, NULL) != 0)
+		return ES_EINTERNAL;
 	return setresuid(0, 0, 0) == 0 ? ES_EINTERNAL : 0;
+}
+
+/* The worker's id for this run: uniform over the reserved block. Drawn
+ * in the parent: the worker's filter allows no getrandom(). */
+static uid_t
+worker_id(void)
+{
+	return (uid_t)(ES_WORKER_ID_BASE +
+	    randombytes_uniform((uint32_t)ES_WORKER_ID_COUNT));
 }
 
 /* OpenSSH's belt and braces: no new files, no writes to files, no
@@ -749,7 +768,8 @@ limit_resources(void)
 }
 
 __attribute__((noreturn)) static void
-worker_main(int in_fd, int out_fd, int debug_fd, const struct es_job *job)
+worker_main(int in_fd, int out_fd, int debug_fd, const struct es_job *job,
+    uid_t id)
 {
 	int keep[3] = { in_fd, out_fd, debug_fd };
 	static struct wjob w;   /* static: keeps the stack small */
@@ -760,7 +780,7 @@ worker_main(int in_fd, int out_fd, int debug_fd, const struct es_job *job)
 
 	/* Before a single byte: no root, no core, no ptrace peers, no other
 	 * fds, then the filter. */
-	if (drop_root() != 0 ||
+	if (drop_root(id) != 0 ||
 	    prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0 ||
 	    setrlimit(RLIMIT_CORE, &no_core) != 0 ||
 	    limit_resources() != 0 ||
@@ -1016,6 +1036,7 @@ es_worker_run(const struct es_job *job, struct es_job_result *res)
 	/* job pipe, result pipe, debug pipe (debug mode only) */
 	int fd[6] = { -1, -1, -1, -1, -1, -1 }, r;
 	pid_t pid;
+	uid_t id;
 
 	memset(res, 0, sizeof *res);
 	res->used = -1;
@@ -1026,6 +1047,7 @@ es_worker_run(const struct es_job *job, struct es_job_result *res)
 	 * nettle and libyaml need nothing). */
 	if (sodium_init() < 0)
 		return es_failf(ES_EINTERNAL, "libsodium failed to initialise");
+	id = worker_id();
 	if (pipe2(fd, O_CLOEXEC) != 0 || pipe2(fd + 2, O_CLOEXEC) != 0 ||
 	    (debug_enabled() && pipe2(fd + 4, O_CLOEXEC) != 0)) {
 		r = -errno;
@@ -1043,7 +1065,7 @@ es_worker_run(const struct es_job *job, struct es_job_result *res)
 		return r;
 	}
 	if (pid == 0)
-		worker_main(fd[0], fd[3], fd[5], job);   /* closes the rest */
+		worker_main(fd[0], fd[3], fd[5], job, id);   /* closes the rest */
 	close(fd[0]);
 	close(fd[3]);
 	if (fd[5] >= 0)

@@ -83,11 +83,19 @@ struct es_job_result {
 /* The fixed-size job and status records. */
 #define ES_WIRE_FIXED_MAX 64
 
-/* The ids a worker started as root switches to before it reads a byte
- * (added): the kernel's overflow ids, "nobody"/"nogroup" on Debian,
- * owning nothing. Numeric, so no NSS lookup happens. */
-#define ES_WORKER_UID 65534
-#define ES_WORKER_GID 65534
+/*
+ * The ids a worker started as root switches to before it reads a byte:
+ * one id, as uid and gid, drawn at random per run (randombytes, in the
+ * parent before the fork) from ES_WORKER_ID_BASE .. +ES_WORKER_ID_COUNT-1
+ * (common/id.h: 0x7E5E0000..0x7E5EFFFF, outside every range systemd
+ * assigns), no supplementary groups. Not the shared nobody (65534): any
+ * process of that uid could kill, stop or (were the worker dumpable)
+ * ptrace it, since Linux lets a process signal another of its own uid.
+ * An id of the block owns no file, no other process runs under it, and
+ * two concurrent workers that drew the same one still cannot signal each
+ * other: the filter allows no kill or ptrace. Numeric: no NSS lookup.
+ */
+#include "common/id.h"
 
 /*
  * REKEY (added): the worker cannot call getrandom(). The caller seeds the
