@@ -276,6 +276,20 @@ parse_num(const char *s, long max, long *out)
 	return 0;
 }
 
+/* An id as common/id.h reads it, plus the policy's own rules: no leading
+ * zero (YAML 1.1 reads 0100 as octal) and at most ID_MAX. */
+static int
+parse_id(const char *s, long *out)
+{
+	uint32_t v;
+
+	if ((s[0] == '0' && s[1] != '\0') || es_id_parse(s, strlen(s), &v) != 0 ||
+	    v > (uint32_t)ID_MAX)
+		return -1;
+	*out = (long)v;
+	return 0;
+}
+
 /* "0750", "01750": a leading 0 and three or four octal digits. */
 static int
 parse_mode(const char *s, mode_t *out)
@@ -322,7 +336,7 @@ set_string(struct pctx *c, const yaml_node_t *n, const char *kp,
 		/* A numeric id must fit: (uid_t)-1 would mean "unchanged"
 		 * to chown. */
 		if (strspn(s, "0123456789") == strlen(s) &&
-		    (parse_num(s, ID_MAX, &id) != 0))
+		    (parse_id(s, &id) != 0))
 			return failn(c, n, kp, "numeric id '%s' is not from 0 "
 			    "to %ld", s, ID_MAX);
 		break;
@@ -423,7 +437,7 @@ set_number(struct pctx *c, const yaml_node_t *n, const char *kp,
 		return failn(c, n, kp, "must be a number, not a quoted "
 		    "string");
 	if (t == F_ID) {
-		if (parse_num(s, ID_MAX, &v) != 0 || v == 0 || v == 65534)
+		if (parse_id(s, &v) != 0 || v == 0 || v == 65534)
 			return failn(c, n, kp, "must be an id from 1 to %ld "
 			    "(not 0, not 65534)", ID_MAX);
 		/* A service under the worker's ids could signal workers. */

@@ -24,8 +24,17 @@ shadow:*::'
 use_base
 P=$BASE/policy.yml
 "$ENVSEAL" policy show | sed -e '/^  uid:/d' -e '/^  gid:/d' >"$P"
-snapshot() { (cd "$1" && find . -printf '%p %i %T@ %C@ %m %u %g %s\n' | sort &&
-	find . -type f -print0 | sort -z | xargs -0 sha256sum); }
+# snapshot DIR: every file outside envseal's own log, state and the
+# passwd lock (a refused run is audited), with inode, times, mode, owner,
+# size and sha256; directories with mode and owner only (taking
+# /etc/.pwd.lock changes /etc's times, which is not a write of ours).
+snapshot() {
+	(cd "$1" && find . \( -path ./var/log/envseal -o -path ./var/lib/envseal -o \
+		-path ./etc/.pwd.lock \) -prune -o -type d -printf 'd %p %m %u %g\n' -o \
+		-printf 'f %p %i %T@ %C@ %m %u %g %s\n' | sort &&
+	find . \( -path ./var/log/envseal -o -path ./var/lib/envseal -o \
+		-path ./etc/.pwd.lock \) -prune -o -type f -print0 | sort -z | xargs -0 -r sha256sum)
+}
 
 # defs ROOT TEXT: login.defs of ROOT without its SYS_* lines, plus TEXT.
 defs() {
@@ -38,6 +47,7 @@ defs() {
 refused() {
 	local name=$1 r=$2 needle=$3 before
 	shift 3
+	mkdir -p "$r/var/lib" "$r/var/log"   # as on a host: not ours to make
 	before=$(snapshot "$r")
 	expect_exit "$name: exit 2" 2 "$ENVSEAL" provision --root "$r" --policy "$P" "$@"
 	contains "$name: names the file, the line and the value" "$needle"
@@ -87,6 +97,7 @@ veza-api:x:4294968296:4294968296:Veza backend API:/opt/veza/backend-api:/usr/sbi
 veza-api:x:4294968296:" "$SH0
 veza-api:!*:1::::::" "$GS0
 veza-api:!*::") || exit 1
+mkdir -p "$R/var/lib" "$R/var/log"
 before=$(snapshot "$R")
 expect_exit "existing veza-api with uid 4294968296: exit 2" 2 "$ENVSEAL" provision --root "$R" --policy "$P"
 contains "existing veza-api: names the line and the value" "/etc/passwd:3: uid 4294968296"
