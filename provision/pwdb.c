@@ -127,9 +127,9 @@ bad_id(const char *file, const struct line *l, size_t i, const char *what)
 /*
  * Every id field of every entry in buf (passwd: uid and gid, group: gid)
  * must be an id: a line the planner skipped as "not holding this id"
- * because its field did not parse could hold it for the kernel (glibc
- * reads "1000 " or a wrapped 4294968296 its own way), and an account
- * could then be created on top of it.
+ * because its field did not parse may hold one for another reader (a
+ * strtoul and a cast to uid_t read 4294968296 as 1000 and "+1000" as
+ * 1000), and an account would then be created on top of it.
  */
 static int
 check_ids(const char *file, const unsigned char *buf, size_t len,

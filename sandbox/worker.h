@@ -26,6 +26,7 @@
 #define ENVSEAL_WORKER_H
 
 #include "common/envseal.h"
+#include "common/id.h"
 #include "crypto/crypto.h"
 
 struct es_render_spec;   /* render/render.h */
@@ -95,7 +96,6 @@ struct es_job_result {
  * two concurrent workers that drew the same one still cannot signal each
  * other: the filter allows no kill or ptrace. Numeric: no NSS lookup.
  */
-#include "common/id.h"
 
 /*
  * REKEY (added): the worker cannot call getrandom(). The caller seeds the
