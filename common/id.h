@@ -47,7 +47,8 @@ int es_id_parse(const char *s, size_t len, uint32_t *out);
 #define ES_WORKER_ID_COUNT 65536UL
 
 /* 1 when id lies in the worker's block. */
-#define ES_ID_IS_WORKER(id) ((unsigned long)(id) >= ES_WORKER_ID_BASE && \
-	(unsigned long)(id) < ES_WORKER_ID_BASE + ES_WORKER_ID_COUNT)
+#define ES_ID_IS_WORKER(id)                                                    \
+	((unsigned long)(id) >= ES_WORKER_ID_BASE &&                           \
+	 (unsigned long)(id) < ES_WORKER_ID_BASE + ES_WORKER_ID_COUNT)
 
 #endif
