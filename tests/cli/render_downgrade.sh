@@ -65,6 +65,11 @@ refused "inline file without a !vault value, no key" "$W/pi.yml" -- --no-prompt
 # --vault overrides the file, not the rule.
 refused "--vault plain over an encrypted policy vault" "$W/pv.yml" -- --vault "$W/plain.yml" "${PW[@]}"
 
+# --check plans through the same worker: the same refusal.
+R=$(mkroot etc/veza:0755) || exit 1
+expect_exit "plain, --check: exit 3" 3 "$ENVSEAL" render --policy "$W/p.yml" --root "$R" "${PW[@]}" --check
+contains "plain, --check: names the rule" "is not encrypted"
+
 # A new env file is not created either.
 R=$(mkroot etc/veza:0755) || exit 1
 expect_exit "plain, no old env file: exit 3" 3 "$ENVSEAL" render --policy "$W/p.yml" --root "$R" "${PW[@]}"
