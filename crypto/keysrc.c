@@ -803,7 +803,7 @@ es_keysrc_load(const struct es_keysrc_opts *o, struct es_secrets *out)
 		goto out;
 	if (!o->no_prompt && isatty(STDIN_FILENO))
 		r = es_keysrc_add(out, "prompt", 1, NULL);
-	else
+	else if (!o->none_ok)
 		r = es_failf(ES_EKEYSRC, "no vault secret given (use "
 		    "--vault-password-file, --vault-id or "
 		    "--vault-password-credential)");

@@ -34,10 +34,17 @@ struct es_keysrc_opts {
 	const char *credentials[ES_SECRETS_MAX];     /* --vault-password-credential */
 	size_t n_credentials;
 	int no_prompt;     /* never prompt, even on a terminal */
+	/* No source given and no prompt: 0 with out->n == 0 instead of
+	 * ES_EKEYSRC (render: a vault with allow_plaintext needs no key, an
+	 * encrypted one then fails naming the missing source). A flag, so
+	 * that the caller never decides on an error message's text. */
+	int none_ok;
 };
 
 /* Build the ordered candidate list; out->id_match from
- * ANSIBLE_VAULT_ID_MATCH (below). */
+ * ANSIBLE_VAULT_ID_MATCH (below). Nothing given: a prompt on a terminal
+ * unless no_prompt; else ES_EKEYSRC "no vault secret given", or 0 and an
+ * empty list when none_ok. */
 int es_keysrc_load(const struct es_keysrc_opts *o, struct es_secrets *out);
 
 /* --- additions (vault engineer) --- */

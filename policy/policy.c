@@ -8,6 +8,7 @@
  */
 #include "policy/policy.h"
 #include "common/envseal.h"
+#include "common/id.h"
 #include "fs/fs.h"
 
 #include <errno.h>
@@ -57,6 +58,7 @@ enum ftype {
 	F_IPLIST,
 	F_VARS,        /* env_files[].vars */
 	F_STATIC,      /* env_files[].static */
+	F_BOOL,        /* true or false, plain */
 };
 
 struct field {
@@ -274,6 +276,20 @@ parse_num(const char *s, long max, long *out)
 	return 0;
 }
 
+/* An id as common/id.h reads it, plus the policy's own rules: no leading
+ * zero (YAML 1.1 reads 0100 as octal) and at most ID_MAX. */
+static int
+parse_id(const char *s, long *out)
+{
+	uint32_t v;
+
+	if ((s[0] == '0' && s[1] != '\0') || es_id_parse(s, strlen(s), &v) != 0 ||
+	    v > (uint32_t)ID_MAX)
+		return -1;
+	*out = (long)v;
+	return 0;
+}
+
 /* "0750", "01750": a leading 0 and three or four octal digits. */
 static int
 parse_mode(const char *s, mode_t *out)
@@ -320,7 +336,7 @@ set_string(struct pctx *c, const yaml_node_t *n, const char *kp,
 		/* A numeric id must fit: (uid_t)-1 would mean "unchanged"
 		 * to chown. */
 		if (strspn(s, "0123456789") == strlen(s) &&
-		    (parse_num(s, ID_MAX, &id) != 0))
+		    (parse_id(s, &id) != 0))
 			return failn(c, n, kp, "numeric id '%s' is not from 0 "
 			    "to %ld", s, ID_MAX);
 		break;
@@ -421,9 +437,15 @@ set_number(struct pctx *c, const yaml_node_t *n, const char *kp,
 		return failn(c, n, kp, "must be a number, not a quoted "
 		    "string");
 	if (t == F_ID) {
-		if (parse_num(s, ID_MAX, &v) != 0 || v == 0 || v == 65534)
+		if (parse_id(s, &v) != 0 || v == 0 || v == 65534)
 			return failn(c, n, kp, "must be an id from 1 to %ld "
 			    "(not 0, not 65534)", ID_MAX);
+		/* A service under the worker's ids could signal workers. */
+		if (ES_ID_IS_WORKER(v))
+			return failn(c, n, kp, "%ld is in %lu..%lu, the ids "
+			    "envseal reserves for its sandboxed worker", v,
+			    ES_WORKER_ID_BASE, ES_WORKER_ID_BASE +
+			    ES_WORKER_ID_COUNT - 1);
 		*(long *)dst = v;
 	} else {
 		if (parse_num(s, 65535, &v) != 0 || v == 0)
@@ -446,6 +468,30 @@ set_mode(struct pctx *c, const yaml_node_t *n, const char *kp, mode_t *dst)
 		return failn(c, n, kp, "'%s' is not an octal mode like "
 		    "\"0750\" (a leading 0 and 3 or 4 octal digits)", s);
 	return 0;
+}
+
+/* A plain true or false (YAML 1.2's core spellings). Nothing else: a
+ * quoted "true" or YAML 1.1's yes/on would read differently elsewhere, and
+ * this switch weakens a security check. */
+static int
+set_bool(struct pctx *c, const yaml_node_t *n, const char *kp, int *dst)
+{
+	static const char *const yes[] = { "true", "True", "TRUE" };
+	static const char *const no[] = { "false", "False", "FALSE" };
+	const char *s;
+	size_t i;
+	int r;
+
+	if ((r = want_string(c, n, kp, &s)) != 0)
+		return r;
+	for (i = 0; n->data.scalar.style == YAML_PLAIN_SCALAR_STYLE && i < 3;
+	    i++) {
+		if (!strcmp(s, yes[i]) || !strcmp(s, no[i])) {
+			*dst = !strcmp(s, yes[i]);
+			return 0;
+		}
+	}
+	return failn(c, n, kp, "must be true or false (plain, unquoted)");
 }
 
 /* One pair of a mapping: its key (scalar) and value node. */
@@ -570,6 +616,8 @@ set_field(struct pctx *c, const struct field *f, const yaml_node_t *n,
 		return set_number(c, n, kp, f->type, base + f->off);
 	case F_MODE:
 		return set_mode(c, n, kp, (mode_t *)(void *)(base + f->off));
+	case F_BOOL:
+		return set_bool(c, n, kp, (int *)(void *)(base + f->off));
 	case F_PATHLIST:
 	case F_IPLIST:
 		return set_list(c, n, kp, f->type,
@@ -670,6 +718,7 @@ static const struct field env_fields[] = {
 	ENV("mode", F_MODE, mode, 1),
 	ENVL("vars", F_VARS, vars, nvars),
 	ENVL("static", F_STATIC, statics, nstatics),
+	ENV("allow_plaintext", F_BOOL, allow_plaintext, 0),
 };
 
 #define NELEM(a) (sizeof(a) / sizeof((a)[0]))

@@ -69,6 +69,11 @@ struct es_env_file {
 	char *group;
 	mode_t mode;
 	int explicit_vars;       /* 0: every top-level key, vault_ dropped */
+	/* allow_plaintext: true lets render take a vault that holds no
+	 * encrypted content (no envelope, no top-level !vault value). Default
+	 * 0: whoever can write the vault path could otherwise choose the
+	 * service's environment (LD_PRELOAD included) with no key at all. */
+	int allow_plaintext;
 	struct es_env_var *vars;
 	size_t nvars;
 	struct es_env_var *statics;

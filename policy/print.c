@@ -205,6 +205,8 @@ print_env_files(struct em *m, const struct es_policy *p)
 		kv(m, "owner", f->owner);
 		kv(m, "group", f->group);
 		kv_mode(m, "mode", f->mode);
+		str(m, "allow_plaintext", 1);
+		str(m, f->allow_plaintext ? "true" : "false", 1);
 		if (f->explicit_vars)
 			print_vars(m, "vars", f->vars, f->nvars, 0);
 		if (f->nstatics)

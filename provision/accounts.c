@@ -4,30 +4,27 @@
  */
 #include "provision/accounts.h"
 #include "common/envseal.h"
+#include "common/id.h"
 
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
-/* Highest numeric name taken as an id: below (uid_t)-1, which chown reads
- * as "leave the owner", as policy/ checks. */
-#define NUMERIC_ID_MAX 2147483646L
+/* Highest numeric name taken as an id: the policy's own bound (policy/
+ * ID_MAX), below the ids that wrap or mean "leave the owner". */
+#define NUMERIC_ID_MAX 2147483646UL
 
-/* "0", "1001": an id given as a number, taken without a lookup. */
+/* "0", "1001": an id given as a number (common/id.h's reader), taken
+ * without a lookup; anything else is a name. */
 static int
 numeric(const char *name, long *id)
 {
-	char *end;
-	long v;
+	uint32_t v;
 
-	if (*name < '0' || *name > '9')
+	if (es_id_parse(name, strlen(name), &v) != 0 || v > NUMERIC_ID_MAX)
 		return 0;
-	errno = 0;
-	v = strtol(name, &end, 10);
-	if (errno != 0 || *end != '\0' || v < 0 || v > NUMERIC_ID_MAX)
-		return 0;
-	*id = v;
+	*id = (long)v;
 	return 1;
 }
 

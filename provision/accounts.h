@@ -18,6 +18,8 @@
  * user keeps its uid and primary group (a difference is ES_ECONFLICT,
  * never a renumbering); home, shell and gecos drift is repaired in place.
  * A pinned id another account holds is ES_ECONFLICT naming the account.
+ * An id field of any passwd or group entry that is not an id from 0 to
+ * ES_ID_MAX (common/id.h) is ES_EPOLICY naming FILE:LINE and the value.
  */
 #ifndef ENVSEAL_ACCOUNTS_H
 #define ENVSEAL_ACCOUNTS_H
@@ -50,9 +52,12 @@ int es_pwbuf_group(const char *file, const unsigned char *buf, size_t len,
 int es_pwbuf_name(const unsigned char *buf, size_t len, unsigned long id,
     char *out, size_t sz);
 
-/* A numeric key of login.defs (e.g. "SYS_UID_MAX"), or def. */
-long es_logindefs_get(const unsigned char *buf, size_t len, const char *key,
-    long def);
+/* A numeric key of login.defs (e.g. "SYS_UID_MAX") into *out, def when
+ * absent or without a value; the last line wins. A value that is not an
+ * id (common/id.h: digits only, at most ES_ID_MAX) is ES_EPOLICY naming
+ * /etc/login.defs:LINE, the key and the value, never cast or ignored. */
+int es_logindefs_get(const unsigned char *buf, size_t len, const char *key,
+    long def, long *out);
 
 /* The four files, in the order they are written. */
 enum es_acct_db {

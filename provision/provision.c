@@ -106,15 +106,15 @@ fill_want(struct es_root *root, const struct es_service *s,
 	w->shell = s->shell;
 	w->uid = s->uid;
 	w->gid = s->gid;
-	w->sys_min = es_logindefs_get(defs, len, "SYS_UID_MIN",
-	    ES_SYS_ID_MIN_DEFAULT);
-	w->sys_uid_max = es_logindefs_get(defs, len, "SYS_UID_MAX",
-	    ES_SYS_ID_MAX_DEFAULT);
-	w->sys_gid_max = es_logindefs_get(defs, len, "SYS_GID_MAX",
-	    ES_SYS_ID_MAX_DEFAULT);
+	if ((r = es_logindefs_get(defs, len, "SYS_UID_MIN",
+	    ES_SYS_ID_MIN_DEFAULT, &w->sys_min)) == 0 &&
+	    (r = es_logindefs_get(defs, len, "SYS_UID_MAX",
+	    ES_SYS_ID_MAX_DEFAULT, &w->sys_uid_max)) == 0)
+		r = es_logindefs_get(defs, len, "SYS_GID_MAX",
+		    ES_SYS_ID_MAX_DEFAULT, &w->sys_gid_max);
 	w->days = shadow_days();
 	free(defs);
-	return 0;
+	return r;
 }
 
 /* Owner and mode: the existing file's, or the defaults above. */

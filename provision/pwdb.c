@@ -5,6 +5,7 @@
  */
 #include "provision/accounts.h"
 #include "common/envseal.h"
+#include "common/id.h"
 #include "policy/policy.h"
 
 #include <errno.h>
@@ -74,27 +75,78 @@ field_is(const struct line *l, size_t i, const char *s)
 	    memcmp(l->f[i], s, l->flen[i]) == 0;
 }
 
-/* The numeric field i, or -1 when it is not a plain decimal id. */
+/* The numeric field i (common/id.h: digits only, at most ES_ID_MAX), or
+ * -1 when it is not an id. Never a value cast down: 4294968296 is not
+ * uid 1000. */
 static long
 field_id(const struct line *l, size_t i)
 {
-	long v = 0;
-	size_t k;
+	uint32_t v;
 
-	if (i >= l->nf || l->flen[i] == 0 || l->flen[i] > 10)
+	if (i >= l->nf || es_id_parse(l->f[i], l->flen[i], &v) != 0)
 		return -1;
-	for (k = 0; k < l->flen[i]; k++) {
-		if (l->f[i][k] < '0' || l->f[i][k] > '9')
-			return -1;
-		v = v * 10 + (l->f[i][k] - '0');
-	}
-	return v;
+	return (long)v;
 }
 
 static int
 is_nis(const struct line *l)
 {
 	return l->len > 0 && (l->p[0] == '+' || l->p[0] == '-');
+}
+
+/* Longest piece of a bad field echoed in a message. */
+#define SHOW_MAX 32
+
+/* Field i of l for a message: at most SHOW_MAX bytes, anything but
+ * printable ASCII shown as '?' (the field may hold any byte but ':'). */
+static const char *
+show_field(const struct line *l, size_t i, char out[SHOW_MAX + 4])
+{
+	size_t k, n = l->flen[i] < SHOW_MAX ? l->flen[i] : SHOW_MAX;
+
+	for (k = 0; k < n; k++)
+		out[k] = l->f[i][k] > 0x20 && l->f[i][k] < 0x7f ?
+		    l->f[i][k] : '?';
+	if (l->flen[i] > SHOW_MAX)
+		memcpy(out + n, "...", 4);
+	else
+		out[n] = '\0';
+	return out;
+}
+
+/* ES_EPOLICY naming file:line, which id and its value. */
+static int
+bad_id(const char *file, const struct line *l, size_t i, const char *what)
+{
+	char v[SHOW_MAX + 4];
+
+	return es_failf(ES_EPOLICY, "%s:%zu: %s %s is not an id from 0 to "
+	    "%lu", file, l->no, what, show_field(l, i, v), ES_ID_MAX);
+}
+
+/*
+ * Every id field of every entry in buf (passwd: uid and gid, group: gid)
+ * must be an id: a line the planner skipped as "not holding this id"
+ * because its field did not parse may hold one for another reader (a
+ * strtoul and a cast to uid_t read 4294968296 as 1000 and "+1000" as
+ * 1000), and an account would then be created on top of it.
+ */
+static int
+check_ids(const char *file, const unsigned char *buf, size_t len,
+    int passwd)
+{
+	struct line l = { .no = 0 };
+	size_t pos = 0;
+
+	while (next_line(buf, len, &pos, &l)) {
+		if (l.len == 0 || is_nis(&l))
+			continue;
+		if (l.nf > 2 && field_id(&l, 2) < 0)
+			return bad_id(file, &l, 2, passwd ? "uid" : "gid");
+		if (passwd && l.nf > 3 && field_id(&l, 3) < 0)
+			return bad_id(file, &l, 3, "gid");
+	}
+	return 0;
 }
 
 /* Find the entry named name: 1 and *out, or 0. */
@@ -133,9 +185,11 @@ lookup_id(const char *file, const unsigned char *buf, size_t len,
 	if (!find_name(buf, len, name, &l))
 		return es_failf(ES_EMISSING, "%s %s is not in %s; run `envseal "
 		    "provision` first", what, name, file);
-	if (l.nf != nfields || (*id = field_id(&l, 2)) < 0)
+	if (l.nf != nfields)
 		return es_failf(ES_EPOLICY, "%s:%zu: malformed entry for %s %s",
 		    file, l.no, what, name);
+	if ((*id = field_id(&l, 2)) < 0)
+		return bad_id(file, &l, 2, nfields == 7 ? "uid" : "gid");
 	return 0;
 }
 
@@ -177,16 +231,16 @@ es_pwbuf_name(const unsigned char *buf, size_t len, unsigned long id,
 	return 0;
 }
 
-long
+int
 es_logindefs_get(const unsigned char *buf, size_t len, const char *key,
-    long def)
+    long def, long *out)
 {
-	size_t pos = 0, kl = strlen(key);
+	size_t pos = 0, kl = strlen(key), n;
 	struct line l = { .no = 0 };
-	char num[16];
-	char *end;
-	long v;
+	char show[SHOW_MAX + 4];
+	uint32_t v;
 
+	*out = def;
 	while (next_line(buf, len, &pos, &l)) {
 		const char *p = l.p, *e = l.p + l.len;
 
@@ -197,17 +251,22 @@ es_logindefs_get(const unsigned char *buf, size_t len, const char *key,
 			continue;
 		for (p += kl; p < e && (*p == ' ' || *p == '\t'); p++)
 			;
-		if ((size_t)(e - p) == 0 || (size_t)(e - p) >= sizeof num)
-			continue;
-		memcpy(num, p, (size_t)(e - p));
-		num[e - p] = '\0';
-		errno = 0;
-		v = strtol(num, &end, 10);
-		if (errno == 0 && v >= 0 && (*end == '\0' || *end == ' ' ||
-		    *end == '\t' || *end == '#'))
-			def = v;
+		/* The value: up to a blank or a '#' comment. */
+		for (n = 0; p + n < e && p[n] != ' ' && p[n] != '\t' &&
+		    p[n] != '#'; n++)
+			;
+		if (n == 0)
+			continue;   /* no value: the default, as shadow-utils */
+		if (es_id_parse(p, n, &v) != 0) {
+			l.f[0] = p;   /* show the value, not the whole line */
+			l.flen[0] = n;
+			return es_failf(ES_EPOLICY, "/etc/login.defs:%zu: %s %s "
+			    "is not an id from 0 to %lu", l.no, key,
+			    show_field(&l, 0, show), ES_ID_MAX);
+		}
+		*out = (long)v;   /* the last one wins, as in shadow-utils */
 	}
-	return def;
+	return 0;
 }
 
 /* --- the planner --------------------------------------------------------- */
@@ -227,9 +286,15 @@ highest_free(const unsigned char *a, size_t al, const unsigned char *b,
 {
 	long id = -1;
 
-	for (id = max; id >= min && id > 0; id--)
+	for (id = max; id >= min && id > 0; id--) {
+		/* Never one of the worker's ids (common/id.h). */
+		if (ES_ID_IS_WORKER(id)) {
+			id = (long)ES_WORKER_ID_BASE;
+			continue;
+		}
 		if (!taken(a, al, id) && (!use_b || !taken(b, bl, id)))
 			return id;
+	}
 	return -1;
 }
 
@@ -507,6 +572,18 @@ es_accounts_plan(const struct es_acct_bufs *in, const struct es_acct_want *w,
 	    bad_field(w->home) || bad_field(w->shell))
 		return es_failf(ES_EPOLICY, "account field with ':' or a "
 		    "control character for user %s", w->user);
+	if ((r = check_ids("/etc/passwd", in->buf[ES_DB_PASSWD],
+	    in->len[ES_DB_PASSWD], 1)) != 0 ||
+	    (r = check_ids("/etc/group", in->buf[ES_DB_GROUP],
+	    in->len[ES_DB_GROUP], 0)) != 0)
+		return r;
+	/* The planner is public: pins and ranges are ids too. */
+	if (w->uid > (long)ES_ID_MAX || w->gid > (long)ES_ID_MAX ||
+	    w->sys_min < 0 || w->sys_min > (long)ES_ID_MAX ||
+	    w->sys_uid_max < 0 || w->sys_uid_max > (long)ES_ID_MAX ||
+	    w->sys_gid_max < 0 || w->sys_gid_max > (long)ES_ID_MAX)
+		return es_failf(ES_EPOLICY, "an id or id range for user %s is "
+		    "not from 0 to %lu", w->user, ES_ID_MAX);
 	have_user = find_name(in->buf[ES_DB_PASSWD], in->len[ES_DB_PASSWD],
 	    w->user, &ul);
 	if (have_user && (ul.nf != 7 || field_id(&ul, 3) < 0))

@@ -158,6 +158,7 @@ render_one(struct rfile *f, const struct es_secrets *secrets, int no_keys)
 	job.input_len = f->in_len;
 	job.secrets = secrets;
 	job.render = &f->spec;
+	job.allow_plaintext = f->ef->allow_plaintext;
 	r = es_worker_run(&job, &f->res);
 	if (r == ES_EKEY && no_keys)
 		return es_failf(ES_EKEYSRC, "%s is encrypted and no vault "
@@ -165,6 +166,12 @@ render_one(struct rfile *f, const struct es_secrets *secrets, int no_keys)
 		    "or --vault-password-credential)", f->vault);
 	if (r != 0)
 		return context(r, f->vault);
+	/* The worker refused already; this is the parent holding it to the
+	 * count it reported, so the two can never disagree silently. */
+	if (f->res.nencrypted == 0 && !f->ef->allow_plaintext)
+		return es_failf(ES_EINTEGRITY, "%s is not encrypted; refused "
+		    "(allow_plaintext: true in the policy's env_files entry "
+		    "allows it)", f->vault);
 	return check_result(f);
 }
 
@@ -288,24 +295,25 @@ rfiles_free(struct rfile *fs, size_t n)
 	free(fs);
 }
 
-/* Keys: a run with no key source at all still renders plain YAML; an
- * encrypted vault then fails naming the missing source. */
+/* Keys: a run with no key source at all still goes on (keysrc's
+ * none_ok flag, not the text of its error): a vault with allow_plaintext
+ * renders, an encrypted one then fails naming the missing source, and a
+ * plain one without allow_plaintext is refused by the worker. */
 static int
 load_keys(const struct es_render_opts *o, struct es_secrets *s,
     int *no_keys)
 {
-	struct es_keysrc_opts none;
+	struct es_keysrc_opts k;
 	int r;
 
-	memset(&none, 0, sizeof none);
-	none.no_prompt = 1;
-	r = es_keysrc_load(o->keys ? o->keys : &none, s);
-	*no_keys = r == ES_EKEYSRC && s->n == 0 &&
-	    !strncmp(es_errdetail(), "no vault secret given", 21);
-	if (*no_keys) {
-		es_errclear();
-		return 0;
-	}
+	memset(&k, 0, sizeof k);
+	if (o->keys != NULL)
+		k = *o->keys;
+	else
+		k.no_prompt = 1;
+	k.none_ok = 1;
+	r = es_keysrc_load(&k, s);
+	*no_keys = r == 0 && s->n == 0;
 	return r;
 }
 

@@ -8,6 +8,26 @@
 
 #include <string.h>
 
+/*
+ * What es_vault_load_doc() opened, decided on the content, not on a
+ * message: a whole-file envelope (it decrypted, or the load failed), else
+ * each top-level !vault scalar (each decrypted; nested ones are not, and
+ * the renderer refuses them as values). A downgrade to plain YAML by
+ * whoever can write the vault path counts 0.
+ */
+static size_t
+count_encrypted(const struct es_job *job, const struct es_ydoc *doc)
+{
+	size_t i, n = 0;
+
+	if (es_vault_is_envelope(job->input, job->input_len))
+		return 1;
+	for (i = 0; i < doc->n; i++)
+		if (doc->e[i].vaulted && doc->e[i].kind == ES_Y_SCALAR)
+			n++;
+	return n;
+}
+
 static int
 job_render(const struct es_job *job, struct es_job_result *res)
 {
@@ -24,6 +44,14 @@ job_render(const struct es_job *job, struct es_job_result *res)
 	    &res->used);
 	if (r != 0)
 		goto out;
+	res->nencrypted = count_encrypted(job, doc);
+	if (res->nencrypted == 0 && !job->allow_plaintext) {
+		r = es_failf(ES_EINTEGRITY, "%s is not encrypted (no vault "
+		    "envelope, no !vault value); refused (allow_plaintext: "
+		    "true in the policy's env_files entry allows it)",
+		    job->input_name ? job->input_name : "vault");
+		goto out;
+	}
 	if ((r = es_render_doc(s, doc, &env)) != 0)
 		goto out;
 	/* The new side straight from the encoder: no second parse of the

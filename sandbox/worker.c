@@ -73,6 +73,7 @@ enum job_flags {
 	JF_NEWSEC = 1 << 2,
 	JF_NEW_LABEL = 1 << 3,
 	JF_SPEC = 1 << 4,
+	JF_ALLOW_PLAIN = 1 << 5,
 };
 
 struct wire_job {
@@ -82,6 +83,7 @@ struct wire_job {
 struct wire_status {
 	int32_t code, used;
 	uint32_t nnames, nadded, nremoved, nchanged;
+	uint32_t nencrypted;
 };
 
 /* Read-ahead of one pipe end: fewer syscalls than one read per record
@@ -464,7 +466,8 @@ send_job(struct wio *io, const struct es_job *job)
 		wj.nstatics = (uint32_t)s->nstatics;
 	}
 	wj.flags |= (job->new_secret ? JF_NEWSEC : 0) |
-	    (job->new_label ? JF_NEW_LABEL : 0);
+	    (job->new_label ? JF_NEW_LABEL : 0) |
+	    (job->allow_plaintext ? JF_ALLOW_PLAIN : 0);
 	if ((r = put_rec(io, W_JOB, &wj, sizeof wj)) != 0 ||
 	    (r = put_str(io, W_INPUT_NAME, job->input_name ?
 	    job->input_name : "")) != 0)
@@ -629,6 +632,7 @@ recv_job(struct wio *io, const struct es_job *parent, struct wjob *w)
 	/* ANSIBLE_VAULT_ID_MATCH: a flag, inherited like the input. */
 	w->secrets.id_match = parent->secrets ? parent->secrets->id_match : 0;
 	w->job.new_label = w->new_label;
+	w->job.allow_plaintext = !!(wj.flags & JF_ALLOW_PLAIN);
 	return r;
 }
 
@@ -664,6 +668,8 @@ send_result(struct wio *io, int code, const struct es_job_result *res)
 		st.nadded = (uint32_t)res->nadded;
 		st.nremoved = (uint32_t)res->nremoved;
 		st.nchanged = (uint32_t)res->nchanged;
+		st.nencrypted = res->nencrypted > ES_VAULT_MAX_INLINE ?
+		    ES_VAULT_MAX_INLINE : (uint32_t)res->nencrypted;
 	}
 	if ((r = put_rec(io, W_STATUS, &st, sizeof st)) != 0 ||
 	    (r = put_str(io, W_DETAIL, code ? es_errdetail() : "")) != 0)
@@ -702,29 +708,48 @@ close_others(int *keep, size_t n)
 }
 
 /*
- * A worker started by root gives root up: should the filter ever fail,
- * the code that parses hostile input still holds no privilege. The lock
- * limit is raised first (rlimits survive setuid) so that sodium_malloc
- * can still keep secret pages out of swap. Without CAP_SYS_RESOURCE (some
- * containers) the raise fails and we go on: sodium_malloc ignores a
- * failed mlock, so pages past the inherited limit (8 MiB on Debian) are
- * then swappable; giving up root is worth more.
+ * A worker started by root gives root up, to the per-run id the parent
+ * drew (worker.h): should the filter ever fail, the code that parses
+ * hostile input still holds no privilege, and no other process shares its
+ * uid to signal it. The lock limit is raised first (rlimits survive
+ * setuid) so that sodium_malloc can still keep secret pages out of swap.
+ * Without CAP_SYS_RESOURCE (some containers) the raise fails and we go
+ * on: sodium_malloc ignores a failed mlock, so pages past the inherited
+ * limit (8 MiB on Debian) are then swappable; giving up root is worth
+ * more.
  */
 static int
-drop_root(void)
+drop_root(uid_t id)
 {
 	struct rlimit inf = { RLIM_INFINITY, RLIM_INFINITY };
-	const uid_t u = ES_WORKER_UID;
-	const gid_t g = ES_WORKER_GID;
+	uid_t ru, eu, su;
+	gid_t rg, eg, sg;
 
 	if (geteuid() != 0)
 		return 0;
+	if (!ES_ID_IS_WORKER(id))
+		return ES_EINTERNAL;
 	(void)setrlimit(RLIMIT_MEMLOCK, &inf);   /* best effort, see above */
-	if (setgroups(0, NULL) != 0 || setresgid(g, g, g) != 0 ||
-	    setresuid(u, u, u) != 0)
+	/* Groups first: once the uid is gone, so is the right to drop them. */
+	if (setgroups(0, NULL) != 0 || setresgid(id, id, id) != 0 ||
+	    setresuid(id, id, id) != 0)
 		return -errno;
-	/* Irreversible, checked: getting root back must fail. */
+	/* Checked, not assumed: every id is the new one, no group is left,
+	 * and getting root back fails. */
+	if (getresuid(&ru, &eu, &su) != 0 || getresgid(&rg, &eg, &sg) != 0 ||
+	    ru != id || eu != id || su != id || rg != id || eg != id ||
+	    sg != id || getgroups(0, NULL) != 0)
+		return ES_EINTERNAL;
 	return setresuid(0, 0, 0) == 0 ? ES_EINTERNAL : 0;
+}
+
+/* The worker's id for this run: uniform over the reserved block. Drawn
+ * in the parent: the worker's filter allows no getrandom(). */
+static uid_t
+worker_id(void)
+{
+	return (uid_t)(ES_WORKER_ID_BASE +
+	    randombytes_uniform((uint32_t)ES_WORKER_ID_COUNT));
 }
 
 /* OpenSSH's belt and braces: no new files, no writes to files, no
@@ -743,7 +768,8 @@ limit_resources(void)
 }
 
 __attribute__((noreturn)) static void
-worker_main(int in_fd, int out_fd, int debug_fd, const struct es_job *job)
+worker_main(int in_fd, int out_fd, int debug_fd, const struct es_job *job,
+    uid_t id)
 {
 	int keep[3] = { in_fd, out_fd, debug_fd };
 	static struct wjob w;   /* static: keeps the stack small */
@@ -754,7 +780,7 @@ worker_main(int in_fd, int out_fd, int debug_fd, const struct es_job *job)
 
 	/* Before a single byte: no root, no core, no ptrace peers, no other
 	 * fds, then the filter. */
-	if (drop_root() != 0 ||
+	if (drop_root(id) != 0 ||
 	    prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0 ||
 	    setrlimit(RLIMIT_CORE, &no_core) != 0 ||
 	    limit_resources() != 0 ||
@@ -845,11 +871,13 @@ recv_result(struct wio *io, const struct es_job *job, struct es_job_result *res,
 		relay_detail(st.code, detail);
 		goto end;
 	}
-	if (job->op != ES_JOB_RENDER && (st.nnames || st.nadded ||
-	    st.nremoved || st.nchanged)) {
+	if ((job->op != ES_JOB_RENDER && (st.nnames || st.nadded ||
+	    st.nremoved || st.nchanged || st.nencrypted)) ||
+	    st.nencrypted > ES_VAULT_MAX_INLINE) {
 		r = -EPROTO;
 		goto out;
 	}
+	res->nencrypted = st.nencrypted;
 	if ((r = get_secure(io, W_OUT, max, &res->out)) != 0 ||
 	    (r = recv_names(io, W_NAME, st.nnames, &res->names,
 	    &res->nnames)) != 0 ||
@@ -1008,6 +1036,7 @@ es_worker_run(const struct es_job *job, struct es_job_result *res)
 	/* job pipe, result pipe, debug pipe (debug mode only) */
 	int fd[6] = { -1, -1, -1, -1, -1, -1 }, r;
 	pid_t pid;
+	uid_t id;
 
 	memset(res, 0, sizeof *res);
 	res->used = -1;
@@ -1018,6 +1047,7 @@ es_worker_run(const struct es_job *job, struct es_job_result *res)
 	 * nettle and libyaml need nothing). */
 	if (sodium_init() < 0)
 		return es_failf(ES_EINTERNAL, "libsodium failed to initialise");
+	id = worker_id();
 	if (pipe2(fd, O_CLOEXEC) != 0 || pipe2(fd + 2, O_CLOEXEC) != 0 ||
 	    (debug_enabled() && pipe2(fd + 4, O_CLOEXEC) != 0)) {
 		r = -errno;
@@ -1035,7 +1065,7 @@ es_worker_run(const struct es_job *job, struct es_job_result *res)
 		return r;
 	}
 	if (pid == 0)
-		worker_main(fd[0], fd[3], fd[5], job);   /* closes the rest */
+		worker_main(fd[0], fd[3], fd[5], job, id);   /* closes the rest */
 	close(fd[0]);
 	close(fd[3]);
 	if (fd[5] >= 0)

@@ -26,6 +26,7 @@
 #define ENVSEAL_WORKER_H
 
 #include "common/envseal.h"
+#include "common/id.h"
 #include "crypto/crypto.h"
 
 struct es_render_spec;   /* render/render.h */
@@ -46,6 +47,11 @@ struct es_job {
 	const struct es_secret *new_secret;   /* REKEY */
 	const char *new_label;                /* REKEY; NULL keeps label */
 	const struct es_render_spec *render;  /* RENDER */
+	/* RENDER: 0 refuses a vault that holds no encrypted content (no
+	 * whole-file envelope and no top-level !vault value) with
+	 * ES_EINTEGRITY, decided by the worker on what it opened; 1 renders
+	 * it (the policy's allow_plaintext). */
+	int allow_plaintext;
 };
 
 struct es_job_result {
@@ -53,6 +59,10 @@ struct es_job_result {
 	char **names;          /* RENDER: variable names in file order */
 	size_t nnames;
 	int used;              /* index in secrets that opened it; -1 none */
+	/* RENDER: encrypted parts the worker opened: 1 for a whole-file
+	 * envelope, else the number of top-level !vault values decrypted;
+	 * 0 for plain YAML (only with allow_plaintext). */
+	size_t nencrypted;
 	/* RENDER, added: name lists against render->old, sorted by name
 	 * (no old file: every name added). */
 	char **added, **removed, **changed;
@@ -74,11 +84,18 @@ struct es_job_result {
 /* The fixed-size job and status records. */
 #define ES_WIRE_FIXED_MAX 64
 
-/* The ids a worker started as root switches to before it reads a byte
- * (added): the kernel's overflow ids, "nobody"/"nogroup" on Debian,
- * owning nothing. Numeric, so no NSS lookup happens. */
-#define ES_WORKER_UID 65534
-#define ES_WORKER_GID 65534
+/*
+ * The ids a worker started as root switches to before it reads a byte:
+ * one id, as uid and gid, drawn at random per run (randombytes, in the
+ * parent before the fork) from ES_WORKER_ID_BASE .. +ES_WORKER_ID_COUNT-1
+ * (common/id.h: 0x7E5E0000..0x7E5EFFFF, outside every range systemd
+ * assigns), no supplementary groups. Not the shared nobody (65534): any
+ * process of that uid could kill, stop or (were the worker dumpable)
+ * ptrace it, since Linux lets a process signal another of its own uid.
+ * An id of the block owns no file, no other process runs under it, and
+ * two concurrent workers that drew the same one still cannot signal each
+ * other: the filter allows no kill or ptrace. Numeric: no NSS lookup.
+ */
 
 /*
  * REKEY (added): the worker cannot call getrandom(). The caller seeds the

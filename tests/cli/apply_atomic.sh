@@ -89,10 +89,13 @@ after=$(snapshot "$R" "${OWN[@]}")
 check "tampered vault: root byte-identical" [ "$before" = "$after" ]
 
 # -- a value the env-file grammar cannot carry (NUL): exit 2, nothing written
+# (the default policy with allow_plaintext: a plain vault is refused
+# otherwise, render_downgrade.sh)
 printf 'vault_bad: "a\\0b"\n' >"$BASE/nul.vault.yml"
+"$ENVSEAL" policy show | sed 's/allow_plaintext: false/allow_plaintext: true/' >"$BASE/plainok.yml"
 R=$(bareroot)
 before=$(snapshot "$R" "${OWN[@]}")
-expect_exit "unrenderable value: exit 2" 2 "$ENVSEAL" apply --root "$R" --vault "$BASE/nul.vault.yml"
+expect_exit "unrenderable value: exit 2" 2 "$ENVSEAL" apply --root "$R" --policy "$BASE/plainok.yml" --vault "$BASE/nul.vault.yml"
 contains "unrenderable value: names the variable" "BAD"
 after=$(snapshot "$R" "${OWN[@]}")
 check "unrenderable value: root byte-identical" [ "$before" = "$after" ]

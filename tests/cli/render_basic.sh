@@ -96,9 +96,11 @@ policy "$W/p5.yml" "$VECTORS/h_inline_v12_prod_numeric.yml" root root 0600 \
 expect_exit "numeric inline exit 0" 0 "$ENVSEAL" render --policy "$W/p5.yml" --root "$R" "${PWPROD[@]}"
 check "numeric stays 42" grep -qx 'PORT_SECRET=42' "$R$T"
 
-# 7. Plain YAML, no key source at all: renders; yes/0777 not re-typed.
+# 7. Plain YAML (allow_plaintext: true), no key source at all: renders;
+# yes/0777 not re-typed. The plain fixtures below opt in the same way
+# (tests/cli/render_downgrade.sh: without it they are refused).
 printf 'flag: yes\nmode: 0777\nvault_token: "a b"\n' >"$W/plain.yml"
-policy "$W/p6.yml" "$W/plain.yml" root root 0600
+policy "$W/p6.yml" "$W/plain.yml" root root 0600 'allow_plaintext: true'
 expect_exit "plain yaml without keys exit 0" 0 "$ENVSEAL" render --policy "$W/p6.yml" --root "$R" --no-prompt
 check "plain yes stays yes" grep -qx 'FLAG=yes' "$R$T"
 check "plain 0777 stays 0777" grep -qx 'MODE=0777' "$R$T"
@@ -114,32 +116,32 @@ contains "missing names env and vault var" "X: vault variable 'no_such_key' is m
 unchanged "missing variable"
 
 printf 'a: 1\nempty:\nnest:\n  x: 1\nlist: [1, 2]\n' >"$W/shapes.yml"
-policy "$W/e2.yml" "$W/shapes.yml" root root 0600 'vars:' '  E: empty'
+policy "$W/e2.yml" "$W/shapes.yml" root root 0600 'allow_plaintext: true' 'vars:' '  E: empty'
 expect_exit "null variable exit 2" 2 "$ENVSEAL" render --policy "$W/e2.yml" --root "$R" --no-prompt
 contains "null variable named" "E: vault variable 'empty'"
 contains "null variable says null" "null"
-policy "$W/e3.yml" "$W/shapes.yml" root root 0600 'vars:' '  N: nest'
+policy "$W/e3.yml" "$W/shapes.yml" root root 0600 'allow_plaintext: true' 'vars:' '  N: nest'
 expect_exit "nested variable exit 2" 2 "$ENVSEAL" render --policy "$W/e3.yml" --root "$R" --no-prompt
 contains "nested variable named" "'nest'"
 contains "nested says mapping" "mapping"
-policy "$W/e4.yml" "$W/shapes.yml" root root 0600 'vars:' '  L: list'
+policy "$W/e4.yml" "$W/shapes.yml" root root 0600 'allow_plaintext: true' 'vars:' '  L: list'
 expect_exit "sequence variable exit 2" 2 "$ENVSEAL" render --policy "$W/e4.yml" --root "$R" --no-prompt
 contains "sequence says sequence" "sequence"
-policy "$W/e5.yml" "$W/shapes.yml" root root 0600
+policy "$W/e5.yml" "$W/shapes.yml" root root 0600 'allow_plaintext: true'
 expect_exit "default mapping with null key exit 2" 2 "$ENVSEAL" render --policy "$W/e5.yml" --root "$R" --no-prompt
 contains "default mapping names the null key" "'empty'"
 unchanged "null/nested"
 
 printf 'good: ok\nbad: "x\\uFFFEy"\n' >"$W/fffe.yml"
-policy "$W/e6.yml" "$W/fffe.yml" root root 0600
+policy "$W/e6.yml" "$W/fffe.yml" root root 0600 'allow_plaintext: true'
 expect_exit "U+FFFE value refused exit 2" 2 "$ENVSEAL" render --policy "$W/e6.yml" --root "$R" --no-prompt
 contains "U+FFFE refusal names BAD" "BAD: value is not valid UTF-8"
 printf 'good: ok\nbad: "n\\0ul"\n' >"$W/nul.yml"
-policy "$W/e7.yml" "$W/nul.yml" root root 0600
+policy "$W/e7.yml" "$W/nul.yml" root root 0600 'allow_plaintext: true'
 expect_exit "NUL value refused exit 2" 2 "$ENVSEAL" render --policy "$W/e7.yml" --root "$R" --no-prompt
 contains "NUL refusal names BAD" "BAD: value contains a NUL"
 printf 'bad-key: x\n' >"$W/badkey.yml"
-policy "$W/e8.yml" "$W/badkey.yml" root root 0600
+policy "$W/e8.yml" "$W/badkey.yml" root root 0600 'allow_plaintext: true'
 expect_exit "bad default name exit 2" 2 "$ENVSEAL" render --policy "$W/e8.yml" --root "$R" --no-prompt
 contains "bad name named" "'bad-key'"
 unchanged "refused values"
@@ -162,7 +164,7 @@ unchanged "unknown owner"
 printf 'envseal: 1\nbogus: 1\n' >"$W/bad1.yml"
 expect_exit "unknown policy key exit 2" 2 "$ENVSEAL" render --policy "$W/bad1.yml" --root "$R" --no-prompt
 contains "bad policy names key" "bogus"
-policy "$W/bad2.yml" "$W/plain.yml" root root 0604
+policy "$W/bad2.yml" "$W/plain.yml" root root 0604 'allow_plaintext: true'
 expect_exit "world-readable env file policy exit 2" 2 "$ENVSEAL" render --policy "$W/bad2.yml" --root "$R" --no-prompt
 printf 'envseal: 1\nenv_files:\n  - {path: /etc/veza/a.env, vault: x.yml, owner: root, group: root, mode: "0600"}\n  - {path: /etc/veza/b.env, vault: y.yml, owner: root, group: root, mode: "0600"}\n' >"$W/two.yml"
 expect_exit "--vault with two env files exit 2" 2 "$ENVSEAL" render --policy "$W/two.yml" --vault "$W/plain.yml" --root "$R" --no-prompt
@@ -172,8 +174,10 @@ contains "missing vault named" "nope.yml"
 expect_exit "unknown option exit 2" 2 "$ENVSEAL" render --frobnicate
 unchanged "bad policies"
 
-# --vault override of the single env file.
-expect_exit "--vault override exit 0" 0 "$ENVSEAL" render --policy "$W/p1.yml" --vault "$W/plain.yml" --root "$R" --no-prompt
+# --vault override of the single env file (the entry's allow_plaintext
+# still rules the file given).
+policy "$W/p1a.yml" "$VECTORS/a_v11_mapping.vault.yml" root root 0600 'allow_plaintext: true'
+expect_exit "--vault override exit 0" 0 "$ENVSEAL" render --policy "$W/p1a.yml" --vault "$W/plain.yml" --root "$R" --no-prompt
 check "--vault override used" grep -qx 'FLAG=yes' "$R$T"
 
 # --check: plans, writes nothing (no target, no audit log, no lock).
@@ -189,8 +193,8 @@ R4=$(vroot) || exit 1
 mkdir -p "$R4/etc/other" && chmod 0755 "$R4/etc/other"
 two() { # two FILE VAULT2
 	printf 'envseal: 1\nenv_files:\n' >"$1"
-	printf '  - {path: /etc/veza/a.env, vault: %s, owner: root, group: root, mode: "0600"}\n' "$W/plain.yml" >>"$1"
-	printf '  - {path: /etc/other/b.env, vault: %s, owner: root, group: veza-api, mode: "0640"}\n' "$2" >>"$1"
+	printf '  - {path: /etc/veza/a.env, vault: %s, owner: root, group: root, mode: "0600", allow_plaintext: true}\n' "$W/plain.yml" >>"$1"
+	printf '  - {path: /etc/other/b.env, vault: %s, owner: root, group: veza-api, mode: "0640", allow_plaintext: true}\n' "$2" >>"$1"
 }
 two "$W/two-bad.yml" "$W/fffe.yml"
 expect_exit "two files, second refused: exit 2" 2 "$ENVSEAL" render --policy "$W/two-bad.yml" --root "$R4" --no-prompt

@@ -178,6 +178,10 @@ test_order_and_env(void)
 	o.n_password_files = 0;
 	T_CHECK("nothing given, no prompt: clear error", es_keysrc_load(&o,
 	    &s) == ES_EKEYSRC && strstr(es_errdetail(), "no vault secret given"));
+	o.none_ok = 1;
+	T_CHECK("nothing given, none_ok: 0 and no secret (a flag, not a "
+	    "message)", es_keysrc_load(&o, &s) == 0 && s.n == 0);
+	o.none_ok = 0;
 	/* systemd credentials */
 	setenv("CREDENTIALS_DIRECTORY", dir, 1);
 	o.credentials[o.n_credentials++] = "pa";

@@ -108,6 +108,17 @@ test_errors(void)
 	    "t.yml:8: service.uid: must be a number");
 	bad("uid zero", HEAD SVC_OK "  uid: 0\n",
 	    "t.yml:8: service.uid: must be an id");
+	bad("uid in the worker's reserved block", HEAD SVC_OK
+	    "  uid: 2120089601\n", "t.yml:8: service.uid: 2120089601 is in "
+	    "2120089600..2120155135, the ids envseal reserves");
+	bad("allow_plaintext quoted", HEAD "env_files:\n  - {path: /etc/a.env,"
+	    " vault: v.yml, owner: root, group: root, mode: \"0600\", "
+	    "allow_plaintext: \"true\"}\n",
+	    "t.yml:3: env_files[0].allow_plaintext: must be true or false");
+	bad("allow_plaintext yes (YAML 1.1)", HEAD "env_files:\n  - {path: "
+	    "/etc/a.env, vault: v.yml, owner: root, group: root, mode: "
+	    "\"0600\", allow_plaintext: yes}\n",
+	    "t.yml:3: env_files[0].allow_plaintext: must be true or false");
 	bad("port range", HEAD SVC_OK "  listen_port: 70000\n",
 	    "t.yml:8: service.listen_port: must be a port");
 	bad("bad ip", HEAD SVC_OK "  ip_allow: [\"10.0.0.0/8; rm\"]\n",

@@ -240,6 +240,7 @@ test_lookups(void)
 	const char *defs = "# x\nSYS_UID_MAX\t\t500\nSYS_GID_MAX 600 # c\n";
 	uid_t uid = 0;
 	gid_t gid = 0;
+	long v1, v2, v3;
 	int r;
 
 	r = es_pwbuf_user("/etc/passwd", (const unsigned char *)pw, strlen(pw),
@@ -257,10 +258,11 @@ test_lookups(void)
 	    strlen(GROUP), "shadow", &gid);
 	T_CHECK("lookup group", r == 0 && gid == 42);
 	T_CHECK("login.defs", es_logindefs_get((const unsigned char *)defs,
-	    strlen(defs), "SYS_GID_MAX", 999) == 600 && es_logindefs_get(
-	    (const unsigned char *)"SYS_UID_MAX\t\t500\n", 17, "SYS_UID_MAX",
-	    999) == 500 && es_logindefs_get(NULL, 0, "SYS_UID_MAX", 999) ==
-	    999);
+	    strlen(defs), "SYS_GID_MAX", 999, &v1) == 0 && v1 == 600 &&
+	    es_logindefs_get((const unsigned char *)"SYS_UID_MAX\t\t500\n", 17,
+	    "SYS_UID_MAX", 999, &v2) == 0 && v2 == 500 &&
+	    es_logindefs_get(NULL, 0, "SYS_UID_MAX", 999, &v3) == 0 &&
+	    v3 == 999);
 }
 
 int

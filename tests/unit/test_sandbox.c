@@ -190,6 +190,7 @@ test_worker_render(void)
 	T_CHECK("worker names", r == 0 && res.nnames == 4 &&
 	    !strcmp(res.names[3], "LISTEN"));
 	T_CHECK("worker used index", res.used == 1);
+	T_CHECK("worker counts the envelope it opened", res.nencrypted == 1);
 	T_CHECK("worker diff", r == 0 && res.nadded == 2 && res.nremoved == 1
 	    && !strcmp(res.removed[0], "GONE") && res.nchanged == 1 &&
 	    !strcmp(res.changed[0], "PORT"));
@@ -200,6 +201,68 @@ test_worker_render(void)
 	r = es_worker_run(&job, &res);
 	T_CHECK("worker wrong key is ES_EKEY", r == ES_EKEY);
 	free(in);
+	es_secrets_free(&secs);
+}
+
+/* Issue 9 finding 2: plain YAML where a vault belongs is refused by the
+ * worker on what it opened (ES_EINTEGRITY), unless allow_plaintext; an
+ * inline file counts its decrypted !vault values. */
+static void
+test_worker_plaintext(void)
+{
+	struct es_secrets secs;
+	struct es_render_var vars[] = { { "DB_PASSWORD", "db_password" } };
+	struct es_render_spec spec = { "x.yml", 0, NULL, 0, NULL, 0, NULL, 0,
+		0 };
+	struct es_job job = { 0 };
+	struct es_job_result res;
+	unsigned char *plain, *inl;
+	size_t plen, ilen;
+	int r;
+
+	memset(&secs, 0, sizeof secs);
+	es_secrets_add(&secs, "default",
+	    (const unsigned char *)"correct horse", 13);
+	plain = slurp("a_plain.yml", &plen);
+	inl = slurp("c_mixed_inline.yml", &ilen);
+	if (plain == NULL || inl == NULL) {
+		T_SKIP("worker plaintext", "tests/vectors not found");
+		free(plain);
+		free(inl);
+		return;
+	}
+	job.op = ES_JOB_RENDER;
+	job.input_name = "x.yml";
+	job.input = plain;
+	job.input_len = plen;
+	job.secrets = &secs;
+	job.render = &spec;
+	r = es_worker_run(&job, &res);
+	T_CHECK("plain yaml refused with a key: ES_EINTEGRITY",
+	    r == ES_EINTEGRITY && strstr(es_errdetail(), "x.yml is not "
+	    "encrypted") && res.out.len == 0);
+	job.secrets = NULL;
+	r = es_job_execute(&job, &res);
+	T_CHECK("plain yaml refused with no key (in process too)",
+	    r == ES_EINTEGRITY);
+	job.allow_plaintext = 1;
+	r = es_worker_run(&job, &res);
+	T_CHECK("allow_plaintext renders it, nothing encrypted", r == 0 &&
+	    res.nencrypted == 0 && res.nnames == 3);
+	es_job_result_free(&res);
+	job.allow_plaintext = 0;
+	job.secrets = &secs;
+	spec.explicit_vars = 1;   /* the file also holds a nested mapping */
+	spec.vars = vars;
+	spec.nvars = 1;
+	job.input = inl;
+	job.input_len = ilen;
+	r = es_worker_run(&job, &res);
+	T_CHECK("inline file: one !vault value decrypted and counted",
+	    r == 0 && res.nencrypted == 1);
+	es_job_result_free(&res);
+	free(plain);
+	free(inl);
 	es_secrets_free(&secs);
 }
 
@@ -245,6 +308,7 @@ main(void)
 	test_tables();
 	test_filter();
 	test_worker_render();
+	test_worker_plaintext();
 	test_worker_decrypt();
 	return t_done();
 }
