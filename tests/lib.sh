@@ -4,6 +4,9 @@
 set -u
 : "${TOP:=$(cd "$(dirname "$0")/../.." && pwd)}"
 : "${ENVSEAL:=$TOP/build/envseal}"
+# The test build (Makefile: cmd/ with ENVSEAL_TEST_HOOKS), for the tests
+# that need a test-only option; never the binary a check is about.
+: "${ENVSEAL_TEST:=$(dirname "$ENVSEAL")/envseal-test}"
 : "${VECTORS:=$TOP/tests/vectors}"
 : "${SDENV:=$TOP/build/tests/sdenv}"
 

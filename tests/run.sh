@@ -10,6 +10,7 @@ export TOP
 export BUILD="${BUILD:-$TOP/build}"
 export ASAN_BUILD="${ASAN_BUILD:-$TOP/build-asan}"
 export ENVSEAL="$BUILD/envseal"
+export ENVSEAL_TEST="$BUILD/envseal-test"
 export ENVSEAL_ASAN="$ASAN_BUILD/envseal"
 export VECTORS="$TOP/tests/vectors"
 export SDENV="$BUILD/tests/sdenv"
