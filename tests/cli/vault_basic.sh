@@ -8,6 +8,7 @@ V=$VECTORS
 # removes the directory at once; make our own.
 S=$(mktemp -d /tmp/envseal-vault.XXXXXX)
 trap 'rm -rf "$S"' EXIT
+audit_root "$S/audit"
 pwc="--vault-password-file $V/pw_correct_horse.txt"
 pwp="--vault-password-file $V/pw_prod.txt"
 
