@@ -398,8 +398,7 @@ write_result(const struct vopts *o, const struct vrun *v, const char *path,
 		return write_fd_all(STDOUT_FILENO, data->p, data->len);
 	r = es_user_write_file(v->audit, path, data->p, data->len, 0, &act);
 	if (r == 0)
-		fprintf(stderr, "envseal: %s: %s: %s\n", o->what, path,
-		    es_action_name(act));
+		cmd_note("%s: %s: %s", o->what, path, es_action_name(act));
 	return r;
 }
 
