@@ -68,6 +68,19 @@ $(BUILD)/envseal: $(CMD_OBJS) $(BUILD)/libenvseal.a
 	$(CC) $(ALL_CFLAGS) $(LDHARDEN) $(LDFLAGS) -o $@ $(CMD_OBJS) \
 		$(BUILD)/libenvseal.a $(PKG_LIBS)
 
+# The test build of the command: cmd/ compiled with ENVSEAL_TEST_HOOKS
+# (options no release binary may have, e.g. vault --test-fixed-salt), for
+# the CLI tests that need them. Never installed.
+TEST_CMD_OBJS := $(CMD_SRCS:%.c=$(BUILD)/obj-test/%.o)
+
+$(BUILD)/obj-test/%.o: %.c $(HDRS)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -DENVSEAL_TEST_HOOKS -c -o $@ $<
+
+$(BUILD)/envseal-test: $(TEST_CMD_OBJS) $(BUILD)/libenvseal.a
+	$(CC) $(ALL_CFLAGS) $(LDHARDEN) $(LDFLAGS) -o $@ $(TEST_CMD_OBJS) \
+		$(BUILD)/libenvseal.a $(PKG_LIBS)
+
 # The sanitizer build of the command, for CLI tests that want it.
 $(ASAN_BUILD)/envseal: $(CMD_SRCS:%.c=$(ASAN_BUILD)/obj/%.o) $(ASAN_BUILD)/libenvseal.a
 	$(CC) $(SAN_CFLAGS) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
@@ -88,7 +101,7 @@ $(BUILD)/tests/tools/%_preload.so: tests/tools/%_preload.c
 	@mkdir -p $(dir $@)
 	$(CC) $(WARN) $(DEFS) -O2 -fPIC -shared -o $@ $< -ldl
 
-tests: $(BUILD)/envseal $(UNIT_BINS) $(TOOL_BINS) $(PRELOAD_LIBS)
+tests: $(BUILD)/envseal $(BUILD)/envseal-test $(UNIT_BINS) $(TOOL_BINS) $(PRELOAD_LIBS)
 asan-tests: $(SAN_UNIT_BINS) $(ASAN_BUILD)/envseal
 
 deps:

@@ -41,7 +41,7 @@ vault_database_url: "postgres://veza:FAKE-bench@10.0.0.5:5432/veza"
 vault_jwt_secret: "FAKE-bench-jwt"
 vault_redis_url: "redis://:FAKE-bench@10.0.0.6:6379/0"
 EOF
-"$ENVSEAL" vault encrypt --vault-password-file "$S/pw" \
+"$ENVSEAL" vault encrypt --vault-password-file "$S/pw" --audit-root "$ROOT" \
 	"$W/group_vars/backend_api.vault.yml" 2>/dev/null
 cd "$W"
 "$ENVSEAL" apply --root "$ROOT" --vault-password-file "$S/pw" >/dev/null 2>&1

@@ -7,6 +7,7 @@
 #include "common/envseal.h"
 #include "fs/fs.h"
 
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <string.h>
@@ -33,6 +34,7 @@ cmd_audit(int argc, char **argv)
 	};
 	struct es_root *root = NULL;
 	const char *rootdir = "/", *sub;
+	FILE *out;
 	int opt, r;
 
 	if (argc < 2)
@@ -65,10 +67,15 @@ cmd_audit(int argc, char **argv)
 	/* Check mode: reading the log must never create or lock anything. */
 	if ((r = es_root_open(&root, rootdir, ES_ROOT_CHECK)) != 0)
 		return cmd_fail("audit", r);
-	if (!strcmp(sub, "verify"))
-		r = es_audit_verify(root, stdout);
+	/* Records hold paths and names from input: escaped on the way. */
+	if ((out = es_esc_stream(stdout, ES_ESC_KEEP_NL)) == NULL)
+		r = -ENOMEM;
+	else if (!strcmp(sub, "verify"))
+		r = es_audit_verify(root, out);
 	else
-		r = es_audit_show(root, stdout);
+		r = es_audit_show(root, out);
+	if (out != NULL && fclose(out) != 0 && r == 0)
+		r = -EIO;
 	es_root_close(root);
 	if (r != 0)
 		return cmd_fail(!strcmp(sub, "verify") ? "audit verify" :

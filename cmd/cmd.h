@@ -23,6 +23,12 @@ int cmd_policy(int argc, char **argv);
 int cmd_fail(const char *what, int code);
 /* Print a usage error and return 2. */
 int cmd_usage(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Print "envseal: <text>" on stderr (a progress note, not an error). */
+void cmd_note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* cmd_fail, cmd_usage and cmd_note escape control and bidi characters
+ * (common/envseal.h es_fput_esc); the report, audit and policy printers
+ * write through es_esc_stream(stdout, ES_ESC_KEEP_NL). Nothing else of
+ * cmd/ prints a name from input. */
 
 /* Key-source long options shared by every decrypting command. */
 enum {

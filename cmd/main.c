@@ -14,6 +14,10 @@
 #include <unistd.h>
 #include <sodium.h>
 
+/* Longest message before escaping: a detail, a command name and two
+ * paths; longer is cut and marked, never overflows. */
+#define CMD_MSG_MAX (ES_ERRDETAIL_MAX + 2 * 4096)
+
 static const struct {
 	const char *name;
 	int (*fn)(int, char **);
@@ -82,19 +86,54 @@ harden_process(void)
 	return 0;
 }
 
+/*
+ * Every message of cmd/ on stderr: "envseal: " and the text, escaped
+ * (common/envseal.h es_fput_esc), on one line. Details and arguments name
+ * paths, vault keys and labels that came from input; a control or bidi
+ * character in them must not act on the terminal or split the line.
+ */
+__attribute__((format(printf, 1, 0))) static void
+vsay(const char *fmt, va_list ap)
+{
+	char msg[CMD_MSG_MAX];
+	int n = vsnprintf(msg, sizeof msg, fmt, ap);
+
+	if (n < 0) {
+		n = 0;
+		msg[0] = '\0';
+	} else if ((size_t)n >= sizeof msg) {
+		/* Cut, and say so. */
+		n = (int)sizeof msg - 1;
+		memcpy(msg + n - 3, "...", 4);
+	}
+	fputs("envseal: ", stderr);
+	es_fput_esc(stderr, msg, (size_t)n, 0);
+	fputc('\n', stderr);
+}
+
+__attribute__((format(printf, 1, 2))) static void
+say(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsay(fmt, ap);
+	va_end(ap);
+}
+
 int
 cmd_fail(const char *what, int code)
 {
 	const char *d = es_errdetail();
 
 	if (what != NULL && *d)
-		fprintf(stderr, "envseal: %s: %s\n", what, d);
+		say("%s: %s", what, d);
 	else if (what != NULL)
-		fprintf(stderr, "envseal: %s: %s\n", what, es_strerror(code));
+		say("%s: %s", what, es_strerror(code));
 	else if (*d)
-		fprintf(stderr, "envseal: %s\n", d);
+		say("%s", d);
 	else
-		fprintf(stderr, "envseal: %s\n", es_strerror(code));
+		say("%s", es_strerror(code));
 	return es_exit_status(code);
 }
 
@@ -103,12 +142,20 @@ cmd_usage(const char *fmt, ...)
 {
 	va_list ap;
 
-	fputs("envseal: ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vsay(fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
 	return ES_EXIT_USAGE;
+}
+
+void
+cmd_note(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsay(fmt, ap);
+	va_end(ap);
 }
 
 int

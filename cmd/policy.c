@@ -32,6 +32,7 @@ cmd_policy(int argc, char **argv)
 	};
 	const char *path = NULL;
 	struct es_policy *p;
+	FILE *out;
 	int c, r;
 
 	if (argc < 2 || (strcmp(argv[1], "show") != 0 &&
@@ -55,7 +56,14 @@ cmd_policy(int argc, char **argv)
 		    argv[optind]);
 	if ((r = es_policy_load(path, &p)) != 0)
 		return cmd_fail("policy", r);
-	r = es_policy_print(p, stdout);
+	/* The source path came from the command line: escaped on the way. */
+	if ((out = es_esc_stream(stdout, ES_ESC_KEEP_NL)) == NULL) {
+		r = -ENOMEM;
+	} else {
+		r = es_policy_print(p, out);
+		if (fclose(out) != 0 && r == 0)
+			r = -EIO;
+	}
 	es_policy_free(p);
 	if (r != 0)
 		return cmd_fail("policy show", r);

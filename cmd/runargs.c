@@ -99,7 +99,7 @@ static void
 lock_notice(const char *lockpath, void *arg)
 {
 	(void)arg;
-	fprintf(stderr, "envseal: waiting for the lock %s\n", lockpath);
+	cmd_note("waiting for the lock %s", lockpath);
 }
 
 int
@@ -127,14 +127,21 @@ int
 cmd_run_end(const char *command, struct es_root *root, int r,
     const struct cmd_run_args *a, const struct es_report *rep)
 {
+	FILE *out;
 	int status, ar;
 
 	status = r == 0 ? 0 : cmd_fail(command, r);
-	if (r == 0 && a->json)
-		es_report_print_json(rep, stdout);
+	/* Paths, names and diff lines came from input: escaped on the way. */
+	out = es_esc_stream(r == 0 ? stdout : stderr, ES_ESC_KEEP_NL);
+	if (out == NULL)
+		status = status ? status : cmd_fail(command, -ENOMEM);
+	else if (r == 0 && a->json)
+		es_report_print_json(rep, out);
 	else if (r == 0 || rep->n > 0)
 		/* What was done before a failure still goes on record. */
-		es_report_print_text(rep, r == 0 ? stdout : stderr, a->diff);
+		es_report_print_text(rep, out, a->diff);
+	if (out != NULL && fclose(out) != 0 && status == 0)
+		status = cmd_fail(command, -EIO);
 	/* The audit run ends with the status the command will have. */
 	if ((ar = es_audit_end(root, status)) != 0 && status == 0)
 		status = cmd_fail(command, ar);
@@ -158,6 +165,6 @@ cmd_reload_hint(int ran, const char *why, int asked)
 		fprintf(stderr, "envseal: the unit changed; run `systemctl "
 		    "daemon-reload` (or pass --reload)\n");
 	else if (!ran)
-		fprintf(stderr, "envseal: daemon-reload not run: %s\n", why);
+		cmd_note("daemon-reload not run: %s", why);
 	return 0;
 }

@@ -17,6 +17,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -28,6 +29,9 @@
 #define VAULT_FILES_MAX 4096
 /* The 10-space indent of ansible's encrypt_string (cli/vault.py 268-285). */
 #define ENCRYPT_STRING_INDENT "          "
+/* Where root's vault writes are audited when --audit-root is not given
+ * (read with secure_getenv); unset or empty: the host's log under "/". */
+#define AUDIT_ROOT_ENV "ENVSEAL_AUDIT_ROOT"
 
 enum {
 	OPT_OUTPUT = OPT_CMD_BASE,
@@ -36,6 +40,7 @@ enum {
 	OPT_STDIN_NAME,
 	OPT_NEW_PASSWORD_FILE,
 	OPT_NEW_VAULT_ID,
+	OPT_AUDIT_ROOT,
 	OPT_TEST_FIXED_SALT,
 	OPT_HELP,
 };
@@ -49,11 +54,14 @@ static const struct option vault_longopts[] = {
 	{ "new-vault-password-file", required_argument, NULL,
 	    OPT_NEW_PASSWORD_FILE },
 	{ "new-vault-id", required_argument, NULL, OPT_NEW_VAULT_ID },
-	/* TEST ONLY, deliberately absent from --help and the man page: fixes
-	 * the salt of every new envelope so tests can reproduce ansible's
-	 * byte-exact vectors (g1-g4). A fixed salt repeats keystreams under
-	 * one password; nothing but a test may use it. */
+	{ "audit-root", required_argument, NULL, OPT_AUDIT_ROOT },
+#ifdef ENVSEAL_TEST_HOOKS
+	/* TEST BUILD ONLY (build/envseal-test, `make tests`): fixes the salt
+	 * of every new envelope so tests can reproduce ansible's byte-exact
+	 * vectors (g1-g4). A fixed salt repeats keystreams under one
+	 * password, so the release binary does not have the option at all. */
 	{ "test-fixed-salt", required_argument, NULL, OPT_TEST_FIXED_SALT },
+#endif
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ NULL, 0, NULL, 0 },
 };
@@ -75,6 +83,7 @@ struct vopts {
 	const char *stdin_name;
 	const char *new_pwfile;
 	const char *new_vault_id;
+	const char *audit_root;            /* --audit-root, else NULL */
 	const char *test_salt;
 	char **args;
 	size_t nargs;
@@ -110,6 +119,9 @@ usage(FILE *f)
 	    "  --vault-password-file FILE       password file or script (label default)\n"
 	    "  --vault-password-credential [LABEL@]NAME  $CREDENTIALS_DIRECTORY/NAME\n"
 	    "  --no-prompt                      never ask on the terminal\n"
+	    "other options:\n"
+	    "  --audit-root DIR                 as root, audit writes in DIR's log\n"
+	    "                                   (default $ENVSEAL_AUDIT_ROOT, else /)\n"
 	    "also read: ANSIBLE_VAULT_IDENTITY_LIST, ANSIBLE_VAULT_PASSWORD_FILE,\n"
 	    "  ANSIBLE_VAULT_ID_MATCH (any non-empty value: try only secrets of the\n"
 	    "  vault's own label), ANSIBLE_VAULT_ENCRYPT_IDENTITY (the label to\n"
@@ -244,7 +256,22 @@ vrun_alloc(struct vrun *v, size_t n)
 	return v->in && v->out && v->raw && v->rawlen ? 0 : -ENOMEM;
 }
 
-/* As root, writes are audited in the host's log (ROOT "/"). */
+/* The root whose audit log records root's vault writes: --audit-root,
+ * else $ENVSEAL_AUDIT_ROOT when set and not empty, else the host's "/". A
+ * scratch root keeps tests and demos off the host's log. */
+static const char *
+audit_root_of(const struct vopts *o)
+{
+	const char *env;
+
+	if (o->audit_root != NULL)
+		return o->audit_root;
+	env = secure_getenv(AUDIT_ROOT_ENV);
+	return env != NULL && *env != '\0' ? env : "/";
+}
+
+/* As root, writes are audited in the log under audit_root_of(o); as
+ * anyone else there is no log envseal may append to. */
 static int
 audit_open(struct vrun *v, const struct vopts *o)
 {
@@ -252,7 +279,7 @@ audit_open(struct vrun *v, const struct vopts *o)
 
 	if (geteuid() != 0)
 		return 0;
-	if ((r = es_root_open(&v->audit, "/", 0)) != 0)
+	if ((r = es_root_open(&v->audit, audit_root_of(o), 0)) != 0)
 		return r;
 	return es_audit_begin(v->audit, o->what, NULL);
 }
@@ -308,8 +335,7 @@ write_result(const struct vopts *o, const struct vrun *v, const char *path,
 		return write_fd_all(STDOUT_FILENO, data->p, data->len);
 	r = es_user_write_file(v->audit, path, data->p, data->len, 0, &act);
 	if (r == 0)
-		fprintf(stderr, "envseal: %s: %s: %s\n", o->what, path,
-		    es_action_name(act));
+		cmd_note("%s: %s: %s", o->what, path, es_action_name(act));
 	return r;
 }
 
@@ -353,6 +379,7 @@ pick_secret(const struct vopts *o, const struct vrun *v, size_t *idx)
 	return -1;
 }
 
+#ifdef ENVSEAL_TEST_HOOKS
 static int
 set_test_salt(const char *hex)
 {
@@ -369,6 +396,7 @@ set_test_salt(const char *hex)
 	}
 	return es_salt_fixed(salt, n / 2);
 }
+#endif
 
 /*
  * Every input through the sandboxed worker (op: decrypt, or rekey to
@@ -634,9 +662,16 @@ take_opt(struct vopts *o, int c, const char *arg)
 	case OPT_NEW_VAULT_ID:
 		o->new_vault_id = arg;
 		return 0;
+	case OPT_AUDIT_ROOT:
+		if (*arg == '\0')
+			return cmd_usage("%s: --audit-root: empty DIR", o->what);
+		o->audit_root = arg;
+		return 0;
+#ifdef ENVSEAL_TEST_HOOKS
 	case OPT_TEST_FIXED_SALT:
 		o->test_salt = arg;
 		return set_test_salt(arg) ? cmd_fail(o->what, ES_EUSAGE) : 0;
+#endif
 	case OPT_HELP:
 		usage(stdout);
 		return -2;

@@ -113,4 +113,25 @@ void es_wipe(void *p, size_t n);
 /* Lowercase hex of n bytes into out (2n+1 bytes, NUL-terminated). */
 void es_hex(char *out, const unsigned char *in, size_t n);
 
+/*
+ * Terminal-safe text (common/escape.c), for every name, path, label or
+ * detail that came from input and reaches a terminal: C0 controls, DEL,
+ * C1 controls (U+0080..U+009F), the Unicode bidi controls (U+061C,
+ * U+200E, U+200F, U+202A..U+202E, U+2066..U+2069) and the line and
+ * paragraph separators (U+2028, U+2029) are written as "\n", "\t",
+ * "\r", "\xHH" or "\u202e"; a byte that is not part of valid UTF-8 is
+ * "\xHH" (a raw 0x9b is CSI to an 8-bit terminal). Everything else,
+ * other UTF-8 included, passes unchanged. Used where cmd/ prints (errors,
+ * notes) and by the report and audit printers, not at each call site.
+ */
+#define ES_ESC_KEEP_NL 1u    /* flags: '\n' passes (multi-line blocks) */
+/* 1 when s[0..len) would be written unchanged. */
+int es_text_safe(const char *s, size_t len, unsigned flags);
+/* Write s[0..len) to f, escaped. */
+void es_fput_esc(FILE *f, const char *s, size_t len, unsigned flags);
+/* A write-only stream that escapes everything written to it into under
+ * (UTF-8 sequences split across writes are joined); fclose() it to flush,
+ * under stays open. NULL with errno on failure. */
+FILE *es_esc_stream(FILE *under, unsigned flags);
+
 #endif

@@ -890,6 +890,108 @@ is_root_name(const char *s)
 	return !strcmp(s, "root") || !strcmp(s, "0");
 }
 
+/*
+ * Paths under the root that envseal writes itself, which no policy entry
+ * may name: an env file there would replace the audit log, its key or the
+ * run lock with service data, or put a service's secrets in the passwd
+ * family (fs/fs_int.h FS_*_PATH, provision/pwdb.c es_acct_paths, the
+ * backups ES_W_BACKUP makes, lckpwdf()'s lock). Trees are refused with
+ * everything inside them.
+ */
+static const char *const own_trees[] = {
+	"/var/log/envseal", "/var/lib/envseal",
+};
+static const char *const passwd_files[] = {
+	"/etc/passwd", "/etc/passwd-", "/etc/shadow", "/etc/shadow-",
+	"/etc/group", "/etc/group-", "/etc/gshadow", "/etc/gshadow-",
+	"/etc/.pwd.lock",
+};
+
+/* 1 when path is dir or inside it (paths are valid_abspath: no "//",
+ * ".", ".." or trailing '/', so a string prefix at a '/' is a tree). */
+static int
+path_within(const char *path, const char *dir)
+{
+	size_t n = strlen(dir);
+
+	if (!strcmp(dir, "/"))
+		return 1;
+	return !strncmp(path, dir, n) && (path[n] == '\0' || path[n] == '/');
+}
+
+/* 1 when path is a proper ancestor of other (a directory on its way). */
+static int
+path_above(const char *path, const char *other)
+{
+	return strcmp(path, other) != 0 && path_within(other, path);
+}
+
+/* Entry i of section what ("env_files", "directories") against envseal's
+ * own files: one refusal naming the entry and the rule. */
+static int
+check_own_paths(struct pctx *c, size_t line, const char *what, size_t i,
+    const char *path)
+{
+	size_t k;
+
+	if (!strcmp(path, "/"))
+		return failat(c, line, "%s[%zu].path: / is the root "
+		    "directory", what, i);
+	for (k = 0; k < NELEM(own_trees); k++)
+		if (path_within(path, own_trees[k]))
+			return failat(c, line, "%s[%zu].path: %s is envseal's "
+			    "own (%s holds its audit log, key and lock)", what,
+			    i, path, own_trees[k]);
+	for (k = 0; k < NELEM(passwd_files); k++)
+		if (!strcmp(path, passwd_files[k]))
+			return failat(c, line, "%s[%zu].path: %s is a "
+			    "passwd-family file envseal writes itself", what, i,
+			    path);
+	return 0;
+}
+
+/* An env file's path against everything else envseal writes: its own
+ * files, the service's unit and the directories entries, as the same
+ * path or as a directory on their way (the env file would be written
+ * where they must be, or they under a regular file). */
+static int
+check_env_path(struct pctx *c, size_t fi, const struct es_env_file *f)
+{
+	const struct es_policy *p = c->p;
+	const char *unit = p->service ? p->service->unit : NULL;
+	size_t k;
+	int r;
+
+	if ((r = check_own_paths(c, f->line, "env_files", fi, f->path)) != 0)
+		return r;
+	for (k = 0; k < NELEM(own_trees); k++)
+		if (path_above(f->path, own_trees[k]))
+			return failat(c, f->line, "env_files[%zu].path: %s is "
+			    "a directory on the way to %s", fi, f->path,
+			    own_trees[k]);
+	for (k = 0; k < NELEM(passwd_files); k++)
+		if (path_above(f->path, passwd_files[k]))
+			return failat(c, f->line, "env_files[%zu].path: %s is "
+			    "a directory on the way to %s", fi, f->path,
+			    passwd_files[k]);
+	if (unit != NULL && !strcmp(f->path, unit))
+		return failat(c, f->line, "env_files[%zu].path: %s is the "
+		    "service's unit", fi, f->path);
+	if (unit != NULL && path_above(f->path, unit))
+		return failat(c, f->line, "env_files[%zu].path: %s is a "
+		    "directory on the way to %s", fi, f->path, unit);
+	for (k = 0; k < p->ndirs; k++) {
+		if (!strcmp(f->path, p->dirs[k].path))
+			return failat(c, f->line, "env_files[%zu].path: %s is "
+			    "also directories[%zu]", fi, f->path, k);
+		if (path_above(f->path, p->dirs[k].path))
+			return failat(c, f->line, "env_files[%zu].path: %s is "
+			    "a directory on the way to directories[%zu] %s", fi,
+			    f->path, k, p->dirs[k].path);
+	}
+	return 0;
+}
+
 /* DESIGN.md's hard invariants: an env file is never group- or
  * world-writable nor world-readable; its directory is not writable by
  * anyone but root. */
@@ -908,6 +1010,8 @@ check_env_file(struct pctx *c, size_t fi, const struct es_env_file *f)
 		return failat(c, f->line, "env_files[%zu].mode: %04o would "
 		    "make the env file group-writable or world-accessible "
 		    "(mode & 0027 must be 0)", fi, (unsigned)f->mode);
+	if ((r = check_env_path(c, fi, f)) != 0)
+		return r;
 	for (i = 0; i < fi; i++)
 		if (!strcmp(p->env_files[i].path, f->path))
 			return failat(c, f->line, "env_files[%zu].path: %s "
@@ -942,6 +1046,10 @@ check_policy(struct pctx *c)
 				return failat(c, p->dirs[i].line,
 				    "directories[%zu].path: %s is also "
 				    "directories[%zu]", i, p->dirs[i].path, j);
+	for (i = 0; i < p->ndirs; i++)
+		if ((r = check_own_paths(c, p->dirs[i].line, "directories", i,
+		    p->dirs[i].path)) != 0)
+			return r;
 	for (i = 0; i < p->nenv_files; i++)
 		if ((r = check_env_file(c, i, &p->env_files[i])) != 0)
 			return r;

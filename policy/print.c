@@ -7,6 +7,8 @@
 #include "common/envseal.h"
 
 #include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <yaml.h>
 
@@ -237,27 +239,57 @@ print_body(struct em *m, const struct es_policy *p)
 	emit(m, &ev, yaml_stream_end_event_initialize(&ev));
 }
 
+/* The YAML body into a malloc'd buffer; unicode: let UTF-8 through
+ * (else libyaml writes every non-ASCII character as an escape). */
+static int
+emit_body(const struct es_policy *p, int unicode, char **buf, size_t *len)
+{
+	struct em m = { .failed = 0 };
+	FILE *f;
+
+	if ((f = open_memstream(buf, len)) == NULL)
+		return -ENOMEM;
+	if (!yaml_emitter_initialize(&m.e)) {
+		fclose(f);
+		return -ENOMEM;
+	}
+	yaml_emitter_set_output_file(&m.e, f);
+	yaml_emitter_set_unicode(&m.e, unicode);
+	yaml_emitter_set_width(&m.e, -1);
+	print_body(&m, p);
+	if (!m.failed && !yaml_emitter_flush(&m.e))
+		m.failed = 1;
+	yaml_emitter_delete(&m.e);
+	if (fclose(f) != 0)
+		m.failed = 1;
+	if (m.failed)
+		return es_failf(-EIO, "policy show: YAML emitter failed");
+	return 0;
+}
+
 int
 es_policy_print(const struct es_policy *p, FILE *out)
 {
-	char hex[65];
-	struct em m = { .failed = 0 };
+	char hex[65], *buf = NULL;
+	size_t len = 0;
+	int r;
 
 	es_hex(hex, p->sha256, sizeof p->sha256);
 	/* The source and hash are comments: the YAML itself round-trips. */
 	if (fprintf(out, "# effective policy from %s\n# sha256 %s\n",
 	    p->source, hex) < 0)
 		return -EIO;
-	if (!yaml_emitter_initialize(&m.e))
-		return -ENOMEM;
-	yaml_emitter_set_output_file(&m.e, out);
-	yaml_emitter_set_unicode(&m.e, 1);
-	yaml_emitter_set_width(&m.e, -1);
-	print_body(&m, p);
-	if (!m.failed && !yaml_emitter_flush(&m.e))
-		m.failed = 1;
-	yaml_emitter_delete(&m.e);
-	if (m.failed)
-		return es_failf(-EIO, "policy show: YAML emitter failed");
-	return 0;
+	/* libyaml lets bidi controls through as printable; a policy that
+	 * holds one (or anything es_text_safe refuses) is written all-ASCII,
+	 * with YAML's own escapes, so it still loads as the same policy. */
+	if ((r = emit_body(p, 1, &buf, &len)) == 0 &&
+	    !es_text_safe(buf, len, ES_ESC_KEEP_NL)) {
+		free(buf);
+		buf = NULL;
+		r = emit_body(p, 0, &buf, &len);
+	}
+	if (r == 0 && fwrite(buf, 1, len, out) != len)
+		r = -EIO;
+	free(buf);
+	return r;
 }

@@ -1,8 +1,8 @@
 /*
  * provision/diff.c — a small unified line diff for --diff of units and the
  * passwd family (files of a few KiB): common prefix and suffix stripped,
- * LCS on the rest, hunks with 3 lines of context. Shadow-style password
- * fields are masked in every line shown.
+ * LCS on the rest, hunks with 3 lines of context. In the passwd family
+ * the password field is masked in every line shown (put_masked).
  */
 #include "provision/provision.h"
 #include "common/envseal.h"
@@ -101,22 +101,45 @@ lcs_ops(const struct lines *a, const struct lines *b, size_t lo, size_t ha,
 	return 0;
 }
 
+/*
+ * A passwd-family line as the diff shows it. Field 2 is the password
+ * field of all four files (passwd and group keep a hash there when shadow
+ * is not used), so it is masked unless it is exactly "x", the placeholder
+ * that says "see shadow" and carries nothing: "*", "!" and "!*" may be
+ * prefixes of a locked hash ("!$6$..."), so no prefix rule is safe. The
+ * field runs to the next ':' or to the end of the line, so a line with
+ * fewer fields than usual is masked too, and a line with no ':' at all is
+ * masked whole: nothing in it can be told apart from a hash.
+ */
+static void
+put_masked(FILE *f, const char *s, size_t len)
+{
+	const char *c1 = memchr(s, ':', len), *c2, *end = s + len;
+
+	if (c1 == NULL) {
+		if (len > 0)
+			fputs(ES_DIFF_MASK, f);
+		return;
+	}
+	c2 = memchr(c1 + 1, ':', (size_t)(end - (c1 + 1)));
+	if (c2 == NULL)
+		c2 = end;
+	fwrite(s, 1, (size_t)(c1 + 1 - s), f);
+	if (c2 - (c1 + 1) == 1 && c1[1] == 'x')
+		fputc('x', f);
+	else
+		fputs(ES_DIFF_MASK, f);
+	fwrite(c2, 1, (size_t)(end - c2), f);
+}
+
 static void
 put_line(FILE *f, char tag, const char *s, size_t len, int mask)
 {
-	const char *c1, *c2;
-
 	fputc(tag, f);
-	c1 = mask ? memchr(s, ':', len) : NULL;
-	c2 = c1 ? memchr(c1 + 1, ':', len - (size_t)(c1 + 1 - s)) : NULL;
-	if (c2 == NULL) {
+	if (mask)
+		put_masked(f, s, len);
+	else
 		fwrite(s, 1, len, f);
-	} else {
-		/* name:<masked>:rest — the hash never reaches the output. */
-		fwrite(s, 1, (size_t)(c1 - s) + 1, f);
-		fputs(ES_DIFF_MASK, f);
-		fwrite(c2, 1, len - (size_t)(c2 - s), f);
-	}
 	fputc('\n', f);
 }
 

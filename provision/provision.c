@@ -167,8 +167,7 @@ write_db(struct es_root *root, struct acct_ctx *c, int db,
 	if ((r = es_write_file(root, &fs, &act)) != 0)
 		return r;
 	if (o->diff && (r = es_line_diff(fs.path, c->in.buf[db], c->in.len[db],
-	    fs.data, fs.len, db == ES_DB_SHADOW || db == ES_DB_GSHADOW,
-	    &diff)) != 0)
+	    fs.data, fs.len, 1, &diff)) != 0)
 		return r;
 	it.path = fs.path;
 	it.kind = db_kind[db];

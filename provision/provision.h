@@ -59,7 +59,7 @@
  * paths of at most ES_PATH_MAX bytes on a few lines; far more than that is
  * a bug. */
 #define ES_UNIT_MAX ((size_t)1 << 20)
-/* Masked password field in --diff output of shadow and gshadow lines. */
+/* Masked password field in --diff output of passwd-family lines. */
 #define ES_DIFF_MASK "<masked>"
 
 struct es_provision_opts {
@@ -92,8 +92,10 @@ int es_unit_render(const struct es_policy *p, char **out, size_t *len);
 /*
  * A unified diff of old -> new (one hunk per run of changes, 3 lines of
  * context), labelled a/path and b/path; "" when equal. mask_password:
- * shadow-style files, field 2 of every shown line replaced by
- * ES_DIFF_MASK. malloc'd into *out. Pure.
+ * a passwd-family file (any of the four): field 2 of every shown line
+ * replaced by ES_DIFF_MASK unless it is exactly "x", however few fields
+ * the line has; a non-empty line without ':' is ES_DIFF_MASK whole.
+ * malloc'd into *out. Pure.
  */
 int es_line_diff(const char *path, const unsigned char *old, size_t old_len,
     const unsigned char *new, size_t new_len, int mask_password, char **out);

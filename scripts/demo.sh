@@ -3,7 +3,10 @@
 # against a scratch root. Encrypts a sample vault (obviously fake values)
 # with a throw-away password, runs `envseal apply --root`, shows the tree,
 # the env file's variable names (never values), the unit's exposure score,
-# the audit records, then a second run that changes nothing.
+# the audit records, then a second run that changes nothing. Every audit
+# record goes to the scratch root (vault: --audit-root); the host's own
+# /var/log/envseal and /var/lib/envseal are compared before and after
+# (scripts/host_state.sh) and a change fails the demo.
 set -eu
 TOP=$(cd "$(dirname "$0")/.." && pwd)
 ENVSEAL=${ENVSEAL:-$TOP/build/envseal}
@@ -12,6 +15,7 @@ if [ "$(id -u)" -ne 0 ]; then
 	echo "demo: needs root (envseal sets owners under the scratch root)" >&2
 	exit 1
 fi
+HOST_BEFORE=$(sh "$TOP/scripts/host_state.sh")
 S=$(mktemp -d /tmp/envseal-demo.XXXXXX)
 chmod 0755 "$S"
 KEEP=${KEEP:-0}
@@ -41,7 +45,7 @@ vault_jwt_secret: "FAKE-jwt-secret-for-the-demo"
 vault_redis_url: "redis://:FAKE-redis@10.0.0.6:6379/0"
 EOF
 "$ENVSEAL" vault encrypt --vault-password-file "$S/demo-password" \
-	"$WORK/group_vars/backend_api.vault.yml"
+	--audit-root "$ROOT" "$WORK/group_vars/backend_api.vault.yml"
 head -n 1 "$WORK/group_vars/backend_api.vault.yml"
 
 step "envseal apply --root $ROOT (embedded default policy)"
@@ -72,3 +76,11 @@ step "a second run: nothing changes"
 "$ENVSEAL" apply --root "$ROOT" --vault-password-file "$S/demo-password" --json |
 	sed 's/, "files".*/}/'
 "$ENVSEAL" apply --root "$ROOT" --vault-password-file "$S/demo-password"
+
+step "the host's own envseal directories"
+if [ "$(sh "$TOP/scripts/host_state.sh")" = "$HOST_BEFORE" ]; then
+	echo "host untouched: /var/log/envseal /var/lib/envseal"
+else
+	echo "demo: the host's /var/log/envseal or /var/lib/envseal changed" >&2
+	exit 1
+fi

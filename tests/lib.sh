@@ -4,6 +4,9 @@
 set -u
 : "${TOP:=$(cd "$(dirname "$0")/../.." && pwd)}"
 : "${ENVSEAL:=$TOP/build/envseal}"
+# The test build (Makefile: cmd/ with ENVSEAL_TEST_HOOKS), for the tests
+# that need a test-only option; never the binary a check is about.
+: "${ENVSEAL_TEST:=$(dirname "$ENVSEAL")/envseal-test}"
 : "${VECTORS:=$TOP/tests/vectors}"
 : "${SDENV:=$TOP/build/tests/sdenv}"
 
@@ -42,12 +45,33 @@ scratch() {
 }
 
 # no_secret NAME SECRET PATH... : ok when SECRET occurs in none of the files
-# under PATHs (fixed-string, binary-safe).
+# under PATHs (fixed-string, binary-safe). A PATH that does not exist, no
+# PATH at all, or a grep error (an unreadable file) is a failure: a search
+# of nothing proves nothing.
 no_secret() {
-	_n=$1; _s=$2; shift 2
-	if grep -r -a -F -l -e "$_s" "$@" >/dev/null 2>&1; then
-		notok "$_n" "secret found in: $(grep -r -a -F -l -e "$_s" "$@" | head -3 | tr '\n' ' ')"
-	else ok "$_n"; fi
+	local _n=$1 _s=$2 _p _rc _hits
+	shift 2
+	[ $# -gt 0 ] || { notok "$_n" "no_secret: no PATH given"; return 0; }
+	for _p in "$@"; do
+		[ -e "$_p" ] || { notok "$_n" "no_secret: $_p does not exist"; return 0; }
+	done
+	_hits=$(grep -r -a -F -l -e "$_s" -- "$@" 2>&1); _rc=$?
+	case $_rc in
+	0) notok "$_n" "secret found in: $(printf '%s\n' "$_hits" | head -3 | tr '\n' ' ')" ;;
+	1) ok "$_n" ;;
+	*) notok "$_n" "no_secret: grep failed ($_rc): $(printf '%s' "$_hits" | head -1)" ;;
+	esac
+}
+
+# audit_root DIR : the vault commands, run as root, audit in DIR's log
+# (DIR/var/log/envseal, key in DIR/var/lib/envseal) and not the host's;
+# exported as ENVSEAL_AUDIT_ROOT, DIR made if missing. Every test that runs
+# `envseal vault` calls it with a scratch DIR; tests/run.sh fails when the
+# host's directories change.
+audit_root() {
+	mkdir -p "$1" || exit 1
+	ENVSEAL_AUDIT_ROOT=$1
+	export ENVSEAL_AUDIT_ROOT
 }
 
 is_root() { [ "$(id -u)" -eq 0 ]; }

@@ -10,6 +10,7 @@ export TOP
 export BUILD="${BUILD:-$TOP/build}"
 export ASAN_BUILD="${ASAN_BUILD:-$TOP/build-asan}"
 export ENVSEAL="$BUILD/envseal"
+export ENVSEAL_TEST="$BUILD/envseal-test"
 export ENVSEAL_ASAN="$ASAN_BUILD/envseal"
 export VECTORS="$TOP/tests/vectors"
 export SDENV="$BUILD/tests/sdenv"
@@ -25,6 +26,10 @@ if sh "$TOP/tests/oracles/build.sh" "$SDENV" >"$log/sdenv.out" 2>&1; then :
 else echo "note: sdenv oracle not built: $(tail -1 "$log/sdenv.out")"; fi
 
 pass=0 fail=0 skipn=0
+
+# The host's own envseal directories, compared after the run: no test may
+# write the host's audit log or key (tests audit under scratch roots).
+sh "$TOP/scripts/host_state.sh" >"$log/host.before" 2>&1
 
 run_one() { # label command...
 	label=$1; shift
@@ -64,6 +69,17 @@ for t in "$TOP"/tests/cli/*.sh; do
 done
 if [ -f "$TOP/tests/fuzz/run.sh" ]; then
 	run_one "fuzz (brief, ASan+UBSan)" sh "$TOP/tests/fuzz/run.sh" brief
+fi
+
+printf '== host\n'
+sh "$TOP/scripts/host_state.sh" >"$log/host.after" 2>&1
+if cmp -s "$log/host.before" "$log/host.after"; then
+	echo "ok host untouched"
+	pass=$((pass + 1))
+else
+	echo "not ok host untouched: /var/log/envseal or /var/lib/envseal changed"
+	diff "$log/host.before" "$log/host.after" | head -n 10 | sed 's/^/      /'
+	fail=$((fail + 1))
 fi
 
 if [ "$skipn" -gt 0 ]; then

@@ -12,6 +12,7 @@
 is_root || { skip apply_atomic "needs root (chown)"; exit 0; }
 
 use_base
+audit_root "$BASE/audit"
 SECRET='FAKE-atomic-db-pw-5e21'
 
 # A bare root (lib.sh's, with a shadow group): only root's accounts.

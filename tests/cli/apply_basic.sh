@@ -8,6 +8,7 @@
 is_root || { skip apply_basic "needs root (chown)"; exit 0; }
 
 use_base
+audit_root "$BASE/audit"
 SECRET1='FAKE-apply-db-pw-7f3a'
 SECRET2='FAKE-apply-jwt-91c2'
 

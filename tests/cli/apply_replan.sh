@@ -24,6 +24,7 @@
 is_root || { skip apply_replan "needs root (chown)"; exit 0; }
 
 use_base
+audit_root "$BASE/audit"
 SECRET='FAKE-replan-db-pw-3c9d'
 PASSWORD='replan-test-password'
 OWN=(var/log/envseal var/lib/envseal etc/.pwd.lock)

@@ -9,6 +9,7 @@ if [ ! -x "$E" ]; then skip asan-commands "no ASan build at $E"; exit 0; fi
 if ! is_root; then skip asan-commands "needs root (chown in a scratch root)"; exit 0; fi
 
 scratch S
+audit_root "$S/audit"
 R=$S/root W=$S/work
 mkdir -p "$R/etc" "$W/group_vars"
 [ -n "$R" ] && [ "$R" != / ] || exit 1

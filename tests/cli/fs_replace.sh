@@ -144,21 +144,25 @@ check "run lock: lock file root 0600" test "$(statof "$R/var/lib/envseal/lock")"
 check "run lock: state dir root 0700" test "$(stat -c '%u:%g %a' "$R/var/lib/envseal")" = "0:0 700"
 
 # /etc/.pwd.lock is an fcntl write lock, as lckpwdf() takes it.
+# lockf_try PATH: 0 the lock was free (taken and dropped), 3 it is held
+# by another process; anything else (python3 missing, a bad path) is an
+# error of the test itself and must never read as "held".
+lockf_try() {
+	python3 -c 'import errno,fcntl,sys
+f = open(sys.argv[1], "a")
+try:
+    fcntl.lockf(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+except OSError as e:
+    sys.exit(3 if e.errno in (errno.EACCES, errno.EAGAIN) else 1)' "$1"
+}
 "$FSW" --root "$R" --passwd --hold 3 >"$FS_AREA/hold2" &
 hp=$!
 i=0
 while [ "$i" -lt 50 ] && ! grep -q locked "$FS_AREA/hold2"; do sleep 0.1; i=$((i + 1)); done
-if python3 -c 'import fcntl,sys; f=open(sys.argv[1],"a"); fcntl.lockf(f, fcntl.LOCK_EX|fcntl.LOCK_NB)' \
-    "$R/etc/.pwd.lock" 2>/dev/null; then
-	notok "pwd.lock: held against an lckpwdf-style locker"
-else
-	ok "pwd.lock: held against an lckpwdf-style locker"
-fi
+check "pwd.lock: the holder took it" grep -q locked "$FS_AREA/hold2"
+lockf_try "$R/etc/.pwd.lock"; rc=$?
+check "pwd.lock: held against an lckpwdf-style locker (status $rc, want 3)" [ "$rc" -eq 3 ]
 wait "$hp"
-if python3 -c 'import fcntl,sys; f=open(sys.argv[1],"a"); fcntl.lockf(f, fcntl.LOCK_EX|fcntl.LOCK_NB)' \
-    "$R/etc/.pwd.lock"; then
-	ok "pwd.lock: released at exit"
-else
-	notok "pwd.lock: released at exit"
-fi
+lockf_try "$R/etc/.pwd.lock"; rc=$?
+check "pwd.lock: released at exit (status $rc, want 0)" [ "$rc" -eq 0 ]
 check "no strays at the end" test -z "$(strays "$R")"

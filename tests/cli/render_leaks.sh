@@ -8,6 +8,7 @@
 is_root || { skip render_leaks "needs root (chown)"; exit 0; }
 W=$(mktemp -d /tmp/envseal-rleak.XXXXXX) && [ -d "$W" ] || exit 1
 trap 'rm -rf "$W"' EXIT
+audit_root "$W/audit"
 chmod 0755 "$W"
 R="$W/root"
 mkdir -p "$R/etc/veza" && chmod 0755 "$R" "$R/etc" "$R/etc/veza" || exit 1

@@ -8,6 +8,7 @@ V=$VECTORS
 # removes the directory at once; make our own.
 S=$(mktemp -d /tmp/envseal-vault.XXXXXX)
 trap 'rm -rf "$S"' EXIT
+audit_root "$S/audit"
 pwc="--vault-password-file $V/pw_correct_horse.txt"
 pwp="--vault-password-file $V/pw_prod.txt"
 
@@ -45,12 +46,13 @@ d = yaml.safe_load(open(sys.argv[1], "rb"))
 sys.exit(0 if d["special_value"].encode() == open(sys.argv[2], "rb").read() else 1)' "$S/f.yml" "$V/f_raw_value.bin"
 then ok "view f inline: PyYAML reads the exact value back"; else notok "view f inline: PyYAML reads the exact value back"; fi
 
-# -- g1-g4 encrypt byte for byte with the test-only fixed salt
+# -- g1-g4 encrypt byte for byte with the fixed salt of the test build
+# (build/envseal-test); the release binary has no such option.
 s0=000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f
 s2=ffeeddccbbaa99887766554433221100ffeeddccbbaa99887766554433221100
 enc() { # NAME PLAIN EXPECT SALT ARGS...
 	n=$1 p=$2 e=$3 s=$4; shift 4
-	if "$ENVSEAL" vault encrypt --test-fixed-salt "$s" --output - "$@" "$V/$p" >"$S/out" 2>"$S/err" &&
+	if "$ENVSEAL_TEST" vault encrypt --test-fixed-salt "$s" --output - "$@" "$V/$p" >"$S/out" 2>"$S/err" &&
 	    cmp -s "$S/out" "$V/$e"; then ok "$n"; else notok "$n" "$(cat "$S/err")"; fi
 }
 enc "encrypt g1 byte-exact" a_plain.yml g1_fixed_salt_v11.vault $s0 $pwc
@@ -59,6 +61,13 @@ enc "encrypt g3 byte-exact (empty)" d_plain_empty.txt g3_fixed_salt_empty.vault 
 enc "encrypt g4 byte-exact (16 bytes)" g4_plain_16.txt g4_fixed_salt_16byte_plain.vault $s0 $pwc
 "$ENVSEAL" vault --help >"$S/help" 2>&1
 if grep -q test-fixed-salt "$S/help"; then notok "--help hides the test salt"; else ok "--help hides the test salt"; fi
+expect_exit "release binary: --test-fixed-salt is unknown (exit 2)" 2 \
+	"$ENVSEAL" vault encrypt --test-fixed-salt $s0 --output - $pwc "$V/a_plain.yml"
+contains "release binary: --test-fixed-salt is unknown (message)" "unrecognized option '--test-fixed-salt"
+case "$OUT" in *'$ANSIBLE_VAULT'*) notok "release binary: --test-fixed-salt encrypts nothing" ;;
+*) ok "release binary: --test-fixed-salt encrypts nothing" ;; esac
+check "release binary holds no test-fixed-salt string" \
+	sh -c "! grep -a -q test-fixed-salt '$ENVSEAL'"
 
 # -- in place: owner and mode kept, atomic, round trip
 cp "$V/a_plain.yml" "$S/w.yml"

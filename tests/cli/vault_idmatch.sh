@@ -13,6 +13,7 @@
 command -v ansible-vault >/dev/null || { skip vault_idmatch "ansible-vault not installed"; exit 0; }
 
 use_base
+audit_root "$BASE/audit"
 S=$BASE
 # Only the settings under test, and no ansible.cfg from the cwd or $HOME.
 unset ANSIBLE_VAULT_ID_MATCH ANSIBLE_VAULT_ENCRYPT_IDENTITY ANSIBLE_VAULT_IDENTITY \

@@ -12,6 +12,7 @@ if ! command -v ansible-vault >/dev/null 2>&1; then
 fi
 S=$(mktemp -d /tmp/envseal-vault.XXXXXX)
 trap 'rm -rf "$S"' EXIT
+audit_root "$S/audit"
 export ANSIBLE_LOCAL_TEMP="$S/.ansible-tmp" ANSIBLE_NOCOLOR=1
 unset ANSIBLE_VAULT_PASSWORD_FILE ANSIBLE_VAULT_IDENTITY_LIST
 printf '  s3cret pass \t\r\n\n' >"$S/pw"        # strips to "s3cret pass"

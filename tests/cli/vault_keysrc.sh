@@ -6,6 +6,7 @@
 V=$VECTORS
 S=$(mktemp -d /tmp/envseal-vault.XXXXXX)
 trap 'rm -rf "$S"' EXIT
+audit_root "$S/audit"
 
 # -- systemd credentials ($CREDENTIALS_DIRECTORY/NAME, stripped like a file)
 mkdir "$S/creds"; printf 'correct horse\n\n' >"$S/creds/vaultpw"; chmod 0400 "$S/creds/vaultpw"

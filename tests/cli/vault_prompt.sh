@@ -16,6 +16,7 @@
 V=$VECTORS
 S=$(mktemp -d /tmp/envseal-prompt.XXXXXX)
 trap 'rm -rf "$S"' EXIT
+audit_root "$S/audit"
 
 command -v python3 >/dev/null 2>&1 || { skip "vault_prompt" "python3 not installed"; exit 0; }
 

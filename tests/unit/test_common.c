@@ -1,10 +1,77 @@
-/* tests/unit/test_common.c — error channel, exit mapping, secure buffers. */
+/* tests/unit/test_common.c — error channel, exit mapping, secure buffers,
+ * the terminal escaper. */
 #include "common/envseal.h"
 #include "tests/unit/t.h"
 
 #include <errno.h>
 #include <string.h>
 #include <sodium.h>
+
+/* es_fput_esc of in (len bytes) gives want; es_esc_stream too, fed one
+ * byte per write, so that split UTF-8 sequences are exercised. */
+static void
+esc_is(const char *name, const char *in, size_t len, unsigned flags,
+    const char *want)
+{
+	char *a = NULL, *b = NULL;
+	size_t na = 0, nb = 0, i;
+	FILE *f, *e;
+	int ok;
+
+	if ((f = open_memstream(&a, &na)) != NULL) {
+		es_fput_esc(f, in, len, flags);
+		fclose(f);
+	}
+	if ((f = open_memstream(&b, &nb)) != NULL) {
+		if ((e = es_esc_stream(f, flags)) != NULL) {
+			setvbuf(e, NULL, _IONBF, 0);
+			for (i = 0; i < len; i++)
+				fwrite(in + i, 1, 1, e);
+			fclose(e);
+		}
+		fclose(f);
+	}
+	ok = a && b && !strcmp(a, want) && !strcmp(b, want) &&
+	    es_text_safe(in, len, flags) == !strcmp(want, in);
+	if (!ok)
+		printf("#  %s: got [%s] / stream [%s]\n", name, a ? a : "",
+		    b ? b : "");
+	T_CHECK(name, ok);
+	free(a);
+	free(b);
+}
+#define ESC(name, lit, flags, want) esc_is(name, lit, sizeof lit - 1, flags, want)
+
+static void
+test_escape(void)
+{
+	ESC("esc: plain ASCII unchanged", "abc /etc/x.env", 0, "abc /etc/x.env");
+	ESC("esc: UTF-8 text unchanged", "\xc3\xa9t\xc3\xa9 \xe2\x82\xac \xf0\x9f\x94\x91", 0,
+	    "\xc3\xa9t\xc3\xa9 \xe2\x82\xac \xf0\x9f\x94\x91");
+	ESC("esc: RLO U+202E", "a\xe2\x80\xae" "b", 0, "a\\u202eb");
+	ESC("esc: every bidi control",
+	    "\xd8\x9c\xe2\x80\x8e\xe2\x80\x8f\xe2\x80\xaa\xe2\x80\xab\xe2\x80\xac"
+	    "\xe2\x80\xad\xe2\x81\xa6\xe2\x81\xa7\xe2\x81\xa8\xe2\x81\xa9", 0,
+	    "\\u061c\\u200e\\u200f\\u202a\\u202b\\u202c\\u202d\\u2066"
+	    "\\u2067\\u2068\\u2069");
+	ESC("esc: neighbours of bidi controls pass", "\xe2\x80\x8d\xe2\x80\xaf\xe2\x81\xaa", 0,
+	    "\xe2\x80\x8d\xe2\x80\xaf\xe2\x81\xaa");
+	ESC("esc: line/paragraph separators", "\xe2\x80\xa8\xe2\x80\xa9", 0,
+	    "\\u2028\\u2029");
+	ESC("esc: C1 controls (UTF-8)", "\xc2\x80\xc2\x9b\xc2\x9f\xc2\xa0", 0,
+	    "\\u0080\\u009b\\u009f\xc2\xa0");
+	ESC("esc: C0, DEL", "\x1b[31m\x01\x7f\r\t", 0, "\\x1b[31m\\x01\\x7f\\r\\t");
+	ESC("esc: newline escaped", "a\nb", 0, "a\\nb");
+	ESC("esc: newline kept with ES_ESC_KEEP_NL", "a\nb\x1b\n", ES_ESC_KEEP_NL,
+	    "a\nb\\x1b\n");
+	ESC("esc: raw 8-bit CSI byte", "a\x9b" "2J", 0, "a\\x9b" "2J");
+	ESC("esc: invalid UTF-8 (lone cont, overlong, surrogate, > U+10FFFF)",
+	    "\x80\xc0\xaf\xed\xa0\x80\xf4\x90\x80\x80", 0,
+	    "\\x80\\xc0\\xaf\\xed\\xa0\\x80\\xf4\\x90\\x80\\x80");
+	ESC("esc: truncated sequence at the end", "ok\xe2\x80", 0, "ok\\xe2\\x80");
+	ESC("esc: a lead byte then ASCII", "\xe2" "ab", 0, "\\xe2" "ab");
+	ESC("esc: backslash passes", "a\\u202e", 0, "a\\u202e");
+}
 
 int
 main(void)
@@ -16,6 +83,7 @@ main(void)
 	int r;
 
 	T_CHECK("sodium_init", sodium_init() >= 0);
+	test_escape();
 	r = es_failf(ES_EPOLICY, "%s:%d: %s", "p.yml", 3, "unknown key");
 	T_CHECK("failf returns its code", r == ES_EPOLICY);
 	T_CHECK("failf records detail", !strcmp(es_errdetail(), "p.yml:3: unknown key"));

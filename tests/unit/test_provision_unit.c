@@ -158,6 +158,15 @@ test_diff(void)
 	    "root:$6$SECRET:19000:0:99999:7:::\nsvc:!*:20784::::::\n", 1,
 	    "--- a/etc/x\n+++ b/etc/x\n@@ -1,1 +1,2 @@\n"
 	    " root:<masked>:19000:0:99999:7:::\n+svc:<masked>:20784::::::\n");
+	diff_is("masked: short lines, passwd hash, no colon, x kept",
+	    "a:$6$H1\nb:$6$H2:\n$6$H3\nc:x:1:1::/:/bin/sh\n\n",
+	    "a:$6$H1\nb:$6$H2:\n$6$H3\nc:x:1:1::/:/bin/sh\n\nd:$1$H4:2:\n",
+	    1, "--- a/etc/x\n+++ b/etc/x\n@@ -3,3 +3,4 @@\n <masked>\n"
+	    " c:x:1:1::/:/bin/sh\n \n+d:<masked>:2:\n");
+	diff_is("masked: a field 2 that only starts with x",
+	    "", "a:xH5\nb:\n", 1,
+	    "--- a/etc/x\n+++ b/etc/x\n@@ -0,0 +1,2 @@\n+a:<masked>\n"
+	    "+b:<masked>\n");
 	diff_is("no final newline", "a", "a\nb\n", 0,
 	    "--- a/etc/x\n+++ b/etc/x\n@@ -1,1 +1,2 @@\n a\n+b\n");
 }

@@ -1,6 +1,8 @@
 /* tests/unit/test_report.c — the run report: JSON shape and escaping,
- * "changed", deep copies. */
+ * "changed", deep copies; printed through the terminal escaper as cmd/
+ * prints it. */
 #include "fs/report.h"
+#include "common/envseal.h"
 #include "tests/unit/t.h"
 
 #include <stdlib.h>
@@ -16,6 +18,45 @@ render_json(const struct es_report *rep)
 	es_report_print_json(rep, f);
 	fclose(f);
 	return buf;
+}
+
+/* The text and JSON reports of one item whose names hold U+202E, ESC
+ * and a C1 control, printed as cmd_run_end prints them: through
+ * es_esc_stream. No raw control byte comes out; JSON stays JSON (the
+ * escapes are JSON's own \u form for the bidi and C1 controls). */
+static void
+test_escaped(void)
+{
+	const char *added[] = { "A\xe2\x80\xae" "B" };
+	struct es_report rep = { 0 };
+	struct es_report_item it = {
+		.path = "/etc/x\xe2\x80\xae" "y.env", .kind = "env",
+		.action = ES_ACT_CREATED, .owner = "ro\x1b[2Jot",
+		.group = "g\xc2\x9b" "1", .mode = 0600, .added = added,
+		.nadded = 1, .diff = "+u\xe2\x80\xae\n",
+	};
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f, *e;
+
+	T_CHECK("esc report: add", es_report_add(&rep, &it) == 0);
+	f = open_memstream(&buf, &len);
+	e = es_esc_stream(f, ES_ESC_KEEP_NL);
+	es_report_print_text(&rep, e, 1);
+	es_report_print_json(&rep, e);
+	fclose(e);
+	fclose(f);
+	T_CHECK("esc report: no raw bidi, ESC or C1", buf &&
+	    !strstr(buf, "\xe2\x80\xae") && !strchr(buf, '\x1b') &&
+	    !strstr(buf, "\xc2\x9b"));
+	T_CHECK("esc report: text line", buf && strstr(buf,
+	    "created   /etc/x\\u202ey.env ro\\x1b[2Jot:g\\u009b1 0600\n"));
+	T_CHECK("esc report: names and diff", buf &&
+	    strstr(buf, "  + A\\u202eB\n+u\\u202e\n"));
+	T_CHECK("esc report: JSON path as a JSON escape", buf &&
+	    strstr(buf, "\"path\": \"/etc/x\\u202ey.env\""));
+	free(buf);
+	es_report_free(&rep);
 }
 
 int
@@ -60,5 +101,6 @@ main(void)
 	free(j);
 	es_report_free(&rep);
 	T_CHECK("freed", rep.n == 0 && rep.items == NULL);
+	test_escaped();
 	return t_done();
 }
