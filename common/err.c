@@ -66,11 +66,13 @@ es_strerror(int code)
 {
 	size_t i;
 
-	if (code > -1000 && code < 0)
-		return strerror(-code);
+	/* The domain codes first: they run from -1000 upwards, so a plain
+	 * "above -1000 is an errno" test would take them for errnos. */
 	for (i = 0; i < sizeof domain_errors / sizeof domain_errors[0]; i++)
 		if (domain_errors[i].code == code)
 			return domain_errors[i].text;
+	if (code > ES_EUSAGE && code < 0)
+		return strerror(-code);
 	return "unknown error";
 }
 

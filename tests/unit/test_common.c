@@ -97,6 +97,14 @@ main(void)
 	T_CHECK("exit: errno 1", es_exit_status(-EIO) == 1);
 	T_CHECK("exit: ok 0", es_exit_status(0) == 0);
 	T_CHECK("strerror errno", !strcmp(es_strerror(-ENOENT), strerror(ENOENT)));
+	/* Domain codes sit just below -999: each has its own text, never
+	 * strerror's "Unknown error 999". */
+	T_CHECK("strerror domain: policy", !strcmp(es_strerror(ES_EPOLICY),
+	    "invalid policy"));
+	T_CHECK("strerror domain: none is 'Unknown error'",
+	    strstr(es_strerror(ES_EUNSAFE), "Unknown") == NULL &&
+	    strstr(es_strerror(ES_EINTERNAL), "Unknown") == NULL &&
+	    strstr(es_strerror(ES_EKEY), "Unknown") == NULL);
 
 	/* A long detail is cut, marked, and never overflows. */
 	memset(big, 'x', sizeof big - 1);
