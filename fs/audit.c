@@ -3,11 +3,24 @@
  * under the root (directory root 0700, file 0600).
  *
  * One JSON object per line, fields in a fixed order, no spaces:
- *   {"time":..,"run":..,"event":"begin"|"file"|"dir"|"end","uid":N,
- *    "sudo_user":..|null,"command":..,"policy":..|null, <event fields>,
- *    "prev":"<64 hex>","hash":"<64 hex>"}
- * Event fields: file/dir: "path","action","owner","group","mode"
- * ["fingerprint"] ["vars"] ["error"]; end: "status".
+ *   {"time":..,"run":..,"event":"begin"|"intent"|"file"|"dir"|"end",
+ *    "uid":N,"sudo_user":..|null,"command":..,"policy":..|null,
+ *    <event fields>,"prev":"<64 hex>","hash":"<64 hex>"}
+ * Event fields: intent: "kind" ("file"|"dir"),"path","action","owner",
+ * "group","mode" ["fingerprint"]; file/dir: "path","action","owner",
+ * "group","mode" ["fingerprint"] [name lists] ["error"]; end: "status".
+ * Name lists (env files), changed names first: "added", "removed",
+ * "changed" (when not empty), "vars" (every name) — each as an array, or,
+ * when it would push the line over FS_AUDIT_RECORD_MAX, as
+ * "<list>_count":N,"<list>_sha256":"<64 hex>" (list_hashed says how to
+ * reproduce it).
+ *
+ * Order (fs/fs.h): begin, then for each item that changes an intent
+ * (fsync'd) before the change is visible and its outcome after; items
+ * left unchanged get only their outcome; end (fsync'd). Begin and
+ * outcomes are not fsync'd: the next intent or the end makes them
+ * durable. A run with an intent and no end was cut off after (or while)
+ * changing something; verify names it.
  *
  * What is hashed: the record's bytes from its "{" up to and including the
  * closing quote of the "prev" value — the line without its final
@@ -95,6 +108,9 @@ _Static_assert(FS_RECORD_FIXED_MAX + FS_RECORD_LISTS * FS_LIST_HASHED_MAX +
 #define FS_VERIFY_RUNS_MAX 256
 /* Intended items named per incomplete run; the rest are counted. */
 #define FS_VERIFY_NAMED_MAX 8
+/* Where a record's event field ends at the latest: {"time":"<20>",
+ * "run":"<32>","event":"intent", and slack. */
+#define FS_EVENT_SCAN 128
 /* Over-long lines verify writes a note for; the rest are counted. */
 #define FS_VERIFY_NOTES_MAX 16
 
@@ -1043,6 +1059,17 @@ runs_free(struct open_runs *rs)
 	free(rs);
 }
 
+/* An intent or an end record: the event is among the first fields
+ * (time, run, event), within FS_EVENT_SCAN bytes of the line's start. */
+static int
+run_event(const struct line *l)
+{
+	size_t n = l->len < FS_EVENT_SCAN ? l->len : FS_EVENT_SCAN;
+
+	return memmem(l->buf, n, ",\"event\":\"intent\",", 18) != NULL ||
+	    memmem(l->buf, n, ",\"event\":\"end\",", 15) != NULL;
+}
+
 /* One line of an intact chain: a note if it is over the bound, else its
  * fields for the run table. */
 static void
@@ -1061,9 +1088,12 @@ verify_follow(FILE *out, struct open_runs *rs, struct line *l,
 			    l->total + 1, FS_AUDIT_RECORD_MAX);
 		return;
 	}
-	/* A record that verifies but does not parse (not envseal's: its
-	 * writer could write the log) has no run to follow. */
-	if ((nf = fs_json_parse_flat(l->buf, l->len, f, FS_JFIELDS_MAX)) < 0)
+	/* Only intents and ends open and close runs, and both are short:
+	 * the others are not parsed. A record that verifies but does not
+	 * parse (not envseal's: its writer could write the log) has no run
+	 * to follow. */
+	if (!run_event(l) ||
+	    (nf = fs_json_parse_flat(l->buf, l->len, f, FS_JFIELDS_MAX)) < 0)
 		return;
 	runs_see(out, rs, f, nf, lineno);
 	fs_jfields_free(f, (size_t)nf);

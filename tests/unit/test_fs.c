@@ -313,6 +313,109 @@ test_audit_tip(void)
 	T_CHECK("tip: scratch removed", system(q) == 0);
 }
 
+/* Names for test_audit_bound: each a name at its bound whose bytes all
+ * escape sixfold (\u0001). */
+#define BOUND_NAMES 200
+#define BOUND_NAME_LEN 1024
+
+/* The longest line of the log under dir, its newline counted; 0 when it
+ * cannot be read. */
+static size_t
+longest_line(const char *dir)
+{
+	char p[300];
+	size_t n = 0, max = 0;
+	FILE *f;
+	int c;
+
+	snprintf(p, sizeof p, "%s/var/log/envseal/audit.jsonl", dir);
+	if ((f = fopen(p, "r")) == NULL)
+		return 0;
+	while ((c = getc(f)) != EOF) {
+		n++;
+		if (c == '\n') {
+			max = n > max ? n : max;
+			n = 0;
+		}
+	}
+	fclose(f);
+	return max;
+}
+
+/* Records at their worst (a refused path at ES_PATH_MAX, an owner name
+ * too long to record, every list of names escaping sixfold) stay within
+ * the 64 KiB record bound, and verify reads them. */
+static void
+test_audit_bound(void)
+{
+	char tmpl[] = "/tmp/envseal-unit.XXXXXX", p[300], *path, *owner;
+	static char names[BOUND_NAMES][BOUND_NAME_LEN + 1];
+	const char *v[BOUND_NAMES];
+	struct es_root *root = NULL;
+	struct es_file_spec fs;
+	enum es_action act;
+	FILE *out = tmpfile();
+	size_t i;
+
+	path = malloc(ES_PATH_MAX + 1);
+	owner = malloc(1024);
+	if (out == NULL || path == NULL || owner == NULL ||
+	    mkdtemp(tmpl) == NULL || chmod(tmpl, 0755) != 0 ||
+	    snprintf(p, sizeof p, "%s/etc", tmpl) >= (int)sizeof p ||
+	    mkdir(p, 0755) != 0 || chmod(p, 0755) != 0 ||
+	    es_root_open(&root, tmpl, 0) != 0) {
+		T_CHECK("bound: scratch root", 0);
+		goto out;
+	}
+	for (i = 0; i < BOUND_NAMES; i++) {
+		memset(names[i], 1, BOUND_NAME_LEN);
+		names[i][0] = (char)('A' + i % 26);
+		names[i][1] = (char)('A' + i / 26);
+		v[i] = names[i];
+	}
+	memset(path, 1, ES_PATH_MAX);
+	memcpy(path, "/etc/", 5);
+	path[ES_PATH_MAX] = '\0';
+	memset(owner, 1, 1023);
+	owner[1023] = '\0';
+	memset(&fs, 0, sizeof fs);
+	fs.path = path;
+	fs.owner_name = owner;
+	fs.group_name = owner;
+	fs.mode = 0600;
+	fs.data = "X=1\n";
+	fs.len = 4;
+	fs.flags = ES_W_TRUSTED;
+	fs.varnames = fs.added = fs.removed = fs.changed = v;
+	fs.nvarnames = fs.nadded = fs.nremoved = fs.nchanged = BOUND_NAMES;
+	T_CHECK("bound: begin", es_audit_begin(root, "unit", NULL) == 0);
+	T_CHECK("bound: the overlong path is refused",
+	    es_write_file(root, &fs, &act) != 0 && act == ES_ACT_REFUSED);
+	fs.path = "/etc/x.env";
+	T_CHECK("bound: a file with 4 x 200 escaped 1 KiB names is written",
+	    es_write_file(root, &fs, &act) == 0 && act == ES_ACT_CREATED);
+	T_CHECK("bound: end", es_audit_end(root, 0) == 0);
+	i = longest_line(tmpl);
+	T_CHECK("bound: no record over 64 KiB", i > 0 && i <= (64 << 10));
+	T_CHECK("bound: verify reads every record",
+	    es_audit_verify(root, out) == 0);
+	snprintf(p, sizeof p, "grep -q '\"vars_count\":%d,\"vars_sha256\"' "
+	    "'%s/var/log/envseal/audit.jsonl'", BOUND_NAMES, tmpl);
+	T_CHECK("bound: the names are counted and hashed", system(p) == 0);
+	snprintf(p, sizeof p, "grep -q '\"owner\":\"0\",\"group\":\"0\"' "
+	    "'%s/var/log/envseal/audit.jsonl'", tmpl);
+	T_CHECK("bound: an overlong owner name is recorded as its number",
+	    system(p) == 0);
+out:
+	es_root_close(root);
+	free(path);
+	free(owner);
+	if (out != NULL)
+		fclose(out);
+	snprintf(p, sizeof p, "rm -rf '%s'", tmpl);
+	T_CHECK("bound: scratch removed", system(p) == 0);
+}
+
 /* The layer in-process on a scratch root. */
 static void
 test_layer(void)
@@ -416,8 +519,10 @@ main(void)
 	test_json();
 	test_parse_random();
 	test_layer();
-	if (geteuid() == 0)
+	if (geteuid() == 0) {
 		test_audit_tip();
+		test_audit_bound();
+	}
 	else
 		T_SKIP("audit chain tip", "needs root for chown");
 	return t_done();
