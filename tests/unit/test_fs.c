@@ -416,6 +416,115 @@ out:
 	T_CHECK("bound: scratch removed", system(p) == 0);
 }
 
+/* Line lengths around the 64 KiB record bound and the streaming buffer's
+ * refills (every 65536 - 149 bytes past the first 65536). */
+static const size_t stream_lens[] = {
+	400, 65535, 65536, 65537, 65538, 65685, 65686, 65687,
+	131071, 131072, 131073, 131074, 131222, 131223, 131224, 200000,
+};
+#define STREAM_N (sizeof stream_lens / sizeof stream_lens[0])
+
+/* Append to f a chained record whose line (newline counted) is len bytes;
+ * prev is the previous hash in, this one's out. */
+static int
+stream_record(FILE *f, char *prev, size_t len)
+{
+	static const char head[] = "{\"time\":\"2026-12-02T00:00:00Z\","
+	    "\"run\":\"00000000000000000000000000000000\",\"event\":\"file\","
+	    "\"pad\":\"";
+	unsigned char h[32];
+	size_t fixed = sizeof head - 1 + sizeof "\",\"prev\":\"" - 1 + 64 + 1 +
+	    sizeof ",\"hash\":\"" - 1 + 64 + sizeof "\"}\n" - 1, pad;
+	char *line, hex[65];
+	int n;
+
+	if (len < fixed || (line = malloc(len + 1)) == NULL)
+		return 0;
+	pad = len - fixed;
+	memcpy(line, head, sizeof head - 1);
+	memset(line + sizeof head - 1, 'p', pad);
+	n = (int)(sizeof head - 1 + pad);
+	n += sprintf(line + n, "\",\"prev\":\"%s\"", prev);
+	crypto_hash_sha256(h, (unsigned char *)line, (size_t)n);
+	es_hex(hex, h, sizeof h);
+	n += sprintf(line + n, ",\"hash\":\"%s\"}\n", hex);
+	memcpy(prev, hex, sizeof hex);
+	n = (size_t)n == len && fwrite(line, 1, len, f) == len;
+	free(line);
+	return n;
+}
+
+/* verify streams lines over the bound: at every length around the bound
+ * and the buffer's refills each line checks, lines over the bound get a
+ * note, and an edited byte anywhere in a long line is caught there. */
+static void
+test_audit_stream(void)
+{
+	char tmpl[] = "/tmp/envseal-unit.XXXXXX", p[300], prev[65], *out;
+	struct es_root *root = NULL;
+	size_t i, notes = 0, sz;
+	FILE *f, *o;
+	int ok = 1;
+
+	memset(prev, '0', 64);
+	prev[64] = '\0';
+	if (mkdtemp(tmpl) == NULL || chmod(tmpl, 0755) != 0 ||
+	    snprintf(p, sizeof p, "%s/var/log/envseal", tmpl) >= (int)sizeof p ||
+	    snprintf(p, sizeof p, "mkdir -p -m 0700 '%s/var/log/envseal'",
+	    tmpl) >= (int)sizeof p || system(p) != 0 ||
+	    es_root_open(&root, tmpl, ES_ROOT_CHECK) != 0) {
+		T_CHECK("stream: scratch root", 0);
+		return;
+	}
+	snprintf(p, sizeof p, "%s/var/log/envseal/audit.jsonl", tmpl);
+	if ((f = fopen(p, "w")) == NULL)
+		ok = 0;
+	for (i = 0; ok && i < STREAM_N; i++) {
+		ok = stream_record(f, prev, stream_lens[i]);
+		notes += stream_lens[i] > (64 << 10);
+	}
+	if (f != NULL && fclose(f) != 0)
+		ok = 0;
+	T_CHECK("stream: log written", ok);
+	o = open_memstream(&out, &sz);
+	T_CHECK("stream: every length verifies",
+	    o != NULL && es_audit_verify(root, o) == 0);
+	if (o != NULL && fclose(o) == 0) {
+		for (i = 0, ok = 0; out[i] != '\0'; i++)
+			ok += !strncmp(out + i, ": note: ", 8);
+		T_CHECK("stream: a note for each line over 64 KiB",
+		    (size_t)ok == notes);
+		T_CHECK("stream: the chain is counted whole",
+		    strstr(out, ": 16 records, chain intact") != NULL);
+		free(out);
+	}
+	/* One byte of padding edited in the longest line (the last): in
+	 * its first buffer, a middle refill and the last one. */
+	for (i = 0, sz = 0; i + 1 < STREAM_N; i++)
+		sz += stream_lens[i];
+	for (i = 0; i < 3; i++) {
+		static const size_t at[] = { 70, 100000, 199800 };
+		char cmd[1200];
+
+		snprintf(cmd, sizeof cmd, "cp '%s' '%s.orig' && printf q | dd "
+		    "of='%s' bs=1 seek=%zu conv=notrunc 2>/dev/null", p, p, p,
+		    sz + at[i]);
+		o = tmpfile();
+		T_CHECK("stream: an edit in the longest line is caught there",
+		    system(cmd) == 0 && o != NULL &&
+		    es_audit_verify(root, o) == ES_EINTEGRITY &&
+		    strstr(es_errdetail(), "audit.jsonl:16: hash mismatch") !=
+		    NULL);
+		if (o != NULL)
+			fclose(o);
+		snprintf(cmd, sizeof cmd, "mv '%s.orig' '%s'", p, p);
+		T_CHECK("stream: restored", system(cmd) == 0);
+	}
+	es_root_close(root);
+	snprintf(p, sizeof p, "rm -rf '%s'", tmpl);
+	T_CHECK("stream: scratch removed", system(p) == 0);
+}
+
 /* The layer in-process on a scratch root. */
 static void
 test_layer(void)
@@ -522,6 +631,7 @@ main(void)
 	if (geteuid() == 0) {
 		test_audit_tip();
 		test_audit_bound();
+		test_audit_stream();
 	}
 	else
 		T_SKIP("audit chain tip", "needs root for chown");
