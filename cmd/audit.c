@@ -21,7 +21,9 @@ audit_usage(FILE *f)
 	    "       envseal audit show [--root DIR]\n"
 	    "verify: walk the hash chain of /var/log/envseal/audit.jsonl under "
 	    "DIR (default /);\n        exit 3 naming the first record that "
-	    "breaks it.\nshow:   print the records for humans.\n");
+	    "breaks it; on an intact chain, exit 0\n        and a line "
+	    "\"incomplete run ...\" for each run with an intent and no "
+	    "end.\nshow:   print the records for humans.\n");
 }
 
 int

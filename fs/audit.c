@@ -3,11 +3,24 @@
  * under the root (directory root 0700, file 0600).
  *
  * One JSON object per line, fields in a fixed order, no spaces:
- *   {"time":..,"run":..,"event":"begin"|"file"|"dir"|"end","uid":N,
- *    "sudo_user":..|null,"command":..,"policy":..|null, <event fields>,
- *    "prev":"<64 hex>","hash":"<64 hex>"}
- * Event fields: file/dir: "path","action","owner","group","mode"
- * ["fingerprint"] ["vars"] ["error"]; end: "status".
+ *   {"time":..,"run":..,"event":"begin"|"intent"|"file"|"dir"|"end",
+ *    "uid":N,"sudo_user":..|null,"command":..,"policy":..|null,
+ *    <event fields>,"prev":"<64 hex>","hash":"<64 hex>"}
+ * Event fields: intent: "kind" ("file"|"dir"),"path","action","owner",
+ * "group","mode" ["fingerprint"]; file/dir: "path","action","owner",
+ * "group","mode" ["fingerprint"] [name lists] ["error"]; end: "status".
+ * Name lists (env files), changed names first: "added", "removed",
+ * "changed" (when not empty), "vars" (every name) — each as an array, or,
+ * when it would push the line over FS_AUDIT_RECORD_MAX, as
+ * "<list>_count":N,"<list>_sha256":"<64 hex>" (list_hashed says how to
+ * reproduce it).
+ *
+ * Order (fs/fs.h): begin, then for each item that changes an intent
+ * (fsync'd) before the change is visible and its outcome after; items
+ * left unchanged get only their outcome; end (fsync'd). Begin and
+ * outcomes are not fsync'd: the next intent or the end makes them
+ * durable. A run with an intent and no end was cut off after (or while)
+ * changing something; verify names it.
  *
  * What is hashed: the record's bytes from its "{" up to and including the
  * closing quote of the "prev" value — the line without its final
@@ -33,9 +46,22 @@
 #include <unistd.h>
 #include <sodium.h>
 
-/* Longest audit line read back (tail, verify, show). A record with
- * thousands of variable names stays well below it. */
-#define FS_AUDIT_LINE_MAX ((size_t)1 << 20)
+/* Longest record line, its newline included. Every record envseal writes
+ * fits: a name list that would not is counted and hashed instead
+ * (list_field), so the readers hold a record in one buffer of this size.
+ * 64 KiB keeps the changed names of any ordinary run in full. A longer
+ * line (an older envseal listed every variable name: 2.8 MB for 100,000)
+ * is still hash-checked, streamed through a buffer of this size. */
+#define FS_AUDIT_RECORD_MAX ((size_t)64 << 10)
+/* Longest path a record holds as given; a longer one (a refused path, a
+ * deep working-tree path made absolute) is recorded cut, ending "...". */
+#define FS_AUDIT_PATH_MAX ES_PATH_MAX
+/* Longest owner or group name recorded as a name; a longer one goes in as
+ * its number (policy names are at most ES_NAME_MAX, 64 bytes). */
+#define FS_AUDIT_OWNER_MAX 256
+/* JSON escaping grows a string at most sixfold: a byte that is not UTF-8
+ * becomes \ufffd, a control byte \u00XX. */
+#define FS_JSON_GROWTH 6
 /* Longest SUDO_USER recorded (a user name is at most 32 bytes on Linux;
  * anything longer is someone else's string). */
 #define FS_SUDO_USER_MAX 256
@@ -52,12 +78,41 @@
 /* Bytes of the log's end read to find the last hash: the line's tail
  * after the hashed bytes plus its newline. */
 #define FS_TAIL_READ (FS_HASH_TAIL_LEN + 1)
-/* A record's fields besides its path and variable names (time, run,
- * uid, actor, command, policy, action, owner, group, mode, fingerprint,
- * prev, hash) fit here; reserved once so a record is not regrown. */
+/* The fixed text of a record and its short fields (time, run, event,
+ * uid, policy, kind, action, mode, fingerprint, the field names, prev,
+ * hash) fit here; reserved once so a record is not regrown. */
 #define FS_RECORD_BASE 1024
-/* Fields of a record `audit show` looks at. */
+/* A record but its name lists, at most: the fixed text and every bounded
+ * string (sudo user, command, path and its "...", owner, group, error
+ * detail) escaped at worst. */
+#define FS_RECORD_FIXED_MAX (FS_RECORD_BASE + FS_JSON_GROWTH * \
+    (FS_SUDO_USER_MAX + FS_COMMAND_MAX + FS_AUDIT_PATH_MAX + \
+    2 * FS_AUDIT_OWNER_MAX + ES_ERRDETAIL_MAX))
+/* Room the error field takes at most: ,"error": and the detail escaped. */
+#define FS_ERROR_FIELD_MAX (sizeof ",\"error\":\"\"" + \
+    FS_JSON_GROWTH * ES_ERRDETAIL_MAX)
+/* A name list counted and hashed instead of listed:
+ * ,"<key>_count":<up to 20 digits>,"<key>_sha256":"<64 hex>" */
+#define FS_LIST_HASHED_MAX 128
+/* Name lists a record may hold: added, removed, changed, vars. */
+#define FS_RECORD_LISTS 4
+_Static_assert(FS_RECORD_FIXED_MAX + FS_RECORD_LISTS * FS_LIST_HASHED_MAX +
+    FS_TAIL_READ < FS_AUDIT_RECORD_MAX / 2,
+    "a record's fixed fields leave its name lists less than half the bound");
+/* Fields of a record the readers look at. */
 #define FS_JFIELDS_MAX 32
+/* Runs verify follows at once from an intent to their end. Runs on one
+ * root take the run lock, so beyond the odd concurrent writer the ones
+ * open are crashed runs; the oldest is reported as it leaves the table
+ * (no end of a run comes after this many later runs began). */
+#define FS_VERIFY_RUNS_MAX 256
+/* Intended items named per incomplete run; the rest are counted. */
+#define FS_VERIFY_NAMED_MAX 8
+/* Where a record's event field ends at the latest: {"time":"<20>",
+ * "run":"<32>","event":"intent", and slack. */
+#define FS_EVENT_SCAN 128
+/* Over-long lines verify writes a note for; the rest are counted. */
+#define FS_VERIFY_NOTES_MAX 16
 
 static const char zero_hash[FS_HASH_HEX + 1] =
     "0000000000000000000000000000000000000000000000000000000000000000";
@@ -304,9 +359,14 @@ record_head(struct es_root *root, struct es_sbuf *b, const char *event)
 	return r;
 }
 
-/* Chain and append the record in b (its fields, without prev/hash). */
+/*
+ * Chain and append the record in b (its fields, without prev/hash). A
+ * durable record (an intent, an end) is fsync'd before this returns; the
+ * others become durable with the next one that is. A write that fails
+ * part way (a full disk) is cut off again, so no torn record is left.
+ */
 static int
-append(struct es_root *root, struct es_sbuf *b)
+append(struct es_root *root, struct es_sbuf *b, int durable)
 {
 	unsigned char h[FS_SHA256_BYTES];
 	char prev[FS_HASH_HEX + 1], hex[FS_HASH_HEX + 1];
@@ -337,10 +397,13 @@ append(struct es_root *root, struct es_sbuf *b)
 	/* A torn last line stays visible to verify; ours starts afresh. */
 	if ((torn && (r = fs_write_all(fd, "\n", 1)) != 0) ||
 	    (r = fs_write_all(fd, b->p, b->len)) != 0) {
-		r = es_failf(r, "%s: append: %s", FS_LOG_PATH, strerror(-r));
+		/* Under our flock the bytes past st_size are ours alone. */
+		r = es_failf(r, "%s: append: %s%s", FS_LOG_PATH, strerror(-r),
+		    ftruncate(fd, st.st_size) != 0 ? " (a torn record is left)" :
+		    "");
 		goto out;
 	}
-	if (fsync(fd) != 0) {
+	if (durable && fsync(fd) != 0) {
 		r = es_failf(-errno, "%s: fsync: %s", FS_LOG_PATH,
 		    strerror(errno));
 		goto out;
@@ -359,13 +422,28 @@ out:
 	return r;
 }
 
+/* A path field, cut to FS_AUDIT_PATH_MAX bytes ending "..." when longer. */
+static int
+path_field(struct es_sbuf *b, const char *path)
+{
+	char cut[FS_AUDIT_PATH_MAX + 1];
+	size_t n = strlen(path);
+	int r = fs_sbuf_printf(b, ",\"path\":");
+
+	if (r != 0 || n <= FS_AUDIT_PATH_MAX)
+		return r != 0 ? r : fs_json_str(b, path);
+	memcpy(cut, path, FS_AUDIT_PATH_MAX - 3);
+	memcpy(cut + FS_AUDIT_PATH_MAX - 3, "...", 4);
+	return fs_json_str(b, cut);
+}
+
 static int
 owner_field(struct es_sbuf *b, const char *key, const char *name,
     unsigned long id)
 {
 	int r = fs_sbuf_printf(b, ",\"%s\":", key);
 
-	if (r == 0 && name != NULL)
+	if (r == 0 && name != NULL && strlen(name) <= FS_AUDIT_OWNER_MAX)
 		return fs_json_str(b, name);
 	return r == 0 ? fs_sbuf_printf(b, "\"%lu\"", id) : r;
 }
@@ -392,21 +470,28 @@ json_name(struct es_sbuf *b, const char *s)
 	return 0;
 }
 
-static int
-record_body(struct es_root *root, struct es_sbuf *b,
-    const struct fs_record *rec)
+/* The keyed BLAKE2b-256 of data, in hex (root->key loaded). */
+static void
+fingerprint(const struct es_root *root, const void *data, size_t len,
+    char hex[FS_FP_HEX + 1])
 {
 	unsigned char fp[crypto_generichash_BYTES];
-	char hex[2 * sizeof fp + 1];
-	size_t i;
-	int r;
 
-	r = fs_sbuf_printf(b, ",\"path\":");
+	crypto_generichash(fp, sizeof fp, data, len, root->key,
+	    FS_AUDIT_KEYLEN);
+	es_hex(hex, fp, sizeof fp);
+}
+
+/* What an item is and is to be: path, action, owner, group, mode and the
+ * fingerprint of its content (fp NULL: none). Intents and outcomes. */
+static int
+record_item(struct es_sbuf *b, const struct fs_record *rec,
+    enum es_action act, const char *fp)
+{
+	int r = path_field(b, rec->path);
+
 	if (r == 0)
-		r = fs_json_str(b, rec->path);
-	if (r == 0)
-		r = fs_sbuf_printf(b, ",\"action\":\"%s\"",
-		    es_action_name(rec->action));
+		r = fs_sbuf_printf(b, ",\"action\":\"%s\"", es_action_name(act));
 	if (r == 0)
 		r = owner_field(b, "owner", rec->owner_name,
 		    (unsigned long)rec->uid);
@@ -416,23 +501,127 @@ record_body(struct es_root *root, struct es_sbuf *b,
 	if (r == 0)
 		r = fs_sbuf_printf(b, ",\"mode\":\"%04o\"",
 		    (unsigned)(rec->mode & 07777));
-	if (r == 0 && rec->data != NULL) {
-		crypto_generichash(fp, sizeof fp, rec->data, rec->len,
-		    root->key, FS_AUDIT_KEYLEN);
-		es_hex(hex, fp, sizeof fp);
-		r = fs_sbuf_printf(b, ",\"fingerprint\":\"%s\"", hex);
+	if (r == 0 && fp != NULL)
+		r = fs_sbuf_printf(b, ",\"fingerprint\":\"%s\"", fp);
+	return r;
+}
+
+/*
+ * A long list as "<key>_count" and "<key>_sha256": the SHA-256 of its
+ * names, each followed by a newline, in the order given. For an env file
+ * that is, for vars, the file's order (by hand: the names of its NAME=
+ * lines, one a line, through sha256sum; README has the command) and, for
+ * added, removed and changed, byte order (the same through LC_ALL=C
+ * sort). Render's names never hold a newline ([A-Za-z_][A-Za-z0-9_]*), so
+ * the text hashed is the list itself.
+ */
+static int
+list_hashed(struct es_sbuf *b, const char *key, const char *const *v,
+    size_t n)
+{
+	unsigned char h[FS_SHA256_BYTES];
+	char hex[FS_HASH_HEX + 1];
+	size_t i, total = 0, o = 0, len;
+	char *text;
+
+	for (i = 0; i < n; i++)
+		total += strlen(v[i]) + 1;
+	/* Names only (never a value): plain memory. */
+	if ((text = malloc(total + 1)) == NULL)
+		return -ENOMEM;
+	for (i = 0; i < n; i++) {
+		len = strlen(v[i]);
+		memcpy(text + o, v[i], len);
+		o += len;
+		text[o++] = '\n';
 	}
-	if (r == 0 && rec->varnames != NULL) {
-		r = fs_sbuf_printf(b, ",\"vars\":[");
-		for (i = 0; r == 0 && i < rec->nvarnames; i++) {
-			if (i > 0)
-				r = es_sbuf_putc(b, ',');
-			if (r == 0)
-				r = json_name(b, rec->varnames[i]);
-		}
+	es_sha256(text, total, h);
+	free(text);
+	es_hex(hex, h, sizeof h);
+	return fs_sbuf_printf(b, ",\"%s_count\":%zu,\"%s_sha256\":\"%s\"", key,
+	    n, key, hex);
+}
+
+/* The list key:[names] when it takes at most *room bytes (then *room
+ * shrinks by that much), else its count and hash. Writing stops at the
+ * first name past the room, so a list of 100,000 names costs no more
+ * than the room to try. */
+static int
+list_field(struct es_sbuf *b, const char *key, const char *const *v,
+    size_t n, size_t *room)
+{
+	size_t start = b->len, i;
+	int r = fs_sbuf_printf(b, ",\"%s\":[", key);
+
+	for (i = 0; r == 0 && i < n && b->len - start <= *room; i++) {
+		if (i > 0)
+			r = es_sbuf_putc(b, ',');
 		if (r == 0)
-			r = es_sbuf_putc(b, ']');
+			r = json_name(b, v[i]);
 	}
+	if (r == 0)
+		r = es_sbuf_putc(b, ']');
+	if (r != 0)
+		return r;
+	if (b->len - start <= *room) {
+		*room -= b->len - start;
+		return 0;
+	}
+	b->len = start;
+	return list_hashed(b, key, v, n);
+}
+
+/* The name lists, changed names first: added, removed and changed (when
+ * any), then every name (when given), each in full while the record stays
+ * under FS_AUDIT_RECORD_MAX. err: an error field follows. */
+static int
+record_lists(struct es_sbuf *b, const struct fs_record *rec, int err)
+{
+	const struct {
+		const char *key;
+		const char *const *v;
+		size_t n;
+	} l[FS_RECORD_LISTS] = {
+		{ "added", rec->added, rec->nadded },
+		{ "removed", rec->removed, rec->nremoved },
+		{ "changed", rec->changed, rec->nchanged },
+		{ "vars", rec->varnames, rec->nvarnames },
+	};
+	size_t i, used, cap, room;
+	int r = 0;
+
+	/* What must still fit after the lists: each list's hashed form, the
+	 * error field, prev, hash and the newline. */
+	used = b->len + (err ? FS_ERROR_FIELD_MAX : 0) + FS_PREV_TAIL_LEN +
+	    FS_TAIL_READ;
+	cap = FS_AUDIT_RECORD_MAX - FS_RECORD_LISTS * FS_LIST_HASHED_MAX;
+	if (used > cap)
+		BUG("record fields over FS_RECORD_FIXED_MAX");
+	room = cap - used;
+	for (i = 0; r == 0 && i < FS_RECORD_LISTS; i++) {
+		/* vars is written even when empty, as it always was. */
+		if (l[i].v == NULL || (l[i].n == 0 && i + 1 < FS_RECORD_LISTS))
+			continue;
+		r = list_field(b, l[i].key, l[i].v, l[i].n, &room);
+	}
+	return r;
+}
+
+static int
+record_body(struct es_root *root, struct es_sbuf *b,
+    const struct fs_record *rec)
+{
+	char fp[FS_FP_HEX + 1];
+	const char *fph = rec->fp_hex;
+	int r;
+
+	if (fph == NULL && rec->data != NULL) {
+		fingerprint(root, rec->data, rec->len, fp);
+		fph = fp;
+	}
+	r = record_item(b, rec, rec->action, rec->data != NULL ? fph : NULL);
+	if (r == 0)
+		r = record_lists(b, rec, rec->err != 0);
 	if (r == 0 && rec->err != 0) {
 		/* The detail names paths and causes, never values (the error
 		 * contract of common/envseal.h). */
@@ -445,35 +634,95 @@ record_body(struct es_root *root, struct es_sbuf *b,
 }
 
 /* Bytes a record will likely take: names as written, plus quotes and
- * commas. Escapes may need more; the buffer still grows then. A record
- * holds names, a keyed fingerprint and an error detail, never a value,
- * but stays in the layer's usual guarded buffer. */
+ * commas, at most the bound. Escapes may need more; the buffer still
+ * grows then. A record holds names, a keyed fingerprint and an error
+ * detail, never a value, but stays in the layer's usual guarded buffer. */
 static size_t
 record_estimate(const struct fs_record *rec)
 {
-	size_t i, n = FS_RECORD_BASE + strlen(rec->path);
+	const char *const *l[FS_RECORD_LISTS] = { rec->added, rec->removed,
+	    rec->changed, rec->varnames };
+	const size_t c[FS_RECORD_LISTS] = { rec->nadded, rec->nremoved,
+	    rec->nchanged, rec->nvarnames };
+	size_t i, k, n = FS_RECORD_BASE + strlen(rec->path);
 
-	for (i = 0; rec->varnames != NULL && i < rec->nvarnames; i++)
-		n += strlen(rec->varnames[i]) + 3;
-	return n < ES_SBUF_MAX ? n : ES_SBUF_MAX;
+	for (k = 0; k < FS_RECORD_LISTS; k++)
+		for (i = 0; l[k] != NULL && i < c[k] &&
+		    n < FS_AUDIT_RECORD_MAX; i++)
+			n += strlen(l[k][i]) + 3;
+	return n < FS_AUDIT_RECORD_MAX ? n : FS_AUDIT_RECORD_MAX;
 }
 
 int
 fs_audit_record(struct es_root *root, const struct fs_record *rec)
 {
 	struct es_sbuf b = { 0 };
+	char why[ES_ERRDETAIL_MAX];
 	int r;
 
 	if (!root->audit_on || root->in_audit || es_root_checking(root))
 		return 0;
-	if (rec->data != NULL && (r = key_load(root)) != 0)
-		return r;
-	if ((r = es_sbuf_reserve(&b, record_estimate(rec))) == 0 &&
+	/* Whole: both hold ES_ERRDETAIL_MAX bytes. */
+	(void)snprintf(why, sizeof why, "%s", es_errdetail());
+	if ((rec->data == NULL || rec->fp_hex != NULL ||
+	    (r = key_load(root)) == 0) &&
+	    (r = es_sbuf_reserve(&b, record_estimate(rec))) == 0 &&
 	    (r = record_head(root, &b, rec->kind)) == 0 &&
 	    (r = record_body(root, &b, rec)) == 0)
-		r = append(root, &b);
+		r = append(root, &b, 0);
 	es_sbuf_free(&b);
+	/* A failed action's caller reports the action's error: keep its
+	 * detail, not this record's (the same full disk, usually). */
+	if (r != 0 && rec->err != 0)
+		(void)es_failf(rec->err, "%s", why);
 	return r;
+}
+
+/*
+ * An item's intent: what is about to change, fsync'd before the change is
+ * visible. A retry that decides the same action again records nothing
+ * more; one that decides another (created, then replaced: someone made the
+ * file meanwhile) records that too. Failing, the item stays untouched and
+ * the detail says why.
+ */
+int
+fs_audit_intent(void *ctx, enum es_action act)
+{
+	struct fs_intent *in = ctx;
+	struct es_root *root = in->root;
+	const struct fs_record *rec = in->rec;
+	struct es_sbuf b = { 0 };
+	char why[ES_ERRDETAIL_MAX];
+	int r;
+
+	if (!root->audit_on || root->in_audit || es_root_checking(root))
+		return 0;
+	if (in->done && in->act == act)
+		return 0;
+	if (rec->data != NULL && in->fp[0] == '\0') {
+		if ((r = key_load(root)) != 0)
+			goto fail;
+		fingerprint(root, rec->data, rec->len, in->fp);
+	}
+	if ((r = es_sbuf_reserve(&b, FS_RECORD_BASE + strlen(rec->path))) ==
+	    0 && (r = record_head(root, &b, "intent")) == 0 &&
+	    (r = fs_sbuf_printf(&b, ",\"kind\":\"%s\"", rec->kind)) == 0 &&
+	    (r = record_item(&b, rec, act, rec->data != NULL ? in->fp : NULL))
+	    == 0)
+		r = append(root, &b, 1);
+	es_sbuf_free(&b);
+	if (r == 0) {
+		in->done = 1;
+		in->act = act;
+		return 0;
+	}
+fail:
+	/* The detail is rewritten below: copy it out first (whole: both
+	 * hold ES_ERRDETAIL_MAX bytes). */
+	(void)snprintf(why, sizeof why, "%s", *es_errdetail() ?
+	    es_errdetail() : es_strerror(r));
+	return es_failf(r, "%s: not changed: the audit log must record the "
+	    "change first, and cannot: %s", rec->path, why);
 }
 
 int
@@ -495,8 +744,10 @@ es_audit_begin(struct es_root *root, const char *command,
 	root->audit_on = 1;
 	if (es_root_checking(root))
 		return 0;
+	/* Not fsync'd: a run that changes nothing needs no durable begin,
+	 * and one that does makes it durable with its first intent. */
 	if ((r = record_head(root, &b, "begin")) == 0)
-		r = append(root, &b);
+		r = append(root, &b, 0);
 	es_sbuf_free(&b);
 	return r;
 }
@@ -512,7 +763,7 @@ es_audit_end(struct es_root *root, int exit_status)
 	if (!es_root_checking(root)) {
 		if ((r = record_head(root, &b, "end")) == 0 &&
 		    (r = fs_sbuf_printf(&b, ",\"status\":%d", exit_status)) == 0)
-			r = append(root, &b);
+			r = append(root, &b, 1);
 		es_sbuf_free(&b);
 	}
 	root->audit_on = 0;
@@ -548,33 +799,77 @@ log_read_open(struct es_root *root, FILE **f)
 	return 0;
 }
 
+/* The bytes at a line's end that its check needs: ,"prev":"<64>" and
+ * ,"hash":"<64>"}. */
+#define FS_LINE_TAIL (FS_PREV_TAIL_LEN + FS_HASH_TAIL_LEN)
+
 /*
- * Read one line of at most FS_AUDIT_LINE_MAX bytes into buf (which holds
- * FS_AUDIT_LINE_MAX + 2). 1 with *len set (newline kept), 0 at the end,
- * -1 for a longer line (getline() would grow without bound), -2 for a
- * line with a NUL byte.
+ * One line of the log as the readers see it. A line of up to
+ * FS_AUDIT_RECORD_MAX bytes (every record envseal writes now) is held
+ * whole in buf. A longer one streams through: what leaves buf goes into
+ * the hash state, and buf keeps the line's last bytes, so no line costs
+ * more memory than a record however long it is, and its chain link can
+ * still be checked.
  */
-static int
-read_line(FILE *f, char *buf, size_t *len)
-{
-	if (fgets(buf, (int)FS_AUDIT_LINE_MAX + 2, f) == NULL)
-		return 0;
-	*len = strlen(buf);
-	if (*len > FS_AUDIT_LINE_MAX)
-		return -1;
-	/* A NUL byte cut the line short: no record holds one. */
-	if (*len == 0 || (buf[*len - 1] != '\n' && !feof(f)))
-		return -2;
-	return 1;
-}
+struct line {
+	FILE *f;
+	char *buf;              /* FS_AUDIT_RECORD_MAX bytes */
+	size_t len;             /* bytes in buf */
+	size_t total;           /* bytes of the line, its newline not counted */
+	int first;              /* its first byte; -1 for an empty line */
+	int streamed;           /* buf holds only its end; h the rest */
+	int nul;                /* a NUL byte in it (no record holds one) */
+	int newline;            /* ended by '\n', not by the end of the log */
+	crypto_hash_sha256_state h;
+};
 
 static void
-skip_line(FILE *f)
+line_put(struct line *l, int c)
+{
+	if (l->len == FS_AUDIT_RECORD_MAX) {
+		if (!l->streamed)
+			crypto_hash_sha256_init(&l->h);
+		l->streamed = 1;
+		crypto_hash_sha256_update(&l->h, (const unsigned char *)l->buf,
+		    FS_AUDIT_RECORD_MAX - FS_LINE_TAIL);
+		memmove(l->buf, l->buf + FS_AUDIT_RECORD_MAX - FS_LINE_TAIL,
+		    FS_LINE_TAIL);
+		l->len = FS_LINE_TAIL;
+	}
+	l->buf[l->len++] = (char)c;
+	l->total++;
+}
+
+/* The next line into l: 1, or 0 at the end of the log, or -EIO. */
+static int
+line_read(struct line *l)
 {
 	int c;
 
-	while ((c = getc(f)) != EOF && c != '\n')
-		;
+	l->len = l->total = 0;
+	l->first = -1;
+	l->streamed = l->nul = l->newline = 0;
+	while ((c = getc_unlocked(l->f)) != EOF) {
+		if (c == '\n') {
+			l->newline = 1;
+			break;
+		}
+		if (l->first < 0)
+			l->first = c;
+		if (c == '\0')
+			l->nul = 1;
+		line_put(l, c);
+	}
+	if (ferror(l->f))
+		return es_failf(-EIO, "%s: read error", FS_LOG_PATH);
+	return l->total > 0 || l->newline;
+}
+
+/* Longer than any record envseal writes now (its newline counted). */
+static int
+line_over(const struct line *l)
+{
+	return l->total + 1 > FS_AUDIT_RECORD_MAX;
 }
 
 static int
@@ -588,30 +883,40 @@ is_hex64(const char *p)
 	return 1;
 }
 
-/* Check one line against the chain; on success expect becomes its hash. */
+/*
+ * Check the line in l against the chain; on success expect becomes its
+ * hash. The hashed bytes are all but the last FS_HASH_TAIL_LEN, which
+ * must be ,"hash":"<hex>"}; the FS_PREV_TAIL_LEN before them must carry
+ * the previous line's hash.
+ */
 static int
-verify_line(const char *line, size_t len, size_t lineno, char *expect)
+verify_line(struct line *l, size_t lineno, char *expect)
 {
 	unsigned char h[FS_SHA256_BYTES];
 	char hex[FS_HASH_HEX + 1];
 	const char *tail, *prev;
-	size_t body;
 
-	if (len < FS_HASH_TAIL_LEN + FS_PREV_TAIL_LEN + 1 || line[0] != '{')
+	if (l->total < FS_LINE_TAIL + 1 || l->first != '{')
 		return es_failf(ES_EINTEGRITY, "%s:%zu: not a record "
 		    "(truncated or edited)", FS_LOG_PATH, lineno);
-	body = len - FS_HASH_TAIL_LEN;
-	tail = line + body;
+	tail = l->buf + l->len - FS_HASH_TAIL_LEN;
 	if (memcmp(tail, ",\"hash\":\"", 9) != 0 || !is_hex64(tail + 9) ||
 	    memcmp(tail + 9 + FS_HASH_HEX, "\"}", 2) != 0)
 		return es_failf(ES_EINTEGRITY, "%s:%zu: no hash field "
 		    "(truncated or edited)", FS_LOG_PATH, lineno);
-	crypto_hash_sha256(h, (const unsigned char *)line, body);
+	if (l->streamed) {
+		crypto_hash_sha256_update(&l->h, (const unsigned char *)l->buf,
+		    l->len - FS_HASH_TAIL_LEN);
+		crypto_hash_sha256_final(&l->h, h);
+	} else {
+		crypto_hash_sha256(h, (const unsigned char *)l->buf,
+		    l->len - FS_HASH_TAIL_LEN);
+	}
 	es_hex(hex, h, sizeof h);
 	if (memcmp(hex, tail + 9, FS_HASH_HEX) != 0)
 		return es_failf(ES_EINTEGRITY, "%s:%zu: hash mismatch: the "
 		    "record was edited", FS_LOG_PATH, lineno);
-	prev = line + body - FS_PREV_TAIL_LEN;
+	prev = tail - FS_PREV_TAIL_LEN;
 	if (memcmp(prev, ",\"prev\":\"", 9) != 0 ||
 	    memcmp(prev + 9, expect, FS_HASH_HEX) != 0)
 		return es_failf(ES_EINTEGRITY, "%s:%zu: prev does not match "
@@ -620,52 +925,6 @@ verify_line(const char *line, size_t len, size_t lineno, char *expect)
 		    "the chain start (zeros)" : "the line before");
 	memcpy(expect, hex, sizeof hex);
 	return 0;
-}
-
-int
-es_audit_verify(struct es_root *root, FILE *out)
-{
-	char expect[FS_HASH_HEX + 1];
-	char *line;
-	size_t lineno = 0, len;
-	FILE *f;
-	int r, got;
-
-	if ((r = log_read_open(root, &f)) != 0)
-		return r;
-	if (f == NULL) {
-		fprintf(out, "%s: no audit log\n", FS_LOG_PATH);
-		return 0;
-	}
-	if ((line = malloc(FS_AUDIT_LINE_MAX + 2)) == NULL) {
-		fclose(f);
-		return -ENOMEM;
-	}
-	memcpy(expect, zero_hash, sizeof zero_hash);
-	while ((got = read_line(f, line, &len)) != 0) {
-		lineno++;
-		if (got < 0) {
-			r = es_failf(ES_EINTEGRITY, "%s:%zu: %s", FS_LOG_PATH,
-			    lineno, got == -1 ? "line too long" :
-			    "NUL byte in the line");
-			break;
-		}
-		if (line[len - 1] == '\n')
-			len--;
-		else {
-			r = es_failf(ES_EINTEGRITY, "%s:%zu: last record has no "
-			    "newline (torn write)", FS_LOG_PATH, lineno);
-			break;
-		}
-		if ((r = verify_line(line, len, lineno, expect)) != 0)
-			break;
-	}
-	free(line);
-	fclose(f);
-	if (r == 0)
-		fprintf(out, "%s: %zu records, chain intact; last hash %s\n",
-		    FS_LOG_PATH, lineno, expect);
-	return r;
 }
 
 static const char *
@@ -677,6 +936,244 @@ field(const struct fs_jfield *f, int n, const char *key)
 		if (!strcmp(f[i].key, key))
 			return f[i].val;
 	return "-";
+}
+
+/* A run that recorded an intent, until its end record. */
+struct open_run {
+	char id[2 * FS_RUN_ID_BYTES + 1];
+	char command[FS_COMMAND_MAX];
+	char time[FS_TIME_MAX];
+	size_t line;                        /* its first intent */
+	size_t nitems;                      /* intents recorded */
+	char *named[FS_VERIFY_NAMED_MAX];   /* "<action> <path>", malloc'd */
+};
+
+/* The runs verify follows, oldest first, and how many it reported. */
+struct open_runs {
+	struct open_run v[FS_VERIFY_RUNS_MAX];
+	size_t n;
+	size_t incomplete;
+};
+
+static void
+run_free(struct open_run *o)
+{
+	size_t i;
+
+	for (i = 0; i < FS_VERIFY_NAMED_MAX; i++)
+		free(o->named[i]);
+}
+
+/* Drop run i (reported or ended), keeping the rest in order. */
+static void
+runs_drop(struct open_runs *rs, size_t i)
+{
+	run_free(&rs->v[i]);
+	memmove(&rs->v[i], &rs->v[i + 1], (rs->n - i - 1) * sizeof rs->v[0]);
+	rs->n--;
+}
+
+static void
+run_report(FILE *out, struct open_runs *rs, const struct open_run *o)
+{
+	size_t i;
+
+	fprintf(out, "incomplete run %s (%s, %s, line %zu): no end record; "
+	    "it intended", o->id, o->command, o->time, o->line);
+	for (i = 0; i < o->nitems && i < FS_VERIFY_NAMED_MAX; i++)
+		fprintf(out, "%s %s", i > 0 ? "," : ":",
+		    o->named[i] != NULL ? o->named[i] : "?");
+	if (o->nitems > FS_VERIFY_NAMED_MAX)
+		fprintf(out, " and %zu more", o->nitems - FS_VERIFY_NAMED_MAX);
+	fputc('\n', out);
+	rs->incomplete++;
+}
+
+static ssize_t
+runs_find(const struct open_runs *rs, const char *id)
+{
+	size_t i;
+
+	/* Newest first: the run being read is nearly always the last. */
+	for (i = rs->n; i > 0; i--)
+		if (!strcmp(rs->v[i - 1].id, id))
+			return (ssize_t)(i - 1);
+	return -1;
+}
+
+/* Follow one record of an intact chain: an intent opens (or adds to) its
+ * run, an end closes it. */
+static void
+runs_see(FILE *out, struct open_runs *rs, const struct fs_jfield *f, int nf,
+    size_t lineno)
+{
+	const char *ev = field(f, nf, "event"), *id = field(f, nf, "run");
+	struct open_run *o;
+	ssize_t i = runs_find(rs, id);
+
+	if (!strcmp(ev, "end") && i >= 0) {
+		runs_drop(rs, (size_t)i);
+		return;
+	}
+	if (strcmp(ev, "intent") != 0)
+		return;
+	if (i < 0) {
+		if (rs->n == FS_VERIFY_RUNS_MAX) {
+			run_report(out, rs, &rs->v[0]);
+			runs_drop(rs, 0);
+		}
+		o = &rs->v[rs->n++];
+		memset(o, 0, sizeof *o);
+		/* Cut on purpose: ids, commands and times envseal writes fit. */
+		(void)snprintf(o->id, sizeof o->id, "%s", id);
+		(void)snprintf(o->command, sizeof o->command, "%s",
+		    field(f, nf, "command"));
+		(void)snprintf(o->time, sizeof o->time, "%s",
+		    field(f, nf, "time"));
+		o->line = lineno;
+	} else {
+		o = &rs->v[i];
+	}
+	if (o->nitems < FS_VERIFY_NAMED_MAX &&
+	    asprintf(&o->named[o->nitems], "%s %s", field(f, nf, "action"),
+	    field(f, nf, "path")) < 0)
+		o->named[o->nitems] = NULL;
+	o->nitems++;
+}
+
+/* After an intact chain: every run still open is incomplete. */
+static void
+runs_finish(FILE *out, struct open_runs *rs)
+{
+	size_t i;
+
+	for (i = 0; i < rs->n; i++)
+		run_report(out, rs, &rs->v[i]);
+}
+
+static void
+runs_free(struct open_runs *rs)
+{
+	while (rs->n > 0)
+		runs_drop(rs, rs->n - 1);
+	free(rs);
+}
+
+/* An intent or an end record: the event is among the first fields
+ * (time, run, event), within FS_EVENT_SCAN bytes of the line's start. */
+static int
+run_event(const struct line *l)
+{
+	size_t n = l->len < FS_EVENT_SCAN ? l->len : FS_EVENT_SCAN;
+
+	return memmem(l->buf, n, ",\"event\":\"intent\",", 18) != NULL ||
+	    memmem(l->buf, n, ",\"event\":\"end\",", 15) != NULL;
+}
+
+/* One line of an intact chain: a note if it is over the bound, else its
+ * fields for the run table. */
+static void
+verify_follow(FILE *out, struct open_runs *rs, struct line *l,
+    size_t lineno, size_t *notes)
+{
+	struct fs_jfield f[FS_JFIELDS_MAX];
+	int nf;
+
+	if (line_over(l)) {
+		if (++*notes <= FS_VERIFY_NOTES_MAX)
+			fprintf(out, "%s:%zu: note: a record of %zu bytes, over "
+			    "the %zu-byte bound (an older envseal listed every "
+			    "variable name): its hash and link checked, its "
+			    "fields not read\n", FS_LOG_PATH, lineno,
+			    l->total + 1, FS_AUDIT_RECORD_MAX);
+		return;
+	}
+	/* Only intents and ends open and close runs, and both are short:
+	 * the others are not parsed. A record that verifies but does not
+	 * parse (not envseal's: its writer could write the log) has no run
+	 * to follow. */
+	if (!run_event(l) ||
+	    (nf = fs_json_parse_flat(l->buf, l->len, f, FS_JFIELDS_MAX)) < 0)
+		return;
+	runs_see(out, rs, f, nf, lineno);
+	fs_jfields_free(f, (size_t)nf);
+}
+
+static int
+verify_walk(FILE *out, struct line *l, struct open_runs *rs, char *expect,
+    size_t *lineno, size_t *notes)
+{
+	int r, got;
+
+	while ((got = line_read(l)) > 0) {
+		++*lineno;
+		if (l->nul)
+			return es_failf(ES_EINTEGRITY, "%s:%zu: NUL byte in the "
+			    "line", FS_LOG_PATH, *lineno);
+		if (!l->newline)
+			return es_failf(ES_EINTEGRITY, "%s:%zu: last record has "
+			    "no newline (torn write)", FS_LOG_PATH, *lineno);
+		if ((r = verify_line(l, *lineno, expect)) != 0)
+			return r;
+		verify_follow(out, rs, l, *lineno, notes);
+	}
+	return got;
+}
+
+int
+es_audit_verify(struct es_root *root, FILE *out)
+{
+	char expect[FS_HASH_HEX + 1];
+	struct open_runs *rs = NULL;
+	struct line l;
+	size_t lineno = 0, notes = 0;
+	int r;
+
+	memset(&l, 0, sizeof l);
+	if ((r = log_read_open(root, &l.f)) != 0)
+		return r;
+	if (l.f == NULL) {
+		fprintf(out, "%s: no audit log\n", FS_LOG_PATH);
+		return 0;
+	}
+	if ((l.buf = malloc(FS_AUDIT_RECORD_MAX)) == NULL ||
+	    (rs = calloc(1, sizeof *rs)) == NULL) {
+		r = -ENOMEM;
+		goto out;
+	}
+	memcpy(expect, zero_hash, sizeof zero_hash);
+	if ((r = verify_walk(out, &l, rs, expect, &lineno, &notes)) != 0)
+		goto out;
+	if (notes > FS_VERIFY_NOTES_MAX)
+		fprintf(out, "%s: %zu more records over the bound, checked\n",
+		    FS_LOG_PATH, notes - FS_VERIFY_NOTES_MAX);
+	fprintf(out, "%s: %zu records, chain intact; last hash %s\n",
+	    FS_LOG_PATH, lineno, expect);
+	runs_finish(out, rs);
+out:
+	if (rs != NULL)
+		runs_free(rs);
+	free(l.buf);
+	fclose(l.f);
+	return r;
+}
+
+/* A name list for show: in full, or its count and hash. */
+static void
+show_list(FILE *out, const struct fs_jfield *f, int n, const char *key)
+{
+	char ck[FS_JKEY_MAX], hk[FS_JKEY_MAX];
+
+	if (strcmp(field(f, n, key), "-") != 0) {
+		fprintf(out, "  %s %s", key, field(f, n, key));
+		return;
+	}
+	/* Cut on purpose: the keys are ours and short. */
+	(void)snprintf(ck, sizeof ck, "%s_count", key);
+	(void)snprintf(hk, sizeof hk, "%s_sha256", key);
+	if (strcmp(field(f, n, ck), "-") != 0)
+		fprintf(out, "  %s [%s names, sha256 %s]", key, field(f, n, ck),
+		    field(f, n, hk));
 }
 
 static void
@@ -696,12 +1193,19 @@ show_line(FILE *out, const struct fs_jfield *f, int n)
 		fprintf(out, "  policy %s\n", field(f, n, "policy"));
 	} else if (!strcmp(ev, "end")) {
 		fprintf(out, "end   status %s\n", field(f, n, "status"));
+	} else if (!strcmp(ev, "intent")) {
+		fprintf(out, "intent    %s %s %s  %s:%s %s\n",
+		    field(f, n, "action"), field(f, n, "kind"),
+		    field(f, n, "path"), field(f, n, "owner"),
+		    field(f, n, "group"), field(f, n, "mode"));
 	} else {
 		fprintf(out, "%-9s %s %s  %s:%s %s", field(f, n, "action"), ev,
 		    field(f, n, "path"), field(f, n, "owner"),
 		    field(f, n, "group"), field(f, n, "mode"));
-		if (strcmp(field(f, n, "vars"), "-") != 0)
-			fprintf(out, "  vars %s", field(f, n, "vars"));
+		show_list(out, f, n, "added");
+		show_list(out, f, n, "removed");
+		show_list(out, f, n, "changed");
+		show_list(out, f, n, "vars");
 		if (strcmp(field(f, n, "error"), "-") != 0)
 			fprintf(out, "  error: %s", field(f, n, "error"));
 		fputc('\n', out);
@@ -712,34 +1216,31 @@ int
 es_audit_show(struct es_root *root, FILE *out)
 {
 	struct fs_jfield f[FS_JFIELDS_MAX];
-	char *line;
-	size_t lineno = 0, n;
-	FILE *in;
+	struct line l;
+	size_t lineno = 0;
 	int r, nf, got;
 
-	if ((r = log_read_open(root, &in)) != 0)
+	memset(&l, 0, sizeof l);
+	if ((r = log_read_open(root, &l.f)) != 0)
 		return r;
-	if (in == NULL) {
+	if (l.f == NULL) {
 		fprintf(out, "%s: no audit log\n", FS_LOG_PATH);
 		return 0;
 	}
-	if ((line = malloc(FS_AUDIT_LINE_MAX + 2)) == NULL) {
-		fclose(in);
+	if ((l.buf = malloc(FS_AUDIT_RECORD_MAX)) == NULL) {
+		fclose(l.f);
 		return -ENOMEM;
 	}
-	while ((got = read_line(in, line, &n)) != 0) {
+	while ((got = line_read(&l)) > 0) {
 		lineno++;
-		if (got < 0) {
-			fprintf(out, "line %zu: unreadable record\n", lineno);
-			/* Skip the rest of a long line (a NUL-cut one was
-			 * read through its newline already). */
-			if (got == -1)
-				skip_line(in);
+		if (line_over(&l)) {
+			fprintf(out, "line %zu: a record of %zu bytes, over the "
+			    "bound; not shown (audit verify checks it)\n",
+			    lineno, l.total + 1);
 			continue;
 		}
-		if (line[n - 1] == '\n')
-			n--;
-		nf = fs_json_parse_flat(line, n, f, FS_JFIELDS_MAX);
+		nf = l.nul ? ES_EFORMAT :
+		    fs_json_parse_flat(l.buf, l.len, f, FS_JFIELDS_MAX);
 		if (nf < 0) {
 			fprintf(out, "line %zu: unreadable record\n", lineno);
 			continue;
@@ -747,7 +1248,7 @@ es_audit_show(struct es_root *root, FILE *out)
 		show_line(out, f, nf);
 		fs_jfields_free(f, (size_t)nf);
 	}
-	free(line);
-	fclose(in);
-	return 0;
+	free(l.buf);
+	fclose(l.f);
+	return got;
 }

@@ -16,6 +16,23 @@
 /* Mode of parent directories we create, as tmpfiles and mkdir -p do. */
 #define FS_PARENT_MODE 0755
 
+/* es_ensure_dir's intent hook, right before a mkdir or a repair becomes
+ * visible. Unset while it runs: the audit log's own directories, which it
+ * may make, are infrastructure, not part of the item. */
+static int
+announce(struct es_root *root, enum es_action act)
+{
+	int (*fn)(void *, enum es_action) = root->dir_before;
+	int r;
+
+	if (fn == NULL)
+		return 0;
+	root->dir_before = NULL;
+	r = fn(root->dir_before_ctx, act);
+	root->dir_before = fn;
+	return r;
+}
+
 /* Open one component of a directory walk: never a symlink, must be a dir. */
 static int
 open_component(int cur, const char *comp, const char *display, int *out)
@@ -92,6 +109,8 @@ final_dir(struct es_root *root, int cur, const char *name,
 		*act = ES_ACT_CREATED;
 		if (es_root_checking(root))
 			return 0;
+		if ((r = announce(root, *act)) != 0)
+			return r;
 		r = make_dir(cur, name, spec->uid, spec->gid, want, spec->path,
 		    &fd);
 		goto out;
@@ -107,7 +126,7 @@ final_dir(struct es_root *root, int cur, const char *name,
 		*act = ES_ACT_UNCHANGED;
 	} else {
 		*act = ES_ACT_METADATA;
-		if (!es_root_checking(root))
+		if (!es_root_checking(root) && (r = announce(root, *act)) == 0)
 			r = fs_repair_meta(fd, &st, spec->uid, spec->gid,
 			    spec->mode, spec->path);
 	}
@@ -152,8 +171,10 @@ walk_parents(struct es_root *root, const char *dir, const char *display,
 				close(fd);
 				return 0;
 			}
-			r = make_dir(fd, comp, 0, 0, FS_PARENT_MODE, display,
-			    &next);
+			/* A missing parent: the final directory is new. */
+			if ((r = announce(root, ES_ACT_CREATED)) == 0)
+				r = make_dir(fd, comp, 0, 0, FS_PARENT_MODE,
+				    display, &next);
 		}
 		close(fd);
 		if (r != 0)
@@ -191,23 +212,31 @@ es_ensure_dir(struct es_root *root, const struct es_dir_spec *spec,
     enum es_action *action)
 {
 	struct fs_record rec;
+	struct fs_intent in;
 	enum es_action act;
 	int r, ar;
 
 	BUG_ON(root == NULL || spec == NULL || spec->path == NULL ||
 	    action == NULL);
-	r = ensure(root, spec, &act);
-	if (r != 0)
-		act = ES_ACT_REFUSED;
 	memset(&rec, 0, sizeof rec);
 	rec.kind = "dir";
 	rec.path = spec->path;
-	rec.action = act;
 	rec.owner_name = spec->owner_name;
 	rec.group_name = spec->group_name;
 	rec.uid = spec->uid;
 	rec.gid = spec->gid;
 	rec.mode = spec->mode & 07777;
+	memset(&in, 0, sizeof in);
+	in.root = root;
+	in.rec = &rec;
+	root->dir_before = fs_audit_intent;
+	root->dir_before_ctx = &in;
+	r = ensure(root, spec, &act);
+	root->dir_before = NULL;
+	root->dir_before_ctx = NULL;
+	if (r != 0)
+		act = ES_ACT_REFUSED;
+	rec.action = act;
 	rec.err = r;
 	ar = fs_audit_record(root, &rec);
 	if (r == 0)

@@ -39,9 +39,17 @@
  * at all is written (no temp, no lock file creation, no audit record).
  *
  * Audit: es_write_file, es_ensure_dir and es_user_write_file (with an
- * audit_root) append one record each while a run is open (between
- * es_audit_begin and es_audit_end); with no run begun they log nothing,
- * so the API also works without a lock or an audit run.
+ * audit_root) record each item while a run is open (between es_audit_begin
+ * and es_audit_end); with no run begun they log nothing, so the API also
+ * works without a lock or an audit run. An item that is to change (not
+ * "unchanged", not refused) first gets an intent record (path, planned
+ * action, owner, group, mode, fingerprint of the new content), appended
+ * and fsync'd before its rename, owner/mode repair or mkdir: if that
+ * record cannot be made durable the item is not touched and the call
+ * fails. After the action its outcome record is appended (not fsync'd: it
+ * becomes durable with the next intent or the end record, which is
+ * fsync'd). So a run killed after a change shows an intent and no end,
+ * which es_audit_verify reports; an unchanged run costs one fsync.
  *
  * Errors: 0 or a negative code (common/envseal.h) with a detail naming the
  * path. A refused write reports ES_ACT_REFUSED through *action as well as
@@ -120,6 +128,11 @@ struct es_file_spec {
 	const char *group_name;
 	const char *const *varnames; /* env files: variable names, or NULL */
 	size_t nvarnames;
+	/* Env files: names added, removed and whose value changed against
+	 * the old file (NULL/0: none). Recorded before varnames: when the
+	 * names do not all fit a record, these stay listed longest. */
+	const char *const *added, *const *removed, *const *changed;
+	size_t nadded, nremoved, nchanged;
 };
 
 /* Create, replace, repair or leave the file; audited (unless NOAUDIT). */
@@ -232,10 +245,15 @@ int es_user_read_file(const char *path, size_t max, unsigned char **buf,
 /* Start a run: record command and policy hash (32 bytes or NULL). */
 int es_audit_begin(struct es_root *root, const char *command,
     const unsigned char *policy_sha256);
-/* End the run with the exit status it will have. */
+/* End the run with the exit status it will have (appended and fsync'd). */
 int es_audit_end(struct es_root *root, int exit_status);
 /* Verify the chain; on a break return ES_EINTEGRITY with a detail naming
- * the first bad record (line number). */
+ * the first bad record (line number). An intact chain returns 0 and
+ * prints, after its summary line, one line beginning "incomplete run
+ * <id>" for each run that recorded an intent and has no end record (a
+ * crash, a kill, a full disk), naming the paths it intended, and a "note"
+ * for each line over the record bound (an older envseal's record: its
+ * hash and link are checked, its fields are not read). */
 int es_audit_verify(struct es_root *root, FILE *out);
 /* Print records for humans. */
 int es_audit_show(struct es_root *root, FILE *out);

@@ -80,6 +80,9 @@ struct es_root {
 	char policy_hex[FS_SHA256_HEX + 1]; /* "" when no policy hash given */
 	unsigned char *key;     /* sodium_malloc'd FS_AUDIT_KEYLEN, or NULL */
 	int in_audit;           /* writing infrastructure: no records */
+	/* es_ensure_dir's intent hook while it runs (dir.c), else NULL. */
+	int (*dir_before)(void *ctx, enum es_action act);
+	void *dir_before_ctx;
 	/* The chain tip this process last wrote (audit.c): the log's hash
 	 * and its identity and size right after our append. Valid only
 	 * while the log still has exactly that inode and size; anything
@@ -169,6 +172,13 @@ enum fs_trust_dir fs_trust_dir_rule(uid_t duid, mode_t dmode, uid_t owner);
 
 /* --- write.c --- */
 
+/* Called right before the first change of one item becomes visible (its
+ * rename, its owner/mode repair, its mkdir or a parent's) with the action
+ * about to be taken, perhaps again when a retry decides another one;
+ * nonzero stops the item there with nothing changed, and is its error.
+ * audit.c records the intent through it (fs_audit_intent). */
+typedef int (*fs_before_fn)(void *ctx, enum es_action act);
+
 /* What one file should become, beside an open directory. */
 struct fs_want {
 	int dirfd;
@@ -182,6 +192,8 @@ struct fs_want {
 	int check;              /* plan only */
 	int backup;             /* keep "<name>-" */
 	int create_only;        /* an existing target is -EEXIST, untouched */
+	fs_before_fn before;    /* NULL: nothing to do first */
+	void *before_ctx;
 };
 /* Make the file what w says; *act says what was done (or would be). */
 int fs_put(const struct fs_want *w, enum es_action *act);
@@ -194,9 +206,14 @@ int fs_infra_dir(struct es_root *root, const char *path, mode_t mode);
 
 /* --- audit.c --- */
 
-/* One action record (file or dir) for the running audit, if any. fp is
- * the 32-byte content fingerprint source (data/len) or NULL for dirs;
- * err is 0 or the error the action failed with. */
+/* Hex digits of a content fingerprint (keyed BLAKE2b-256). */
+#define FS_FP_HEX 64
+
+/* One action record (file or dir) for the running audit, if any. data/len
+ * is the content to fingerprint, NULL for dirs and failed writes (fp_hex:
+ * the fingerprint already made for the intent, or NULL); err is 0 or the
+ * error the action failed with. The name lists are recorded in full while
+ * the record stays under its bound, else counted and hashed (audit.c). */
 struct fs_record {
 	const char *kind;       /* "file", "dir" */
 	const char *path;
@@ -208,11 +225,27 @@ struct fs_record {
 	mode_t mode;
 	const void *data;       /* NULL: no fingerprint */
 	size_t len;
+	const char *fp_hex;     /* NULL: made from data when needed */
 	const char *const *varnames;
 	size_t nvarnames;
+	const char *const *added, *const *removed, *const *changed;
+	size_t nadded, nremoved, nchanged;
 	int err;
 };
 int fs_audit_record(struct es_root *root, const struct fs_record *rec);
+
+/* The intent of one item, recorded (durably) once before its first visible
+ * change: give fs_audit_intent and a pointer to this as the fs_before_fn
+ * and its ctx. rec is what the item is to become (its action is ignored);
+ * fp receives the fingerprint made for it, for the outcome record. */
+struct fs_intent {
+	struct es_root *root;
+	const struct fs_record *rec;
+	int done;                     /* an intent was recorded ... */
+	enum es_action act;           /* ... for this action */
+	char fp[FS_FP_HEX + 1];       /* "" until made */
+};
+int fs_audit_intent(void *ctx, enum es_action act);
 
 /* --- json.c --- */
 

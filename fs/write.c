@@ -181,6 +181,13 @@ lock_dir(const struct fs_want *w)
 	return 0;
 }
 
+/* w's hook, if any, right before the first visible change. */
+static int
+before(const struct fs_want *w, enum es_action act)
+{
+	return w->before != NULL ? w->before(w->before_ctx, act) : 0;
+}
+
 static int
 put_once(const struct fs_want *w, enum es_action *act)
 {
@@ -191,7 +198,7 @@ put_once(const struct fs_want *w, enum es_action *act)
 		goto out;
 	if (fd < 0) {
 		*act = ES_ACT_CREATED;
-		if (!w->check)
+		if (!w->check && (r = before(w, *act)) == 0)
 			r = replace(w, 0);
 		goto out;
 	}
@@ -207,13 +214,13 @@ put_once(const struct fs_want *w, enum es_action *act)
 		*act = ES_ACT_METADATA;
 		/* A second name for the inode (a hard link) would get the
 		 * new owner and mode too: give the target its own inode. */
-		if (!w->check)
+		if (!w->check && (r = before(w, *act)) == 0)
 			r = st.st_nlink == 1 ?
 			    fs_repair_meta(fd, &st, w->uid, w->gid, w->mode,
 			    w->display) : replace(w, 1);
 	} else {
 		*act = ES_ACT_REPLACED;
-		if (!w->check)
+		if (!w->check && (r = before(w, *act)) == 0)
 			r = replace(w, 1);
 	}
 out:
@@ -246,27 +253,46 @@ fs_put(const struct fs_want *w, enum es_action *act)
 	return r;
 }
 
+/* What the audit records of spec's file say, but the action and error. */
 static void
-audit_file(struct es_root *root, const struct es_file_spec *spec,
-    enum es_action act, int err, int *r)
+file_record(const struct es_file_spec *spec, struct fs_record *rec)
 {
-	struct fs_record rec;
+	memset(rec, 0, sizeof *rec);
+	rec->kind = "file";
+	rec->path = spec->path;
+	rec->owner_name = spec->owner_name;
+	rec->group_name = spec->group_name;
+	rec->uid = spec->uid;
+	rec->gid = spec->gid;
+	rec->mode = spec->mode & 07777;
+	rec->data = spec->data;
+	rec->len = spec->len;
+	rec->varnames = spec->varnames;
+	rec->nvarnames = spec->nvarnames;
+	rec->added = spec->added;
+	rec->nadded = spec->nadded;
+	rec->removed = spec->removed;
+	rec->nremoved = spec->nremoved;
+	rec->changed = spec->changed;
+	rec->nchanged = spec->nchanged;
+}
+
+/* The outcome record of a file; in holds the fingerprint its intent made,
+ * if it had one. */
+static void
+audit_file(struct es_root *root, const struct fs_record *base,
+    const struct fs_intent *in, enum es_action act, int err, int *r)
+{
+	struct fs_record rec = *base;
 	int ar;
 
-	memset(&rec, 0, sizeof rec);
-	rec.kind = "file";
-	rec.path = spec->path;
 	rec.action = act;
-	rec.owner_name = spec->owner_name;
-	rec.group_name = spec->group_name;
-	rec.uid = spec->uid;
-	rec.gid = spec->gid;
-	rec.mode = spec->mode & 07777;
-	rec.data = err == 0 ? spec->data : NULL;
-	rec.len = spec->len;
-	rec.varnames = spec->varnames;
-	rec.nvarnames = spec->nvarnames;
 	rec.err = err;
+	/* A failed write proves no content. */
+	if (err != 0)
+		rec.data = NULL;
+	else if (in->fp[0] != '\0')
+		rec.fp_hex = in->fp;
 	ar = fs_audit_record(root, &rec);
 	/* The action's own error wins; an audit failure fails a good run. */
 	if (*r == 0)
@@ -279,11 +305,18 @@ es_write_file(struct es_root *root, const struct es_file_spec *spec,
 {
 	char dir[ES_PATH_MAX], name[FS_NAME_MAX + 1];
 	struct fs_want w;
+	struct fs_record rec;
+	struct fs_intent in;
 	enum es_action act = ES_ACT_REFUSED;
-	int dfd = -1, r;
+	int dfd = -1, r, audit;
 
 	BUG_ON(root == NULL || spec == NULL || spec->path == NULL ||
 	    action == NULL || (spec->data == NULL && spec->len > 0));
+	audit = !(spec->flags & ES_W_NOAUDIT);
+	file_record(spec, &rec);
+	memset(&in, 0, sizeof in);
+	in.root = root;
+	in.rec = &rec;
 	if ((r = fs_path_split(spec->path, dir, name)) != 0)
 		goto out;
 	r = fs_open_dir(root->fd, dir, spec->path, &dfd);
@@ -309,14 +342,18 @@ es_write_file(struct es_root *root, const struct es_file_spec *spec,
 	w.len = spec->len;
 	w.check = es_root_checking(root);
 	w.backup = (spec->flags & ES_W_BACKUP) != 0;
+	if (audit) {
+		w.before = fs_audit_intent;
+		w.before_ctx = &in;
+	}
 	r = fs_put(&w, &act);
 out:
 	if (dfd >= 0)
 		close(dfd);
 	if (r != 0)
 		act = ES_ACT_REFUSED;
-	if (!(spec->flags & ES_W_NOAUDIT))
-		audit_file(root, spec, act, r, &r);
+	if (audit)
+		audit_file(root, &rec, &in, act, r, &r);
 	*action = act;
 	return r;
 }
@@ -352,44 +389,49 @@ user_open(const char *path, int *dfd, char *name)
 	return 0;
 }
 
-static void
-user_audit(struct es_root *root, const char *path, const struct fs_want *w,
-    enum es_action act, int err, int *r)
+/* Room for a working-tree path made absolute: a cwd and a path of at most
+ * ES_PATH_MAX each. */
+#define FS_USER_ABS_MAX (2 * ES_PATH_MAX + 2)
+
+/* A working-tree path as its audit records name it: absolute when it is
+ * relative and user_open would take it (a longer one is refused and
+ * recorded as given; audit.c cuts a path over its own bound). */
+static const char *
+user_abs(const char *path, char *abs)
 {
-	char abs[ES_PATH_MAX + 1024], cwd[ES_PATH_MAX];
-	struct es_file_spec spec;
+	char cwd[ES_PATH_MAX];
 	int n;
 
-	if (path[0] == '/' || getcwd(cwd, sizeof cwd) == NULL)
-		n = snprintf(abs, sizeof abs, "%s", path);
-	else
-		n = snprintf(abs, sizeof abs, "%s/%s", cwd, path);
-	if (n < 0 || (size_t)n >= sizeof abs) {
-		if (*r == 0)
-			*r = es_failf(ES_ELIMIT, "%s: path too long", path);
-		return;
-	}
-	memset(&spec, 0, sizeof spec);
-	spec.path = abs;
-	spec.uid = w->uid;
-	spec.gid = w->gid;
-	spec.mode = w->mode;
-	spec.data = w->data;
-	spec.len = w->len;
-	audit_file(root, &spec, act, err, r);
+	if (path[0] == '/' || strlen(path) >= ES_PATH_MAX ||
+	    getcwd(cwd, sizeof cwd) == NULL)
+		return path;
+	n = snprintf(abs, FS_USER_ABS_MAX, "%s/%s", cwd, path);
+	if (n < 0 || (size_t)n >= FS_USER_ABS_MAX)
+		BUG("cwd and path longer than FS_USER_ABS_MAX");
+	return abs;
 }
 
 int
 es_user_write_file(struct es_root *audit_root, const char *path,
     const void *data, size_t len, mode_t new_mode, enum es_action *action)
 {
-	char name[FS_NAME_MAX + 1];
+	char name[FS_NAME_MAX + 1], abs[FS_USER_ABS_MAX];
 	struct fs_want w;
+	struct fs_record rec;
+	struct fs_intent in;
 	struct stat st;
 	enum es_action act = ES_ACT_REFUSED;
 	int dfd = -1, fd = -1, r;
 
 	memset(&w, 0, sizeof w);
+	memset(&rec, 0, sizeof rec);
+	rec.kind = "file";
+	rec.path = user_abs(path, abs);
+	rec.data = data;
+	rec.len = len;
+	memset(&in, 0, sizeof in);
+	in.root = audit_root;
+	in.rec = &rec;
 	if ((r = user_open(path, &dfd, name)) != 0)
 		goto out;
 	if ((r = fs_dir_trusted(dfd, geteuid(), path)) != 0)
@@ -412,7 +454,14 @@ es_user_write_file(struct es_root *audit_root, const char *path,
 		w.gid = getegid();
 		w.mode = new_mode != 0 ? new_mode & 07777 : 0600;
 	}
+	rec.uid = w.uid;
+	rec.gid = w.gid;
+	rec.mode = w.mode;
 	w.check = audit_root != NULL && es_root_checking(audit_root);
+	if (audit_root != NULL) {
+		w.before = fs_audit_intent;
+		w.before_ctx = &in;
+	}
 	r = fs_put(&w, &act);
 out:
 	if (dfd >= 0)
@@ -420,7 +469,7 @@ out:
 	if (r != 0)
 		act = ES_ACT_REFUSED;
 	if (audit_root != NULL)
-		user_audit(audit_root, path, &w, act, r, &r);
+		audit_file(audit_root, &rec, &in, act, r, &r);
 	*action = act;
 	return r;
 }

@@ -256,6 +256,12 @@ write_one(struct es_root *root, struct rfile *f, struct es_report *rep)
 	spec.group_name = ef->group;
 	spec.varnames = (const char *const *)f->res.names;
 	spec.nvarnames = f->res.nnames;
+	spec.added = (const char *const *)f->res.added;
+	spec.nadded = f->res.nadded;
+	spec.removed = (const char *const *)f->res.removed;
+	spec.nremoved = f->res.nremoved;
+	spec.changed = (const char *const *)f->res.changed;
+	spec.nchanged = f->res.nchanged;
 	r = es_write_file(root, &spec, &act);
 	memset(&it, 0, sizeof it);
 	it.path = ef->path;

@@ -25,7 +25,10 @@ x'
 check "audit: log exists, root 0600" test "$(stat -c '%u:%g %a' "$L")" = "0:0 600"
 check "audit: log dir root 0700" test "$(stat -c '%u:%g %a' "$R/var/log/envseal")" = "0:0 700"
 check "audit: key root 0600, 32 bytes" test "$(statof "$R/var/lib/envseal/audit.key")" = "0:0 600 32"
-check "audit: 12 records (4 runs of begin, action, end)" test "$(wc -l <"$L")" -eq 12
+# Lines: 1-4 begin, intent, dir, end; 5-8 begin, intent, app.env created,
+# end; 9-11 begin, app.env unchanged (no intent), end; 12-14 begin, evil.env
+# refused (no intent), end.
+check "audit: 14 records (4 runs of begin, action, end; 2 intents)" test "$(wc -l <"$L")" -eq 14
 no_secret "audit: no planted secret in the log or key" "$SECRET" "$R/var"
 # And not base64- or hex-encoded either.
 no_secret "audit: no base64 of the secret" "$(printf '%s' "$SECRET" | base64)" "$R/var"
@@ -67,7 +70,7 @@ OUT=$(sed -n 1p "$L" | sed 's/,"hash":"[0-9a-f]*"}$//' | tr -d '\n' | sha256sum)
 contains "audit: documented sed|sha256sum reproduces line 1's hash" "$(sed -n 1p "$L" | sed 's/.*"hash":"\([0-9a-f]*\)".*/\1/')"
 
 expect_exit "verify: intact chain" 0 "$ENVSEAL" audit verify --root "$R"
-contains "verify: counts records" "12 records, chain intact"
+contains "verify: counts records" "14 records, chain intact"
 expect_exit "show: prints records" 0 "$ENVSEAL" audit show --root "$R"
 contains "show: the replaced/created file" "/etc/veza/app.env"
 contains "show: the refusal" "refused"
@@ -88,13 +91,14 @@ tamper() { # name want-line sed-or-command...
 	expect_exit "verify catches $_name (exit 3)" 3 "$ENVSEAL" audit verify --root "$T"
 	contains "verify names line $_line for $_name" "audit.jsonl:$_line:"
 }
-tamper "an edited record" 5 sed '5s/"mode":"0600"/"mode":"0644"/'
-tamper "an edited variable list" 5 sed '5s/API_KEY/API_KEZ/'
+tamper "an edited record" 7 sed '7s/"mode":"0600"/"mode":"0644"/'
+tamper "an edited intent" 6 sed '6s/"action":"created"/"action":"unchanged"/'
+tamper "an edited variable list" 7 sed '7s/API_KEY/API_KEZ/'
 tamper "a deleted record" 5 sed '5d'
 tamper "a deleted first record" 1 sed '1d'
 tamper "swapped records" 4 awk 'NR == 4 { h = $0; next } NR == 5 { print; print h; next } 1'
 tamper "a record truncated in the middle" 6 sed '6s/\(.\{40\}\).*/\1/'
-tamper "a torn last record" 12 head -c -10
+tamper "a torn last record" 14 head -c -10
 tamper "a NUL byte in a record" 3 sed '3s/"event"/"ev\x00nt"/'
 # show survives garbage and says which line it could not read.
 G=$(newroot)
@@ -110,12 +114,13 @@ rehash() {
 	python3 -c '
 import hashlib, sys
 lines = sys.stdin.buffer.read().split(b"\n")[:-1]
-l = lines[4].replace(b"\"mode\":\"0600\"", b"\"mode\":\"0644\"")
+l = lines[6].replace(b"\"mode\":\"0600\"", b"\"mode\":\"0644\"")
+assert l != lines[6]
 body = l[:l.rindex(b",\"hash\":\"")]
-lines[4] = body + b",\"hash\":\"" + hashlib.sha256(body).hexdigest().encode() + b"\"}"
+lines[6] = body + b",\"hash\":\"" + hashlib.sha256(body).hexdigest().encode() + b"\"}"
 sys.stdout.buffer.write(b"\n".join(lines) + b"\n")'
 }
-tamper "an edited record with its hash recomputed" 6 rehash
+tamper "an edited record with its hash recomputed" 8 rehash
 
 check "audit: a refusal records why" grep -q '"error":"/etc/veza/evil.env: is a symlink' "$L"
 
@@ -126,14 +131,14 @@ mkdir -p "$TR/var/log/envseal"
 chmod 0700 "$TR/var/log/envseal"
 head -c -10 "$L" >"$TR/var/log/envseal/audit.jsonl"
 "$FSW" --root "$TR" --audit render --data 'x' /etc/veza/t.env >/dev/null 2>&1
-check "torn log: the next run appends on a fresh line" test "$(wc -l <"$TR/var/log/envseal/audit.jsonl")" -eq 15
+check "torn log: the next run appends on a fresh line" test "$(wc -l <"$TR/var/log/envseal/audit.jsonl")" -eq 18
 expect_exit "torn log: verify still fails" 3 "$ENVSEAL" audit verify --root "$TR"
-contains "torn log: verify names the torn line" "audit.jsonl:12:"
+contains "torn log: verify names the torn line" "audit.jsonl:14:"
 
 # ES_W_NOAUDIT (the layer's own files): begin and end only, no action.
 N=$(newroot)
 "$FSW" --root "$N" --audit render --noaudit --data 'x' /etc/veza/n.env >/dev/null 2>&1
-check "noaudit: only begin and end recorded" test "$(grep -c '"event":"file"' "$N/var/log/envseal/audit.jsonl")" -eq 0
+check "noaudit: only begin and end recorded" test "$(grep -c '"event":"\(file\|intent\)"' "$N/var/log/envseal/audit.jsonl")" -eq 0
 check "noaudit: the file was written" test -f "$N/etc/veza/n.env"
 # No run begun: the API writes and logs nothing.
 "$FSW" --root "$N" --data 'y' /etc/veza/m.env >/dev/null 2>&1
@@ -142,7 +147,7 @@ check "no audit run: nothing logged" test "$(wc -l <"$N/var/log/envseal/audit.js
 # A later run keeps chaining after the earlier ones.
 "$FSW" --root "$R" --audit render --data "DATABASE_URL=other" /etc/veza/app.env >/dev/null 2>&1
 expect_exit "verify: chain continues across runs" 0 "$ENVSEAL" audit verify --root "$R"
-contains "verify: 15 records after another run" "15 records"
+contains "verify: 18 records after another run (begin, intent, file, end)" "18 records"
 expect_exit "verify: no log is not an error" 0 "$ENVSEAL" audit verify --root "$(newroot)"
 expect_exit "audit: unknown subcommand is a usage error" 2 "$ENVSEAL" audit frobnicate
 expect_exit "audit: stray argument is a usage error" 2 "$ENVSEAL" audit verify extra
@@ -159,7 +164,9 @@ for w in a b; do
 done
 wait
 expect_exit "concurrent appenders: verify passes" 0 "$ENVSEAL" audit verify --root "$C"
-contains "concurrent appenders: all 60 records" "60 records, chain intact"
+contains "concurrent appenders: all 80 records (20 runs, each with an intent)" "80 records, chain intact"
+case "$OUT" in *incomplete*) notok "concurrent appenders: no run left incomplete" ;;
+*) ok "concurrent appenders: no run left incomplete" ;; esac
 
 # Variable names are copied whole when they need no escaping and escaped
 # otherwise; either way the record is JSON with the names as given.

@@ -277,19 +277,25 @@ test_audit_tip(void)
 	for (i = 0; ok && i < 200; i++)
 		ok = put_n(root, i) == 0;
 	ok = ok && es_audit_end(root, 0) == 0;
-	T_CHECK("tip: 202 records in one run", ok);
-	T_CHECK("tip: one run's chain verifies", verify_count(root, 202));
+	/* Each write changes its file: an intent and an outcome record. */
+	T_CHECK("tip: 402 records in one run", ok);
+	T_CHECK("tip: one run's chain verifies", verify_count(root, 402));
 
 	ok = es_audit_begin(root, "unit", NULL) == 0 && put_n(root, 1) == 0;
 	for (i = 0; ok && i < 5; i++)
 		ok = other_appender(tmpl) && put_n(root, i + 2) == 0;
 	ok = ok && es_audit_end(root, 0) == 0;
 	T_CHECK("tip: interleaved with another process", ok);
+	/* Ours: begin, 6 changed files, end (14); theirs: 5 runs of begin,
+	 * t6.env, end, with an intent the first time only (t6.env is ours
+	 * to change again at the very end): 16. */
 	T_CHECK("tip: interleaved chain verifies",
-	    verify_count(root, 202 + 8 + 15));
+	    verify_count(root, 402 + 14 + 16));
 
 	/* Rotated away (a new inode) and truncated (same inode, smaller):
-	 * the remembered tip is not used; each log starts from zeros. */
+	 * the remembered tip is not used; each log starts from zeros. The
+	 * writes after the rotation and the truncation find t4 and t5 as the
+	 * interleaved run left them: unchanged, so no intent. */
 	snprintf(p, sizeof p, "%s/var/log/envseal/audit.jsonl", tmpl);
 	snprintf(q, sizeof q, "%s.1", p);
 	ok = es_audit_begin(root, "unit", NULL) == 0 && put_n(root, 3) == 0 &&
@@ -305,6 +311,218 @@ test_audit_tip(void)
 	es_root_close(root);
 	snprintf(q, sizeof q, "rm -rf '%s'", tmpl);
 	T_CHECK("tip: scratch removed", system(q) == 0);
+}
+
+/* Names for test_audit_bound: each a name at its bound whose bytes all
+ * escape sixfold (\u0001). */
+#define BOUND_NAMES 200
+#define BOUND_NAME_LEN 1024
+
+/* The longest line of the log under dir, its newline counted; 0 when it
+ * cannot be read. */
+static size_t
+longest_line(const char *dir)
+{
+	char p[300];
+	size_t n = 0, max = 0;
+	FILE *f;
+	int c;
+
+	snprintf(p, sizeof p, "%s/var/log/envseal/audit.jsonl", dir);
+	if ((f = fopen(p, "r")) == NULL)
+		return 0;
+	while ((c = getc(f)) != EOF) {
+		n++;
+		if (c == '\n') {
+			max = n > max ? n : max;
+			n = 0;
+		}
+	}
+	fclose(f);
+	return max;
+}
+
+/* Records at their worst (a refused path at ES_PATH_MAX, an owner name
+ * too long to record, every list of names escaping sixfold) stay within
+ * the 64 KiB record bound, and verify reads them. */
+static void
+test_audit_bound(void)
+{
+	char tmpl[] = "/tmp/envseal-unit.XXXXXX", p[300], *path, *owner;
+	static char names[BOUND_NAMES][BOUND_NAME_LEN + 1];
+	const char *v[BOUND_NAMES];
+	struct es_root *root = NULL;
+	struct es_file_spec fs;
+	enum es_action act;
+	FILE *out = tmpfile();
+	size_t i;
+
+	path = malloc(ES_PATH_MAX + 1);
+	owner = malloc(1024);
+	if (out == NULL || path == NULL || owner == NULL ||
+	    mkdtemp(tmpl) == NULL || chmod(tmpl, 0755) != 0 ||
+	    snprintf(p, sizeof p, "%s/etc", tmpl) >= (int)sizeof p ||
+	    mkdir(p, 0755) != 0 || chmod(p, 0755) != 0 ||
+	    es_root_open(&root, tmpl, 0) != 0) {
+		T_CHECK("bound: scratch root", 0);
+		goto out;
+	}
+	for (i = 0; i < BOUND_NAMES; i++) {
+		memset(names[i], 1, BOUND_NAME_LEN);
+		names[i][0] = (char)('A' + i % 26);
+		names[i][1] = (char)('A' + i / 26);
+		v[i] = names[i];
+	}
+	memset(path, 1, ES_PATH_MAX);
+	memcpy(path, "/etc/", 5);
+	path[ES_PATH_MAX] = '\0';
+	memset(owner, 1, 1023);
+	owner[1023] = '\0';
+	memset(&fs, 0, sizeof fs);
+	fs.path = path;
+	fs.owner_name = owner;
+	fs.group_name = owner;
+	fs.mode = 0600;
+	fs.data = "X=1\n";
+	fs.len = 4;
+	fs.flags = ES_W_TRUSTED;
+	fs.varnames = fs.added = fs.removed = fs.changed = v;
+	fs.nvarnames = fs.nadded = fs.nremoved = fs.nchanged = BOUND_NAMES;
+	T_CHECK("bound: begin", es_audit_begin(root, "unit", NULL) == 0);
+	T_CHECK("bound: the overlong path is refused",
+	    es_write_file(root, &fs, &act) != 0 && act == ES_ACT_REFUSED);
+	fs.path = "/etc/x.env";
+	T_CHECK("bound: a file with 4 x 200 escaped 1 KiB names is written",
+	    es_write_file(root, &fs, &act) == 0 && act == ES_ACT_CREATED);
+	T_CHECK("bound: end", es_audit_end(root, 0) == 0);
+	i = longest_line(tmpl);
+	T_CHECK("bound: no record over 64 KiB", i > 0 && i <= (64 << 10));
+	T_CHECK("bound: verify reads every record",
+	    es_audit_verify(root, out) == 0);
+	snprintf(p, sizeof p, "grep -q '\"vars_count\":%d,\"vars_sha256\"' "
+	    "'%s/var/log/envseal/audit.jsonl'", BOUND_NAMES, tmpl);
+	T_CHECK("bound: the names are counted and hashed", system(p) == 0);
+	snprintf(p, sizeof p, "grep -q '\"owner\":\"0\",\"group\":\"0\"' "
+	    "'%s/var/log/envseal/audit.jsonl'", tmpl);
+	T_CHECK("bound: an overlong owner name is recorded as its number",
+	    system(p) == 0);
+out:
+	es_root_close(root);
+	free(path);
+	free(owner);
+	if (out != NULL)
+		fclose(out);
+	snprintf(p, sizeof p, "rm -rf '%s'", tmpl);
+	T_CHECK("bound: scratch removed", system(p) == 0);
+}
+
+/* Line lengths around the 64 KiB record bound and the streaming buffer's
+ * refills (every 65536 - 149 bytes past the first 65536). */
+static const size_t stream_lens[] = {
+	400, 65535, 65536, 65537, 65538, 65685, 65686, 65687,
+	131071, 131072, 131073, 131074, 131222, 131223, 131224, 200000,
+};
+#define STREAM_N (sizeof stream_lens / sizeof stream_lens[0])
+
+/* Append to f a chained record whose line (newline counted) is len bytes;
+ * prev is the previous hash in, this one's out. */
+static int
+stream_record(FILE *f, char *prev, size_t len)
+{
+	static const char head[] = "{\"time\":\"2026-12-02T00:00:00Z\","
+	    "\"run\":\"00000000000000000000000000000000\",\"event\":\"file\","
+	    "\"pad\":\"";
+	unsigned char h[32];
+	size_t fixed = sizeof head - 1 + sizeof "\",\"prev\":\"" - 1 + 64 + 1 +
+	    sizeof ",\"hash\":\"" - 1 + 64 + sizeof "\"}\n" - 1, pad;
+	char *line, hex[65];
+	int n;
+
+	if (len < fixed || (line = malloc(len + 1)) == NULL)
+		return 0;
+	pad = len - fixed;
+	memcpy(line, head, sizeof head - 1);
+	memset(line + sizeof head - 1, 'p', pad);
+	n = (int)(sizeof head - 1 + pad);
+	n += sprintf(line + n, "\",\"prev\":\"%s\"", prev);
+	crypto_hash_sha256(h, (unsigned char *)line, (size_t)n);
+	es_hex(hex, h, sizeof h);
+	n += sprintf(line + n, ",\"hash\":\"%s\"}\n", hex);
+	memcpy(prev, hex, sizeof hex);
+	n = (size_t)n == len && fwrite(line, 1, len, f) == len;
+	free(line);
+	return n;
+}
+
+/* verify streams lines over the bound: at every length around the bound
+ * and the buffer's refills each line checks, lines over the bound get a
+ * note, and an edited byte anywhere in a long line is caught there. */
+static void
+test_audit_stream(void)
+{
+	char tmpl[] = "/tmp/envseal-unit.XXXXXX", p[300], prev[65], *out;
+	struct es_root *root = NULL;
+	size_t i, notes = 0, sz;
+	FILE *f, *o;
+	int ok = 1;
+
+	memset(prev, '0', 64);
+	prev[64] = '\0';
+	if (mkdtemp(tmpl) == NULL || chmod(tmpl, 0755) != 0 ||
+	    snprintf(p, sizeof p, "%s/var/log/envseal", tmpl) >= (int)sizeof p ||
+	    snprintf(p, sizeof p, "mkdir -p -m 0700 '%s/var/log/envseal'",
+	    tmpl) >= (int)sizeof p || system(p) != 0 ||
+	    es_root_open(&root, tmpl, ES_ROOT_CHECK) != 0) {
+		T_CHECK("stream: scratch root", 0);
+		return;
+	}
+	snprintf(p, sizeof p, "%s/var/log/envseal/audit.jsonl", tmpl);
+	if ((f = fopen(p, "w")) == NULL)
+		ok = 0;
+	for (i = 0; ok && i < STREAM_N; i++) {
+		ok = stream_record(f, prev, stream_lens[i]);
+		notes += stream_lens[i] > (64 << 10);
+	}
+	if (f != NULL && fclose(f) != 0)
+		ok = 0;
+	T_CHECK("stream: log written", ok);
+	o = open_memstream(&out, &sz);
+	T_CHECK("stream: every length verifies",
+	    o != NULL && es_audit_verify(root, o) == 0);
+	if (o != NULL && fclose(o) == 0) {
+		for (i = 0, ok = 0; out[i] != '\0'; i++)
+			ok += !strncmp(out + i, ": note: ", 8);
+		T_CHECK("stream: a note for each line over 64 KiB",
+		    (size_t)ok == notes);
+		T_CHECK("stream: the chain is counted whole",
+		    strstr(out, ": 16 records, chain intact") != NULL);
+		free(out);
+	}
+	/* One byte of padding edited in the longest line (the last): in
+	 * its first buffer, a middle refill and the last one. */
+	for (i = 0, sz = 0; i + 1 < STREAM_N; i++)
+		sz += stream_lens[i];
+	for (i = 0; i < 3; i++) {
+		static const size_t at[] = { 70, 100000, 199800 };
+		char cmd[1200];
+
+		snprintf(cmd, sizeof cmd, "cp '%s' '%s.orig' && printf q | dd "
+		    "of='%s' bs=1 seek=%zu conv=notrunc 2>/dev/null", p, p, p,
+		    sz + at[i]);
+		o = tmpfile();
+		T_CHECK("stream: an edit in the longest line is caught there",
+		    system(cmd) == 0 && o != NULL &&
+		    es_audit_verify(root, o) == ES_EINTEGRITY &&
+		    strstr(es_errdetail(), "audit.jsonl:16: hash mismatch") !=
+		    NULL);
+		if (o != NULL)
+			fclose(o);
+		snprintf(cmd, sizeof cmd, "mv '%s.orig' '%s'", p, p);
+		T_CHECK("stream: restored", system(cmd) == 0);
+	}
+	es_root_close(root);
+	snprintf(p, sizeof p, "rm -rf '%s'", tmpl);
+	T_CHECK("stream: scratch removed", system(p) == 0);
 }
 
 /* The layer in-process on a scratch root. */
@@ -455,8 +673,11 @@ main(void)
 	test_json();
 	test_parse_random();
 	test_layer();
-	if (geteuid() == 0)
+	if (geteuid() == 0) {
 		test_audit_tip();
+		test_audit_bound();
+		test_audit_stream();
+	}
 	else
 		T_SKIP("audit chain tip", "needs root for chown");
 	return t_done();
