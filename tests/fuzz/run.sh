@@ -27,8 +27,10 @@ long) secs=${FUZZ_SECONDS:-300} ;;
 *) echo "usage: run.sh brief|long" >&2; exit 2 ;;
 esac
 targets="${FUZZ_TARGETS:-fuzz_envelope fuzz_inline fuzz_ydoc fuzz_envparse fuzz_policy}"
-# The pure sources the targets exercise: no fs, no sandbox, no processes.
-srcs="common/err.c common/secmem.c crypto/av.c crypto/secrets.c vault/envelope.c vault/yaml.c vault/ydoc.c vault/yflat.c render/env.c render/parse.c render/sort.c policy/policy.c policy/print.c policy/default.c"
+# The sources the targets exercise: the pure modules, plus the trusted
+# reader the policy loader links against (fs/read.c, fs/path.c; the targets
+# parse buffers and never call it); no sandbox, no processes.
+srcs="common/err.c common/secmem.c common/id.c common/escape.c fs/read.c fs/path.c crypto/av.c crypto/secrets.c vault/envelope.c vault/yaml.c vault/ydoc.c vault/yflat.c render/env.c render/parse.c render/sort.c policy/policy.c policy/print.c policy/default.c"
 
 if ! command -v "$CC_FUZZ" >/dev/null 2>&1; then
 	echo "skip fuzz: $CC_FUZZ not installed"
