@@ -160,11 +160,16 @@ int es_read_file_secure(struct es_root *root, const char *path, size_t max,
  * working directory or absolute on the host; the final component must not
  * be a symlink and its directory must not be writable by another user.
  * Owner and mode are kept from the existing file; a new file gets mode
- * (0600 when 0). The same replace rules apply. audit_root may be NULL
- * (no audit log reachable, e.g. not root); otherwise one record per file.
+ * (0600 when 0). With ES_UW_PRIVATE the result is 0600 whatever mode the
+ * existing file had (its owner is kept): for plaintext, which must not
+ * inherit the mode a vault could afford as ciphertext. The same replace
+ * rules apply. audit_root may be NULL (no audit log reachable, e.g. not
+ * root); otherwise one record per file.
  */
+#define ES_UW_PRIVATE 0x1u
 int es_user_write_file(struct es_root *audit_root, const char *path,
-    const void *data, size_t len, mode_t new_mode, enum es_action *action);
+    const void *data, size_t len, mode_t new_mode, unsigned flags,
+    enum es_action *action);
 /* Read a working-tree file (regular, no symlink at the last component)
  * as es_read_file() does: plain memory, for vault files as on disk. */
 int es_user_read_file(const char *path, size_t max, unsigned char **buf,

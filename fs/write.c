@@ -542,7 +542,8 @@ user_audit(struct es_root *root, const char *path, const struct fs_want *w,
 
 int
 es_user_write_file(struct es_root *audit_root, const char *path,
-    const void *data, size_t len, mode_t new_mode, enum es_action *action)
+    const void *data, size_t len, mode_t new_mode, unsigned flags,
+    enum es_action *action)
 {
 	char name[FS_NAME_MAX + 1];
 	struct fs_want w;
@@ -566,12 +567,13 @@ es_user_write_file(struct es_root *audit_root, const char *path,
 		/* A vault file keeps the owner and mode it has. */
 		w.uid = st.st_uid;
 		w.gid = st.st_gid;
-		w.mode = st.st_mode & 07777;
+		w.mode = flags & ES_UW_PRIVATE ? 0600 : st.st_mode & 07777;
 		close(fd);
 	} else {
 		w.uid = geteuid();
 		w.gid = getegid();
-		w.mode = new_mode != 0 ? new_mode & 07777 : 0600;
+		w.mode = flags & ES_UW_PRIVATE || new_mode == 0 ? 0600 :
+		    new_mode & 07777;
 	}
 	w.check = audit_root != NULL && es_root_checking(audit_root);
 	r = fs_put(&w, &act);
