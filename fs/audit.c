@@ -317,13 +317,10 @@ append(struct es_root *root, struct es_sbuf *b)
 	root->in_audit = 1;
 	if ((r = log_open(root, &fd)) != 0)
 		goto out;
-	/* Appenders of other runs chain through the same tail. */
-	while (flock(fd, LOCK_EX) != 0)
-		if (errno != EINTR) {
-			r = es_failf(-errno, "%s: lock: %s", FS_LOG_PATH,
-			    strerror(errno));
-			goto out;
-		}
+	/* Appenders of other runs chain through the same tail; a stuck
+	 * one is waited for ES_LOCK_WAIT_SECONDS, not forever. */
+	if ((r = fs_wait_flock(root, fd, FS_LOG_PATH)) != 0)
+		goto out;
 	/* Forget the tip until this append has fully succeeded. */
 	if ((r = chain_prev(root, fd, prev, &torn, &st)) != 0)
 		goto out;

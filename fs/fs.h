@@ -33,7 +33,10 @@
  * Unchanged content+owner+mode: nothing is touched.
  * Only metadata drifted: fixed in place (fchown/fchmod on an O_NOFOLLOW fd).
  * Any failure leaves the old file as it was and removes the temp file.
- * Stale temp files of killed runs are removed by the next write beside them.
+ * Stale temp files of killed runs are removed by the next write beside them:
+ * each writer holds flock(LOCK_EX) on its own temp until the rename, and a
+ * temp is removed only when that lock is free. No lock is ever taken on a
+ * target's directory (any user who can open it could hold it forever).
  *
  * Check mode (ES_ROOT_CHECK): every action is planned and reported; nothing
  * at all is written (no temp, no lock file creation, no audit record).

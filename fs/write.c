@@ -77,30 +77,108 @@ rename_error(const struct fs_want *w, int err)
 	return es_failf(-err, "%s: rename: %s", w->display, strerror(err));
 }
 
-/* Keep the old inode as "<name>-", as shadow-utils and sysusers do: hard
- * link it to a temp name, then rename that over "<name>-". */
+/* 1 when name in dirfd is the inode open as fd, 0 when it is gone or
+ * another inode, negative on error. */
+static int
+names_fd(int dirfd, const char *name, int fd)
+{
+	struct stat a, b;
+
+	if (fstat(fd, &a) != 0)
+		return -errno;
+	if (fstatat(dirfd, name, &b, AT_SYMLINK_NOFOLLOW) != 0)
+		return errno == ENOENT ? 0 : -errno;
+	return a.st_dev == b.st_dev && a.st_ino == b.st_ino;
+}
+
+/*
+ * Keep the old inode as "<name>-", as shadow-utils and sysusers do: hard
+ * link it to a temp name, then rename that over "<name>-". The link is a
+ * temp name, so a sweeper (path.c) may see it: we flock it, and a sweeper
+ * removes only what it can lock. If the lock is busy, someone else holds
+ * the old inode's flock (a reader of a 0644 passwd may), and then no
+ * sweeper can take it either. If a sweeper took it in the instant between
+ * the link and our flock, the rename says ENOENT: link again.
+ */
 static int
 keep_backup(const struct fs_want *w)
 {
 	char tmp[FS_TMPNAME_MAX], bak[FS_NAME_MAX + 2];
-	int r, n;
+	int r = 0, n, lfd, tries;
 
 	n = snprintf(bak, sizeof bak, "%s-", w->name);
 	if (n < 0 || (size_t)n >= sizeof bak)
 		return es_failf(ES_ELIMIT, "%s: backup name too long",
 		    w->display);
-	if ((r = fs_tmpname(tmp, sizeof tmp, w->name)) != 0)
-		return r;
-	if (linkat(w->dirfd, w->name, w->dirfd, tmp, 0) != 0)
-		return es_failf(-errno, "%s: backup link: %s", w->display,
-		    strerror(errno));
-	if (renameat(w->dirfd, tmp, w->dirfd, bak) != 0)
-		r = es_failf(-errno, "%s: backup rename to %s: %s", w->display,
-		    bak, strerror(errno));
-	/* When "<name>-" already is this inode (an earlier run failed after
-	 * its backup), rename(2) does nothing and leaves tmp: remove it. */
-	(void)unlinkat(w->dirfd, tmp, 0);
-	return r;
+	for (tries = 0; tries < FS_TEMP_TRIES; tries++) {
+		if ((r = fs_tmpname(tmp, sizeof tmp, w->name)) != 0)
+			return r;
+		if (linkat(w->dirfd, w->name, w->dirfd, tmp, 0) != 0)
+			return es_failf(-errno, "%s: backup link: %s",
+			    w->display, strerror(errno));
+		lfd = openat(w->dirfd, tmp, O_RDONLY | O_NOFOLLOW |
+		    O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+		if (lfd >= 0)
+			(void)flock(lfd, LOCK_EX | LOCK_NB);
+		r = renameat(w->dirfd, tmp, w->dirfd, bak) == 0 ? 0 : -errno;
+		/* When "<name>-" already is this inode (an earlier run failed
+		 * after its backup), rename(2) does nothing and leaves tmp:
+		 * remove it. */
+		(void)unlinkat(w->dirfd, tmp, 0);
+		if (lfd >= 0)
+			close(lfd);
+		if (r != -ENOENT)
+			break;
+	}
+	if (r != 0)
+		return es_failf(r, "%s: backup rename to %s: %s", w->display,
+		    bak, strerror(-r));
+	return 0;
+}
+
+/*
+ * Create the temp file, 0600, O_EXCL, and take flock(LOCK_EX) on it, held
+ * until the fd is closed after the rename: that lock is what tells a
+ * sweeper (path.c fs_sweep_temps) this temp is live. Only root or we can
+ * open a 0600 file of ours, so no other user can take or hold this lock
+ * (the directory lock this replaces could be held by anyone able to open
+ * the directory, forever). A sweeper may get the lock in the instant
+ * between our create and our flock: then our flock is busy, or our name
+ * is gone once we have it, and we start again under a fresh name.
+ */
+static int
+make_temp(const struct fs_want *w, char *tmp, int *out)
+{
+	int fd, r, tries;
+
+	*out = -1;
+	for (tries = 0; tries < FS_TEMP_TRIES; tries++) {
+		if ((r = fs_tmpname(tmp, FS_TMPNAME_MAX, w->name)) != 0)
+			return r;
+		fd = openat(w->dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL |
+		    O_NOFOLLOW | O_CLOEXEC, 0600);
+		if (fd < 0)
+			return es_failf(-errno, "%s: cannot create temp file: "
+			    "%s", w->display, strerror(errno));
+		if (flock(fd, LOCK_EX | LOCK_NB) == 0)
+			r = names_fd(w->dirfd, tmp, fd);
+		else
+			r = errno == EWOULDBLOCK ? 0 : -errno;
+		if (r == 1) {
+			*out = fd;
+			return 0;
+		}
+		/* Lost to a sweeper, or failed: remove the name if it is
+		 * still ours, and start again under a fresh one. */
+		if (names_fd(w->dirfd, tmp, fd) == 1)
+			(void)unlinkat(w->dirfd, tmp, 0);
+		close(fd);
+		if (r < 0)
+			return es_failf(r, "%s: temp file lock: %s",
+			    w->display, strerror(-r));
+	}
+	return es_failf(-EAGAIN, "%s: temp file removed by another writer %d "
+	    "times", w->display, FS_TEMP_TRIES);
 }
 
 /*
@@ -117,15 +195,8 @@ replace(const struct fs_want *w, int exists)
 	char tmp[FS_TMPNAME_MAX];
 	int fd = -1, r, made = 0;
 
-	if ((r = fs_tmpname(tmp, sizeof tmp, w->name)) != 0)
+	if ((r = make_temp(w, tmp, &fd)) != 0)
 		goto out;
-	fd = openat(w->dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
-	    O_CLOEXEC, 0600);
-	if (fd < 0) {
-		r = es_failf(-errno, "%s: cannot create temp file: %s",
-		    w->display, strerror(errno));
-		goto out;
-	}
 	made = 1;
 	if ((r = fs_write_all(fd, w->data, w->len)) != 0) {
 		r = es_failf(r, "%s: write: %s", w->display, strerror(-r));
@@ -159,26 +230,6 @@ out:
 	if (made)
 		(void)unlinkat(w->dirfd, tmp, 0);
 	return r;
-}
-
-/*
- * Writers beside one target share the directory's flock; the one that gets
- * it exclusively first sweeps stale temp files, which then can only be
- * those of killed runs (a live writer holds its shared lock until done).
- */
-static int
-lock_dir(const struct fs_want *w)
-{
-	if (flock(w->dirfd, LOCK_EX | LOCK_NB) == 0) {
-		fs_sweep_temps(w->dirfd, w->name);
-		/* Downgrade; not atomic, but we have no temp file yet. */
-	}
-	while (flock(w->dirfd, LOCK_SH) != 0) {
-		if (errno != EINTR)
-			return es_failf(-errno, "%s: lock directory: %s",
-			    w->display, strerror(errno));
-	}
-	return 0;
 }
 
 static int
@@ -231,16 +282,15 @@ fs_put(const struct fs_want *w, enum es_action *act)
 	if (w->len > ES_FILE_MAX)
 		return es_failf(ES_ELIMIT, "%s: content larger than %zu bytes",
 		    w->display, ES_FILE_MAX);
-	if (!w->check && (r = lock_dir(w)) != 0)
-		return r;
+	/* Stale temps of killed runs; live writers' temps are locked. */
+	if (!w->check)
+		fs_sweep_temps(w->dirfd, w->name);
 	do {
 		r = put_once(w, act);
 		/* Someone created or replaced the target between our look
 		 * and our rename or open: look again and decide afresh. */
 	} while (((r == -EEXIST && !w->create_only) || r == -EAGAIN) &&
 	    ++tries < FS_COMMIT_TRIES);
-	if (!w->check)
-		(void)flock(w->dirfd, LOCK_UN);
 	if (r != 0)
 		*act = ES_ACT_REFUSED;
 	return r;
