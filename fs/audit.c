@@ -71,7 +71,7 @@ key_check(int fd, const struct stat *st)
 	if (st->st_size != FS_AUDIT_KEYLEN)
 		return es_failf(ES_EINTEGRITY, "%s: not a %d-byte key",
 		    FS_KEY_PATH, FS_AUDIT_KEYLEN);
-	if (st->st_uid != geteuid() || (st->st_mode & 077) != 0)
+	if (st->st_uid != geteuid() || (st->st_mode & 07077) != 0)
 		return es_failf(ES_EUNSAFE, "%s: must be owned by uid %lu with "
 		    "no group/other access (mode %04o); refused", FS_KEY_PATH,
 		    (unsigned long)geteuid(), (unsigned)(st->st_mode & 07777));
@@ -197,9 +197,19 @@ log_open(struct es_root *root, int *out)
 		    FS_LOG_PATH);
 		goto out;
 	}
-	if ((st.st_uid != geteuid() && fchown(fd, geteuid(), getegid()) != 0) ||
-	    ((st.st_mode & 07777) != 0600 && fchmod(fd, 0600) != 0)) {
-		r = es_failf(-errno, "%s: owner/mode: %s", FS_LOG_PATH,
+	/* A log that is not ours, or that others could open, is refused,
+	 * never adopted: whoever made it or opened it may keep a descriptor
+	 * (to read or truncate the log) that no chown or chmod closes. One
+	 * we made narrower than 0600 (a umask) is only widened to 0600. */
+	if (st.st_uid != geteuid() || (st.st_mode & 07077) != 0) {
+		r = es_failf(ES_EUNSAFE, "%s: owned by uid %lu with mode %04o: "
+		    "the log must be owned by uid %lu with no group/other "
+		    "access; refused", FS_LOG_PATH, (unsigned long)st.st_uid,
+		    (unsigned)(st.st_mode & 07777), (unsigned long)geteuid());
+		goto out;
+	}
+	if ((st.st_mode & 07777) != 0600 && fchmod(fd, 0600) != 0) {
+		r = es_failf(-errno, "%s: chmod: %s", FS_LOG_PATH,
 		    strerror(errno));
 		goto out;
 	}

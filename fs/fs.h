@@ -139,7 +139,10 @@ struct es_dir_spec {
 };
 
 /* tmpfiles "d": create (parents root 0755) or repair owner and mode,
- * never widening access even for an instant; refuse anything else. */
+ * never widening access even for an instant; refuse anything else. Every
+ * directory on the path, the root included, must be owned by root with no
+ * group/other write (ES_EUNSAFE naming the first that is not): whoever
+ * else can write one could swap what lies beneath it. */
 int es_ensure_dir(struct es_root *root, const struct es_dir_spec *spec,
     enum es_action *action);
 
