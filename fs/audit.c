@@ -67,7 +67,8 @@ static const char zero_hash[FS_HASH_HEX + 1] =
 static int
 key_check(int fd, const struct stat *st)
 {
-	(void)fd;
+	int acl;
+
 	if (st->st_size != FS_AUDIT_KEYLEN)
 		return es_failf(ES_EINTEGRITY, "%s: not a %d-byte key",
 		    FS_KEY_PATH, FS_AUDIT_KEYLEN);
@@ -75,6 +76,10 @@ key_check(int fd, const struct stat *st)
 		return es_failf(ES_EUNSAFE, "%s: must be owned by uid %lu with "
 		    "no group/other access (mode %04o); refused", FS_KEY_PATH,
 		    (unsigned long)geteuid(), (unsigned)(st->st_mode & 07777));
+	/* An ACL could grant what the mode does not. */
+	if ((acl = fs_has_acl(fd, 0, FS_KEY_PATH)) != 0)
+		return acl < 0 ? acl : es_failf(ES_EUNSAFE, "%s: has a POSIX "
+		    "ACL; refused", FS_KEY_PATH);
 	return 0;
 }
 
@@ -206,6 +211,12 @@ log_open(struct es_root *root, int *out)
 		    "the log must be owned by uid %lu with no group/other "
 		    "access; refused", FS_LOG_PATH, (unsigned long)st.st_uid,
 		    (unsigned)(st.st_mode & 07777), (unsigned long)geteuid());
+		goto out;
+	}
+	if ((r = fs_has_acl(fd, 0, FS_LOG_PATH)) != 0) {
+		if (r > 0)
+			r = es_failf(ES_EUNSAFE, "%s: has a POSIX ACL (others "
+			    "may have it open); refused", FS_LOG_PATH);
 		goto out;
 	}
 	if ((st.st_mode & 07777) != 0600 && fchmod(fd, 0600) != 0) {

@@ -93,6 +93,12 @@ make_dir(int cur, const char *comp, uid_t uid, gid_t gid, mode_t mode,
 		return es_failf(ES_EUNSAFE, "%s: \"%s\" is not the directory "
 		    "we just made (swapped?); refused", display, comp);
 	}
+	/* Inherited from a default ACL on cur: both ours to drop before
+	 * the final owner and mode make the named entries effective. */
+	if ((r = fs_strip_acl(fd, 1, display)) != 0) {
+		close(fd);
+		return r;
+	}
 	if (fchown(fd, uid, gid) != 0 || fchmod(fd, mode) != 0 ||
 	    fsync(cur) != 0) {
 		r = es_failf(-errno, "%s: set up \"%s\": %s", display, comp,
@@ -113,7 +119,7 @@ final_dir(struct es_root *root, int cur, const char *name,
     const struct es_dir_spec *spec, int infra, enum es_action *act)
 {
 	struct stat st;
-	int fd = -1, r;
+	int fd = -1, r, acl;
 	mode_t want = spec->mode & 07777;
 
 	if ((r = fs_dir_trusted(cur, 0, spec->path)) != 0)
@@ -144,8 +150,12 @@ final_dir(struct es_root *root, int cur, const char *name,
 		    (unsigned long)st.st_uid, (unsigned long)spec->uid);
 		goto out;
 	}
+	if ((acl = fs_has_acl(fd, 1, spec->path)) < 0) {
+		r = acl;
+		goto out;
+	}
 	if (st.st_uid == spec->uid && st.st_gid == spec->gid &&
-	    (st.st_mode & 07777) == want) {
+	    (st.st_mode & 07777) == want && !acl) {
 		*act = ES_ACT_UNCHANGED;
 	} else {
 		*act = ES_ACT_METADATA;

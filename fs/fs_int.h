@@ -138,10 +138,16 @@ int fs_wait_flock(struct es_root *root, int fd, const char *path);
 int fs_read_all(int fd, size_t max, struct es_sbuf *b, const char *display);
 /* write() all of buf to fd, looping on short writes and EINTR. */
 int fs_write_all(int fd, const void *buf, size_t len);
-/* Owner or mode drifted on an open file or directory: narrow to old∩new
- * first so no one gains access for an instant, then chown, then the final
- * mode (after chown: chown clears set-id bits), then fsync. tmpfiles'
- * order. The detail names display. */
+/* POSIX ACLs (write.c): 1 when fd has an access ACL (a directory: or a
+ * default ACL), 0 when none or the filesystem has no ACLs, else an error.
+ * fs_strip_acl removes them (none there is success). Everything envseal
+ * writes carries no ACL: only its mode says who has access. */
+int fs_has_acl(int fd, int is_dir, const char *display);
+int fs_strip_acl(int fd, int is_dir, const char *display);
+/* Owner, mode or ACL drifted on an open file or directory: remove the
+ * ACLs, narrow to old∩new so no one gains access for an instant, then
+ * chown, then the final mode (after chown: chown clears set-id bits),
+ * then fsync. tmpfiles' order. The detail names display. */
 int fs_repair_meta(int fd, const struct stat *st, uid_t uid, gid_t gid,
     mode_t mode, const char *display);
 

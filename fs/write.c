@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/xattr.h>
 #include <unistd.h>
 
 /* Is the open target's content exactly w->data? */
@@ -43,12 +44,58 @@ meta_same(const struct stat *st, const struct fs_want *w)
 	    (st->st_mode & 07777) == (w->mode & 07777);
 }
 
+/* The xattrs that hold a POSIX ACL: every file's access ACL, and the
+ * default ACL a directory hands to what is created in it. */
+#define FS_ACL_ACCESS "system.posix_acl_access"
+#define FS_ACL_DEFAULT "system.posix_acl_default"
+
+/* 1 when the xattr is there, 0 when not or the filesystem has no ACLs. */
+static int
+has_xattr(int fd, const char *name)
+{
+	if (fgetxattr(fd, name, NULL, 0) >= 0)
+		return 1;
+	return errno == ENODATA || errno == ENOTSUP ? 0 : -errno;
+}
+
+int
+fs_has_acl(int fd, int is_dir, const char *display)
+{
+	int r;
+
+	if ((r = has_xattr(fd, FS_ACL_ACCESS)) == 0 && is_dir)
+		r = has_xattr(fd, FS_ACL_DEFAULT);
+	if (r < 0)
+		return es_failf(r, "%s: read ACL: %s", display, strerror(-r));
+	return r;
+}
+
+int
+fs_strip_acl(int fd, int is_dir, const char *display)
+{
+	if (fremovexattr(fd, FS_ACL_ACCESS) != 0 && errno != ENODATA &&
+	    errno != ENOTSUP)
+		goto fail;
+	if (is_dir && fremovexattr(fd, FS_ACL_DEFAULT) != 0 &&
+	    errno != ENODATA && errno != ENOTSUP)
+		goto fail;
+	return 0;
+fail:
+	return es_failf(-errno, "%s: cannot remove its ACL: %s", display,
+	    strerror(errno));
+}
+
 int
 fs_repair_meta(int fd, const struct stat *st, uid_t uid, gid_t gid,
     mode_t mode, const char *display)
 {
 	mode_t old = st->st_mode & 07777, want = mode & 07777;
+	int r;
 
+	/* The ACL first: without it the mode alone says who has access,
+	 * and removing it never grants anything the mode does not. */
+	if ((r = fs_strip_acl(fd, S_ISDIR(st->st_mode), display)) != 0)
+		return r;
 	if ((old & want) != old && fchmod(fd, old & want) != 0)
 		goto fail;
 	if ((st->st_uid != uid || st->st_gid != gid) &&
@@ -198,6 +245,11 @@ replace(const struct fs_want *w, int exists)
 	if ((r = make_temp(w, tmp, &fd)) != 0)
 		goto out;
 	made = 1;
+	/* A default ACL on the directory became the temp's access ACL; its
+	 * named entries would survive our fchmod (which only sets the mask)
+	 * and grant more than the mode says. */
+	if ((r = fs_strip_acl(fd, 0, w->display)) != 0)
+		goto out;
 	if ((r = fs_write_all(fd, w->data, w->len)) != 0) {
 		r = es_failf(r, "%s: write: %s", w->display, strerror(-r));
 		goto out;
@@ -236,7 +288,7 @@ static int
 put_once(const struct fs_want *w, enum es_action *act)
 {
 	struct stat st;
-	int fd = -1, r, same;
+	int fd = -1, r, same, acl;
 
 	if ((r = fs_open_target(w->dirfd, w->name, w->display, &fd, &st)) != 0)
 		goto out;
@@ -252,7 +304,12 @@ put_once(const struct fs_want *w, enum es_action *act)
 	}
 	if ((r = same_content(fd, &st, w, &same)) != 0)
 		goto out;
-	if (same && meta_same(&st, w)) {
+	/* An ACL is access the mode does not show: drift like the mode. */
+	if ((acl = fs_has_acl(fd, 0, w->display)) < 0) {
+		r = acl;
+		goto out;
+	}
+	if (same && meta_same(&st, w) && !acl) {
 		*act = ES_ACT_UNCHANGED;
 	} else if (same) {
 		*act = ES_ACT_METADATA;
