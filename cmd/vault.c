@@ -333,7 +333,10 @@ write_result(const struct vopts *o, const struct vrun *v, const char *path,
 
 	if (!strcmp(path, "-"))
 		return write_fd_all(STDOUT_FILENO, data->p, data->len);
-	r = es_user_write_file(v->audit, path, data->p, data->len, 0, &act);
+	/* Plaintext is 0600 (as ansible-vault writes it), never the mode
+	 * the vault had as ciphertext; encrypt and rekey keep the mode. */
+	r = es_user_write_file(v->audit, path, data->p, data->len, 0,
+	    o->sub == SUB_DECRYPT ? ES_UW_PRIVATE : 0, &act);
 	if (r == 0)
 		cmd_note("%s: %s: %s", o->what, path, es_action_name(act));
 	return r;

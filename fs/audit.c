@@ -122,14 +122,19 @@ static const char zero_hash[FS_HASH_HEX + 1] =
 static int
 key_check(int fd, const struct stat *st)
 {
-	(void)fd;
+	int acl;
+
 	if (st->st_size != FS_AUDIT_KEYLEN)
 		return es_failf(ES_EINTEGRITY, "%s: not a %d-byte key",
 		    FS_KEY_PATH, FS_AUDIT_KEYLEN);
-	if (st->st_uid != geteuid() || (st->st_mode & 077) != 0)
+	if (st->st_uid != geteuid() || (st->st_mode & 07077) != 0)
 		return es_failf(ES_EUNSAFE, "%s: must be owned by uid %lu with "
 		    "no group/other access (mode %04o); refused", FS_KEY_PATH,
 		    (unsigned long)geteuid(), (unsigned)(st->st_mode & 07777));
+	/* An ACL could grant what the mode does not. */
+	if ((acl = fs_has_acl(fd, 0, FS_KEY_PATH)) != 0)
+		return acl < 0 ? acl : es_failf(ES_EUNSAFE, "%s: has a POSIX "
+		    "ACL; refused", FS_KEY_PATH);
 	return 0;
 }
 
@@ -252,9 +257,25 @@ log_open(struct es_root *root, int *out)
 		    FS_LOG_PATH);
 		goto out;
 	}
-	if ((st.st_uid != geteuid() && fchown(fd, geteuid(), getegid()) != 0) ||
-	    ((st.st_mode & 07777) != 0600 && fchmod(fd, 0600) != 0)) {
-		r = es_failf(-errno, "%s: owner/mode: %s", FS_LOG_PATH,
+	/* A log that is not ours, or that others could open, is refused,
+	 * never adopted: whoever made it or opened it may keep a descriptor
+	 * (to read or truncate the log) that no chown or chmod closes. One
+	 * we made narrower than 0600 (a umask) is only widened to 0600. */
+	if (st.st_uid != geteuid() || (st.st_mode & 07077) != 0) {
+		r = es_failf(ES_EUNSAFE, "%s: owned by uid %lu with mode %04o: "
+		    "the log must be owned by uid %lu with no group/other "
+		    "access; refused", FS_LOG_PATH, (unsigned long)st.st_uid,
+		    (unsigned)(st.st_mode & 07777), (unsigned long)geteuid());
+		goto out;
+	}
+	if ((r = fs_has_acl(fd, 0, FS_LOG_PATH)) != 0) {
+		if (r > 0)
+			r = es_failf(ES_EUNSAFE, "%s: has a POSIX ACL (others "
+			    "may have it open); refused", FS_LOG_PATH);
+		goto out;
+	}
+	if ((st.st_mode & 07777) != 0600 && fchmod(fd, 0600) != 0) {
+		r = es_failf(-errno, "%s: chmod: %s", FS_LOG_PATH,
 		    strerror(errno));
 		goto out;
 	}
@@ -377,13 +398,10 @@ append(struct es_root *root, struct es_sbuf *b, int durable)
 	root->in_audit = 1;
 	if ((r = log_open(root, &fd)) != 0)
 		goto out;
-	/* Appenders of other runs chain through the same tail. */
-	while (flock(fd, LOCK_EX) != 0)
-		if (errno != EINTR) {
-			r = es_failf(-errno, "%s: lock: %s", FS_LOG_PATH,
-			    strerror(errno));
-			goto out;
-		}
+	/* Appenders of other runs chain through the same tail; a stuck
+	 * one is waited for ES_LOCK_WAIT_SECONDS, not forever. */
+	if ((r = fs_wait_flock(root, fd, FS_LOG_PATH)) != 0)
+		goto out;
 	/* Forget the tip until this append has fully succeeded. */
 	if ((r = chain_prev(root, fd, prev, &torn, &st)) != 0)
 		goto out;

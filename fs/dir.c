@@ -3,6 +3,13 @@
  * component at a time beneath the root (openat2, no symlinks), create what
  * is missing (parents root:root 0755), repair owner and mode of the final
  * directory without ever widening access, refuse anything else.
+ *
+ * Trust: every directory on the way, the root included, must be owned by
+ * root with no group/other write before we look beneath it or create in
+ * it, so no other user can swap a name between our steps; what mkdirat
+ * made is checked to be what we opened. The layer's own directories
+ * (fs_infra_dir) must moreover be ours when they exist: never chowned to
+ * us from someone else.
  */
 #include "fs/fs_int.h"
 
@@ -66,22 +73,49 @@ open_component(int cur, const char *comp, const char *display, int *out)
 }
 
 /*
- * Create comp in cur with owner uid:gid and mode. mkdirat with only the
- * owner bits the final mode grants, so nobody has more access than the
- * final state gives even for an instant; then fchown, then fchmod.
+ * Create comp in cur (a directory that passed fs_dir_trusted) with owner
+ * uid:gid and mode. mkdirat with only the owner bits the final mode
+ * grants, so nobody has more access than the final state gives even for
+ * an instant; then fchown, then fchmod.
+ *
+ * What we open after mkdirat must be what mkdirat made: a directory of
+ * our euid, no group/other bit, no special bit, no subdirectory (nlink 2);
+ * anything else is a refusal. EEXIST is returned as -EEXIST: in a parent
+ * that passed the trusted check only root can have made the name since we
+ * looked (a concurrent envseal run), so the caller looks at it again as a
+ * directory that existed, with every check an existing one gets; it is
+ * never opened and used as if we had made it.
  */
 static int
 make_dir(int cur, const char *comp, uid_t uid, gid_t gid, mode_t mode,
     const char *display, int *out)
 {
+	struct stat st;
 	int fd, r;
 
-	if (mkdirat(cur, comp, mode & 0700) != 0 && errno != EEXIST)
+	*out = -1;
+	if (mkdirat(cur, comp, mode & 0700) != 0) {
+		if (errno == EEXIST)
+			return es_failf(-EEXIST, "%s: \"%s\" appeared while "
+			    "we created it", display, comp);
 		return es_failf(-errno, "%s: mkdir \"%s\": %s", display, comp,
 		    strerror(errno));
+	}
 	if ((r = open_component(cur, comp, display, &fd)) != 0)
-		return r == -ENOENT ? es_failf(r, "%s: \"%s\" vanished",
-		    display, comp) : r;
+		return r == -ENOENT ? es_failf(ES_EUNSAFE, "%s: \"%s\" vanished "
+		    "while we created it; refused", display, comp) : r;
+	if (fstat(fd, &st) != 0 || st.st_uid != geteuid() ||
+	    (st.st_mode & 07077) != 0 || st.st_nlink != 2) {
+		close(fd);
+		return es_failf(ES_EUNSAFE, "%s: \"%s\" is not the directory "
+		    "we just made (swapped?); refused", display, comp);
+	}
+	/* Inherited from a default ACL on cur: both ours to drop before
+	 * the final owner and mode make the named entries effective. */
+	if ((r = fs_strip_acl(fd, 1, display)) != 0) {
+		close(fd);
+		return r;
+	}
 	if (fchown(fd, uid, gid) != 0 || fchmod(fd, mode) != 0 ||
 	    fsync(cur) != 0) {
 		r = es_failf(-errno, "%s: set up \"%s\": %s", display, comp,
@@ -93,13 +127,16 @@ make_dir(int cur, const char *comp, uid_t uid, gid_t gid, mode_t mode,
 	return 0;
 }
 
-/* The final directory: create, repair or leave it. cur is its parent. */
+/* The final directory: create, repair or leave it. cur is its parent.
+ * infra: the layer's own directory (fs_infra_dir): an existing one that
+ * is not ours is refused, never chowned to us (whoever made it may keep
+ * files and descriptors in it). */
 static int
 final_dir(struct es_root *root, int cur, const char *name,
-    const struct es_dir_spec *spec, enum es_action *act)
+    const struct es_dir_spec *spec, int infra, enum es_action *act)
 {
 	struct stat st;
-	int fd = -1, r;
+	int fd = -1, r, acl;
 	mode_t want = spec->mode & 07777;
 
 	if ((r = fs_dir_trusted(cur, 0, spec->path)) != 0)
@@ -113,16 +150,31 @@ final_dir(struct es_root *root, int cur, const char *name,
 			return r;
 		r = make_dir(cur, name, spec->uid, spec->gid, want, spec->path,
 		    &fd);
-		goto out;
+		if (r != -EEXIST)
+			goto out;
+		/* Made by a concurrent root run: judge it as existing. */
+		es_errclear();
+		r = open_component(cur, name, spec->path, &fd);
 	}
 	if (r != 0)
-		return r;
+		return r == -ENOENT ? es_failf(ES_EUNSAFE, "%s: appeared and "
+		    "vanished while we created it; refused", spec->path) : r;
 	if (fstat(fd, &st) != 0) {
 		r = es_failf(-errno, "%s: %s", spec->path, strerror(errno));
 		goto out;
 	}
+	if (infra && st.st_uid != spec->uid) {
+		r = es_failf(ES_EUNSAFE, "%s: owned by uid %lu, not %lu: not "
+		    "made by envseal; refused", spec->path,
+		    (unsigned long)st.st_uid, (unsigned long)spec->uid);
+		goto out;
+	}
+	if ((acl = fs_has_acl(fd, 1, spec->path)) < 0) {
+		r = acl;
+		goto out;
+	}
 	if (st.st_uid == spec->uid && st.st_gid == spec->gid &&
-	    (st.st_mode & 07777) == want) {
+	    (st.st_mode & 07777) == want && !acl) {
 		*act = ES_ACT_UNCHANGED;
 	} else {
 		*act = ES_ACT_METADATA;
@@ -136,8 +188,30 @@ out:
 	return r;
 }
 
+/* fs_dir_trusted for a directory of the walk, naming it: the first n
+ * bytes of dir ("var/", "" for the root itself). */
+static int
+walk_trusted(int fd, const char *dir, size_t n, const char *display)
+{
+	struct stat st;
+
+	while (n > 0 && dir[n - 1] == '/')
+		n--;
+	if (fstat(fd, &st) != 0)
+		return es_failf(-errno, "%s: %s", display, strerror(errno));
+	if (st.st_uid == 0 && !(st.st_mode & (S_IWGRP | S_IWOTH)))
+		return 0;
+	return es_failf(ES_EUNSAFE, "%s: /%.*s is owned by uid %lu with mode "
+	    "%04o: a directory is created only beneath directories owned by "
+	    "root with no group/other write; refused", display, (int)n, dir,
+	    (unsigned long)st.st_uid, (unsigned)(st.st_mode & 07777));
+}
+
 /* Walk dir ("a/b/c", relative) from the root, creating missing parents.
- * *cur is -1 with 0 returned when a parent is missing in check mode. */
+ * *cur is -1 with 0 returned when a parent is missing in check mode.
+ * Every directory on the way, the root included, must pass
+ * fs_dir_trusted before we look further into it or create in it: whoever
+ * else can write one can swap what lies beneath between our steps. */
 static int
 walk_parents(struct es_root *root, const char *dir, const char *display,
     int *cur)
@@ -153,6 +227,11 @@ walk_parents(struct es_root *root, const char *dir, const char *display,
 		return es_failf(-errno, "%s: open root: %s", display,
 		    strerror(errno));
 	while (strcmp(dir, ".") != 0 && *p != '\0') {
+		if ((r = walk_trusted(fd, dir, (size_t)(p - dir), display))
+		    != 0) {
+			close(fd);
+			return r;
+		}
 		e = strchr(p, '/');
 		n = e != NULL ? (size_t)(e - p) : strlen(p);
 		if (n >= sizeof comp)
@@ -175,6 +254,12 @@ walk_parents(struct es_root *root, const char *dir, const char *display,
 			if ((r = announce(root, ES_ACT_CREATED)) == 0)
 				r = make_dir(fd, comp, 0, 0, FS_PARENT_MODE,
 				    display, &next);
+			/* Made by a concurrent root run meanwhile: an existing
+			 * parent, checked as such on the next step. */
+			if (r == -EEXIST) {
+				es_errclear();
+				r = open_component(fd, comp, display, &next);
+			}
 		}
 		close(fd);
 		if (r != 0)
@@ -186,7 +271,7 @@ walk_parents(struct es_root *root, const char *dir, const char *display,
 }
 
 static int
-ensure(struct es_root *root, const struct es_dir_spec *spec,
+ensure(struct es_root *root, const struct es_dir_spec *spec, int infra,
     enum es_action *act)
 {
 	char dir[ES_PATH_MAX], name[FS_NAME_MAX + 1];
@@ -202,7 +287,7 @@ ensure(struct es_root *root, const struct es_dir_spec *spec,
 		*act = ES_ACT_CREATED;
 		return 0;
 	}
-	r = final_dir(root, cur, name, spec, act);
+	r = final_dir(root, cur, name, spec, infra, act);
 	close(cur);
 	return r;
 }
@@ -231,7 +316,7 @@ es_ensure_dir(struct es_root *root, const struct es_dir_spec *spec,
 	in.rec = &rec;
 	root->dir_before = fs_audit_intent;
 	root->dir_before_ctx = &in;
-	r = ensure(root, spec, &act);
+	r = ensure(root, spec, 0, &act);
 	root->dir_before = NULL;
 	root->dir_before_ctx = NULL;
 	if (r != 0)
@@ -256,5 +341,5 @@ fs_infra_dir(struct es_root *root, const char *path, mode_t mode)
 	spec.uid = geteuid();
 	spec.gid = getegid();
 	spec.mode = mode;
-	return ensure(root, &spec, &act);
+	return ensure(root, &spec, 1, &act);
 }

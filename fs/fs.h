@@ -33,7 +33,10 @@
  * Unchanged content+owner+mode: nothing is touched.
  * Only metadata drifted: fixed in place (fchown/fchmod on an O_NOFOLLOW fd).
  * Any failure leaves the old file as it was and removes the temp file.
- * Stale temp files of killed runs are removed by the next write beside them.
+ * Stale temp files of killed runs are removed by the next write beside them:
+ * each writer holds flock(LOCK_EX) on its own temp until the rename, and a
+ * temp is removed only when that lock is free. No lock is ever taken on a
+ * target's directory (any user who can open it could hold it forever).
  *
  * Check mode (ES_ROOT_CHECK): every action is planned and reported; nothing
  * at all is written (no temp, no lock file creation, no audit record).
@@ -149,7 +152,10 @@ struct es_dir_spec {
 };
 
 /* tmpfiles "d": create (parents root 0755) or repair owner and mode,
- * never widening access even for an instant; refuse anything else. */
+ * never widening access even for an instant; refuse anything else. Every
+ * directory on the path, the root included, must be owned by root with no
+ * group/other write (ES_EUNSAFE naming the first that is not): whoever
+ * else can write one could swap what lies beneath it. */
 int es_ensure_dir(struct es_root *root, const struct es_dir_spec *spec,
     enum es_action *action);
 
@@ -229,11 +235,16 @@ int es_read_fd_secure(int fd, size_t max, struct es_sbuf *out,
  * working directory or absolute on the host; the final component must not
  * be a symlink and its directory must not be writable by another user.
  * Owner and mode are kept from the existing file; a new file gets mode
- * (0600 when 0). The same replace rules apply. audit_root may be NULL
- * (no audit log reachable, e.g. not root); otherwise one record per file.
+ * (0600 when 0). With ES_UW_PRIVATE the result is 0600 whatever mode the
+ * existing file had (its owner is kept): for plaintext, which must not
+ * inherit the mode a vault could afford as ciphertext. The same replace
+ * rules apply. audit_root may be NULL (no audit log reachable, e.g. not
+ * root); otherwise one record per file.
  */
+#define ES_UW_PRIVATE 0x1u
 int es_user_write_file(struct es_root *audit_root, const char *path,
-    const void *data, size_t len, mode_t new_mode, enum es_action *action);
+    const void *data, size_t len, mode_t new_mode, unsigned flags,
+    enum es_action *action);
 /* Read a working-tree file (a vault as on disk, or what `vault encrypt`
  * is given) as es_trust_read() with no WHAT: the trusted-input rule
  * holds, the detail starts with the path. */

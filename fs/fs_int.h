@@ -39,6 +39,11 @@
  * said EEXIST, or the inode changed under us). Each retry means another
  * writer finished, so this bounds the concurrent writers we outlast. */
 #define FS_COMMIT_TRIES 16
+/* Fresh temp names a writer tries when a sweeper took its temp in the
+ * instant between create and flock (write.c make_temp): each loss needs
+ * another process's sweep to hit that instant, so this is never reached
+ * in practice; it only keeps the loop bounded. */
+#define FS_TEMP_TRIES 8
 /* openat2 with RESOLVE_IN_ROOT may say EAGAIN when a rename raced the
  * walk; retried this many times before giving up. */
 #define FS_RESOLVE_TRIES 8
@@ -124,19 +129,29 @@ int fs_dir_trusted(int dirfd, uid_t owner, const char *display);
 int fs_tmpname(char *buf, size_t size, const char *name);
 /* 1 when ent is a temp name of name (exact pattern, lowercase hex). */
 int fs_tmpname_match(const char *ent, const char *name);
-/* Remove stale temp files of name in dirfd (regular files only, never
- * followed). Call while holding the directory's exclusive flock. */
+/* Remove stale temp files of name in dirfd: regular files only, never
+ * followed, and only those whose flock no live writer holds (each writer
+ * holds LOCK_EX on its own temp until its rename). Best effort. */
 void fs_sweep_temps(int dirfd, const char *name);
+/* Wait for flock(LOCK_EX) on fd, at most ES_LOCK_WAIT_SECONDS (then
+ * ES_ELOCKED naming path), telling the root's lock notice once. */
+int fs_wait_flock(struct es_root *root, int fd, const char *path);
 /* read() all of fd into b (at most max bytes, else ES_ELIMIT), straight
  * into its guarded memory: reserve the expected size + 1 beforehand to
  * read it in one call. */
 int fs_read_all(int fd, size_t max, struct es_sbuf *b, const char *display);
 /* write() all of buf to fd, looping on short writes and EINTR. */
 int fs_write_all(int fd, const void *buf, size_t len);
-/* Owner or mode drifted on an open file or directory: narrow to old∩new
- * first so no one gains access for an instant, then chown, then the final
- * mode (after chown: chown clears set-id bits), then fsync. tmpfiles'
- * order. The detail names display. */
+/* POSIX ACLs (write.c): 1 when fd has an access ACL (a directory: or a
+ * default ACL), 0 when none or the filesystem has no ACLs, else an error.
+ * fs_strip_acl removes them (none there is success). Everything envseal
+ * writes carries no ACL: only its mode says who has access. */
+int fs_has_acl(int fd, int is_dir, const char *display);
+int fs_strip_acl(int fd, int is_dir, const char *display);
+/* Owner, mode or ACL drifted on an open file or directory: remove the
+ * ACLs, narrow to old∩new so no one gains access for an instant, then
+ * chown, then the final mode (after chown: chown clears set-id bits),
+ * then fsync. tmpfiles' order. The detail names display. */
 int fs_repair_meta(int fd, const struct stat *st, uid_t uid, gid_t gid,
     mode_t mode, const char *display);
 

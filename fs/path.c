@@ -277,11 +277,40 @@ fs_tmpname_match(const char *ent, const char *name)
 	return ent[FS_TMP_HEX] == '\0';
 }
 
+/*
+ * One temp name: remove it only when no live writer holds it. Every writer
+ * holds flock(LOCK_EX) on its own temp from creation to rename (write.c
+ * take_temp), so a lock we get without waiting means its writer is dead.
+ * Only then, and only while we hold that lock, is the name unlinked, and
+ * only when it still names the inode we locked. A writer that loses the
+ * instant between its O_EXCL create and its flock to us sees that (its
+ * flock fails, or its name is gone) and starts again with a fresh name,
+ * so no age threshold is needed and a killed run's temp goes at once.
+ */
+static void
+sweep_one(int dirfd, const char *ent)
+{
+	struct stat st, st2;
+	int fd;
+
+	/* Only regular files; O_NOFOLLOW and O_NONBLOCK: a symlink or a
+	 * FIFO planted under a temp name is never followed nor waited on. */
+	fd = openat(dirfd, ent, O_RDONLY | O_NOFOLLOW | O_NONBLOCK |
+	    O_CLOEXEC | O_NOCTTY);
+	if (fd < 0)
+		return;
+	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) &&
+	    flock(fd, LOCK_EX | LOCK_NB) == 0 &&
+	    fstatat(dirfd, ent, &st2, AT_SYMLINK_NOFOLLOW) == 0 &&
+	    st2.st_dev == st.st_dev && st2.st_ino == st.st_ino)
+		(void)unlinkat(dirfd, ent, 0);
+	close(fd);
+}
+
 void
 fs_sweep_temps(int dirfd, const char *name)
 {
 	struct dirent *de;
-	struct stat st;
 	DIR *d;
 	int fd;
 
@@ -292,15 +321,9 @@ fs_sweep_temps(int dirfd, const char *name)
 		close(fd);
 		return;
 	}
-	while ((de = readdir(d)) != NULL) {
-		if (!fs_tmpname_match(de->d_name, name))
-			continue;
-		/* Only regular files; unlinkat never follows a symlink. */
-		if (fstatat(dirfd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0 ||
-		    !S_ISREG(st.st_mode))
-			continue;
-		(void)unlinkat(dirfd, de->d_name, 0);
-	}
+	while ((de = readdir(d)) != NULL)
+		if (fs_tmpname_match(de->d_name, name))
+			sweep_one(dirfd, de->d_name);
 	closedir(d);
 }
 

@@ -130,6 +130,12 @@ try_flock(int fd)
 	return errno == EWOULDBLOCK || errno == EINTR ? -EAGAIN : -errno;
 }
 
+int
+fs_wait_flock(struct es_root *root, int fd, const char *path)
+{
+	return wait_lock(root, fd, try_flock, path);
+}
+
 /* The lckpwdf() lock: an fcntl write lock on the whole file. */
 static int
 try_fcntl(int fd)
@@ -148,7 +154,11 @@ try_fcntl(int fd)
 /*
  * Open the lock file path with oflags (creating it, except in check mode),
  * in a directory only root (or we) can write. *fd = -1 with 0 returned
- * when check mode found nothing to lock. Opening never truncates.
+ * when check mode found nothing to lock. Opening never truncates. An
+ * existing lock file must be ours with no group/other access: anyone who
+ * can open it can hold its lock (a read-only fcntl F_RDLCK blocks our
+ * write lock) and make every run wait; and chmod would not close a
+ * descriptor opened before. So it is refused, not repaired.
  */
 static int
 open_lockfile(struct es_root *root, const char *path, int oflags, int *fd)
@@ -194,6 +204,15 @@ open_lockfile(struct es_root *root, const char *path, int oflags, int *fd)
 	if (fstat(*fd, &st) != 0 || !S_ISREG(st.st_mode)) {
 		r = es_failf(ES_EUNSAFE, "%s: not a regular file; refused",
 		    path);
+		close(*fd);
+		*fd = -1;
+	} else if (!creat && (st.st_uid != geteuid() ||
+	    (st.st_mode & 077) != 0)) {
+		r = es_failf(ES_EUNSAFE, "%s: owned by uid %lu with mode %04o: "
+		    "a lock file must be owned by uid %lu with no group/other "
+		    "access, or another user can hold it; refused", path,
+		    (unsigned long)st.st_uid, (unsigned)(st.st_mode & 07777),
+		    (unsigned long)geteuid());
 		close(*fd);
 		*fd = -1;
 	} else if (creat && fchmod(*fd, 0600) != 0) {

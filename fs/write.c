@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/xattr.h>
 #include <unistd.h>
 
 /* Is the open target's content exactly w->data? */
@@ -43,12 +44,58 @@ meta_same(const struct stat *st, const struct fs_want *w)
 	    (st->st_mode & 07777) == (w->mode & 07777);
 }
 
+/* The xattrs that hold a POSIX ACL: every file's access ACL, and the
+ * default ACL a directory hands to what is created in it. */
+#define FS_ACL_ACCESS "system.posix_acl_access"
+#define FS_ACL_DEFAULT "system.posix_acl_default"
+
+/* 1 when the xattr is there, 0 when not or the filesystem has no ACLs. */
+static int
+has_xattr(int fd, const char *name)
+{
+	if (fgetxattr(fd, name, NULL, 0) >= 0)
+		return 1;
+	return errno == ENODATA || errno == ENOTSUP ? 0 : -errno;
+}
+
+int
+fs_has_acl(int fd, int is_dir, const char *display)
+{
+	int r;
+
+	if ((r = has_xattr(fd, FS_ACL_ACCESS)) == 0 && is_dir)
+		r = has_xattr(fd, FS_ACL_DEFAULT);
+	if (r < 0)
+		return es_failf(r, "%s: read ACL: %s", display, strerror(-r));
+	return r;
+}
+
+int
+fs_strip_acl(int fd, int is_dir, const char *display)
+{
+	if (fremovexattr(fd, FS_ACL_ACCESS) != 0 && errno != ENODATA &&
+	    errno != ENOTSUP)
+		goto fail;
+	if (is_dir && fremovexattr(fd, FS_ACL_DEFAULT) != 0 &&
+	    errno != ENODATA && errno != ENOTSUP)
+		goto fail;
+	return 0;
+fail:
+	return es_failf(-errno, "%s: cannot remove its ACL: %s", display,
+	    strerror(errno));
+}
+
 int
 fs_repair_meta(int fd, const struct stat *st, uid_t uid, gid_t gid,
     mode_t mode, const char *display)
 {
 	mode_t old = st->st_mode & 07777, want = mode & 07777;
+	int r;
 
+	/* The ACL first: without it the mode alone says who has access,
+	 * and removing it never grants anything the mode does not. */
+	if ((r = fs_strip_acl(fd, S_ISDIR(st->st_mode), display)) != 0)
+		return r;
 	if ((old & want) != old && fchmod(fd, old & want) != 0)
 		goto fail;
 	if ((st->st_uid != uid || st->st_gid != gid) &&
@@ -77,30 +124,108 @@ rename_error(const struct fs_want *w, int err)
 	return es_failf(-err, "%s: rename: %s", w->display, strerror(err));
 }
 
-/* Keep the old inode as "<name>-", as shadow-utils and sysusers do: hard
- * link it to a temp name, then rename that over "<name>-". */
+/* 1 when name in dirfd is the inode open as fd, 0 when it is gone or
+ * another inode, negative on error. */
+static int
+names_fd(int dirfd, const char *name, int fd)
+{
+	struct stat a, b;
+
+	if (fstat(fd, &a) != 0)
+		return -errno;
+	if (fstatat(dirfd, name, &b, AT_SYMLINK_NOFOLLOW) != 0)
+		return errno == ENOENT ? 0 : -errno;
+	return a.st_dev == b.st_dev && a.st_ino == b.st_ino;
+}
+
+/*
+ * Keep the old inode as "<name>-", as shadow-utils and sysusers do: hard
+ * link it to a temp name, then rename that over "<name>-". The link is a
+ * temp name, so a sweeper (path.c) may see it: we flock it, and a sweeper
+ * removes only what it can lock. If the lock is busy, someone else holds
+ * the old inode's flock (a reader of a 0644 passwd may), and then no
+ * sweeper can take it either. If a sweeper took it in the instant between
+ * the link and our flock, the rename says ENOENT: link again.
+ */
 static int
 keep_backup(const struct fs_want *w)
 {
 	char tmp[FS_TMPNAME_MAX], bak[FS_NAME_MAX + 2];
-	int r, n;
+	int r = 0, n, lfd, tries;
 
 	n = snprintf(bak, sizeof bak, "%s-", w->name);
 	if (n < 0 || (size_t)n >= sizeof bak)
 		return es_failf(ES_ELIMIT, "%s: backup name too long",
 		    w->display);
-	if ((r = fs_tmpname(tmp, sizeof tmp, w->name)) != 0)
-		return r;
-	if (linkat(w->dirfd, w->name, w->dirfd, tmp, 0) != 0)
-		return es_failf(-errno, "%s: backup link: %s", w->display,
-		    strerror(errno));
-	if (renameat(w->dirfd, tmp, w->dirfd, bak) != 0)
-		r = es_failf(-errno, "%s: backup rename to %s: %s", w->display,
-		    bak, strerror(errno));
-	/* When "<name>-" already is this inode (an earlier run failed after
-	 * its backup), rename(2) does nothing and leaves tmp: remove it. */
-	(void)unlinkat(w->dirfd, tmp, 0);
-	return r;
+	for (tries = 0; tries < FS_TEMP_TRIES; tries++) {
+		if ((r = fs_tmpname(tmp, sizeof tmp, w->name)) != 0)
+			return r;
+		if (linkat(w->dirfd, w->name, w->dirfd, tmp, 0) != 0)
+			return es_failf(-errno, "%s: backup link: %s",
+			    w->display, strerror(errno));
+		lfd = openat(w->dirfd, tmp, O_RDONLY | O_NOFOLLOW |
+		    O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+		if (lfd >= 0)
+			(void)flock(lfd, LOCK_EX | LOCK_NB);
+		r = renameat(w->dirfd, tmp, w->dirfd, bak) == 0 ? 0 : -errno;
+		/* When "<name>-" already is this inode (an earlier run failed
+		 * after its backup), rename(2) does nothing and leaves tmp:
+		 * remove it. */
+		(void)unlinkat(w->dirfd, tmp, 0);
+		if (lfd >= 0)
+			close(lfd);
+		if (r != -ENOENT)
+			break;
+	}
+	if (r != 0)
+		return es_failf(r, "%s: backup rename to %s: %s", w->display,
+		    bak, strerror(-r));
+	return 0;
+}
+
+/*
+ * Create the temp file, 0600, O_EXCL, and take flock(LOCK_EX) on it, held
+ * until the fd is closed after the rename: that lock is what tells a
+ * sweeper (path.c fs_sweep_temps) this temp is live. Only root or we can
+ * open a 0600 file of ours, so no other user can take or hold this lock
+ * (the directory lock this replaces could be held by anyone able to open
+ * the directory, forever). A sweeper may get the lock in the instant
+ * between our create and our flock: then our flock is busy, or our name
+ * is gone once we have it, and we start again under a fresh name.
+ */
+static int
+make_temp(const struct fs_want *w, char *tmp, int *out)
+{
+	int fd, r, tries;
+
+	*out = -1;
+	for (tries = 0; tries < FS_TEMP_TRIES; tries++) {
+		if ((r = fs_tmpname(tmp, FS_TMPNAME_MAX, w->name)) != 0)
+			return r;
+		fd = openat(w->dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL |
+		    O_NOFOLLOW | O_CLOEXEC, 0600);
+		if (fd < 0)
+			return es_failf(-errno, "%s: cannot create temp file: "
+			    "%s", w->display, strerror(errno));
+		if (flock(fd, LOCK_EX | LOCK_NB) == 0)
+			r = names_fd(w->dirfd, tmp, fd);
+		else
+			r = errno == EWOULDBLOCK ? 0 : -errno;
+		if (r == 1) {
+			*out = fd;
+			return 0;
+		}
+		/* Lost to a sweeper, or failed: remove the name if it is
+		 * still ours, and start again under a fresh one. */
+		if (names_fd(w->dirfd, tmp, fd) == 1)
+			(void)unlinkat(w->dirfd, tmp, 0);
+		close(fd);
+		if (r < 0)
+			return es_failf(r, "%s: temp file lock: %s",
+			    w->display, strerror(-r));
+	}
+	return es_failf(-EAGAIN, "%s: temp file removed by another writer %d "
+	    "times", w->display, FS_TEMP_TRIES);
 }
 
 /*
@@ -117,16 +242,14 @@ replace(const struct fs_want *w, int exists)
 	char tmp[FS_TMPNAME_MAX];
 	int fd = -1, r, made = 0;
 
-	if ((r = fs_tmpname(tmp, sizeof tmp, w->name)) != 0)
+	if ((r = make_temp(w, tmp, &fd)) != 0)
 		goto out;
-	fd = openat(w->dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
-	    O_CLOEXEC, 0600);
-	if (fd < 0) {
-		r = es_failf(-errno, "%s: cannot create temp file: %s",
-		    w->display, strerror(errno));
-		goto out;
-	}
 	made = 1;
+	/* A default ACL on the directory became the temp's access ACL; its
+	 * named entries would survive our fchmod (which only sets the mask)
+	 * and grant more than the mode says. */
+	if ((r = fs_strip_acl(fd, 0, w->display)) != 0)
+		goto out;
 	if ((r = fs_write_all(fd, w->data, w->len)) != 0) {
 		r = es_failf(r, "%s: write: %s", w->display, strerror(-r));
 		goto out;
@@ -161,26 +284,6 @@ out:
 	return r;
 }
 
-/*
- * Writers beside one target share the directory's flock; the one that gets
- * it exclusively first sweeps stale temp files, which then can only be
- * those of killed runs (a live writer holds its shared lock until done).
- */
-static int
-lock_dir(const struct fs_want *w)
-{
-	if (flock(w->dirfd, LOCK_EX | LOCK_NB) == 0) {
-		fs_sweep_temps(w->dirfd, w->name);
-		/* Downgrade; not atomic, but we have no temp file yet. */
-	}
-	while (flock(w->dirfd, LOCK_SH) != 0) {
-		if (errno != EINTR)
-			return es_failf(-errno, "%s: lock directory: %s",
-			    w->display, strerror(errno));
-	}
-	return 0;
-}
-
 /* w's hook, if any, right before the first visible change. */
 static int
 before(const struct fs_want *w, enum es_action act)
@@ -192,7 +295,7 @@ static int
 put_once(const struct fs_want *w, enum es_action *act)
 {
 	struct stat st;
-	int fd = -1, r, same;
+	int fd = -1, r, same, acl;
 
 	if ((r = fs_open_target(w->dirfd, w->name, w->display, &fd, &st)) != 0)
 		goto out;
@@ -208,7 +311,12 @@ put_once(const struct fs_want *w, enum es_action *act)
 	}
 	if ((r = same_content(fd, &st, w, &same)) != 0)
 		goto out;
-	if (same && meta_same(&st, w)) {
+	/* An ACL is access the mode does not show: drift like the mode. */
+	if ((acl = fs_has_acl(fd, 0, w->display)) < 0) {
+		r = acl;
+		goto out;
+	}
+	if (same && meta_same(&st, w) && !acl) {
 		*act = ES_ACT_UNCHANGED;
 	} else if (same) {
 		*act = ES_ACT_METADATA;
@@ -238,16 +346,15 @@ fs_put(const struct fs_want *w, enum es_action *act)
 	if (w->len > ES_FILE_MAX)
 		return es_failf(ES_ELIMIT, "%s: content larger than %zu bytes",
 		    w->display, ES_FILE_MAX);
-	if (!w->check && (r = lock_dir(w)) != 0)
-		return r;
+	/* Stale temps of killed runs; live writers' temps are locked. */
+	if (!w->check)
+		fs_sweep_temps(w->dirfd, w->name);
 	do {
 		r = put_once(w, act);
 		/* Someone created or replaced the target between our look
 		 * and our rename or open: look again and decide afresh. */
 	} while (((r == -EEXIST && !w->create_only) || r == -EAGAIN) &&
 	    ++tries < FS_COMMIT_TRIES);
-	if (!w->check)
-		(void)flock(w->dirfd, LOCK_UN);
 	if (r != 0)
 		*act = ES_ACT_REFUSED;
 	return r;
@@ -413,7 +520,8 @@ user_abs(const char *path, char *abs)
 
 int
 es_user_write_file(struct es_root *audit_root, const char *path,
-    const void *data, size_t len, mode_t new_mode, enum es_action *action)
+    const void *data, size_t len, mode_t new_mode, unsigned flags,
+    enum es_action *action)
 {
 	char name[FS_NAME_MAX + 1], abs[FS_USER_ABS_MAX];
 	struct fs_want w;
@@ -447,12 +555,13 @@ es_user_write_file(struct es_root *audit_root, const char *path,
 		/* A vault file keeps the owner and mode it has. */
 		w.uid = st.st_uid;
 		w.gid = st.st_gid;
-		w.mode = st.st_mode & 07777;
+		w.mode = flags & ES_UW_PRIVATE ? 0600 : st.st_mode & 07777;
 		close(fd);
 	} else {
 		w.uid = geteuid();
 		w.gid = getegid();
-		w.mode = new_mode != 0 ? new_mode & 07777 : 0600;
+		w.mode = flags & ES_UW_PRIVATE || new_mode == 0 ? 0600 :
+		    new_mode & 07777;
 	}
 	rec.uid = w.uid;
 	rec.gid = w.gid;

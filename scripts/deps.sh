@@ -5,7 +5,7 @@
 set -u
 PKGS="build-essential pkg-config libsodium-dev libyaml-dev libseccomp-dev nettle-dev
 ansible-core strace clang libclang-rt-14-dev systemd passwd util-linux
-hyperfine time"
+hyperfine time acl"
 
 missing=""
 need() { # package test...
@@ -28,6 +28,7 @@ need passwd command -v pwck
 need util-linux command -v unshare
 need hyperfine command -v hyperfine
 need time test -x /usr/bin/time
+need acl command -v setfacl
 
 [ -z "$missing" ] && exit 0
 missing=$(echo $missing | tr ' ' '\n' | sort -u | tr '\n' ' ')

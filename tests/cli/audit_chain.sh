@@ -130,6 +130,7 @@ TR=$(newroot)
 mkdir -p "$TR/var/log/envseal"
 chmod 0700 "$TR/var/log/envseal"
 head -c -10 "$L" >"$TR/var/log/envseal/audit.jsonl"
+chmod 0600 "$TR/var/log/envseal/audit.jsonl"   # a log wider than 0600 is refused
 "$FSW" --root "$TR" --audit render --data 'x' /etc/veza/t.env >/dev/null 2>&1
 check "torn log: the next run appends on a fresh line" test "$(wc -l <"$TR/var/log/envseal/audit.jsonl")" -eq 18
 expect_exit "torn log: verify still fails" 3 "$ENVSEAL" audit verify --root "$TR"

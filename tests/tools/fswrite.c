@@ -111,7 +111,7 @@ do_file(struct es_root *root, const struct opts *o, const char *path)
 		spec.nvarnames = split_vars(o->vars, vars);
 	}
 	r = o->user ? es_user_write_file(o->audit ? root : NULL, path, buf,
-	    len, o->mode, &act) : es_write_file(root, &spec, &act);
+	    len, o->mode, 0, &act) : es_write_file(root, &spec, &act);
 	free(buf);
 	printf("%s\n", es_action_name(act));
 	return r;
