@@ -8,7 +8,9 @@ set -u
 for d in /var/log/envseal /var/lib/envseal; do
 	if [ -e "$d" ] || [ -L "$d" ]; then
 		echo "== $d"
-		ls -laR --time-style=full-iso "$d" 2>&1
+		# The directory itself and everything beneath it; never "..",
+		# whose times change whenever anything else is made in /var/lib.
+		find "$d" -exec ls -ld --time-style=full-iso {} + 2>&1 | sort -k9
 		find "$d" -type f -exec sha256sum {} + 2>&1 | sort
 	else
 		echo "== $d absent"
