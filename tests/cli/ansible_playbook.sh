@@ -163,6 +163,7 @@ printf 'backend_api_vault_password: %s\n' "$BADPW" >"$BASE/inv/host_vars/h2.yml"
 B2=$(snapshot "$R2"); B3=$(snapshot "$R3")
 play wrong-password -vvv
 printf '%s\n' "$OUT" >"$BASE/vvv.log"
+[ -n "${KEEP_VVV:-}" ] && cp "$ALL_LOG" "$KEEP_VVV"
 check "wrong password: the play fails" [ "$RC" != 0 ]
 check "wrong password: h1 done" env_has "$R1" "$S3"
 check "wrong password: h2's env file as it was" env_has "$R2" "$S2"
@@ -190,3 +191,35 @@ for s in "$PW" "$BADPW" "$S1" "$S2" "$S3" "$JWT"; do
 done
 no_secret "no password on any host's disk" "$PW" "$R1" "$R2" "$R3"
 check "module temporaries removed" [ -z "$(ls -A "$BASE/tmp")" ]
+
+# -- linters, offline -----------------------------------------------------
+# ansible-lint (production profile) on the playbook and the role.
+if command -v ansible-lint >/dev/null; then
+	OUT=$(cd "$TOP/ansible" && HOME=$BASE/ahome ansible-lint --offline --nocolor \
+		playbooks/backend_api.yml ansible_collections/envseal/envseal/roles/backend_api 2>&1); RC=$?
+	check "ansible-lint: no violation" [ "$RC" = 0 ]
+	contains "ansible-lint: production profile" "Passed with production profile"
+else
+	skip "ansible-lint" "not installed (scripts/deps.sh)"
+fi
+# ansible-test sanity: the tests that need no network. ansible-doc,
+# import, pep8, pylint, runtime-metadata, validate-modules and yamllint
+# build a venv with requirements from PyPI and cannot run offline.
+if command -v ansible-test >/dev/null; then
+	mkdir -p "$BASE/at/ansible_collections/envseal"
+	cp -a "$TOP/ansible/ansible_collections/envseal/envseal" "$BASE/at/ansible_collections/envseal/"
+	set --
+	for t in action-plugin-docs changelog compile empty-init future-import-boilerplate \
+		line-endings metaclass-boilerplate no-assert no-basestring no-dict-iteritems \
+		no-dict-iterkeys no-dict-itervalues no-get-exception no-illegal-filenames \
+		no-main-display no-smart-quotes no-unicode-literals replace-urlopen shebang \
+		shellcheck symlinks use-argspec-type-path use-compat-six; do
+		set -- "$@" --test "$t"
+	done
+	OUT=$(cd "$BASE/at/ansible_collections/envseal/envseal" &&
+		HOME=$BASE/ahome ansible-test sanity --python "$(/usr/bin/python3 -c 'import sys; print("%d.%d" % sys.version_info[:2])')" "$@" 2>&1); RC=$?
+	check "ansible-test sanity (offline tests): pass" [ "$RC" = 0 ]
+	[ "$RC" = 0 ] || printf '%s\n' "$OUT" | grep -v WARNING | tail -5
+else
+	skip "ansible-test sanity" "ansible-test not installed"
+fi
