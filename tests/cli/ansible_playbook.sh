@@ -184,7 +184,34 @@ check "no pipelining: refused" [ "$RC" != 0 ]
 contains "no pipelining: says why" "vault_password needs pipelining"
 check "no pipelining: h1 untouched" [ "$(changed_paths "$R1" "$B1")" = "" ]
 
-for s in "$PW" "$BADPW" "$S1" "$S2" "$S3" "$JWT"; do
+# -- the render module alone, ad hoc: restart only when the env file changed
+S4='FAKE-play-db-four-71c9'
+vault "$S4"
+cp "$BASE/ctl/backend_api.vault.yml" "$R1/etc/envseal/backend_api.vault.yml"
+: >"$BASE/restart.log"
+RARGS='{"envseal_bin": "{{ envseal_bin }}", "root": "{{ envseal_root }}",
+ "policy": "{{ envseal_root }}/etc/envseal/backend_api.policy.yml",
+ "vault_password": "{{ backend_api_vault_password }}",
+ "restart": ["render.service"], "restart_command": {{ backend_api_restart_command | to_json }}}'
+adhoc() {
+	OUT=$(cd "$BASE" && ansible -i "$BASE/inv/hosts.ini" h1 -m envseal.envseal.render -a "$RARGS" "$@" 2>&1); RC=$?
+	printf '== adhoc\n%s\n' "$OUT" >>"$ALL_LOG"
+}
+adhoc --check --diff
+check "render --check --diff: exit 0" [ "$RC" = 0 ]
+contains "render --check --diff: the changed name" "+DATABASE_URL=<new value>"
+check "render --check: no restart" [ ! -s "$BASE/restart.log" ]
+adhoc
+check "render: exit 0" [ "$RC" = 0 ]
+contains "render: changed" '"changed": true'
+contains "render: restarted" '"restarted": ['
+check "render: env file holds the new value" env_has "$R1" "$S4"
+check "render: the restart ran once" [ "$(cat "$BASE/restart.log")" = "h1 render.service" ]
+adhoc
+contains "render again: unchanged" '"changed": false'
+check "render again: no restart" [ "$(cat "$BASE/restart.log")" = "h1 render.service" ]
+
+for s in "$PW" "$BADPW" "$S1" "$S2" "$S3" "$S4" "$JWT"; do
 	no_secret "no secret in any ansible output (-vvv included): ${s%-*}" "$s" "$ALL_LOG"
 	no_secret "no secret left in Ansible's or the modules' temporaries: ${s%-*}" "$s" \
 		"$BASE/ahome" "$BASE/tmp"
