@@ -236,7 +236,7 @@ if command -v ansible-test >/dev/null; then
 	mkdir -p "$BASE/at/ansible_collections/envseal"
 	cp -a "$TOP/ansible/ansible_collections/envseal/envseal" "$BASE/at/ansible_collections/envseal/"
 	set --
-	for t in action-plugin-docs changelog compile empty-init future-import-boilerplate \
+	for t in action-plugin-docs changelog compile ignores empty-init future-import-boilerplate \
 		line-endings metaclass-boilerplate no-assert no-basestring no-dict-iteritems \
 		no-dict-iterkeys no-dict-itervalues no-get-exception no-illegal-filenames \
 		no-main-display no-smart-quotes no-unicode-literals replace-urlopen shebang \

@@ -74,19 +74,23 @@ expect_exit "vault view: the password and the file both on stdin refused" 2 \
 keep
 contains "password and file on stdin: says so" "stdin"
 
-# argv and environment of the running envseal: a password script sleeps
-# while the stdin password is already read (the order keysrc loads in).
+# argv and environment of the running envseal (and of the password script
+# it runs): the script sleeps while the stdin password is already read (the
+# order keysrc loads in). Processes found by this run's script path.
 cat >"$BASE/slow.sh" <<'EOF'
 #!/bin/sh
-sleep 1
+sleep 2
 echo other-password
 EOF
 chmod 0700 "$BASE/slow.sh"
 (printf '%s\n' "$PW" | "$ENVSEAL" render --root "$R" --vault-password-file - \
 	--vault-password-file "$BASE/slow.sh" >/dev/null 2>&1) &
-sleep 0.5
 : >"$BASE/proc"
-for p in $(pgrep -x envseal); do
+for _i in $(seq 30); do
+	sleep 0.1
+	pids=$(pgrep -f -- "$BASE/slow.sh") && break
+done
+for p in ${pids:-}; do
 	{ tr '\0' '\n' <"/proc/$p/cmdline" && tr '\0' '\n' <"/proc/$p/environ"; } >>"$BASE/proc" 2>/dev/null
 done
 wait
