@@ -100,6 +100,20 @@ same() { [ "$(snapshot "$1")" = "$2" ]; }
 nolog() { grep -v -e '^\./var/log/envseal' -e '^\./var/lib/envseal'; }
 env_has() { grep -qF "$2" "$1/etc/veza/backend-api.env"; }
 
+# -- (0) --check on hosts never set up: what would be created, nothing written
+B1=$(snapshot "$R1"); B2=$(snapshot "$R2"); B3=$(snapshot "$R3")
+play fresh-check --check --diff
+check "check on new hosts: exit 0" [ "$RC" = 0 ]
+[ "$RC" = 0 ] || printf '%s\n' "$OUT" | grep -A12 'fatal:' | head -20
+for h in 1 2 3; do
+	eval "R=\$R$h; B=\$B$h"
+	check "check on new hosts: h$h would change" [ "$(changed_of h$h)" -ge 1 ] 2>/dev/null
+	check "check on new hosts: h$h nothing written" same "$R" "$B"
+done
+contains "check on new hosts: the unit's diff" "+ExecStart=/opt/veza/backend-api/veza-api"
+contains "check on new hosts: the env file's names" "+DATABASE_URL"
+check "check on new hosts: no restart" [ ! -s "$BASE/restart.log" ]
+
 # -- (1) first run changes every host; second run changes none ---------
 play first
 check "first run: exit 0" [ "$RC" = 0 ]

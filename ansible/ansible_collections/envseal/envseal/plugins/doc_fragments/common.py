@@ -17,6 +17,15 @@ options:
         rule); install it root-owned C(0600).
       - Omitted, envseal uses its embedded default policy (the backend_api role's defaults).
     type: path
+  policy_content:
+    description:
+      - The policy text that the file I(policy) holds, or will hold once the task that
+        installs it has run (the role passes its template, rendered).
+      - Used in check mode only, and only when I(policy) does not hold it yet (a new host, a
+        changed template); envseal then reads it from a private temporary file (C(0600) in a
+        root-only directory, removed afterwards), so C(--check) works on a host that has
+        never been set up. Outside check mode the installed I(policy) is what envseal reads.
+    type: str
   root:
     description:
       - The root directory envseal writes under (C(envseal --root)); every path of the

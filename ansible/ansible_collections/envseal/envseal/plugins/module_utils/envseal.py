@@ -27,6 +27,7 @@ CHANGED_ACTIONS = ('created', 'replaced', 'metadata')
 def argument_spec(command):
     spec = dict(
         policy=dict(type='path'),
+        policy_content=dict(type='str'),
         root=dict(type='path', default='/'),
         vault=dict(type='path'),
         vault_src=dict(type='path'),
@@ -60,12 +61,12 @@ def _find_bin(module, name):
     return path
 
 
-def command_line(module, command, vault_path):
+def command_line(module, command, policy_path, vault_path):
     p = module.params
     argv = [_find_bin(module, p['envseal_bin']), command, '--json',
             '--no-prompt', '--root', p['root']]
-    if p['policy']:
-        argv += ['--policy', p['policy']]
+    if policy_path:
+        argv += ['--policy', policy_path]
     if vault_path:
         argv += ['--vault', vault_path]
     for f in p['vault_password_file']:
@@ -175,6 +176,31 @@ def vault_plan(module):
     return p['vault'], tmpdir, (tmp, p['vault'])
 
 
+def policy_plan(module):
+    """The policy envseal reads: (path, temporary directory to remove).
+
+    policy_content is what the file `policy` holds once the task that
+    installs it has run. Only check mode uses it, and only when the file
+    does not hold it yet (a new host, a changed template): then envseal
+    reads it from a private temporary file (root-only, 0600, which passes
+    envseal's trusted-input rule). Outside check mode the installed file is
+    what envseal reads."""
+    p = module.params
+    content = p['policy_content']
+    if content is None or not module.check_mode:
+        return p['policy'], None
+    content = content.encode('utf-8', 'surrogateescape')
+    if p['policy'] and _read_current(p['policy']) == content:
+        return p['policy'], None
+    d = tempfile.mkdtemp(prefix='envseal-policy.')
+    path = os.path.join(d, 'policy.yml')
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC,
+                 0o600)
+    with os.fdopen(fd, 'wb') as f:
+        f.write(content)
+    return path, d
+
+
 def in_namespace(module, argv, mount):
     """argv run with mount[0] bound over mount[1], in a mount namespace
     of its own (gone when envseal exits)."""
@@ -202,10 +228,11 @@ def _restart(module, result, units):
 
 def run(module, command):
     p = module.params
-    tmpdir = None
+    tmpdir = ptmpdir = None
     try:
+        policy_path, ptmpdir = policy_plan(module)
         vault_path, tmpdir, mount = vault_plan(module)
-        argv = command_line(module, command, vault_path)
+        argv = command_line(module, command, policy_path, vault_path)
         if mount is not None:
             argv = in_namespace(module, argv, mount)
         rc, out, err = module.run_command(
@@ -213,8 +240,9 @@ def run(module, command):
             # envseal's messages are the module's: not translated.
             environ_update=dict(LC_ALL='C'))
     finally:
-        if tmpdir is not None:
-            shutil.rmtree(tmpdir, ignore_errors=True)
+        for d in (tmpdir, ptmpdir):
+            if d is not None:
+                shutil.rmtree(d, ignore_errors=True)
 
     err_lines = [line for line in (err or '').splitlines() if line]
     try:
