@@ -225,6 +225,19 @@ adhoc
 contains "render again: unchanged" '"changed": false'
 check "render again: no restart" [ "$(cat "$BASE/restart.log")" = "h1 render.service" ]
 
+# vault_src that holds no ciphertext: refused on the controller, nothing
+# sent (the action plugin reads the file raw, so it never decrypts either).
+PLAIN='FAKE-play-plain-0b3d'
+printf 'vault_database_url: %s\n' "$PLAIN" >"$BASE/ctl/plain.yml"
+RARGS='{"envseal_bin": "{{ envseal_bin }}", "root": "{{ envseal_root }}",
+ "policy": "{{ envseal_root }}/etc/envseal/backend_api.policy.yml",
+ "vault": "{{ envseal_root }}/etc/envseal/backend_api.vault.yml",
+ "vault_src": "'"$BASE/ctl/plain.yml"'", "vault_password": "{{ backend_api_vault_password }}"}'
+adhoc -vvv
+check "plain vault_src: refused" [ "$RC" != 0 ]
+contains "plain vault_src: says it is not encrypted" "not encrypted"
+no_secret "plain vault_src: its content never sent or shown" "$PLAIN" "$ALL_LOG" "$R1" "$BASE/tmp"
+
 for s in "$PW" "$BADPW" "$S1" "$S2" "$S3" "$S4" "$JWT"; do
 	no_secret "no secret in any ansible output (-vvv included): ${s%-*}" "$s" "$ALL_LOG"
 	no_secret "no secret left in Ansible's or the modules' temporaries: ${s%-*}" "$s" \
