@@ -23,6 +23,9 @@ int cmd_policy(int argc, char **argv);
 int cmd_fail(const char *what, int code);
 /* Print a usage error and return 2. */
 int cmd_usage(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* The first error line cmd_fail or cmd_usage said ("envseal: ...", as
+ * escaped on stderr), or "". */
+const char *cmd_first_error(void);
 /* Print "envseal: <text>" on stderr (a progress note, not an error). */
 void cmd_note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* cmd_fail, cmd_usage and cmd_note escape control and bidi characters
@@ -83,6 +86,14 @@ int cmd_run_begin(const char *command, const struct cmd_run_args *a,
  * status, close the root; the exit status. */
 int cmd_run_end(const char *command, struct es_root *root, int r,
     const struct cmd_run_args *a, const struct es_report *rep);
+/* With --json a failed run prints one JSON object on stdout too, so that
+ * `changed_when: (r.stdout | from_json).changed` never errors: cmd_run_end
+ * prints it with what was done; for a failure before (a usage error, a
+ * policy that does not load, a lock or audit begin that fails) main passes
+ * every command's status through cmd_json_finish, which prints
+ * {"changed": false, "failed": true, "rc": N, "msg": LINE, "files": []}
+ * when --json was asked for and nothing was printed. Returns status. */
+int cmd_json_finish(int status);
 void cmd_warn_no_landlock(void);
 /* After a changed unit: tell how to reload, or why --reload did not. */
 int cmd_reload_hint(int ran, const char *why, int asked);

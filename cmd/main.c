@@ -86,14 +86,41 @@ harden_process(void)
 	return 0;
 }
 
+/* The first error line said, as on stderr (escaped), for --json's failure
+ * object: each input byte escapes to at most 4 ("\xHH"). */
+static char first_error[4 * CMD_MSG_MAX + sizeof "envseal: "];
+
+const char *
+cmd_first_error(void)
+{
+	return first_error;
+}
+
+/* Keep the line just said when it is the run's first error. */
+static void
+keep_first_error(const char *msg, size_t n)
+{
+	FILE *m;
+
+	if (first_error[0] != '\0')
+		return;
+	/* Bounded by the size above; fmemopen keeps the NUL in it. */
+	if ((m = fmemopen(first_error, sizeof first_error, "w")) == NULL)
+		return;
+	fputs("envseal: ", m);
+	es_fput_esc(m, msg, n, 0);
+	fclose(m);
+}
+
 /*
  * Every message of cmd/ on stderr: "envseal: " and the text, escaped
  * (common/envseal.h es_fput_esc), on one line. Details and arguments name
  * paths, vault keys and labels that came from input; a control or bidi
  * character in them must not act on the terminal or split the line.
+ * An error (not a note) is also kept for --json (cmd_first_error).
  */
-__attribute__((format(printf, 1, 0))) static void
-vsay(const char *fmt, va_list ap)
+__attribute__((format(printf, 2, 0))) static void
+vsay(int error, const char *fmt, va_list ap)
 {
 	char msg[CMD_MSG_MAX];
 	int n = vsnprintf(msg, sizeof msg, fmt, ap);
@@ -109,6 +136,8 @@ vsay(const char *fmt, va_list ap)
 	fputs("envseal: ", stderr);
 	es_fput_esc(stderr, msg, (size_t)n, 0);
 	fputc('\n', stderr);
+	if (error)
+		keep_first_error(msg, (size_t)n);
 }
 
 __attribute__((format(printf, 1, 2))) static void
@@ -117,7 +146,7 @@ say(const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsay(fmt, ap);
+	vsay(1, fmt, ap);
 	va_end(ap);
 }
 
@@ -143,7 +172,7 @@ cmd_usage(const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsay(fmt, ap);
+	vsay(1, fmt, ap);
 	va_end(ap);
 	return ES_EXIT_USAGE;
 }
@@ -154,7 +183,7 @@ cmd_note(const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsay(fmt, ap);
+	vsay(0, fmt, ap);
 	va_end(ap);
 }
 
@@ -179,7 +208,8 @@ main(int argc, char **argv)
 	}
 	for (i = 0; i < sizeof commands / sizeof commands[0]; i++)
 		if (!strcmp(argv[1], commands[i].name))
-			return commands[i].fn(argc - 1, argv + 1);
+			return cmd_json_finish(commands[i].fn(argc - 1,
+			    argv + 1));
 	usage(stderr);
 	return cmd_usage("unknown command '%s'", argv[1]);
 }

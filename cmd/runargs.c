@@ -22,6 +22,55 @@ enum {
 	OPT_HELP,
 };
 
+/* --json asked for (seen before any option is parsed, so a usage error
+ * gets its object too); a JSON object printed on stdout. */
+static int json_wanted, json_printed;
+
+/* getopt_long takes any unambiguous prefix: "--j" is --json too. */
+static void
+scan_json(int argc, char **argv)
+{
+	size_t n;
+	int i;
+
+	for (i = 1; i < argc && strcmp(argv[i], "--") != 0; i++) {
+		n = strlen(argv[i]);
+		if (n >= 3 && strncmp(argv[i], "--json", n) == 0)
+			json_wanted = 1;
+	}
+}
+
+/* The failure object: what was done (rep, may be empty), the status and
+ * the first error line, through the escaping stream every report takes. */
+static void
+print_json_failure(const struct es_report *rep, int status)
+{
+	struct es_report r = *rep;
+	FILE *out;
+
+	r.failed = 1;
+	r.rc = status;
+	r.msg = cmd_first_error();
+	if ((out = es_esc_stream(stdout, ES_ESC_KEEP_NL)) == NULL)
+		return;
+	es_report_print_json(&r, out);
+	fclose(out);
+	fflush(stdout);
+	json_printed = 1;
+}
+
+int
+cmd_json_finish(int status)
+{
+	struct es_report empty;
+
+	if (status == 0 || !json_wanted || json_printed)
+		return status;
+	memset(&empty, 0, sizeof empty);
+	print_json_failure(&empty, status);
+	return status;
+}
+
 /* The option table with the options of `allowed` only. */
 static size_t
 build_longopts(unsigned allowed, struct option *lo)
@@ -63,6 +112,7 @@ cmd_run_parse(const char *name, unsigned allowed, void (*usage)(FILE *),
 
 	BUG_ON(build_longopts(allowed, lo) > CMD_RUN_MAX_OPTS);
 	memset(a, 0, sizeof *a);
+	scan_json(argc, argv);
 	opterr = 0;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
@@ -135,9 +185,10 @@ cmd_run_end(const char *command, struct es_root *root, int r,
 	out = es_esc_stream(r == 0 ? stdout : stderr, ES_ESC_KEEP_NL);
 	if (out == NULL)
 		status = status ? status : cmd_fail(command, -ENOMEM);
-	else if (r == 0 && a->json)
+	else if (r == 0 && a->json) {
 		es_report_print_json(rep, out);
-	else if (r == 0 || rep->n > 0)
+		json_printed = 1;
+	} else if (r == 0 || rep->n > 0)
 		/* What was done before a failure still goes on record. */
 		es_report_print_text(rep, out, a->diff);
 	if (out != NULL && fclose(out) != 0 && status == 0)
@@ -148,6 +199,8 @@ cmd_run_end(const char *command, struct es_root *root, int r,
 	es_root_close(root);
 	if (status == 0 && fflush(stdout) != 0)
 		status = cmd_fail(command, -EIO);
+	if (status != 0 && a->json && !json_printed)
+		print_json_failure(rep, status);
 	return status;
 }
 

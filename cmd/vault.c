@@ -168,6 +168,11 @@ fail_file(const struct vopts *o, const char *file, int code)
 static int
 read_stdin(struct es_sbuf *b)
 {
+	int r;
+
+	/* The password may have been piped in already (-). */
+	if ((r = es_keysrc_take_stdin("input file -")) != 0)
+		return r;
 	return es_read_fd_secure(STDIN_FILENO, ES_VAULT_MAX, b,
 	    "standard input");
 }

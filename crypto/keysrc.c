@@ -520,6 +520,47 @@ prompt_tty(const char *label, struct es_sbuf *out)
 	return r;
 }
 
+/* --- stdin ----------------------------------------------------------------------- */
+
+/* Whether something of this process has read stdin already: it holds one
+ * input, and a second reader would get the rest or nothing. */
+static int stdin_taken;
+
+int
+es_keysrc_take_stdin(const char *who)
+{
+	if (stdin_taken)
+		return es_failf(ES_EUSAGE, "%s: stdin is read once and already "
+		    "holds another input (a password or a file given as -)",
+		    who);
+	stdin_taken = 1;
+	return 0;
+}
+
+/* "-": the password on stdin, as a caller (the Ansible modules) pipes it,
+ * so that it is on no disk, in no argv and in no environment. Bounded
+ * and stripped as a password file is; a terminal is refused, since
+ * reading it would echo the password (--vault-id prompt does not). */
+static int
+load_stdin(struct es_sbuf *out)
+{
+	int r;
+
+	if ((r = es_keysrc_take_stdin("password file -")) != 0)
+		return r;
+	if (isatty(STDIN_FILENO))
+		return es_failf(ES_EKEYSRC, "password file -: stdin is a "
+		    "terminal (use --vault-id prompt to type a password)");
+	if ((r = es_read_fd_secure(STDIN_FILENO, ES_SECRET_MAX, out,
+	    "password file - (stdin)")) != 0)
+		return keysrc_error(r);
+	strip(out, 1);
+	if (out->len == 0)
+		return es_failf(ES_EKEYSRC, "password file - (stdin): empty "
+		    "password");
+	return 0;
+}
+
 /* --- one source --------------------------------------------------------------- */
 
 static int
@@ -591,6 +632,8 @@ es_keysrc_add(struct es_secrets *out, const char *spec, int vault_id,
 		return es_failf(ES_EUSAGE, "empty password source");
 	if (vault_id && strcmp(src, "prompt") == 0)
 		r = prompt_tty(label, &pw);
+	else if (strcmp(src, "-") == 0)
+		r = load_stdin(&pw);
 	else
 		r = load_path(src, label, pass_label, earlier ? earlier : out,
 		    &pw);

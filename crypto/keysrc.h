@@ -96,6 +96,13 @@ int es_keysrc_add_identity_list(struct es_secrets *out,
 int es_keysrc_add_password_env(struct es_secrets *out,
     const struct es_secrets *earlier);
 
+/* A source "-" (--vault-password-file -, --vault-id LABEL@-) is the
+ * password on stdin: not a terminal, at most ES_SECRET_MAX bytes,
+ * stripped as a password file is (not opened as a vault). stdin is read
+ * once per process: es_keysrc_take_stdin() claims it for a reader (who
+ * names it in the error) and fails with ES_EUSAGE for the second. */
+int es_keysrc_take_stdin(const char *who);
+
 /* Tests only: a shorter script timeout (0 restores the default). */
 void es_keysrc_set_timeout_ms(unsigned ms);
 

@@ -169,6 +169,11 @@ es_report_print_json(const struct es_report *rep, FILE *out)
 
 	fprintf(out, "{\"changed\": %s",
 	    es_report_changed(rep) ? "true" : "false");
+	if (rep->failed) {
+		fprintf(out, ", \"failed\": true, \"rc\": %d, \"msg\": ",
+		    rep->rc);
+		json_str(out, rep->msg);
+	}
 	if (rep->has_daemon_reload)
 		fprintf(out, ", \"daemon_reload\": %s",
 		    rep->daemon_reload ? "true" : "false");
@@ -189,6 +194,12 @@ es_report_print_json(const struct es_report *rep, FILE *out)
 		json_names(out, "added", it->added, it->nadded);
 		json_names(out, "removed", it->removed, it->nremoved);
 		json_names(out, "changed", it->changed, it->nchanged);
+		/* --diff: the masked unit or passwd diff (no env file has
+		 * one: its names are the lists above). */
+		if (it->diff != NULL && *it->diff) {
+			fputs(", \"diff\": ", out);
+			json_str(out, it->diff);
+		}
 		fputc('}', out);
 	}
 	fputs("]}\n", out);

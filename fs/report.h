@@ -10,7 +10,8 @@
  *
  * JSON: {"changed": bool, ["daemon_reload": bool,] "files": [{"path",
  * "kind", "action", "owner", "group", "mode", "added", "removed",
- * "changed"}]}. Items carry names and paths only, never values; `diff`
+ * "changed"[, "diff"]}]}, after "changed" a failed run's "failed", "rc"
+ * and "msg". Items carry names and paths only, never values; `diff`
  * holds a unified diff of non-secret files (units, passwd family with the
  * shadow password field masked) or env-file name lists.
  */
@@ -43,6 +44,11 @@ struct es_report {
 	size_t n;
 	int has_daemon_reload;          /* print "daemon_reload" in JSON */
 	int daemon_reload;
+	/* A failed run (cmd/ sets these): JSON adds "failed": true, "rc"
+	 * and "msg" (the one-line error, never a value). Not owned. */
+	int failed;
+	int rc;
+	const char *msg;
 };
 
 int es_report_add(struct es_report *rep, const struct es_report_item *it);

@@ -4,7 +4,7 @@
 # install line and stop.
 set -u
 PKGS="build-essential pkg-config libsodium-dev libyaml-dev libseccomp-dev nettle-dev
-ansible-core strace clang libclang-rt-14-dev systemd passwd util-linux
+ansible-core ansible-lint strace clang libclang-rt-14-dev systemd passwd util-linux
 hyperfine time acl"
 
 missing=""
@@ -20,6 +20,8 @@ need libyaml-dev pkg-config --exists yaml-0.1
 need libseccomp-dev pkg-config --exists libseccomp
 need nettle-dev pkg-config --exists nettle
 need ansible-core command -v ansible-vault
+need ansible-core command -v ansible-playbook
+need ansible-lint command -v ansible-lint
 need strace command -v strace
 need clang command -v clang
 need libclang-rt-14-dev sh -c 'ls /usr/lib/llvm-14/lib/clang/*/lib/linux/libclang_rt.fuzzer-x86_64.a'
