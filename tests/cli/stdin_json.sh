@@ -141,4 +141,4 @@ no_secret "no password in any output" "$PW" "$ALL"
 no_secret "no vault value in any output" "$SECRET" "$ALL"
 no_secret "no password in the roots or the audit log" "$PW" "$R" "$R2" "$BASE/audit"
 check "vault value only in the env files" [ "$(grep -rlF "$SECRET" "$R" "$R2" | sort | tr '\n' ' ')" = \
-	"$R/etc/veza/backend-api.env $R2/etc/veza/backend-api.env " ]
+	"$(printf '%s\n' "$R/etc/veza/backend-api.env" "$R2/etc/veza/backend-api.env" | sort | tr '\n' ' ')" ]
