@@ -13,7 +13,7 @@ PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 
 WARN = -std=c11 -Wall -Wextra -Wformat=2 -Wshadow -Werror
-DEFS = -D_GNU_SOURCE -I.
+DEFS = -D_GNU_SOURCE -I. -DENVSEAL_BINDIR='"$(PREFIX)/bin"'
 HARDEN = -O2 -g -D_FORTIFY_SOURCE=3 -fstack-protector-strong \
 	-fstack-clash-protection -fcf-protection -fPIE
 LDHARDEN = -pie -Wl,-z,relro,-z,now -Wl,-z,noexecstack
