@@ -29,6 +29,8 @@ static const struct {
 	{ "vault", cmd_vault, "view, decrypt, encrypt, encrypt-string, rekey" },
 	{ "audit", cmd_audit, "verify or show the audit log" },
 	{ "policy", cmd_policy, "show the effective policy" },
+	{ "credential", cmd_credential, "seal a vault password for the "
+	    "env-file service" },
 };
 
 static void
