@@ -69,16 +69,20 @@ static const char *const env_hardening[] = {
 	"LockPersonality=yes",
 	"MemoryDenyWriteExecute=yes",
 	"RestrictRealtime=yes",
-	"RestrictSUIDSGID=yes",
+	/* No RestrictSUIDSGID=: systemd 252 answers openat2 with ENOSYS
+	 * under it (it cannot inspect struct open_how), and fs/ resolves
+	 * every path with openat2. fs/ sets every mode itself, never a
+	 * set-id bit. */
 	"RestrictNamespaces=yes",
 	"KeyringMode=private",
 	"RemoveIPC=yes",
 	"UMask=0077",
 	"SystemCallArchitectures=native",
-	/* envseal installs its own seccomp filters and Landlock rules: the
-	 * unit's filter must let those calls through. */
-	"SystemCallFilter=@system-service @setuid seccomp landlock_create_ruleset "
-	    "landlock_add_rule landlock_restrict_self",
+	/* envseal installs its own seccomp filters and Landlock rules and
+	 * resolves every path with openat2 (fs/): systemd 252's
+	 * @system-service lacks those, and @setuid is the worker's drop. */
+	"SystemCallFilter=@system-service @setuid @memlock seccomp openat2 "
+	    "landlock_create_ruleset landlock_add_rule landlock_restrict_self",
 	"SystemCallFilter=~@mount @module @reboot @swap @raw-io @cpu-emulation "
 	    "@obsolete @debug",
 	"SystemCallErrorNumber=EPERM",
