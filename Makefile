@@ -43,6 +43,7 @@ SAN_UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(ASAN_BUILD)/tests/%)
 TOOL_BINS := $(TOOL_SRCS:tests/tools/%.c=$(BUILD)/tests/tools/%)
 PRELOAD_LIBS := $(PRELOAD_SRCS:tests/tools/%.c=$(BUILD)/tests/tools/%.so)
 
+.PHONY: check-service
 .PHONY: all check demo install uninstall clean deps tests asan-tests fuzz \
 	bench format
 
@@ -110,6 +111,13 @@ deps:
 check: deps
 	@$(MAKE) --no-print-directory all tests asan-tests
 	@sh tests/run.sh
+
+# The env-file service in a booted systemd (tests/service/run.sh): root,
+# systemd-nspawn and mmdebstrap; the rootfs is cached in /var/tmp.
+check-service: deps
+	@$(MAKE) --no-print-directory all tests
+	@sh tests/oracles/build.sh $(BUILD)/tests/sdenv >/dev/null
+	@TOP=$(CURDIR) BUILD=$(CURDIR)/$(BUILD) bash tests/service/run.sh
 
 demo: deps
 	@$(MAKE) --no-print-directory all
