@@ -201,6 +201,13 @@ render_service(FILE *f, const struct es_policy *p, int refresh)
 	    "(envseal)\n", refresh ? "Re-render" : "Render", s->name);
 	if (!refresh)
 		fprintf(f, "Before=%s.service\n", s->name);
+	/* A host without the credential is served the push way (`envseal
+	 * apply` from a playbook): the unit is skipped, which Requires=
+	 * does not count as a failure. A credential that is there but
+	 * wrong fails the unit, and the service stays down. With the env
+	 * file on /run, no credential means no file: the service's
+	 * EnvironmentFile= fails it (closed). */
+	put_kv_path(f, "ConditionPathExists", "", s->env_credential);
 	fputs("\n[Service]\nType=oneshot\n", f);
 	if (!refresh)
 		fputs("RemainAfterExit=yes\n", f);

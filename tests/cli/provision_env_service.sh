@@ -28,6 +28,8 @@ done
 check "app unit Requires= the env unit" grep -qx "Requires=$SVC-env.service" "$R$SD/$SVC.service"
 check "app unit After= the env unit" grep -qx "After=$SVC-env.service" "$R$SD/$SVC.service"
 E=$R$SD/$SVC-env.service F=$R$SD/$SVC-env-refresh.service P=$R$SD/$SVC-env.path
+check "env units: skipped on a host without the credential (push way)" sh -c \
+	"grep -qx ConditionPathExists=/etc/envseal/$SVC.cred '$E' && grep -qx ConditionPathExists=/etc/envseal/$SVC.cred '$F'"
 check "env unit: oneshot, RemainAfterExit" sh -c "grep -qx Type=oneshot '$E' && grep -qx RemainAfterExit=yes '$E'"
 check "env unit: LoadCredentialEncrypted= the host's credential" grep -qx "LoadCredentialEncrypted=vault-password:/etc/envseal/$SVC.cred" "$E"
 check "env unit: renders the installed policy with the credential" grep -qx \
