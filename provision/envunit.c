@@ -166,6 +166,14 @@ put_write_dirs(FILE *f, const struct es_policy *p)
 		}
 		free(d);
 	}
+	/* The policy's other /run directories, which render makes too
+	 * (es_runtime_dirs): /run is read-only under ProtectSystem=strict. */
+	for (i = 0; i < p->ndirs; i++) {
+		const char *d = p->dirs[i].path;
+
+		if (path_in_run(d) && !seen_dir(p, p->nenv_files, d))
+			put_kv_path(f, "RuntimeDirectory", "", d + sizeof RUN_DIR);
+	}
 	/* The policy's mode and owner are applied by render; systemd's is
 	 * the narrowest until then. Kept after exit: it holds the file. */
 	fputs("RuntimeDirectoryMode=0700\nRuntimeDirectoryPreserve=yes\n", f);

@@ -100,7 +100,8 @@ P
 printf 'correct horse\n' >"$BASE/pw"; chmod 0600 "$BASE/pw"
 R4=$(mkroot) || exit 1
 expect_exit "provision (/run policy)" 0 "$ENVSEAL" provision --root "$R4" --policy "$BASE/run.yml"
-grep -q RuntimeDirectory=veza "$R4$SD/$SVC-env.service" && ok "env unit: RuntimeDirectory=veza for /run/veza" || notok "env unit: RuntimeDirectory=veza for /run/veza"
+check "env unit: RuntimeDirectory=veza once for /run/veza (dir and env file)" \
+	[ "$(grep -c '^RuntimeDirectory=' "$R4$SD/$SVC-env.service")" = 1 -a "$(grep -c '^RuntimeDirectory=veza$' "$R4$SD/$SVC-env.service")" = 1 ]
 rm -rf "$R4/run"
 expect_exit "render --try-restart (/run emptied)" 0 "$ENVSEAL" render --root "$R4" --policy "$BASE/run.yml" --vault-password-file "$BASE/pw" --try-restart
 G=$(awk -F: '$1 == "veza-api" { print $3 }' "$R4/etc/group")
