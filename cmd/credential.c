@@ -143,8 +143,12 @@ seal(const char *name, const char *key, const struct es_secret *sec,
 	int in[2] = { -1, -1 }, outp[2] = { -1, -1 }, status, r, rc;
 	pid_t pid;
 
-	snprintf(namearg, sizeof namearg, "--name=%s", name);
-	snprintf(keyarg, sizeof keyarg, "--with-key=%s", key);
+	/* Both checked by parse(): a name of at most CRED_NAME_MAX, a key
+	 * of the three. */
+	BUG_ON((size_t)snprintf(namearg, sizeof namearg, "--name=%s", name) >=
+	    sizeof namearg);
+	BUG_ON((size_t)snprintf(keyarg, sizeof keyarg, "--with-key=%s", key) >=
+	    sizeof keyarg);
 	if (pipe2(in, O_CLOEXEC) != 0 || pipe2(outp, O_CLOEXEC) != 0) {
 		r = es_failf(-errno, "pipe: %s", strerror(errno));
 		goto out;

@@ -517,7 +517,9 @@ write_unit(struct es_provision_plan *pl, struct es_provision_opts *o,
 	if (*pl->unit_dir && (r = ensure_one_dir(pl->root, pl->unit_dir, 0, 0,
 	    0755, "root", "root", rep)) != 0)
 		return r;
-	snprintf(unit.path, sizeof unit.path, "%s", pl->p->service->unit);
+	r = snprintf(unit.path, sizeof unit.path, "%s", pl->p->service->unit);
+	if (r < 0 || (size_t)r >= sizeof unit.path)
+		return es_failf(ES_ELIMIT, "unit path too long");
 	unit.text = pl->unit;
 	unit.len = pl->unit_len;
 	unit.old = pl->unit_old;
