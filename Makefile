@@ -13,7 +13,7 @@ PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 
 WARN = -std=c11 -Wall -Wextra -Wformat=2 -Wshadow -Werror
-DEFS = -D_GNU_SOURCE -I.
+DEFS = -D_GNU_SOURCE -I. -DENVSEAL_BINDIR='"$(PREFIX)/bin"'
 HARDEN = -O2 -g -D_FORTIFY_SOURCE=3 -fstack-protector-strong \
 	-fstack-clash-protection -fcf-protection -fPIE
 LDHARDEN = -pie -Wl,-z,relro,-z,now -Wl,-z,noexecstack
@@ -43,6 +43,7 @@ SAN_UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(ASAN_BUILD)/tests/%)
 TOOL_BINS := $(TOOL_SRCS:tests/tools/%.c=$(BUILD)/tests/tools/%)
 PRELOAD_LIBS := $(PRELOAD_SRCS:tests/tools/%.c=$(BUILD)/tests/tools/%.so)
 
+.PHONY: check-service
 .PHONY: all check demo install uninstall clean deps tests asan-tests fuzz \
 	bench format
 
@@ -110,6 +111,13 @@ deps:
 check: deps
 	@$(MAKE) --no-print-directory all tests asan-tests
 	@sh tests/run.sh
+
+# The env-file service in a booted systemd (tests/service/run.sh): root,
+# systemd-nspawn and mmdebstrap; the rootfs is cached in /var/tmp.
+check-service: deps
+	@$(MAKE) --no-print-directory all tests
+	@sh tests/oracles/build.sh $(BUILD)/tests/sdenv >/dev/null
+	@TOP=$(CURDIR) BUILD=$(CURDIR)/$(BUILD) bash tests/service/run.sh
 
 demo: deps
 	@$(MAKE) --no-print-directory all

@@ -17,6 +17,7 @@ int cmd_provision(int argc, char **argv);
 int cmd_apply(int argc, char **argv);
 int cmd_audit(int argc, char **argv);
 int cmd_policy(int argc, char **argv);
+int cmd_credential(int argc, char **argv);
 
 /* Print "envseal: <what>: <detail or strerror>" on stderr; return the exit
  * status for code. what may be NULL. */
@@ -63,6 +64,7 @@ enum cmd_run_allowed {
 	CMD_RUN_VAULT = 1 << 0,    /* --vault FILE */
 	CMD_RUN_KEYS = 1 << 1,     /* the key-source options */
 	CMD_RUN_RELOAD = 1 << 2,   /* --reload */
+	CMD_RUN_RESTART = 1 << 3,  /* --try-restart */
 };
 /* Most long options a run command takes (the table is built per command). */
 #define CMD_RUN_MAX_OPTS 16
@@ -71,7 +73,7 @@ struct cmd_run_args {
 	const char *policy;
 	const char *vault;
 	const char *root;
-	int check, diff, json, reload;
+	int check, diff, json, reload, try_restart;
 	struct es_keysrc_opts keys;
 };
 

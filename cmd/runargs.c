@@ -19,6 +19,7 @@ enum {
 	OPT_DIFF,
 	OPT_JSON,
 	OPT_RELOAD,
+	OPT_TRY_RESTART,
 	OPT_HELP,
 };
 
@@ -88,6 +89,8 @@ build_longopts(unsigned allowed, struct option *lo)
 	    NULL, OPT_VAULT };
 	static const struct option reload = { "reload", no_argument, NULL,
 	    OPT_RELOAD };
+	static const struct option restart = { "try-restart", no_argument,
+	    NULL, OPT_TRY_RESTART };
 	size_t n = 0, i;
 
 	for (i = 0; i < sizeof common / sizeof common[0]; i++)
@@ -96,6 +99,8 @@ build_longopts(unsigned allowed, struct option *lo)
 		lo[n++] = vault;
 	if (allowed & CMD_RUN_RELOAD)
 		lo[n++] = reload;
+	if (allowed & CMD_RUN_RESTART)
+		lo[n++] = restart;
 	if (allowed & CMD_RUN_KEYS)
 		for (i = 0; i < sizeof keys / sizeof keys[0]; i++)
 			lo[n++] = keys[i];
@@ -128,6 +133,7 @@ cmd_run_parse(const char *name, unsigned allowed, void (*usage)(FILE *),
 		case OPT_DIFF: a->diff = 1; break;
 		case OPT_JSON: a->json = 1; break;
 		case OPT_RELOAD: a->reload = 1; break;
+		case OPT_TRY_RESTART: a->try_restart = 1; break;
 		case 'h':
 		case OPT_HELP:
 			usage(stdout);

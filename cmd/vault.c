@@ -716,6 +716,9 @@ check_opts(const struct vopts *o)
 	if (o->stdin_name && (o->nnames || o->nargs))
 		return cmd_usage("%s: --stdin-name reads stdin: no --name or "
 		    "STRING with it", o->what);
+	if (o->stdin_name && es_keysrc_reads_stdin(&o->ks))
+		return cmd_usage("%s: --stdin-name and the vault password "
+		    "cannot both be read from stdin", o->what);
 	if ((o->new_pwfile || o->new_vault_id) && !rk)
 		return cmd_usage("%s: --new-* options are for rekey", o->what);
 	if (rk && !!o->new_pwfile == !!o->new_vault_id)

@@ -18,8 +18,10 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -576,6 +578,43 @@ label_ok(const char *l)
 	return 1;
 }
 
+/*
+ * "/dev/stdin" and "/dev/fd/N", as ansible-vault takes them: the
+ * descriptor the caller handed us (cmd/main.c keeps an inherited N open
+ * when an argument names it). 1 and *fd set when path names one, 0 when
+ * it is a path like any other. Only a pipe or FIFO is taken as is: it is
+ * the caller's own channel, with no file anyone else could have written,
+ * so the trusted-input rule, which is about files, does not apply. A
+ * descriptor open on anything else is refused: name the file itself, and
+ * the rule judges it.
+ */
+static int
+caller_fd(const char *path, int *fd)
+{
+	struct stat st;
+	char *end;
+	long n;
+
+	if (!strcmp(path, "/dev/stdin"))
+		n = STDIN_FILENO;
+	else if (!strncmp(path, "/dev/fd/", 8) && path[8] >= '0' &&
+	    path[8] <= '9') {
+		errno = 0;
+		n = strtol(path + 8, &end, 10);
+		if (*end != '\0' || errno != 0 || n > INT_MAX)
+			return 0;
+	} else
+		return 0;
+	if (fstat((int)n, &st) != 0)
+		return es_failf(ES_EKEYSRC, "%s: descriptor %ld is not open",
+		    path, n);
+	if (!S_ISFIFO(st.st_mode))
+		return es_failf(ES_EUNSAFE, "%s: not a pipe; name the password "
+		    "file itself (the trusted-input rule judges files)", path);
+	*fd = (int)n;
+	return 1;
+}
+
 static int
 load_path(const char *spec, const char *label, int pass_label,
     const struct es_secrets *earlier, struct es_sbuf *pw)
@@ -586,6 +625,18 @@ load_path(const char *spec, const char *label, int pass_label,
 
 	if ((r = expand_path(spec, path, sizeof path)) != 0)
 		return r;
+	if ((r = caller_fd(path, &fd)) < 0)
+		return keysrc_error(r);
+	if (r == 1) {
+		/* Read once, to its end: a second name for it reads EOF. */
+		r = load_file(fd, path, earlier, pw);
+		if (fd != STDIN_FILENO)
+			close(fd);
+		if (r == 0 && pw->len == 0)
+			r = es_failf(ES_EKEYSRC, "password source %s: empty "
+			    "password", path);
+		return r;
+	}
 	/* Opened once, under the trusted-input rule (fs/fs.h): whoever
 	 * else could write it would choose root's password or, with an x
 	 * bit, run code as root. The descriptor judged is the one read or
@@ -854,4 +905,30 @@ out:
 	if (r != 0)
 		es_secrets_free(out);
 	return r;
+}
+
+/* vault_id: spec is [LABEL@]SOURCE. */
+static int
+is_stdin_name(const char *spec, int vault_id)
+{
+	const char *at = vault_id ? strchr(spec, '@') : NULL;
+
+	if (at != NULL)
+		spec = at + 1;
+	return !strcmp(spec, "-") || !strcmp(spec, "/dev/stdin") ||
+	    !strcmp(spec, "/dev/fd/0");
+}
+
+int
+es_keysrc_reads_stdin(const struct es_keysrc_opts *o)
+{
+	size_t i;
+
+	for (i = 0; i < o->n_password_files; i++)
+		if (is_stdin_name(o->password_files[i], 0))
+			return 1;
+	for (i = 0; i < o->n_vault_ids; i++)
+		if (is_stdin_name(o->vault_ids[i], 1))
+			return 1;
+	return 0;
 }

@@ -46,6 +46,10 @@ struct es_keysrc_opts {
  * unless no_prompt; else ES_EKEYSRC "no vault secret given", or 0 and an
  * empty list when none_ok. */
 int es_keysrc_load(const struct es_keysrc_opts *o, struct es_secrets *out);
+/* 1 when a --vault-password-file or --vault-id source of o reads standard
+ * input ("-", "/dev/stdin", "/dev/fd/0"): a command that reads its own
+ * data from stdin must refuse the pair as a usage error. Pure. */
+int es_keysrc_reads_stdin(const struct es_keysrc_opts *o);
 
 /* --- additions (vault engineer) --- */
 

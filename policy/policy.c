@@ -697,6 +697,9 @@ static const struct field service_fields[] = {
 	SVCL("read_write_paths", F_PATHLIST, read_write_paths,
 	    n_read_write_paths),
 	SVC("unit", F_UNITPATH, unit, 0),
+	SVC("env_service", F_BOOL, env_service, 0),
+	SVC("env_credential", F_ABSPATH, env_credential, 0),
+	SVC("env_credential_plain", F_BOOL, env_credential_plain, 0),
 };
 
 #define DIR(k, t, m) { k, t, offsetof(struct es_dir_entry, m), 0, 1 }
@@ -742,6 +745,15 @@ service_defaults(struct es_service *s)
 			return es_failf(ES_ELIMIT, "unit path too long");
 		r = 0;
 		if ((s->unit = dup_or_fail(unit, &r)) == NULL)
+			return r;
+	}
+	if (s->env_credential == NULL) {
+		r = snprintf(unit, sizeof unit, "%s/%s.cred",
+		    ES_POLICY_INSTALL_DIR, s->name);
+		if (r < 0 || (size_t)r >= sizeof unit)
+			return es_failf(ES_ELIMIT, "credential path too long");
+		r = 0;
+		if ((s->env_credential = dup_or_fail(unit, &r)) == NULL)
 			return r;
 	}
 	return 0;
@@ -1182,6 +1194,13 @@ es_policy_load_buf(const char *name, const unsigned char *buf, size_t len,
 		return -ENOMEM;
 	}
 	crypto_hash_sha256(p->sha256, buf, len);
+	/* Kept whole: provision installs these very bytes for the env unit. */
+	if ((p->raw = malloc(len ? len : 1)) == NULL) {
+		r = -ENOMEM;
+		goto out;
+	}
+	memcpy(p->raw, buf, len);
+	p->raw_len = len;
 	c.name = name;
 	c.doc = &doc;
 	c.p = p;
@@ -1267,6 +1286,7 @@ free_service(struct es_service *s)
 	free_strv(s->ip_allow, s->n_ip_allow);
 	free_strv(s->read_write_paths, s->n_read_write_paths);
 	free(s->unit);
+	free(s->env_credential);
 	free(s);
 }
 
@@ -1277,6 +1297,7 @@ es_policy_free(struct es_policy *p)
 
 	if (p == NULL)
 		return;
+	free(p->raw);
 	free_service(p->service);
 	for (i = 0; i < p->ndirs; i++) {
 		free(p->dirs[i].path);

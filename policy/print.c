@@ -152,6 +152,13 @@ print_service(struct em *m, const struct es_service *s)
 	kv_list(m, "read_write_paths", s->read_write_paths,
 	    s->n_read_write_paths);
 	kv(m, "unit", s->unit);
+	if (s->env_service) {
+		str(m, "env_service", 1);
+		str(m, "true", 1);
+		kv(m, "env_credential", s->env_credential);
+		str(m, "env_credential_plain", 1);
+		str(m, s->env_credential_plain ? "true" : "false", 1);
+	}
 	map_end(m);
 }
 
