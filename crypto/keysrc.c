@@ -628,7 +628,10 @@ load_path(const char *spec, const char *label, int pass_label,
 	if ((r = caller_fd(path, &fd)) < 0)
 		return keysrc_error(r);
 	if (r == 1) {
-		/* Read once, to its end: a second name for it reads EOF. */
+		/* Read once, to its end: a second name for it reads EOF.
+		 * stdin by this name is the same one input as "-". */
+		if (fd == STDIN_FILENO && (r = es_keysrc_take_stdin(path)) != 0)
+			return r;
 		r = load_file(fd, path, earlier, pw);
 		if (fd != STDIN_FILENO)
 			close(fd);

@@ -35,3 +35,7 @@ expect_exit "--stdin-name with /dev/stdin password: usage" 2 sh -c 'printf x | "
 contains "usage error names both" "cannot both be read from stdin"
 expect_exit "--stdin-name with --vault-id L@/dev/stdin: usage" 2 sh -c 'printf x | "$1" vault encrypt-string --vault-id l@/dev/stdin --stdin-name v' sh "$ENVSEAL"
 check "usage errors wrote nothing" [ "$(find "$S" -type f | sort | xargs -r sha256sum)" = "$before" ]
+
+# "-" and /dev/stdin are one input: read once.
+expect_exit "- and /dev/stdin together: usage" 2 sh -c 'printf "%s\n" "$3" | "$1" vault view --vault-password-file - --vault-password-file /dev/stdin "$2"' sh "$ENVSEAL" "$VAULT" "$PW"
+contains "read-once refusal names /dev/stdin" "/dev/stdin: stdin is read once"
