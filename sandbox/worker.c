@@ -828,7 +828,7 @@ recv_names(struct wio *io, uint32_t type, size_t n, char ***out, size_t *count)
 static int
 code_ok(int code)
 {
-	return code == 0 || (code >= ES_EUSAGE && code <= ES_EINTERNAL &&
+	return code == 0 || (code >= ES_EUSAGE && code <= ES_EAGE &&
 	    code != ES_ESANDBOX) || (code < 0 && code > -4096);
 }
 
