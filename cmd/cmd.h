@@ -36,6 +36,7 @@ enum {
 	OPT_VAULT_PASSWORD_FILE,
 	OPT_VAULT_PASSWORD_CREDENTIAL,
 	OPT_NO_PROMPT,
+	OPT_IDENTITY_CREDENTIAL,
 	OPT_CMD_BASE = 1100,   /* commands number their own options from here */
 };
 
@@ -45,7 +46,10 @@ enum {
 	    OPT_VAULT_PASSWORD_FILE },                                        \
 	{ "vault-password-credential", required_argument, NULL,               \
 	    OPT_VAULT_PASSWORD_CREDENTIAL },                                  \
-	{ "no-prompt", no_argument, NULL, OPT_NO_PROMPT }
+	{ "no-prompt", no_argument, NULL, OPT_NO_PROMPT },                    \
+	{ "identity", required_argument, NULL, 'i' },                         \
+	{ "identity-credential", required_argument, NULL,                     \
+	    OPT_IDENTITY_CREDENTIAL }
 
 /* Consume a key-source option: 1 if it was one, 0 if not, or an exit
  * status > 1 never (a full list is a usage error and returns -1). */

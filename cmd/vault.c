@@ -9,6 +9,7 @@
  * or a bad file changes nothing.
  */
 #include "cmd/cmd.h"
+#include "cmd/agecrypt.h"
 #include "common/envseal.h"
 #include "crypto/keysrc.h"
 #include "fs/fs.h"
@@ -47,6 +48,7 @@ enum {
 
 static const struct option vault_longopts[] = {
 	CMD_KEYSRC_LONGOPTS,
+	CMD_AGE_LONGOPTS,
 	{ "output", required_argument, NULL, OPT_OUTPUT },
 	{ "encrypt-vault-id", required_argument, NULL, OPT_ENCRYPT_VAULT_ID },
 	{ "name", required_argument, NULL, OPT_NAME },
@@ -76,6 +78,7 @@ struct vopts {
 	enum sub sub;
 	char what[64];                     /* "vault decrypt" */
 	struct es_keysrc_opts ks;
+	struct cmd_age_opts age;           /* encrypt to age (cmd/agecrypt.c) */
 	const char *output;
 	const char *encrypt_id;
 	const char *names[VAULT_NAMES_MAX];
@@ -109,6 +112,10 @@ usage(FILE *f)
 	    "       envseal vault decrypt [KEY OPTIONS] [--output FILE|-] FILE...\n"
 	    "       envseal vault encrypt [KEY OPTIONS] [--output FILE|-]\n"
 	    "                             [--encrypt-vault-id LABEL] FILE...\n"
+	    "       envseal vault encrypt (-r age1... | -R FILE)... [--armor]\n"
+	    "                             [--output FILE|-] FILE...\n"
+	    "       envseal vault encrypt --age-passphrase [KEY OPTIONS] [--armor]\n"
+	    "                             [--output FILE|-] FILE...\n"
 	    "       envseal vault encrypt-string [KEY OPTIONS] [--encrypt-vault-id LABEL]\n"
 	    "                             [--name NAME]... [STRING...|--stdin-name NAME]\n"
 	    "       envseal vault rekey [KEY OPTIONS] (--new-vault-password-file F |\n"
@@ -119,6 +126,14 @@ usage(FILE *f)
 	    "  --vault-password-file FILE       password file or script (label default)\n"
 	    "  --vault-password-credential [LABEL@]NAME  $CREDENTIALS_DIRECTORY/NAME\n"
 	    "  --no-prompt                      never ask on the terminal\n"
+	    "  -i, --identity FILE              age identity file (view, decrypt)\n"
+	    "  --identity-credential NAME       age identity in $CREDENTIALS_DIRECTORY\n"
+	    "age (encrypt):\n"
+	    "  -r, --recipient age1...          encrypt to this X25519 recipient\n"
+	    "  -R, --recipients-file FILE       ... and to each age1 line of FILE\n"
+	    "  -a, --armor                      ASCII armor (PEM)\n"
+	    "  --age-passphrase                 scrypt (work factor 18), passphrase\n"
+	    "                                   from the key options\n"
 	    "other options:\n"
 	    "  --audit-root DIR                 as root, audit writes in DIR's log\n"
 	    "                                   (default $ENVSEAL_AUDIT_ROOT, else /)\n"
@@ -475,12 +490,43 @@ encrypt_setup(const struct vopts *o, struct vrun *v, size_t *k)
 	return -1;
 }
 
+/* -r/-R: no secret is loaded (public keys only); --age-passphrase: the
+ * key sources give it, picked as for Ansible Vault. */
+static int
+cmd_encrypt_age(const struct vopts *o, struct vrun *v)
+{
+	static unsigned char pk[ES_AGE_RECIPIENTS_MAX * ES_AGE_KEY];
+	const struct es_secret *pw = NULL;
+	size_t i, k, npk = 0;
+	int r;
+
+	if (o->age.passphrase) {
+		if ((r = encrypt_setup(o, v, &k)) >= 0)
+			return r;
+		pw = &v->secrets.v[k];
+	} else if ((r = cmd_age_recipients(&o->age, pk, &npk)) != 0) {
+		return cmd_fail(o->what, r);
+	} else if (o->test_salt == NULL) {
+		es_salt_seed();
+	}
+	for (i = 0; i < v->n; i++) {
+		if ((r = read_input(o->args[i], &v->in[i])) != 0 ||
+		    (r = cmd_age_seal(&o->age, pk, npk, pw, v->in[i].p,
+		    v->in[i].len, &v->out[i])) != 0)
+			return fail_file(o, o->args[i], r);
+		es_sbuf_free(&v->in[i]);
+	}
+	return write_all(o, v);
+}
+
 static int
 cmd_encrypt(const struct vopts *o, struct vrun *v)
 {
 	size_t i, k;
 	int r;
 
+	if (cmd_age_wanted(&o->age))
+		return cmd_encrypt_age(o, v);
 	if ((r = encrypt_setup(o, v, &k)) >= 0)
 		return r;
 	for (i = 0; i < v->n; i++) {
@@ -641,6 +687,8 @@ cmd_rekey(const struct vopts *o, struct vrun *v)
 static int
 take_opt(struct vopts *o, int c, const char *arg)
 {
+	int r;
+
 	switch (c) {
 	case OPT_OUTPUT:
 		o->output = arg;
@@ -676,6 +724,8 @@ take_opt(struct vopts *o, int c, const char *arg)
 		usage(stdout);
 		return -2;
 	default:
+		if ((r = cmd_age_option(&o->age, c, arg)) != 0)
+			return r > 0 ? 0 : cmd_usage("too many recipients");
 		switch (cmd_keysrc_option(&o->ks, c, arg)) {
 		case 1:
 			return 0;
@@ -692,7 +742,7 @@ take_opt(struct vopts *o, int c, const char *arg)
 static int
 check_opts(const struct vopts *o)
 {
-	int es = o->sub == SUB_ENCRYPT_STRING, rk = o->sub == SUB_REKEY;
+	int es = o->sub == SUB_ENCRYPT_STRING, rk = o->sub == SUB_REKEY, r;
 
 	if (o->output && o->sub != SUB_DECRYPT && o->sub != SUB_ENCRYPT)
 		return cmd_usage("%s: --output is for decrypt and encrypt",
@@ -713,6 +763,16 @@ check_opts(const struct vopts *o)
 	if (rk && !!o->new_pwfile == !!o->new_vault_id)
 		return cmd_usage("%s: give exactly one of "
 		    "--new-vault-password-file, --new-vault-id", o->what);
+	if (cmd_age_wanted(&o->age) && o->sub != SUB_ENCRYPT)
+		return cmd_usage("%s: -r, -R, --armor and --age-passphrase are "
+		    "for encrypt", o->what);
+	if (cmd_age_wanted(&o->age) && (r = cmd_age_check(&o->age, o->what))
+	    >= 0)
+		return r;
+	if ((o->ks.n_identities || o->ks.n_identity_credentials) &&
+	    o->sub != SUB_VIEW && o->sub != SUB_DECRYPT)
+		return cmd_usage("%s: -i/--identity and --identity-credential "
+		    "are for view and decrypt", o->what);
 	if (o->test_salt && o->sub != SUB_ENCRYPT && !es && !rk)
 		return cmd_usage("%s: unknown option", o->what);
 	if (!es && o->nargs == 0)
@@ -730,7 +790,8 @@ parse_opts(int argc, char **argv, struct vopts *o)
 
 	optind = 1;
 	opterr = 1;
-	while ((c = getopt_long(argc, argv, "h", vault_longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "hi:r:R:a", vault_longopts,
+	    NULL)) != -1) {
 		if (c == 'h')
 			c = OPT_HELP;
 		if (c == '?')

@@ -789,7 +789,8 @@ es_keysrc_load(const struct es_keysrc_opts *o, struct es_secrets *out)
 
 	/* Before any source: a vaulted password file is opened under it. */
 	out->id_match = es_keysrc_id_match();
-	if ((r = es_keysrc_add_identity_list(out, NULL)) != 0)
+	if ((r = es_keysrc_add_age_identities(o, out)) != 0 ||
+	    (r = es_keysrc_add_identity_list(out, NULL)) != 0)
 		goto out;
 	for (i = 0; i < o->n_vault_ids && r == 0; i++)
 		r = es_keysrc_add(out, o->vault_ids[i], 1, NULL);

@@ -127,7 +127,7 @@ int es_age_header_check(const unsigned char *in, size_t len, size_t *hdr_len);
  * (lower case); an identity is "AGE-SECRET-KEY-1" + Bech32 of the scalar
  * (upper case). es_age_identities_parse() reads an identity file as
  * age-keygen writes it (# comments, blank lines, one key a line) and
- * appends each scalar to out labelled label; ES_EAGE naming the line for
+ * appends each scalar to out labelled label; ES_EAGE naming name:line for
  * anything else (an AGE-PLUGIN- or post-quantum key: unsupported).
  * es_age_recipients_parse() reads -R files the same way (age1 keys).
  */
@@ -141,7 +141,7 @@ int es_age_identity_encode(const unsigned char sk[ES_AGE_KEY], char *buf,
 int es_age_public(const unsigned char sk[ES_AGE_KEY],
     unsigned char pk[ES_AGE_KEY]);
 int es_age_identities_parse(const unsigned char *text, size_t len,
-    const char *label, struct es_secrets *out);
+    const char *name, const char *label, struct es_secrets *out);
 /* Appends to pk (room for max keys, *n in and out). */
 int es_age_recipients_parse(const unsigned char *text, size_t len,
     const char *name, unsigned char *pk, size_t max, size_t *n);

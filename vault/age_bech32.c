@@ -261,7 +261,7 @@ blank_or_comment(const unsigned char *p, size_t n)
 
 int
 es_age_identities_parse(const unsigned char *text, size_t len,
-    const char *label, struct es_secrets *out)
+    const char *name, const char *label, struct es_secrets *out)
 {
 	unsigned char sk[ES_AGE_KEY];
 	size_t pos = 0, s, e, line = 0, found = 0;
@@ -270,18 +270,18 @@ es_age_identities_parse(const unsigned char *text, size_t len,
 	while (r == 0 && next_line(text, len, &pos, &s, &e)) {
 		if (++line > AGE_KEYFILE_LINES)
 			return es_failf(ES_ELIMIT, "%s: more than %d lines",
-			    label, AGE_KEYFILE_LINES);
+			    name, AGE_KEYFILE_LINES);
 		if (blank_or_comment(text + s, e - s))
 			continue;
 		if (es_age_identity_decode((const char *)text + s, e - s,
 		    sk) != 0)
-			return again(label, line);
+			return again(name, line);
 		r = es_secrets_add(out, label, sk, sizeof sk);
 		sodium_memzero(sk, sizeof sk);
 		found++;
 	}
 	if (r == 0 && found == 0)
-		return es_failf(ES_EAGE, "%s: no AGE-SECRET-KEY-1 identity", label);
+		return es_failf(ES_EAGE, "%s: no AGE-SECRET-KEY-1 identity", name);
 	return r;
 }
 

@@ -277,10 +277,10 @@ test_keys(void)
 	    es_age_recipient_decode(is, pk2) == ES_EAGE);
 	T_CHECK("identity file parsed (comments, blank line)",
 	    es_age_identities_parse((const unsigned char *)file, strlen(file),
-	    "id.txt", &ids) == 0 && ids.n == 1 && ids.v[0].len == 32);
+	    "id.txt", ES_AGE_ID_LABEL, &ids) == 0 && ids.n == 1 && ids.v[0].len == 32);
 	T_CHECK("post-quantum identity: unsupported, named",
 	    es_age_identities_parse((const unsigned char *)pq, strlen(pq),
-	    "pq.txt", &ids) == ES_EAGE && strstr(es_errdetail(), "pq.txt:1")
+	    "pq.txt", ES_AGE_ID_LABEL, &ids) == ES_EAGE && strstr(es_errdetail(), "pq.txt:1")
 	    && strstr(es_errdetail(), "unsupported"));
 	es_secrets_free(&ids);
 	sodium_memzero(sk, sizeof sk);
