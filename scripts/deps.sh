@@ -5,7 +5,7 @@
 set -u
 PKGS="build-essential pkg-config libsodium-dev libyaml-dev libseccomp-dev nettle-dev
 ansible-core strace clang libclang-rt-14-dev systemd passwd util-linux
-hyperfine time"
+hyperfine time age zlib1g-dev"
 
 missing=""
 need() { # package test...
@@ -28,6 +28,8 @@ need passwd command -v pwck
 need util-linux command -v unshare
 need hyperfine command -v hyperfine
 need time test -x /usr/bin/time
+need age command -v age-keygen
+need zlib1g-dev test -f /usr/include/zlib.h
 
 [ -z "$missing" ] && exit 0
 missing=$(echo $missing | tr ' ' '\n' | sort -u | tr '\n' ' ')
