@@ -133,10 +133,12 @@ static void
 hkdf(const unsigned char *ikm, size_t ikmlen, const unsigned char *salt,
     size_t saltlen, const char *info, unsigned char out[32])
 {
+	static const unsigned char empty[1];
 	crypto_auth_hmacsha256_state st;
 	unsigned char prk[32], one = 1;
 
-	crypto_auth_hmacsha256_init(&st, salt, saltlen);
+	/* libsodium declares the key non-NULL, even of length 0. */
+	crypto_auth_hmacsha256_init(&st, salt ? salt : empty, saltlen);
 	crypto_auth_hmacsha256_update(&st, ikm, ikmlen);
 	crypto_auth_hmacsha256_final(&st, prk);
 	crypto_auth_hmacsha256_init(&st, prk, sizeof prk);
@@ -963,6 +965,8 @@ es_age_encrypt(const unsigned char *pt, size_t len, const unsigned char *pk,
 		    "%d) or one passphrase", ES_AGE_RECIPIENTS_MAX);
 	if (len > ES_SBUF_MAX / 2)
 		return es_failf(ES_ELIMIT, "age: plaintext too large");
+	if (pt == NULL)
+		pt = (const unsigned char *)"";   /* no NULL + 0 below */
 	if (!armor)
 		return seal(pt, len, pk, npk, passphrase, wf, out);
 	if ((r = seal(pt, len, pk, npk, passphrase, wf, &bin)) == 0)
