@@ -68,10 +68,11 @@ static const struct option vault_longopts[] = {
 	{ NULL, 0, NULL, 0 },
 };
 
-enum sub { SUB_VIEW, SUB_DECRYPT, SUB_ENCRYPT, SUB_ENCRYPT_STRING, SUB_REKEY };
+enum sub { SUB_VIEW, SUB_DECRYPT, SUB_ENCRYPT, SUB_ENCRYPT_STRING, SUB_REKEY,
+	SUB_MIGRATE };
 
 static const char *const sub_names[] = {
-	"view", "decrypt", "encrypt", "encrypt-string", "rekey",
+	"view", "decrypt", "encrypt", "encrypt-string", "rekey", "migrate",
 };
 
 struct vopts {
@@ -116,6 +117,8 @@ usage(FILE *f)
 	    "                             [--output FILE|-] FILE...\n"
 	    "       envseal vault encrypt --age-passphrase [KEY OPTIONS] [--armor]\n"
 	    "                             [--output FILE|-] FILE...\n"
+	    "       envseal vault migrate [KEY OPTIONS] (-r age1... | -R FILE)...\n"
+	    "                             [--armor] [--output FILE|-] FILE...\n"
 	    "       envseal vault encrypt-string [KEY OPTIONS] [--encrypt-vault-id LABEL]\n"
 	    "                             [--name NAME]... [STRING...|--stdin-name NAME]\n"
 	    "       envseal vault rekey [KEY OPTIONS] (--new-vault-password-file F |\n"
@@ -545,6 +548,43 @@ cmd_encrypt(const struct vopts *o, struct vrun *v)
 	return write_all(o, v);
 }
 
+/* --- migrate ------------------------------------------------------------------------ */
+
+/*
+ * Ansible Vault -> age: each file is decrypted in the worker as `decrypt`
+ * does (a whole-file vault: its plaintext; inline values: the same YAML
+ * with each value as a double-quoted scalar, so every key keeps its
+ * value), then sealed to the recipients. Every file is converted in
+ * memory before the first is replaced, as rekey does.
+ */
+static int
+cmd_migrate(const struct vopts *o, struct vrun *v)
+{
+	static unsigned char pk[ES_AGE_RECIPIENTS_MAX * ES_AGE_KEY];
+	struct es_sbuf ct;
+	size_t i, npk = 0;
+	int r;
+
+	if ((r = cmd_age_recipients(&o->age, pk, &npk)) != 0)
+		return cmd_fail(o->what, r);
+	if ((r = load_secrets(o, v)) >= 0 ||
+	    (r = run_all(o, v, ES_JOB_DECRYPT, NULL)) >= 0)
+		return r;
+	if (o->test_salt == NULL)
+		es_salt_seed();
+	for (i = 0; i < v->n; i++) {
+		memset(&ct, 0, sizeof ct);
+		if ((r = cmd_age_seal(&o->age, pk, npk, NULL, v->out[i].p,
+		    v->out[i].len, &ct)) != 0) {
+			es_sbuf_free(&ct);
+			return fail_file(o, o->args[i], r);
+		}
+		es_sbuf_free(&v->out[i]);
+		v->out[i] = ct;   /* transferred */
+	}
+	return write_all(o, v);
+}
+
 /* --- encrypt-string ---------------------------------------------------------------- */
 
 /* "NAME: !vault |" (or "!vault |"), then the envelope indented by 10. */
@@ -744,9 +784,10 @@ check_opts(const struct vopts *o)
 {
 	int es = o->sub == SUB_ENCRYPT_STRING, rk = o->sub == SUB_REKEY, r;
 
-	if (o->output && o->sub != SUB_DECRYPT && o->sub != SUB_ENCRYPT)
-		return cmd_usage("%s: --output is for decrypt and encrypt",
-		    o->what);
+	if (o->output && o->sub != SUB_DECRYPT && o->sub != SUB_ENCRYPT &&
+	    o->sub != SUB_MIGRATE)
+		return cmd_usage("%s: --output is for decrypt, encrypt and "
+		    "migrate", o->what);
 	if (o->output && o->nargs > 1)
 		return cmd_usage("%s: --output takes one input file", o->what);
 	if (o->encrypt_id && o->sub != SUB_ENCRYPT && !es && !rk)
@@ -763,9 +804,14 @@ check_opts(const struct vopts *o)
 	if (rk && !!o->new_pwfile == !!o->new_vault_id)
 		return cmd_usage("%s: give exactly one of "
 		    "--new-vault-password-file, --new-vault-id", o->what);
-	if (cmd_age_wanted(&o->age) && o->sub != SUB_ENCRYPT)
+	if (cmd_age_wanted(&o->age) && o->sub != SUB_ENCRYPT &&
+	    o->sub != SUB_MIGRATE)
 		return cmd_usage("%s: -r, -R, --armor and --age-passphrase are "
-		    "for encrypt", o->what);
+		    "for encrypt and migrate", o->what);
+	if (o->sub == SUB_MIGRATE && (o->age.passphrase ||
+	    !(o->age.nrecipients || o->age.nfiles)))
+		return cmd_usage("%s: migrate takes -r or -R (age recipients)",
+		    o->what);
 	if (cmd_age_wanted(&o->age) && (r = cmd_age_check(&o->age, o->what))
 	    >= 0)
 		return r;
@@ -839,6 +885,8 @@ cmd_vault(int argc, char **argv)
 		r = cmd_encrypt(&o, &v);
 	else if (o.sub == SUB_ENCRYPT_STRING)
 		r = cmd_encrypt_string(&o, &v);
+	else if (o.sub == SUB_MIGRATE)
+		r = cmd_migrate(&o, &v);
 	else
 		r = cmd_rekey(&o, &v);
 	vrun_free(&v);

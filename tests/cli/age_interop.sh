@@ -143,3 +143,20 @@ check "render --identity-credential: new value" grep -qx 'DB_PASS=armor-secret-4
 "$E" render --policy "$W/pol.yml" --root "$R" -i "$W/ak1" >"$W/o3" 2>&1
 no_secret "no secret value in any output or the audit log" armor-secret-4 "$W/o1" "$W/o2" "$W/o3" "$W/audit" "$R/var"
 no_secret "no identity in any output" "$(sed -n 3p "$W/ak1")" "$W/o1" "$W/o2" "$W/o3" "$W/audit"
+
+# --- migrate: Ansible Vault (whole-file, inline) -> age, same plaintext -----
+cp "$VECTORS/a_v11_mapping.vault.yml" "$W/m1.yml"
+cp "$VECTORS/c_mixed_inline.yml" "$W/m2.yml"
+"$E" vault view --vault-password-file "$VECTORS/pw_correct_horse.txt" "$W/m1.yml" >"$W/m1.want" 2>/dev/null
+"$E" vault view --vault-password-file "$VECTORS/pw_correct_horse.txt" "$W/m2.yml" >"$W/m2.want" 2>/dev/null
+chmod 0640 "$W/m1.yml"
+expect_exit "migrate two vaults to two recipients: exit 0" 0 "$E" vault migrate --vault-password-file "$VECTORS/pw_correct_horse.txt" -r "$AR1" -r "$ER1" "$W/m1.yml" "$W/m2.yml"
+check "migrate: whole-file vault is now age" test "$(head -1 "$W/m1.yml")" = "age-encryption.org/v1"
+check "migrate: whole-file plaintext unchanged (age -d)" cmp -s <(age -d -i "$W/ak1" "$W/m1.yml") "$W/m1.want"
+check "migrate: inline-value file, values kept (age -d = vault view)" cmp -s <(age -d -i "$W/ak1" "$W/m2.yml") "$W/m2.want"
+check "migrate: mode kept" test "$(stat -c %a "$W/m1.yml")" = 640
+check "migrate: the other recipient opens it in envseal" cmp -s <("$E" vault view -i "$W/ek1" "$W/m1.yml" 2>/dev/null) "$W/m1.want"
+cp "$VECTORS/a_v11_mapping.vault.yml" "$W/m3.yml"
+expect_exit "migrate with the wrong password: exit 3" 3 "$E" vault migrate --vault-password-file "$VECTORS/pw_prod.txt" -r "$AR1" "$W/m3.yml"
+check "migrate failed: file untouched" cmp -s "$W/m3.yml" "$VECTORS/a_v11_mapping.vault.yml"
+expect_exit "migrate without -r: exit 2" 2 "$E" vault migrate --vault-password-file "$VECTORS/pw_correct_horse.txt" "$W/m3.yml"
