@@ -33,7 +33,7 @@ struct es_keysrc_opts {
 	size_t n_password_files;
 	const char *credentials[ES_SECRETS_MAX];     /* --vault-password-credential */
 	size_t n_credentials;
-	/* age identities (crypto/agekeys.c): -i/--identity FILE and
+	/* age identities (crypto/keysrc.c): -i/--identity FILE and
 	 * --identity-credential NAME, appended first, labelled
 	 * ES_AGE_ID_LABEL. Any given: no prompt unless a password source is
 	 * named too (an scrypt age file takes a password source). */
@@ -104,7 +104,7 @@ int es_keysrc_add_identity_list(struct es_secrets *out,
 int es_keysrc_add_password_env(struct es_secrets *out,
     const struct es_secrets *earlier);
 
-/* The age identities of o into out (crypto/agekeys.c): ES_EKEYSRC,
+/* The age identities of o into out (crypto/keysrc.c): ES_EKEYSRC,
  * ES_EUNSAFE (trusted-input rule) or ES_EAGE (not an identity file,
  * naming file:line) on failure. */
 int es_keysrc_add_age_identities(const struct es_keysrc_opts *o,

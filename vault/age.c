@@ -564,6 +564,13 @@ open_payload(const unsigned char *p, size_t len,
 	hkdf(fk, ES_AGE_FILE_KEY, p, ES_AGE_NONCE, "payload", key);
 	if (pos == len)
 		r = payload_fail(ar, "age payload: no chunk");
+	/* The whole plaintext at once (at most the payload less one tag a
+	 * chunk): growing a guarded buffer by doubling costs a fresh
+	 * sodium_malloc, a copy and a wipe each time. */
+	n = (len - pos + ENC_CHUNK - 1) / ENC_CHUNK;
+	if (r == 0 && (r = es_sbuf_reserve(pt, len - pos - (n ? n - 1 : 0) *
+	    ES_AGE_TAG)) != 0)
+		goto out;
 	while (r == 0 && !last) {
 		n = len - pos > ENC_CHUNK ? ENC_CHUNK : len - pos;
 		if (n < ES_AGE_TAG) {
@@ -571,8 +578,8 @@ open_payload(const unsigned char *p, size_t len,
 			    "its tag");
 			break;
 		}
-		/* n, not n - tag: never a NULL buffer for an empty chunk. */
-		if ((r = es_sbuf_reserve(pt, n)) != 0)
+		/* Reserved above, one tag to spare: pt->p is never NULL. */
+		if ((r = es_sbuf_reserve(pt, n - ES_AGE_TAG)) != 0)
 			break;
 		misplaced = open_one(key, ctr, p + pos, n, pos + n == len, pt,
 		    &last, ar);
@@ -595,6 +602,7 @@ open_payload(const unsigned char *p, size_t len,
 			r = payload_fail(ar, last ? "age payload: data after "
 			    "the final chunk" : "age payload: no final chunk");
 	}
+out:
 	sodium_memzero(key, sizeof key);
 	return r;
 }
@@ -931,7 +939,10 @@ seal(const unsigned char *pt, size_t len, const unsigned char *pk, size_t npk,
 
 	if ((r = es_salt_next(fk, sizeof fk)) != 0)
 		return r;
-	if ((r = es_sbuf_append(o, ES_AGE_V1 "\n", sizeof ES_AGE_V1)) != 0)
+	/* Header (~120 bytes a stanza), nonce, the chunks and their tags. */
+	if ((r = es_sbuf_reserve(o, 256 + 128 * npk + ES_AGE_NONCE + len +
+	    (len / ES_AGE_CHUNK + 1) * ES_AGE_TAG)) != 0 ||
+	    (r = es_sbuf_append(o, ES_AGE_V1 "\n", sizeof ES_AGE_V1)) != 0)
 		goto out;
 	if (pw != NULL)
 		r = stanza_scrypt(o, pw, wf, fk);
