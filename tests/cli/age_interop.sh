@@ -108,16 +108,23 @@ expect_exit "malformed header: exit 2" 2 "$E" vault view -i "$W/ak1" "$W/hdr.age
 contains "malformed header detail names the file" "hdr.age"
 sed 's/^-----BEGIN AGE ENCRYPTED FILE-----$/-----BEGIN AGE ENCRYPTED MESSAGE-----/' "$W/arm.age" >"$W/armbad.age"
 expect_exit "wrong armor label: exit 2" 2 "$E" vault view -i "$W/ak2" "$W/armbad.age"
+contains "wrong armor label: the armor rule is named" "age armor"
 cp "$W/a.1048576" "$W/tail.age"
 printf '\001' | dd of="$W/tail.age" bs=1 seek=$(( $(stat -c %s "$W/tail.age") - 1 )) conv=notrunc 2>/dev/null
 expect_exit "last chunk tampered: exit 3" 3 "$E" vault decrypt -i "$W/ak1" --output "$W/tail.out" "$W/tail.age"
 check "last chunk tampered: no output file" test ! -e "$W/tail.out"
+contains "last chunk tampered: the payload rule is named" "age payload"
 expect_exit "rekey of an age file: refused, exit 2" 2 "$E" vault rekey --vault-password-file "$W/pw" --new-vault-password-file "$W/pw" "$W/s.yml"
+contains "rekey refusal says why" "an age file"
 expect_exit "-i with encrypt refused (exit 2)" 2 "$E" vault encrypt -i "$W/ak1" -r "$AR1" "$W/pt.1"
+contains "-i refusal names the option" "-i/--identity"
 expect_exit "--age-passphrase with -r refused (exit 2)" 2 "$E" vault encrypt --age-passphrase -r "$AR1" "$W/pt.1"
+contains "passphrase+recipient refusal says why" "exclude each other"
 expect_exit "bad recipient: exit 2" 2 "$E" vault encrypt -r age1notarecipient --output - "$W/pt.1"
+contains "bad recipient named" "age1notarecipient"
 cp "$W/a.1" "$W/again.age"
 expect_exit "encrypting an age file again refused" 2 "$E" vault encrypt -r "$AR1" "$W/again.age"
+contains "already-age refusal says so" "already an age file"
 
 # --- render and apply take -i; a bad age vault publishes nothing -----------
 R=$(mkroot etc/veza:0755) || exit 1
@@ -154,9 +161,10 @@ expect_exit "migrate two vaults to two recipients: exit 0" 0 "$E" vault migrate 
 check "migrate: whole-file vault is now age" test "$(head -1 "$W/m1.yml")" = "age-encryption.org/v1"
 check "migrate: whole-file plaintext unchanged (age -d)" cmp -s <(age -d -i "$W/ak1" "$W/m1.yml") "$W/m1.want"
 check "migrate: inline-value file, values kept (age -d = vault view)" cmp -s <(age -d -i "$W/ak1" "$W/m2.yml") "$W/m2.want"
-check "migrate: mode kept" test "$(stat -c %a "$W/m1.yml")" = 640
+check "migrate: mode kept (and the file is age)" test "$(stat -c %a "$W/m1.yml")" = 640 -a "$(head -c 21 "$W/m1.yml")" = age-encryption.org/v1
 check "migrate: the other recipient opens it in envseal" cmp -s <("$E" vault view -i "$W/ek1" "$W/m1.yml" 2>/dev/null) "$W/m1.want"
 cp "$VECTORS/a_v11_mapping.vault.yml" "$W/m3.yml"
 expect_exit "migrate with the wrong password: exit 3" 3 "$E" vault migrate --vault-password-file "$VECTORS/pw_prod.txt" -r "$AR1" "$W/m3.yml"
 check "migrate failed: file untouched" cmp -s "$W/m3.yml" "$VECTORS/a_v11_mapping.vault.yml"
 expect_exit "migrate without -r: exit 2" 2 "$E" vault migrate --vault-password-file "$VECTORS/pw_correct_horse.txt" "$W/m3.yml"
+contains "migrate without -r says what it takes" "migrate takes -r"
