@@ -13,6 +13,7 @@
 #include "common/envseal.h"
 #include "crypto/keysrc.h"
 #include "fs/fs.h"
+#include "policy/policy.h"
 #include "sandbox/worker.h"
 #include "vault/vault.h"
 
@@ -42,6 +43,7 @@ enum {
 	OPT_NEW_PASSWORD_FILE,
 	OPT_NEW_VAULT_ID,
 	OPT_AUDIT_ROOT,
+	OPT_POLICY,
 	OPT_TEST_FIXED_SALT,
 	OPT_HELP,
 };
@@ -57,6 +59,7 @@ static const struct option vault_longopts[] = {
 	    OPT_NEW_PASSWORD_FILE },
 	{ "new-vault-id", required_argument, NULL, OPT_NEW_VAULT_ID },
 	{ "audit-root", required_argument, NULL, OPT_AUDIT_ROOT },
+	{ "policy", required_argument, NULL, OPT_POLICY },
 #ifdef ENVSEAL_TEST_HOOKS
 	/* TEST BUILD ONLY (build/envseal-test, `make tests`): fixes the salt
 	 * of every new envelope so tests can reproduce ansible's byte-exact
@@ -69,10 +72,11 @@ static const struct option vault_longopts[] = {
 };
 
 enum sub { SUB_VIEW, SUB_DECRYPT, SUB_ENCRYPT, SUB_ENCRYPT_STRING, SUB_REKEY,
-	SUB_MIGRATE };
+	SUB_MIGRATE, SUB_REENCRYPT };
 
 static const char *const sub_names[] = {
 	"view", "decrypt", "encrypt", "encrypt-string", "rekey", "migrate",
+	"reencrypt",
 };
 
 struct vopts {
@@ -88,6 +92,7 @@ struct vopts {
 	const char *new_pwfile;
 	const char *new_vault_id;
 	const char *audit_root;            /* --audit-root, else NULL */
+	const char *policy;                /* reencrypt --policy */
 	const char *test_salt;
 	char **args;
 	size_t nargs;
@@ -119,6 +124,8 @@ usage(FILE *f)
 	    "                             [--output FILE|-] FILE...\n"
 	    "       envseal vault migrate [KEY OPTIONS] (-r age1... | -R FILE)...\n"
 	    "                             [--armor] [--output FILE|-] FILE...\n"
+	    "       envseal vault reencrypt --policy P -i IDENTITY...\n"
+	    "                             (each age vault to its entry's recipients)\n"
 	    "       envseal vault encrypt-string [KEY OPTIONS] [--encrypt-vault-id LABEL]\n"
 	    "                             [--name NAME]... [STRING...|--stdin-name NAME]\n"
 	    "       envseal vault rekey [KEY OPTIONS] (--new-vault-password-file F |\n"
@@ -585,6 +592,125 @@ cmd_migrate(const struct vopts *o, struct vrun *v)
 	return write_all(o, v);
 }
 
+/* --- reencrypt ---------------------------------------------------------------------- */
+
+/* An entry's recipients: each age1... string, or a file of them. */
+static int
+policy_recipients(const struct es_env_file *f, unsigned char *pk, size_t *n)
+{
+	unsigned char *buf;
+	size_t i, len;
+	int r;
+
+	*n = 0;
+	for (i = 0; i < f->nrecipients; i++) {
+		const char *s = f->recipients[i];
+		if (strncmp(s, "age1", 4) == 0) {
+			if (*n >= ES_AGE_RECIPIENTS_MAX)
+				return es_failf(ES_ELIMIT, "more than %d "
+				    "recipients", ES_AGE_RECIPIENTS_MAX);
+			if ((r = es_age_recipient_decode(s, pk + *n *
+			    ES_AGE_KEY)) != 0)
+				return es_failf(ES_EPOLICY, "%s: recipients[%zu]:"
+				    " not an age X25519 recipient", f->vault, i);
+			(*n)++;
+			continue;
+		}
+		if ((r = es_user_read_file(s, (size_t)1 << 20, &buf, &len)) != 0)
+			return r;
+		r = es_age_recipients_parse(buf, len, s, pk,
+		    ES_AGE_RECIPIENTS_MAX, n);
+		free(buf);
+		if (r != 0)
+			return r;
+	}
+	return 0;
+}
+
+static int
+reencrypt_one(const struct es_env_file *f, struct vrun *v, size_t i,
+    const char **note)
+{
+	static unsigned char pk[ES_AGE_RECIPIENTS_MAX * ES_AGE_KEY];
+	struct es_secret rs = { ES_AGE_RECIPIENTS_LABEL, pk, 0 };
+	struct es_job job = { 0 };
+	struct es_job_result res;
+	size_t npk;
+	int r;
+
+	if ((r = policy_recipients(f, pk, &npk)) != 0)
+		return r;
+	if (npk == 0)
+		return es_failf(ES_EPOLICY, "%s: recipients: none", f->vault);
+	if ((r = read_file_heap(f->vault, &v->raw[i], &v->rawlen[i])) != 0)
+		return r;
+	rs.len = npk * ES_AGE_KEY;
+	job.op = ES_JOB_AGE_RECIPIENTS;
+	job.input_name = f->vault;
+	job.input = v->raw[i];
+	job.input_len = v->rawlen[i];
+	job.secrets = &v->secrets;
+	job.new_secret = &rs;
+	/* The worker cannot reach getrandom(): it inherits a fresh seed. */
+	if ((r = es_salt_seed()) != 0 || (r = es_worker_run(&job, &res)) != 0)
+		return r;
+	v->out[i] = res.out;   /* transferred */
+	memset(&res.out, 0, sizeof res.out);
+	*note = res.nencrypted == ES_AGE_UNCHANGED ? "recipients unchanged" :
+	    res.nencrypted == ES_AGE_REWRAPPED ? "recipients added: file key "
+	    "re-wrapped, payload kept byte for byte" : "new file key and "
+	    "payload (a recipient was removed, or the file records none): "
+	    "the removed hosts knew the old key and the secrets; rotate the "
+	    "secrets themselves";
+	es_job_result_free(&res);
+	return 0;
+}
+
+/*
+ * Every env_files entry with recipients: its age vault made to those
+ * recipients in the worker, all in memory before the first is written.
+ */
+static int
+cmd_reencrypt(struct vopts *o, struct vrun *v)
+{
+	struct es_policy *p = NULL;
+	const char *notes[VAULT_FILES_MAX];
+	char *paths[VAULT_FILES_MAX];
+	size_t i, n = 0;
+	int r;
+
+	if ((r = es_policy_load(o->policy, &p)) != 0)
+		return cmd_fail(o->what, r);
+	for (i = 0; i < p->nenv_files && n < VAULT_FILES_MAX; i++)
+		if (p->env_files[i].nrecipients)
+			paths[n++] = p->env_files[i].vault;
+	vrun_free(v);
+	if (n == 0 || vrun_alloc(v, n) != 0) {
+		r = n ? cmd_fail(o->what, -ENOMEM) : cmd_usage("%s: %s: no "
+		    "env_files entry has recipients", o->what, o->policy);
+		goto out;
+	}
+	o->args = paths;
+	o->nargs = n;
+	if ((r = load_secrets(o, v)) >= 0)
+		goto out;
+	for (i = 0, n = 0; i < p->nenv_files; i++) {
+		if (!p->env_files[i].nrecipients)
+			continue;
+		if ((r = reencrypt_one(&p->env_files[i], v, n, &notes[n])) != 0) {
+			r = fail_file(o, paths[n], r);
+			goto out;
+		}
+		n++;
+	}
+	for (i = 0; i < n; i++)
+		cmd_note("%s: %s", paths[i], notes[i]);
+	r = write_all(o, v);
+out:
+	es_policy_free(p);
+	return r;
+}
+
 /* --- encrypt-string ---------------------------------------------------------------- */
 
 /* "NAME: !vault |" (or "!vault |"), then the envelope indented by 10. */
@@ -750,6 +876,9 @@ take_opt(struct vopts *o, int c, const char *arg)
 	case OPT_NEW_VAULT_ID:
 		o->new_vault_id = arg;
 		return 0;
+	case OPT_POLICY:
+		o->policy = arg;
+		return 0;
 	case OPT_AUDIT_ROOT:
 		if (*arg == '\0')
 			return cmd_usage("%s: --audit-root: empty DIR", o->what);
@@ -816,9 +945,16 @@ check_opts(const struct vopts *o)
 	    >= 0)
 		return r;
 	if ((o->ks.n_identities || o->ks.n_identity_credentials) &&
-	    o->sub != SUB_VIEW && o->sub != SUB_DECRYPT)
+	    o->sub != SUB_VIEW && o->sub != SUB_DECRYPT &&
+	    o->sub != SUB_REENCRYPT)
 		return cmd_usage("%s: -i/--identity and --identity-credential "
-		    "are for view and decrypt", o->what);
+		    "are for view, decrypt and reencrypt", o->what);
+	if (!!o->policy != (o->sub == SUB_REENCRYPT))
+		return cmd_usage("%s: --policy is for reencrypt, which needs "
+		    "it", o->what);
+	if (o->sub == SUB_REENCRYPT)
+		return o->nargs ? cmd_usage("%s: the files are the policy's "
+		    "vaults: no FILE", o->what) : -1;
 	if (o->test_salt && o->sub != SUB_ENCRYPT && !es && !rk)
 		return cmd_usage("%s: unknown option", o->what);
 	if (!es && o->nargs == 0)
@@ -887,6 +1023,8 @@ cmd_vault(int argc, char **argv)
 		r = cmd_encrypt_string(&o, &v);
 	else if (o.sub == SUB_MIGRATE)
 		r = cmd_migrate(&o, &v);
+	else if (o.sub == SUB_REENCRYPT)
+		r = cmd_reencrypt(&o, &v);
 	else
 		r = cmd_rekey(&o, &v);
 	vrun_free(&v);

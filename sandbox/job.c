@@ -143,6 +143,40 @@ out:
 	return r;
 }
 
+/* `vault reencrypt`: the identities open the file, new_secret holds the
+ * recipients; nencrypted reports what was done (es_age_reencrypted). */
+static int
+job_recipients(const struct es_job *job, struct es_job_result *res)
+{
+	const struct es_secret *rs = job->new_secret;
+	struct es_secrets ids;
+	enum es_age_reencrypted how = ES_AGE_NEW_KEY;
+	size_t i;
+	int r;
+
+	if (rs == NULL || strcmp(rs->label, ES_AGE_RECIPIENTS_LABEL) != 0 ||
+	    rs->len == 0 || rs->len % ES_AGE_KEY != 0)
+		return es_failf(ES_EINTERNAL, "reencrypt job without recipients");
+	if (!es_age_is_age(job->input, job->input_len))
+		return es_failf(ES_EUSAGE, "%s: not an age file (vault migrate "
+		    "turns an Ansible Vault into one)", job->input_name ?
+		    job->input_name : "input");
+	memset(&ids, 0, sizeof ids);
+	for (i = 0; job->secrets != NULL && i < job->secrets->n; i++)
+		if (strcmp(job->secrets->v[i].label, ES_AGE_ID_LABEL) == 0)
+			ids.v[ids.n++] = job->secrets->v[i];
+	r = es_age_reencrypt(job->input, job->input_len, &ids, rs->bytes,
+	    rs->len / ES_AGE_KEY, &res->out, &how);
+	sodium_memzero(&ids, sizeof ids);   /* a view: forget, never free */
+	if (r != 0 && job->input_name != NULL) {
+		char d[ES_ERRDETAIL_MAX];
+		snprintf(d, sizeof d, "%s", es_errdetail());
+		return es_failf(r, "%s: %s", job->input_name, d);
+	}
+	res->nencrypted = (size_t)how;
+	return r;
+}
+
 int
 es_job_execute(const struct es_job *job, struct es_job_result *res)
 {
@@ -160,6 +194,9 @@ es_job_execute(const struct es_job *job, struct es_job_result *res)
 		else
 			r = es_vault_decrypt_view(job->input, job->input_len,
 			    job->secrets, &res->out, &res->used);
+		break;
+	case ES_JOB_AGE_RECIPIENTS:
+		r = job_recipients(job, res);
 		break;
 	case ES_JOB_REKEY:
 		if (es_age_is_age(job->input, job->input_len))

@@ -31,6 +31,7 @@ struct stanza {
 	size_t nargs;
 	unsigned char body[WRAPPED];   /* only for the native types */
 	size_t bodylen;
+	unsigned char *xbody;          /* the whole body of a record stanza */
 };
 
 struct header {
@@ -200,6 +201,14 @@ parse_args(const unsigned char *p, size_t n, struct stanza *s,
 	return 0;
 }
 
+/* envseal's record of the recipients (see age.h): a stanza age skips. */
+static int
+is_record(const struct stanza *s)
+{
+	return s->nargs == 1 && s->arglen[0] == sizeof ES_AGE_RECORD_TYPE - 1 &&
+	    memcmp(s->arg[0], ES_AGE_RECORD_TYPE, s->arglen[0]) == 0;
+}
+
 /* Body lines from *pos: full 64-column lines, then one shorter line
  * (possibly empty). Native bodies are kept (they must be 32 bytes);
  * others are checked and dropped. */
@@ -226,6 +235,13 @@ parse_body(const unsigned char *in, size_t len, size_t *pos, struct stanza *s,
 			    "canonical base64");
 		if (s->bodylen + got <= sizeof s->body)
 			memcpy(s->body + s->bodylen, tmp, got);
+		if (is_record(s) && got > 0) {
+			unsigned char *x = realloc(s->xbody, s->bodylen + got);
+			if (x == NULL)
+				return -ENOMEM;
+			memcpy(x + s->bodylen, tmp, got);
+			s->xbody = x;
+		}
 		/* Past 32 bytes the length is all that is still needed. */
 		s->bodylen += got;
 		if (s->bodylen > ES_AGE_HEADER_MAX)
@@ -310,6 +326,10 @@ check_native(const struct stanza *s, size_t nstanzas, enum es_age_class *cls)
 static void
 header_free(struct header *h)
 {
+	size_t i;
+
+	for (i = 0; h->st != NULL && i < h->n; i++)
+		free(h->st[i].xbody);
 	if (h->st != NULL) {
 		sodium_memzero(h->st, h->n * sizeof *h->st);
 		free(h->st);
@@ -349,6 +369,7 @@ parse_header(const unsigned char *in, size_t len, struct header *h,
 			h->st = s;
 		}
 		s = &h->st[h->n++];
+		s->xbody = NULL;
 		if (line_at(in, len, pos, &end) != 0)
 			return HDR_FAIL(cls, "age header: stanza line without LF");
 		if ((r = parse_args(in + pos + 3, end - pos - 3, s, cls)) != 0)
@@ -929,37 +950,91 @@ armor_out(const struct es_sbuf *bin, struct es_sbuf *out)
 	    sizeof ES_AGE_ARMOR_END);
 }
 
+/* A stanza body wrapped at 64 columns; a body of whole lines (or none)
+ * ends with an empty final line, as the spec requires. */
+static int
+put_body(struct es_sbuf *o, const unsigned char *d, size_t n)
+{
+	size_t i, m;
+	int r;
+
+	for (i = 0; i < n; i += m) {
+		m = n - i > 48 ? 48 : n - i;
+		if ((r = b64_append(o, d + i, m, 0)) != 0 ||
+		    (r = es_sbuf_putc(o, '\n')) != 0)
+			return r;
+	}
+	return n % 48 == 0 ? es_sbuf_putc(o, '\n') : 0;
+}
+
+static void
+record_hash(const unsigned char pk[ES_AGE_KEY], unsigned char h[ES_AGE_RECORD_HASH])
+{
+	unsigned char full[32];
+
+	crypto_hash_sha256(full, pk, ES_AGE_KEY);
+	memcpy(h, full, ES_AGE_RECORD_HASH);
+}
+
+/* "-> envseal.org/recipients" and the truncated hashes of the recipients. */
+static int
+put_record(struct es_sbuf *o, const unsigned char *pk, size_t npk)
+{
+	unsigned char h[ES_AGE_RECIPIENTS_MAX * ES_AGE_RECORD_HASH];
+	size_t i;
+	int r;
+
+	for (i = 0; i < npk; i++)
+		record_hash(pk + i * ES_AGE_KEY, h + i * ES_AGE_RECORD_HASH);
+	if ((r = es_sbuf_append(o, "-> " ES_AGE_RECORD_TYPE "\n",
+	    sizeof ES_AGE_RECORD_TYPE + 3)) != 0)
+		return r;
+	return put_body(o, h, npk * ES_AGE_RECORD_HASH);
+}
+
+/* Version line, stanzas, the record (recipients only), MAC line. */
+static int
+seal_header(struct es_sbuf *o, const unsigned char fk[ES_AGE_FILE_KEY],
+    const unsigned char *pk, size_t npk, const struct es_secret *pw, int wf)
+{
+	unsigned char key[32], mac[32];
+	size_t i, start = o->len;
+	int r;
+
+	if ((r = es_sbuf_append(o, ES_AGE_V1 "\n", sizeof ES_AGE_V1)) != 0)
+		return r;
+	if (pw != NULL)
+		r = stanza_scrypt(o, pw, wf, fk);
+	for (i = 0; i < npk && r == 0; i++)
+		r = stanza_x25519(o, pk + i * ES_AGE_KEY, fk);
+	if (r == 0 && npk > 0)
+		r = put_record(o, pk, npk);
+	if (r != 0 || (r = es_sbuf_append(o, "---", 3)) != 0)
+		return r;
+	hkdf(fk, ES_AGE_FILE_KEY, NULL, 0, "header", key);
+	crypto_auth_hmacsha256(mac, o->p + start, o->len - start, key);
+	sodium_memzero(key, sizeof key);
+	if ((r = es_sbuf_putc(o, ' ')) != 0 ||
+	    (r = b64_append(o, mac, sizeof mac, 0)) != 0)
+		return r;
+	return es_sbuf_putc(o, '\n');
+}
+
 static int
 seal(const unsigned char *pt, size_t len, const unsigned char *pk, size_t npk,
     const struct es_secret *pw, int wf, struct es_sbuf *o)
 {
-	unsigned char fk[ES_AGE_FILE_KEY], key[32], mac[32];
-	size_t i, start = o->len;
+	unsigned char fk[ES_AGE_FILE_KEY];
 	int r;
 
 	if ((r = es_salt_next(fk, sizeof fk)) != 0)
 		return r;
 	/* Header (~120 bytes a stanza), nonce, the chunks and their tags. */
-	if ((r = es_sbuf_reserve(o, 256 + 128 * npk + ES_AGE_NONCE + len +
-	    (len / ES_AGE_CHUNK + 1) * ES_AGE_TAG)) != 0 ||
-	    (r = es_sbuf_append(o, ES_AGE_V1 "\n", sizeof ES_AGE_V1)) != 0)
-		goto out;
-	if (pw != NULL)
-		r = stanza_scrypt(o, pw, wf, fk);
-	for (i = 0; i < npk && r == 0; i++)
-		r = stanza_x25519(o, pk + i * ES_AGE_KEY, fk);
-	if (r != 0 || (r = es_sbuf_append(o, "---", 3)) != 0)
-		goto out;
-	hkdf(fk, ES_AGE_FILE_KEY, NULL, 0, "header", key);
-	crypto_auth_hmacsha256(mac, o->p + start, o->len - start, key);
-	if ((r = es_sbuf_putc(o, ' ')) != 0 ||
-	    (r = b64_append(o, mac, sizeof mac, 0)) != 0 ||
-	    (r = es_sbuf_putc(o, '\n')) != 0)
-		goto out;
-	r = seal_payload(o, pt, len, fk);
-out:
+	if ((r = es_sbuf_reserve(o, 256 + 150 * npk + ES_AGE_NONCE + len +
+	    (len / ES_AGE_CHUNK + 1) * ES_AGE_TAG)) == 0 &&
+	    (r = seal_header(o, fk, pk, npk, pw, wf)) == 0)
+		r = seal_payload(o, pt, len, fk);
 	sodium_memzero(fk, sizeof fk);
-	sodium_memzero(key, sizeof key);
 	return r;
 }
 
@@ -982,6 +1057,109 @@ es_age_encrypt(const unsigned char *pt, size_t len, const unsigned char *pk,
 		return seal(pt, len, pk, npk, passphrase, wf, out);
 	if ((r = seal(pt, len, pk, npk, passphrase, wf, &bin)) == 0)
 		r = armor_out(&bin, out);
+	es_sbuf_free(&bin);
+	return r;
+}
+
+/* ---- reencrypt ---- */
+
+/* 1 when every recipient the record names is among pk (nothing removed);
+ * *same when the two sets are equal. No record: 0 (not known). */
+static int
+only_added(const struct header *h, const unsigned char *pk, size_t npk,
+    int *same)
+{
+	unsigned char hh[ES_AGE_RECORD_HASH];
+	const struct stanza *rec = NULL;
+	size_t i, j, nold, found = 0;
+
+	*same = 0;
+	for (i = 0; i < h->n; i++)
+		if (is_record(&h->st[i]))
+			rec = &h->st[i];
+	if (rec == NULL || rec->bodylen % ES_AGE_RECORD_HASH != 0)
+		return 0;
+	nold = rec->bodylen / ES_AGE_RECORD_HASH;
+	for (i = 0; i < nold; i++) {
+		for (j = 0; j < npk; j++) {
+			record_hash(pk + j * ES_AGE_KEY, hh);
+			if (memcmp(hh, rec->xbody + i * ES_AGE_RECORD_HASH,
+			    sizeof hh) == 0)
+				break;
+		}
+		if (j == npk)
+			return 0;
+		found++;
+	}
+	/* Each new recipient once in the old record: the same set. */
+	*same = found == npk && nold == npk;
+	return 1;
+}
+
+static int
+reencrypt_binary(const unsigned char *in, size_t len,
+    const struct es_secrets *ids, const unsigned char *pk, size_t npk,
+    struct es_sbuf *out, enum es_age_reencrypted *how)
+{
+	unsigned char fk[ES_AGE_FILE_KEY];
+	struct es_age_result ar;
+	struct es_sbuf pt = { 0 };
+	struct header h;
+	int r, same;
+
+	memset(&ar, 0, sizeof ar);
+	if ((r = parse_header(in, len, &h, &ar.cls)) != 0)
+		goto out;
+	if (len - h.len < ES_AGE_NONCE) {
+		r = HDR_FAIL(&ar.cls, "age: file ends before the payload nonce");
+		goto out;
+	}
+	if ((r = file_key(&h, ids, NULL, fk, &ar)) != 0 ||
+	    (r = check_mac(in, &h, fk, &ar)) != 0 ||
+	    (r = open_payload(in + h.len, len - h.len, fk, &pt, &ar, NULL)) != 0)
+		goto out;
+	/* The whole file authenticated: now its record may be believed. */
+	if (only_added(&h, pk, npk, &same)) {
+		*how = same ? ES_AGE_UNCHANGED : ES_AGE_REWRAPPED;
+		if (same)
+			r = es_sbuf_append(out, in, len);
+		else if ((r = seal_header(out, fk, pk, npk, NULL, 0)) == 0)
+			r = es_sbuf_append(out, in + h.len, len - h.len);
+	} else {
+		*how = ES_AGE_NEW_KEY;
+		r = es_age_encrypt(pt.p, pt.len, pk, npk, NULL, 0, 0, out);
+	}
+out:
+	sodium_memzero(fk, sizeof fk);
+	es_sbuf_free(&pt);
+	header_free(&h);
+	return r;
+}
+
+int
+es_age_reencrypt(const unsigned char *in, size_t len,
+    const struct es_secrets *identities, const unsigned char *pk, size_t npk,
+    struct es_sbuf *out, enum es_age_reencrypted *how)
+{
+	struct es_sbuf bin = { 0 }, tmp = { 0 };
+	int r, armored = es_age_is_armored(in, len);
+
+	if (npk == 0 || npk > ES_AGE_RECIPIENTS_MAX)
+		return es_failf(ES_EUSAGE, "age: 1 to %d recipients",
+		    ES_AGE_RECIPIENTS_MAX);
+	if (armored) {
+		if ((r = es_age_dearmor(in, len, &bin)) != 0)
+			goto out;
+		in = bin.p;
+		len = bin.len;
+	}
+	if ((r = reencrypt_binary(in, len, identities, pk, npk,
+	    armored ? &tmp : out, how)) == 0 && armored)
+		r = armor_out(&tmp, out);
+out:
+	if (r != 0)
+		es_sbuf_free(out);
+	es_sbuf_free(&tmp);
 	es_sbuf_free(&bin);
 	return r;
 }

@@ -73,6 +73,18 @@
 /* Most recipients one encryption takes. */
 #define ES_AGE_RECIPIENTS_MAX 256
 
+/*
+ * envseal's record of the recipients: an extra stanza, which age and
+ * every other reader skip (unknown types MUST be ignored), whose body is
+ * the first ES_AGE_RECORD_HASH bytes of SHA-256 of each recipient. X25519
+ * stanzas name no recipient, so without it nothing could tell, later,
+ * whether a recipient was removed. It is under the header MAC, and only
+ * believed after the whole file authenticated. It makes envseal's files
+ * linkable to their recipients' public keys (age's are anonymous).
+ */
+#define ES_AGE_RECORD_TYPE "envseal.org/recipients"
+#define ES_AGE_RECORD_HASH 16
+
 /* The CCTV classes (tests/vectors/age-cctv README). */
 enum es_age_class {
 	ES_AGE_OK = 0,
@@ -115,6 +127,20 @@ int es_age_decrypt(const unsigned char *in, size_t len,
 int es_age_encrypt(const unsigned char *pt, size_t len,
     const unsigned char *pk, size_t npk, const struct es_secret *passphrase,
     int wf, int armor, struct es_sbuf *out);
+
+/*
+ * Make a file's recipients pk (npk * 32 bytes), opening it with an
+ * identity first (the whole file authenticated). When its record says no
+ * recipient is removed, the file key is re-wrapped and the payload kept
+ * byte for byte (ES_AGE_REWRAPPED; ES_AGE_UNCHANGED and out = in when the
+ * set is the same); otherwise, a removed recipient knowing the old file
+ * key, a new file key and payload (ES_AGE_NEW_KEY). Armor is kept.
+ * Randomness from es_salt_next(). Errors as es_age_decrypt().
+ */
+enum es_age_reencrypted { ES_AGE_UNCHANGED, ES_AGE_REWRAPPED, ES_AGE_NEW_KEY };
+int es_age_reencrypt(const unsigned char *in, size_t len,
+    const struct es_secrets *identities, const unsigned char *pk, size_t npk,
+    struct es_sbuf *out, enum es_age_reencrypted *how);
 
 /* The two parsers on their own, for the fuzzers: the armor decoder (out
  * gets the binary file) and the header parser (0 when the header is well

@@ -168,3 +168,43 @@ expect_exit "migrate with the wrong password: exit 3" 3 "$E" vault migrate --vau
 check "migrate failed: file untouched" cmp -s "$W/m3.yml" "$VECTORS/a_v11_mapping.vault.yml"
 expect_exit "migrate without -r: exit 2" 2 "$E" vault migrate --vault-password-file "$VECTORS/pw_correct_horse.txt" "$W/m3.yml"
 contains "migrate without -r says what it takes" "migrate takes -r"
+
+# --- recipients in the policy, vault reencrypt --policy ----------------------
+# payload FILE: the bytes after the header (the MAC line is "--- " + 43 + LF).
+payload() { tail -c +$(( $(grep -abo -- '^--- ' "$1" | head -1 | cut -d: -f1) + 49 )) "$1"; }
+cp "$W/vars.yml" "$W/rv.yml"
+"$E" vault encrypt -r "$AR1" -r "$ER1" "$W/rv.yml" 2>/dev/null
+pol() { # the recipients list, as YAML flow items
+	printf 'envseal: 1\nenv_files:\n  - path: /etc/veza/app.env\n    vault: %s\n    owner: root\n    group: root\n    mode: "0600"\n    recipients: [%s]\n' "$W/rv.yml" "$1" >"$W/rpol.yml"
+}
+pol "$AR1, $ER1"
+cp "$W/rv.yml" "$W/rv.0"
+expect_exit "reencrypt, same recipients: exit 0" 0 "$E" vault reencrypt --policy "$W/rpol.yml" -i "$W/ak1"
+contains "reencrypt, same recipients: says unchanged" "recipients unchanged"
+check "reencrypt, same recipients: file byte for byte" cmp -s "$W/rv.yml" "$W/rv.0"
+printf '# the new host\n%s\n' "$AR2" >"$W/new-host.txt"
+pol "$AR1, $ER1, $W/new-host.txt"
+expect_exit "reencrypt, a recipient added (from a file): exit 0" 0 "$E" vault reencrypt --policy "$W/rpol.yml" -i "$W/ek1"
+contains "reencrypt, added: says re-wrapped, payload kept" "payload kept byte for byte"
+check "reencrypt, added: payload byte for byte" cmp -s <(payload "$W/rv.0") <(payload "$W/rv.yml")
+check "reencrypt, added: the new host decrypts with age -d" cmp -s <(age -d -i "$W/ak2" "$W/rv.yml") "$W/vars.yml"
+check "reencrypt, added: an old host still decrypts in envseal" cmp -s <("$E" vault view -i "$W/ak1" "$W/rv.yml" 2>/dev/null) "$W/vars.yml"
+cp "$W/rv.yml" "$W/rv.1"
+pol "$AR1, $W/new-host.txt"
+expect_exit "reencrypt, a recipient removed: exit 0" 0 "$E" vault reencrypt --policy "$W/rpol.yml" -i "$W/ak1"
+contains "reencrypt, removed: says rotate the secrets" "rotate the secrets themselves"
+check "reencrypt, removed: a new payload" test "$(payload "$W/rv.1" | sha256sum)" != "$(payload "$W/rv.yml" | sha256sum)"
+expect_exit "reencrypt, removed: the removed host is refused (exit 3)" 3 "$E" vault view -i "$W/ek1" "$W/rv.yml"
+check "reencrypt, removed: the others decrypt with age -d" cmp -s <(age -d -i "$W/ak2" "$W/rv.yml") "$W/vars.yml"
+age -r "$AR1" -o "$W/rv.yml" "$W/vars.yml"
+expect_exit "reencrypt of age's own file (no record): exit 0" 0 "$E" vault reencrypt --policy "$W/rpol.yml" -i "$W/ak1"
+contains "reencrypt, no record: new key, says so" "records none"
+check "reencrypt, no record: both recipients decrypt (age -d)" cmp -s <(age -d -i "$W/ak2" "$W/rv.yml") "$W/vars.yml"
+cp "$W/rv.yml" "$W/rv.2"
+pol "$AR1, $ER1"
+expect_exit "reencrypt without a matching identity: exit 3" 3 "$E" vault reencrypt --policy "$W/rpol.yml" -i "$W/ek1"
+check "reencrypt refused: file untouched" cmp -s "$W/rv.yml" "$W/rv.2"
+pol "$AR1, age1nope"
+expect_exit "reencrypt, bad recipient in the policy: exit 2" 2 "$E" vault reencrypt --policy "$W/rpol.yml" -i "$W/ak1"
+contains "bad policy recipient named" "recipients[1]"
+check "bad policy recipient: file untouched" cmp -s "$W/rv.yml" "$W/rv.2"

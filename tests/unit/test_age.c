@@ -371,6 +371,60 @@ test_roundtrip(void)
 	es_secrets_free(&ids);
 }
 
+/* Re-wrap keeps the payload; a removal or a file without record gets a
+ * new file key and payload; the removed identity no longer opens it. */
+static void
+test_reencrypt(void)
+{
+	unsigned char sk[3][32], pk[3 * 32];
+	struct es_secrets id0 = { 0 }, id1 = { 0 };
+	struct es_sbuf a = { 0 }, b = { 0 }, c = { 0 }, d = { 0 }, pt = { 0 };
+	struct es_age_result ar;
+	enum es_age_reencrypted how;
+	size_t i, ha, hb;
+
+	es_salt_seed();
+	for (i = 0; i < 3; i++) {
+		randombytes_buf(sk[i], 32);
+		es_age_public(sk[i], pk + 32 * i);
+	}
+	es_secrets_add(&id0, ES_AGE_ID_LABEL, sk[0], 32);
+	es_secrets_add(&id1, ES_AGE_ID_LABEL, sk[1], 32);
+	es_age_encrypt((const unsigned char *)"K: v\n", 5, pk, 2, NULL, 0, 0, &a);
+	T_CHECK("reencrypt: same set is unchanged, byte for byte",
+	    es_age_reencrypt(a.p, a.len, &id0, pk, 2, &b, &how) == 0 &&
+	    how == ES_AGE_UNCHANGED && b.len == a.len &&
+	    memcmp(a.p, b.p, a.len) == 0);
+	es_sbuf_free(&b);
+	T_CHECK("reencrypt: an addition re-wraps", es_age_reencrypt(a.p, a.len,
+	    &id0, pk, 3, &b, &how) == 0 && how == ES_AGE_REWRAPPED);
+	es_age_header_check(a.p, a.len, &ha);
+	es_age_header_check(b.p, b.len, &hb);
+	T_CHECK("reencrypt: re-wrapped payload byte for byte", a.len - ha ==
+	    b.len - hb && memcmp(a.p + ha, b.p + hb, a.len - ha) == 0);
+	/* Drop recipient 1 (keep 0 and 2): pk[0], pk[2] */
+	memcpy(pk + 32, pk + 64, 32);
+	T_CHECK("reencrypt: a removal makes a new key", es_age_reencrypt(b.p,
+	    b.len, &id0, pk, 2, &c, &how) == 0 && how == ES_AGE_NEW_KEY);
+	es_age_header_check(c.p, c.len, &hb);
+	T_CHECK("reencrypt: removal: new payload", c.len - hb != a.len - ha ||
+	    memcmp(a.p + ha, c.p + hb, a.len - ha) != 0);
+	memset(&ar, 0, sizeof ar);
+	T_CHECK("reencrypt: removed identity refused", es_age_decrypt(c.p,
+	    c.len, &id1, NULL, &pt, &ar) == ES_EKEY);
+	T_CHECK("reencrypt: kept identity opens it", es_age_decrypt(c.p,
+	    c.len, &id0, NULL, &pt, &ar) == 0 && pt.len == 5);
+	es_sbuf_free(&pt);
+	T_CHECK("reencrypt: wrong identity fails, nothing out",
+	    es_age_reencrypt(c.p, c.len, &id1, pk, 2, &d, &how) == ES_EKEY &&
+	    d.p == NULL);
+	es_sbuf_free(&a);
+	es_sbuf_free(&b);
+	es_sbuf_free(&c);
+	es_secrets_free(&id0);
+	es_secrets_free(&id1);
+}
+
 int
 main(void)
 {
@@ -379,5 +433,6 @@ main(void)
 	test_cctv();
 	test_keys();
 	test_roundtrip();
+	test_reencrypt();
 	return t_done();
 }
