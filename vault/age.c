@@ -32,6 +32,7 @@ struct stanza {
 	unsigned char body[WRAPPED];   /* only for the native types */
 	size_t bodylen;
 	unsigned char *xbody;          /* the whole body of a record stanza */
+	size_t xcap;
 };
 
 struct header {
@@ -236,11 +237,15 @@ parse_body(const unsigned char *in, size_t len, size_t *pos, struct stanza *s,
 		if (s->bodylen + got <= sizeof s->body)
 			memcpy(s->body + s->bodylen, tmp, got);
 		if (is_record(s) && got > 0) {
-			unsigned char *x = realloc(s->xbody, s->bodylen + got);
-			if (x == NULL)
-				return -ENOMEM;
-			memcpy(x + s->bodylen, tmp, got);
-			s->xbody = x;
+			if (s->bodylen + got > s->xcap) {
+				size_t cap = s->xcap ? s->xcap * 2 : 4096;
+				unsigned char *x = realloc(s->xbody, cap);
+				if (x == NULL)
+					return -ENOMEM;
+				s->xbody = x;
+				s->xcap = cap;
+			}
+			memcpy(s->xbody + s->bodylen, tmp, got);
 		}
 		/* Past 32 bytes the length is all that is still needed. */
 		s->bodylen += got;
@@ -370,6 +375,7 @@ parse_header(const unsigned char *in, size_t len, struct header *h,
 		}
 		s = &h->st[h->n++];
 		s->xbody = NULL;
+		s->xcap = 0;
 		if (line_at(in, len, pos, &end) != 0)
 			return HDR_FAIL(cls, "age header: stanza line without LF");
 		if ((r = parse_args(in + pos + 3, end - pos - 3, s, cls)) != 0)

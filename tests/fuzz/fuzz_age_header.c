@@ -4,7 +4,8 @@
  * scrypt stanza is parsed and checked, never run: work factors up to 22
  * would make the fuzzer a scrypt benchmark). Invariants: a failure
  * releases nothing; the header check and the full reader agree on what
- * is a well-formed header; any input encrypts and decrypts back. */
+ * is a well-formed header; a file reencrypt accepts opened and opens
+ * after; any input encrypts and decrypts back. */
 #include "vault/age.h"
 
 #include <sodium.h>
@@ -48,6 +49,19 @@ LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
 	    ar.cls == ES_AGE_HEADER && hl + ES_AGE_NONCE <= size)
 		abort();
 	es_sbuf_free(&pt);
+	/* reencrypt reads the record stanza: to the same key, a file that
+	 * opened must come out opening to the same plaintext. */
+	{
+		enum es_age_reencrypted how;
+		struct es_sbuf re = { 0 }, p2 = { 0 };
+		if (es_age_reencrypt(data, size, &ids, pk, 1, &re, &how) == 0) {
+			if (r != 0 || es_age_decrypt(re.p, re.len, &ids, NULL,
+			    &p2, &ar) != 0)
+				abort();
+		}
+		es_sbuf_free(&re);
+		es_sbuf_free(&p2);
+	}
 	if (es_age_encrypt(data, size, pk, 1, NULL, 0, size & 1, &ct) != 0 ||
 	    es_age_decrypt(ct.p, ct.len, &ids, NULL, &pt, &ar) != 0 ||
 	    pt.len != size || (size && memcmp(pt.p, data, size) != 0))
