@@ -548,6 +548,9 @@ cmd_encrypt(const struct vopts *o, struct vrun *v)
 		    "$ANSIBLE_VAULT", 14)))
 			return fail_file(o, o->args[i], es_failf(ES_EUSAGE,
 			    "already an Ansible Vault"));
+		if (es_age_is_age(v->in[i].p, v->in[i].len))
+			return fail_file(o, o->args[i], es_failf(ES_EUSAGE,
+			    "already an age file"));
 		if ((r = es_vault_seal(v->in[i].p, v->in[i].len,
 		    &v->secrets.v[k], v->secrets.v[k].label, &v->out[i])) != 0)
 			return fail_file(o, o->args[i], r);

@@ -808,7 +808,8 @@ es_keysrc_load(const struct es_keysrc_opts *o, struct es_secrets *out)
 	else if (!o->none_ok)
 		r = es_failf(ES_EKEYSRC, "no vault secret given (use "
 		    "--vault-password-file, --vault-id or "
-		    "--vault-password-credential)");
+		    "--vault-password-credential; for age files "
+		    "-i/--identity or --identity-credential)");
 out:
 	if (r != 0)
 		es_secrets_free(out);

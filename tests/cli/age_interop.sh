@@ -125,6 +125,11 @@ contains "bad recipient named" "age1notarecipient"
 cp "$W/a.1" "$W/again.age"
 expect_exit "encrypting an age file again refused" 2 "$E" vault encrypt -r "$AR1" "$W/again.age"
 contains "already-age refusal says so" "already an age file"
+expect_exit "an age file into Ansible Vault refused" 2 "$E" vault encrypt --vault-password-file "$W/pw" "$W/again.age"
+contains "age into Ansible Vault: says already an age file" "already an age file"
+check "refused: the age file untouched" cmp -s "$W/again.age" "$W/a.1"
+expect_exit "age file, no key at all: exit 1" 1 "$E" vault view --no-prompt "$W/a.1"
+contains "no key: the message names -i" "-i/--identity"
 
 # --- render and apply take -i; a bad age vault publishes nothing -----------
 R=$(mkroot etc/veza:0755) || exit 1
