@@ -213,3 +213,11 @@ pol "$AR1, age1nope"
 expect_exit "reencrypt, bad recipient in the policy: exit 2" 2 "$E" vault reencrypt --policy "$W/rpol.yml" -i "$W/ak1"
 contains "bad policy recipient named" "recipients[1]"
 check "bad policy recipient: file untouched" cmp -s "$W/rv.yml" "$W/rv.2"
+
+# The test build's fixed salt would fix an age file's key, shares and nonce.
+if [ -x "$ENVSEAL_TEST" ]; then
+	expect_exit "test build: --test-fixed-salt with -r refused" 2 "$ENVSEAL_TEST" vault encrypt --test-fixed-salt 00112233445566778899aabbccddeeff -r "$AR1" --output - "$W/pt.1"
+	contains "fixed salt refusal says why" "for Ansible Vault"
+else
+	skip "test build: --test-fixed-salt with -r refused" "build/envseal-test not built"
+fi
