@@ -241,7 +241,9 @@ test_cctv(void)
 		pass += (size_t)run_vector(dir, names[i], &skipped);
 		free(names[i]);
 	}
-	printf("cctv: %zu vectors, %zu passed, %zu failed, %d skipped\n", n,
+	/* The summary (worded apart from run.sh's closing line). */
+	printf("# cctv summary: %zu vectors; %zu gave their expected class "
+	    "and payload, %zu did not, %d skipped\n", n,
 	    pass - (size_t)skipped, n - pass, skipped);
 	T_CHECK("cctv every vector run (143)", n == 143);
 }
