@@ -9,11 +9,17 @@
  * own passphrase), so the worker's confinement buys nothing here. The
  * file key, ephemeral secrets, salt and nonce come from es_salt_next(),
  * seeded from libsodium's randombytes right before (es_salt_seed()).
+ *
+ * `vault reencrypt` (cmd_age_reencrypt_one) is the other way round: it
+ * opens the file, so it runs in the worker (ES_JOB_AGE_RECIPIENTS).
  */
 #include "cmd/cmd.h"
 #include "cmd/agecrypt.h"
 #include "fs/fs.h"
+#include "policy/policy.h"
+#include "sandbox/worker.h"
 #include "vault/age.h"
+#include "vault/vault.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -107,4 +113,79 @@ cmd_age_seal(const struct cmd_age_opts *a, const unsigned char *pk, size_t npk,
 	return es_age_encrypt(pt, len, a->passphrase ? NULL : pk,
 	    a->passphrase ? 0 : npk, a->passphrase ? pw : NULL,
 	    ES_AGE_SCRYPT_WF, a->armor, out);
+}
+
+/* --- vault reencrypt ----------------------------------------------------- */
+
+/* An entry's recipients: each age1... string, or a file of them. */
+static int
+policy_recipients(const struct es_env_file *f, unsigned char *pk, size_t *n)
+{
+	unsigned char *buf;
+	size_t i, len;
+	int r;
+
+	*n = 0;
+	for (i = 0; i < f->nrecipients; i++) {
+		const char *s = f->recipients[i];
+		if (strncmp(s, "age1", 4) == 0) {
+			if (*n >= ES_AGE_RECIPIENTS_MAX)
+				return es_failf(ES_ELIMIT, "more than %d "
+				    "recipients", ES_AGE_RECIPIENTS_MAX);
+			if ((r = es_age_recipient_decode(s, pk + *n *
+			    ES_AGE_KEY)) != 0)
+				return es_failf(ES_EPOLICY, "%s: recipients[%zu]:"
+				    " not an age X25519 recipient", f->vault, i);
+			(*n)++;
+			continue;
+		}
+		if ((r = es_user_read_file(s, (size_t)1 << 20, &buf, &len)) != 0)
+			return r;
+		r = es_age_recipients_parse(buf, len, s, pk,
+		    ES_AGE_RECIPIENTS_MAX, n);
+		free(buf);
+		if (r != 0)
+			return r;
+	}
+	return 0;
+}
+
+int
+cmd_age_reencrypt_one(const struct es_env_file *f,
+    const struct es_secrets *secrets, unsigned char **raw, size_t *rawlen,
+    struct es_sbuf *out, const char **note)
+{
+	static unsigned char pk[ES_AGE_RECIPIENTS_MAX * ES_AGE_KEY];
+	struct es_secret rs = { ES_AGE_RECIPIENTS_LABEL, pk, 0 };
+	struct es_job job = { 0 };
+	struct es_job_result res;
+	size_t npk;
+	int r;
+
+	if ((r = policy_recipients(f, pk, &npk)) != 0)
+		return r;
+	if (npk == 0)
+		return es_failf(ES_EPOLICY, "%s: recipients: none", f->vault);
+	if ((r = es_user_read_file(f->vault, ES_VAULT_MAX, raw, rawlen)) != 0)
+		return r;
+	rs.len = npk * ES_AGE_KEY;
+	job.op = ES_JOB_AGE_RECIPIENTS;
+	job.input_name = f->vault;
+	job.input = *raw;
+	job.input_len = *rawlen;
+	job.secrets = secrets;
+	job.new_secret = &rs;
+	/* The worker cannot reach getrandom(): it inherits a fresh seed. */
+	if ((r = es_salt_seed()) != 0 || (r = es_worker_run(&job, &res)) != 0)
+		return r;
+	*out = res.out;   /* transferred */
+	memset(&res.out, 0, sizeof res.out);
+	*note = res.nencrypted == ES_AGE_UNCHANGED ? "recipients unchanged" :
+	    res.nencrypted == ES_AGE_REWRAPPED ? "recipients added: file key "
+	    "re-wrapped, payload kept byte for byte" : "new file key and "
+	    "payload (a recipient was removed, or the file records none): "
+	    "the removed hosts knew the old key and the secrets; rotate the "
+	    "secrets themselves";
+	es_job_result_free(&res);
+	return 0;
 }

@@ -4,7 +4,8 @@
  * 0 not one of them, -1 over a bound); cmd_age_check() says whether the
  * combination makes sense (-1 yes, else the usage exit status);
  * cmd_age_recipients() decodes them all; cmd_age_seal() encrypts one
- * plaintext (the caller seeded es_salt_seed()).
+ * plaintext (the caller seeded es_salt_seed()); cmd_age_reencrypt_one()
+ * runs vault reencrypt for one policy entry.
  */
 #ifndef ENVSEAL_CMD_AGECRYPT_H
 #define ENVSEAL_CMD_AGECRYPT_H
@@ -38,5 +39,13 @@ int cmd_age_recipients(const struct cmd_age_opts *a, unsigned char *pk,
 int cmd_age_seal(const struct cmd_age_opts *a, const unsigned char *pk,
     size_t npk, const struct es_secret *pw, const unsigned char *pt, size_t len,
     struct es_sbuf *out);
+
+/* vault reencrypt, one env_files entry: its vault (read under the trusted-
+ * input rule into *raw, heap) made to the entry's recipients in the
+ * worker; *out the new file, *note what was done, for the user. */
+struct es_env_file;
+int cmd_age_reencrypt_one(const struct es_env_file *f,
+    const struct es_secrets *secrets, unsigned char **raw, size_t *rawlen,
+    struct es_sbuf *out, const char **note);
 
 #endif

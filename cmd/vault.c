@@ -598,78 +598,6 @@ cmd_migrate(const struct vopts *o, struct vrun *v)
 
 /* --- reencrypt ---------------------------------------------------------------------- */
 
-/* An entry's recipients: each age1... string, or a file of them. */
-static int
-policy_recipients(const struct es_env_file *f, unsigned char *pk, size_t *n)
-{
-	unsigned char *buf;
-	size_t i, len;
-	int r;
-
-	*n = 0;
-	for (i = 0; i < f->nrecipients; i++) {
-		const char *s = f->recipients[i];
-		if (strncmp(s, "age1", 4) == 0) {
-			if (*n >= ES_AGE_RECIPIENTS_MAX)
-				return es_failf(ES_ELIMIT, "more than %d "
-				    "recipients", ES_AGE_RECIPIENTS_MAX);
-			if ((r = es_age_recipient_decode(s, pk + *n *
-			    ES_AGE_KEY)) != 0)
-				return es_failf(ES_EPOLICY, "%s: recipients[%zu]:"
-				    " not an age X25519 recipient", f->vault, i);
-			(*n)++;
-			continue;
-		}
-		if ((r = es_user_read_file(s, (size_t)1 << 20, &buf, &len)) != 0)
-			return r;
-		r = es_age_recipients_parse(buf, len, s, pk,
-		    ES_AGE_RECIPIENTS_MAX, n);
-		free(buf);
-		if (r != 0)
-			return r;
-	}
-	return 0;
-}
-
-static int
-reencrypt_one(const struct es_env_file *f, struct vrun *v, size_t i,
-    const char **note)
-{
-	static unsigned char pk[ES_AGE_RECIPIENTS_MAX * ES_AGE_KEY];
-	struct es_secret rs = { ES_AGE_RECIPIENTS_LABEL, pk, 0 };
-	struct es_job job = { 0 };
-	struct es_job_result res;
-	size_t npk;
-	int r;
-
-	if ((r = policy_recipients(f, pk, &npk)) != 0)
-		return r;
-	if (npk == 0)
-		return es_failf(ES_EPOLICY, "%s: recipients: none", f->vault);
-	if ((r = read_file_heap(f->vault, &v->raw[i], &v->rawlen[i])) != 0)
-		return r;
-	rs.len = npk * ES_AGE_KEY;
-	job.op = ES_JOB_AGE_RECIPIENTS;
-	job.input_name = f->vault;
-	job.input = v->raw[i];
-	job.input_len = v->rawlen[i];
-	job.secrets = &v->secrets;
-	job.new_secret = &rs;
-	/* The worker cannot reach getrandom(): it inherits a fresh seed. */
-	if ((r = es_salt_seed()) != 0 || (r = es_worker_run(&job, &res)) != 0)
-		return r;
-	v->out[i] = res.out;   /* transferred */
-	memset(&res.out, 0, sizeof res.out);
-	*note = res.nencrypted == ES_AGE_UNCHANGED ? "recipients unchanged" :
-	    res.nencrypted == ES_AGE_REWRAPPED ? "recipients added: file key "
-	    "re-wrapped, payload kept byte for byte" : "new file key and "
-	    "payload (a recipient was removed, or the file records none): "
-	    "the removed hosts knew the old key and the secrets; rotate the "
-	    "secrets themselves";
-	es_job_result_free(&res);
-	return 0;
-}
-
 /*
  * Every env_files entry with recipients: its age vault made to those
  * recipients in the worker, all in memory before the first is written.
@@ -701,7 +629,8 @@ cmd_reencrypt(struct vopts *o, struct vrun *v)
 	for (i = 0, n = 0; i < p->nenv_files; i++) {
 		if (!p->env_files[i].nrecipients)
 			continue;
-		if ((r = reencrypt_one(&p->env_files[i], v, n, &notes[n])) != 0) {
+		if ((r = cmd_age_reencrypt_one(&p->env_files[i], &v->secrets,
+		    &v->raw[n], &v->rawlen[n], &v->out[n], &notes[n])) != 0) {
 			r = fail_file(o, paths[n], r);
 			goto out;
 		}
