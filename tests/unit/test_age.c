@@ -7,6 +7,7 @@
  */
 #include "tests/unit/t.h"
 #include "vault/age.h"
+#include "vault/vault.h"
 
 #include <dirent.h>
 #include <sodium.h>
@@ -427,6 +428,25 @@ test_reencrypt(void)
 	es_secrets_free(&id1);
 }
 
+/* An identity is never tried as an Ansible Vault password: not first by
+ * label (an envelope labelled "age identity"), not among the rest. */
+static void
+test_kinds_apart(void)
+{
+	struct es_secrets s = { 0 };
+	size_t order[ES_SECRETS_MAX], n;
+
+	es_secrets_add(&s, ES_AGE_ID_LABEL, (const unsigned char *)
+	    "0123456789abcdef0123456789abcdef", 32);
+	es_secrets_add(&s, "default", (const unsigned char *)"pw", 2);
+	n = es_vault_try_order(&s, "default", order);
+	T_CHECK("try order: identity skipped", n == 1 && order[0] == 1);
+	n = es_vault_try_order(&s, ES_AGE_ID_LABEL, order);
+	T_CHECK("try order: an envelope labelled 'age identity' gets no "
+	    "identity", n == 1 && order[0] == 1);
+	es_secrets_free(&s);
+}
+
 int
 main(void)
 {
@@ -436,5 +456,6 @@ main(void)
 	test_keys();
 	test_roundtrip();
 	test_reencrypt();
+	test_kinds_apart();
 	return t_done();
 }
