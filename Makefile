@@ -86,6 +86,9 @@ $(BUILD)/envseal-test: $(TEST_CMD_OBJS) $(BUILD)/libenvseal.a
 $(ASAN_BUILD)/envseal: $(CMD_SRCS:%.c=$(ASAN_BUILD)/obj/%.o) $(ASAN_BUILD)/libenvseal.a
 	$(CC) $(SAN_CFLAGS) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
 
+# test_age inflates the CCTV vectors that ship zlib-compressed.
+$(BUILD)/tests/test_age $(ASAN_BUILD)/tests/test_age: PKG_LIBS += -lz
+
 $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libenvseal.a $(HDRS)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(LDHARDEN) -o $@ $< $(BUILD)/libenvseal.a $(PKG_LIBS)

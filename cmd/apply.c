@@ -32,6 +32,7 @@ usage(FILE *f)
 	    "           [--vault-id [LABEL@]SOURCE]... "
 	    "[--vault-password-file FILE]...\n"
 	    "           [--vault-password-credential NAME]... [--no-prompt]\n"
+	    "           [-i|--identity FILE]... [--identity-credential NAME]...\n"
 	    "           [--check] [--diff] [--json] [--reload]\n"
 	    "  `envseal provision` then `envseal render`, one locked, audited "
 	    "run.\n");

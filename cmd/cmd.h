@@ -18,6 +18,7 @@ int cmd_apply(int argc, char **argv);
 int cmd_audit(int argc, char **argv);
 int cmd_policy(int argc, char **argv);
 int cmd_credential(int argc, char **argv);
+int cmd_keygen(int argc, char **argv);
 
 /* Print "envseal: <what>: <detail or strerror>" on stderr; return the exit
  * status for code. what may be NULL. */
@@ -40,6 +41,7 @@ enum {
 	OPT_VAULT_PASSWORD_FILE,
 	OPT_VAULT_PASSWORD_CREDENTIAL,
 	OPT_NO_PROMPT,
+	OPT_IDENTITY_CREDENTIAL,
 	OPT_CMD_BASE = 1100,   /* commands number their own options from here */
 };
 
@@ -49,7 +51,10 @@ enum {
 	    OPT_VAULT_PASSWORD_FILE },                                        \
 	{ "vault-password-credential", required_argument, NULL,               \
 	    OPT_VAULT_PASSWORD_CREDENTIAL },                                  \
-	{ "no-prompt", no_argument, NULL, OPT_NO_PROMPT }
+	{ "no-prompt", no_argument, NULL, OPT_NO_PROMPT },                    \
+	{ "identity", required_argument, NULL, 'i' },                         \
+	{ "identity-credential", required_argument, NULL,                     \
+	    OPT_IDENTITY_CREDENTIAL }
 
 /* Consume a key-source option: 1 if it was one, 0 if not, or an exit
  * status > 1 never (a full list is a usage error and returns -1). */

@@ -33,6 +33,7 @@ static const struct {
 	{ "policy", cmd_policy, "show the effective policy" },
 	{ "credential", cmd_credential, "seal a vault password for the "
 	    "env-file service" },
+	{ "keygen", cmd_keygen, "make an age identity (-y: print its recipient)" },
 };
 
 static void

@@ -26,6 +26,7 @@ usage(FILE *f)
 	    "           [--vault-id [LABEL@]SOURCE]... "
 	    "[--vault-password-file FILE]...\n"
 	    "           [--vault-password-credential NAME]... [--no-prompt]\n"
+	    "           [-i|--identity FILE]... [--identity-credential NAME]...\n"
 	    "           [--check] [--diff] [--json] [--try-restart]\n");
 }
 

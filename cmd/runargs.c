@@ -120,7 +120,8 @@ cmd_run_parse(const char *name, unsigned allowed, void (*usage)(FILE *),
 	scan_json(argc, argv);
 	opterr = 0;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, allowed & CMD_RUN_KEYS ? "hi:" :
+	    "h", lo, NULL)) != -1) {
 		if ((k = cmd_keysrc_option(&a->keys, c, optarg)) == 1)
 			continue;
 		if (k < 0)

@@ -47,6 +47,7 @@ enum {
 	ES_ELOCKED,         /* lock not obtained in the bounded wait */
 	ES_ENOSYS,          /* kernel lacks a required feature (openat2) */
 	ES_EINTERNAL,       /* should not happen; a bug, reported not hidden */
+	ES_EAGE,            /* malformed age file, armor or key (exit 2) */
 };
 
 /* Exit statuses of DESIGN.md. */

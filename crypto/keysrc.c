@@ -14,6 +14,7 @@
  */
 #include "crypto/keysrc.h"
 #include "fs/fs.h"
+#include "vault/age.h"
 #include "vault/vault.h"
 
 #include <errno.h>
@@ -886,7 +887,8 @@ es_keysrc_load(const struct es_keysrc_opts *o, struct es_secrets *out)
 
 	/* Before any source: a vaulted password file is opened under it. */
 	out->id_match = es_keysrc_id_match();
-	if ((r = es_keysrc_add_identity_list(out, NULL)) != 0)
+	if ((r = es_keysrc_add_age_identities(o, out)) != 0 ||
+	    (r = es_keysrc_add_identity_list(out, NULL)) != 0)
 		goto out;
 	for (i = 0; i < o->n_vault_ids && r == 0; i++)
 		r = es_keysrc_add(out, o->vault_ids[i], 1, NULL);
@@ -903,7 +905,8 @@ es_keysrc_load(const struct es_keysrc_opts *o, struct es_secrets *out)
 	else if (!o->none_ok)
 		r = es_failf(ES_EKEYSRC, "no vault secret given (use "
 		    "--vault-password-file, --vault-id or "
-		    "--vault-password-credential)");
+		    "--vault-password-credential; for age files "
+		    "-i/--identity or --identity-credential)");
 out:
 	if (r != 0)
 		es_secrets_free(out);
@@ -934,4 +937,69 @@ es_keysrc_reads_stdin(const struct es_keysrc_opts *o)
 		if (is_stdin_name(o->vault_ids[i], 1))
 			return 1;
 	return 0;
+}
+
+/* --- age identities (-i/--identity, --identity-credential) ------------------------
+ * The same trusted-input rule as password files (es_trust_read_secure);
+ * each X25519 scalar goes into the candidate list labelled
+ * ES_AGE_ID_LABEL, in guarded memory, wiped with the list. */
+
+/* An identity file: age-keygen writes ~190 bytes; a file of many keys,
+ * with comments, stays far below this. */
+#define AGE_IDENTITY_FILE_MAX 65536
+
+static int
+age_add_file(struct es_secrets *out, const char *path, const char *what)
+{
+	struct es_sbuf b = { 0 };
+	int r;
+
+	r = es_trust_read_secure(path, what, AGE_IDENTITY_FILE_MAX, &b);
+	if (r == ES_EUNSAFE || r == ES_ELIMIT)
+		goto out;
+	if (r != 0) {
+		r = es_failf(ES_EKEYSRC, "%s %s: %s", what, path,
+		    es_strerror(r));
+		goto out;
+	}
+	/* The label names the kind, not the file (the file is named in
+	 * the detail of any failure): job.c tells identities by it. */
+	r = es_age_identities_parse(b.p, b.len, path, ES_AGE_ID_LABEL, out);
+out:
+	es_sbuf_free(&b);
+	return r;
+}
+
+static int
+age_add_credential(struct es_secrets *out, const char *name)
+{
+	const char *dir = getenv(ENV_CREDENTIALS);
+	char path[KEYSRC_PATH_MAX];
+	int n;
+
+	if (dir == NULL || *dir == '\0')
+		return es_failf(ES_EKEYSRC, "identity credential %s: "
+		    "$CREDENTIALS_DIRECTORY is not set (LoadCredential= in the "
+		    "unit)", name);
+	if (*name == '\0' || strchr(name, '/') || !strcmp(name, ".") ||
+	    !strcmp(name, ".."))
+		return es_failf(ES_EUSAGE, "bad identity credential name");
+	n = snprintf(path, sizeof path, "%s/%s", dir, name);
+	if (n < 0 || (size_t)n >= sizeof path)
+		return es_failf(ES_EKEYSRC, "identity credential path too long");
+	return age_add_file(out, path, "identity credential");
+}
+
+int
+es_keysrc_add_age_identities(const struct es_keysrc_opts *o,
+    struct es_secrets *out)
+{
+	size_t i;
+	int r = 0;
+
+	for (i = 0; i < o->n_identities && r == 0; i++)
+		r = age_add_file(out, o->identities[i], "identity file");
+	for (i = 0; i < o->n_identity_credentials && r == 0; i++)
+		r = age_add_credential(out, o->identity_credentials[i]);
+	return r;
 }

@@ -59,6 +59,7 @@ enum ftype {
 	F_VARS,        /* env_files[].vars */
 	F_STATIC,      /* env_files[].static */
 	F_BOOL,        /* true or false, plain */
+	F_RECIPLIST,   /* env_files[].recipients: age1... or a file path */
 };
 
 struct field {
@@ -412,6 +413,9 @@ set_list(struct pctx *c, const yaml_node_t *n, const char *kp,
 			return failn(c, e, ekp, s[0] == '/' ? "path has a "
 			    "character or component envseal refuses" :
 			    "relative; an absolute path is required");
+		if (t == F_RECIPLIST && (*s == '\0' || has_ctrl(s)))
+			return failn(c, e, ekp, "not an age1 recipient or a "
+			    "file of them");
 		if (t == F_IPLIST && !valid_ip(s))
 			return failn(c, e, ekp, "'%s' is not an address, "
 			    "prefix or any/localhost/link-local/multicast", s);
@@ -620,6 +624,7 @@ set_field(struct pctx *c, const struct field *f, const yaml_node_t *n,
 		return set_bool(c, n, kp, (int *)(void *)(base + f->off));
 	case F_PATHLIST:
 	case F_IPLIST:
+	case F_RECIPLIST:
 		return set_list(c, n, kp, f->type,
 		    (char ***)(void *)(base + f->off),
 		    (size_t *)(void *)(base + f->cnt_off));
@@ -722,6 +727,7 @@ static const struct field env_fields[] = {
 	ENVL("vars", F_VARS, vars, nvars),
 	ENVL("static", F_STATIC, statics, nstatics),
 	ENV("allow_plaintext", F_BOOL, allow_plaintext, 0),
+	ENVL("recipients", F_RECIPLIST, recipients, nrecipients),
 };
 
 #define NELEM(a) (sizeof(a) / sizeof((a)[0]))
@@ -1314,6 +1320,7 @@ es_policy_free(struct es_policy *p)
 		free(f->group);
 		free_vars(f->vars, f->nvars);
 		free_vars(f->statics, f->nstatics);
+		free_strv(f->recipients, f->nrecipients);
 	}
 	free(p->env_files);
 	free(p->source);

@@ -87,6 +87,11 @@ struct es_env_file {
 	 * 0: whoever can write the vault path could otherwise choose the
 	 * service's environment (LD_PRELOAD included) with no key at all. */
 	int allow_plaintext;
+	/* recipients: age1... strings or files of them (relative = against
+	 * the cwd), as written; checked and decoded by `vault reencrypt`,
+	 * which makes the age vault's recipients these. */
+	char **recipients;
+	size_t nrecipients;
 	struct es_env_var *vars;
 	size_t nvars;
 	struct es_env_var *statics;

@@ -220,6 +220,8 @@ print_env_files(struct em *m, const struct es_policy *p)
 			print_vars(m, "vars", f->vars, f->nvars, 0);
 		if (f->nstatics)
 			print_vars(m, "static", f->statics, f->nstatics, 1);
+		if (f->nrecipients)
+			kv_list(m, "recipients", f->recipients, f->nrecipients);
 		map_end(m);
 	}
 	seq_end(m);

@@ -5,7 +5,7 @@
 set -u
 PKGS="build-essential pkg-config libsodium-dev libyaml-dev libseccomp-dev nettle-dev
 ansible-core ansible-lint strace clang libclang-rt-14-dev systemd passwd util-linux
-hyperfine time acl systemd-container mmdebstrap"
+hyperfine time acl systemd-container mmdebstrap age zlib1g-dev"
 
 missing=""
 need() { # package test...
@@ -33,6 +33,8 @@ need time test -x /usr/bin/time
 need acl command -v setfacl
 need systemd-container command -v systemd-nspawn
 need mmdebstrap command -v mmdebstrap
+need age command -v age-keygen
+need zlib1g-dev test -f /usr/include/zlib.h
 
 [ -z "$missing" ] && exit 0
 missing=$(echo $missing | tr ' ' '\n' | sort -u | tr '\n' ' ')

@@ -369,11 +369,14 @@ es_vault_try_order(const struct es_secrets *secrets, const char *label,
 	 * id_match (ANSIBLE_VAULT_ID_MATCH) only those, as ansible
 	 * (decrypt_and_get_vault_id adds no other vault-id): none is then
 	 * ES_EKEY with "tried: none". An empty label matches no secret. */
+	/* age identities (ES_AGE_ID_LABEL) are no passwords: never tried. */
 	for (i = 0; i < secrets->n; i++)
-		if (strcmp(secrets->v[i].label, label) == 0)
+		if (strcmp(secrets->v[i].label, label) == 0 &&
+		    strcmp(label, ES_AGE_ID_LABEL) != 0)
 			order[n++] = i;
 	for (i = 0; i < secrets->n && !secrets->id_match; i++)
-		if (strcmp(secrets->v[i].label, label) != 0)
+		if (strcmp(secrets->v[i].label, label) != 0 &&
+		    strcmp(secrets->v[i].label, ES_AGE_ID_LABEL) != 0)
 			order[n++] = i;
 	return n;
 }
