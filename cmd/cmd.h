@@ -17,6 +17,7 @@ int cmd_provision(int argc, char **argv);
 int cmd_apply(int argc, char **argv);
 int cmd_audit(int argc, char **argv);
 int cmd_policy(int argc, char **argv);
+int cmd_verify(int argc, char **argv);
 
 /* Print "envseal: <what>: <detail or strerror>" on stderr; return the exit
  * status for code. what may be NULL. */

@@ -29,6 +29,7 @@ static const struct {
 	{ "vault", cmd_vault, "view, decrypt, encrypt, encrypt-string, rekey" },
 	{ "audit", cmd_audit, "verify or show the audit log" },
 	{ "policy", cmd_policy, "show the effective policy" },
+	{ "verify", cmd_verify, "check the host against the policy (read-only)" },
 };
 
 static void
