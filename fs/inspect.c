@@ -59,9 +59,10 @@ es_inspect_path(struct es_root *root, const char *path,
 	if ((r = fs_path_split(path, dir, name)) != 0)
 		return r;
 	r = fs_open_dir(root->fd, dir, path, &dfd);
-	if (r == -ENOENT || r == ES_EUNSAFE) {
+	if (r == -ENOENT || r == ES_EUNSAFE || r == -EACCES) {
 		/* Reported, not failed: the auditor sees what is there. */
 		out->on_way = r == ES_EUNSAFE;
+		out->denied = r == -EACCES;
 		es_errclear();
 		return 0;
 	}
@@ -69,8 +70,9 @@ es_inspect_path(struct es_root *root, const char *path,
 		return r;
 	fd = openat(dfd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0) {
-		r = errno == ENOENT ? 0 : es_failf(-errno, "%s: %s", path,
-		    strerror(errno));
+		out->denied = errno == EACCES;
+		r = errno == ENOENT || errno == EACCES ? 0 : es_failf(-errno,
+		    "%s: %s", path, strerror(errno));
 		goto out;
 	}
 	if (fstat(fd, &out->st) != 0) {

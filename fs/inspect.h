@@ -31,6 +31,7 @@
 struct es_inspect {
 	int exists;       /* 0: nothing there (or a component missing) */
 	int on_way;       /* 1: a symlink or non-directory on the way */
+	int denied;       /* 1: the caller may not look (EACCES) */
 	struct stat st;   /* lstat of the last component, when exists */
 	int acl;          /* 1 access (or a dir's default) ACL, 0 none,
 	                   * -1 not known (not readable by the caller) */
@@ -56,7 +57,7 @@ const char *es_audit_rec_get(const struct es_audit_rec *r, const char *key);
 
 /* Call fn for every line of the log in order; a nonzero return from fn
  * stops the walk and is returned. No log: 0 and *none = 1 (none may be
- * NULL). The chain is not checked here: es_audit_verify does that. */
+ * NULL); a log the caller may not read: -EACCES. The chain is not checked here: es_audit_verify does that. */
 int es_audit_each(struct es_root *root,
     int (*fn)(void *arg, const struct es_audit_rec *r), void *arg,
     int *none);

@@ -32,6 +32,7 @@ struct vr_last {
 
 struct vr_scan {
 	const struct es_policy *p;
+	int denied;              /* the log is not readable by the caller */
 	struct vr_last *last;    /* one per env file */
 };
 
@@ -250,8 +251,8 @@ check_meta(struct es_root *root, const struct es_env_file *e,
 	if ((r = es_inspect_path(root, e->path, &in)) != 0)
 		return r;
 	if (!in.exists)
-		return vr_add(rep, "envfile", e->path, ES_V_MISSING, want,
-		    in.on_way ? "a symlink or file on the way" : "none");
+		return vr_add(rep, "envfile", e->path, VR_ABSENT_ST(&in),
+		    want, VR_ABSENT(&in));
 	if (!S_ISREG(in.st.st_mode))
 		return vr_addf(rep, "envfile", e->path, ES_V_DRIFT,
 		    "a regular file", "%s", es_inspect_kind(in.st.st_mode));
@@ -274,7 +275,7 @@ check_meta(struct es_root *root, const struct es_env_file *e,
 
 static int
 check_env(struct es_root *root, const struct es_env_file *e,
-    const struct vr_last *l, const struct vr_db *db,
+    const struct vr_last *l, int log_denied, const struct vr_db *db,
     struct es_vreport *rep)
 {
 	struct es_env_parsed ps;
@@ -286,7 +287,9 @@ check_env(struct es_root *root, const struct es_env_file *e,
 		return r;
 	if (!l->found)
 		return vr_add(rep, "names", e->path, ES_V_UNKNOWN,
-		    "the names of the last render", "no audit record of it");
+		    "the names of the last render", log_denied ?
+		    "the audit log is not readable by the caller" :
+		    "no audit record of it");
 	r = es_read_file_secure(root, e->path, ES_FILE_MAX, &data, NULL,
 	    &exists);
 	if (r == -EACCES || r == -EPERM) {
@@ -315,7 +318,7 @@ int
 vr_env_files(struct es_root *root, const struct es_policy *p,
     const struct vr_db *db, struct es_vreport *rep)
 {
-	struct vr_scan sc = { p, NULL };
+	struct vr_scan sc = { p, 0, NULL };
 	size_t i;
 	int r = 0;
 
@@ -323,11 +326,16 @@ vr_env_files(struct es_root *root, const struct es_policy *p,
 		return 0;
 	if ((sc.last = calloc(p->nenv_files, sizeof *sc.last)) == NULL)
 		return -ENOMEM;
-	if ((r = es_audit_each(root, on_record, &sc, NULL)) != 0)
-		goto out;
+	r = es_audit_each(root, on_record, &sc, NULL);
+	if (r == -EACCES) {
+		/* Not root: names and fingerprints are unknown, not failed. */
+		es_errclear();
+		sc.denied = 1;
+		r = 0;
+	}
 	for (i = 0; r == 0 && i < p->nenv_files; i++)
-		r = check_env(root, &p->env_files[i], &sc.last[i], db, rep);
-out:
+		r = check_env(root, &p->env_files[i], &sc.last[i], sc.denied,
+		    db, rep);
 	for (i = 0; i < p->nenv_files; i++)
 		free(sc.last[i].vars);
 	free(sc.last);
@@ -371,6 +379,11 @@ vr_audit(struct es_root *root, const struct es_verify_opts *o,
 	r = es_audit_verify(root, sink);
 	fclose(sink);
 	free(text);
+	if (r == -EACCES) {
+		es_errclear();
+		return vr_add(rep, "audit", log, ES_V_UNKNOWN, "an intact chain",
+		    "not readable by the caller");
+	}
 	if (r == ES_EINTEGRITY) {
 		rep->integrity = 1;
 		r = vr_add(rep, "audit", log, ES_V_DRIFT, "an intact chain",

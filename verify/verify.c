@@ -185,8 +185,8 @@ check_dir(struct es_root *root, const struct es_dir_entry *d,
 	if ((r = es_inspect_path(root, d->path, &in)) != 0)
 		return r;
 	if (!in.exists)
-		return vr_add(rep, "dir", d->path, ES_V_MISSING, want,
-		    in.on_way ? "a symlink or file on the way" : "none");
+		return vr_add(rep, "dir", d->path, VR_ABSENT_ST(&in),
+		    want, VR_ABSENT(&in));
 	if (!S_ISDIR(in.st.st_mode))
 		return vr_addf(rep, "dir", d->path, ES_V_DRIFT, want, "%s",
 		    es_inspect_kind(in.st.st_mode));
@@ -249,6 +249,12 @@ check_unit(struct es_root *root, const struct es_policy *p,
 	if ((r = es_unit_render(p, &unit, &len)) != 0)
 		return r;
 	r = es_read_file(root, path, ES_UNIT_MAX, &old, &olen, &st, &exists);
+	if (r == -EACCES) {
+		r = vr_add(rep, "unit", path, ES_V_UNKNOWN, "the rendered unit",
+		    "not readable by the caller");
+		es_errclear();
+		goto out;
+	}
 	if (r == ES_EUNSAFE) {
 		r = vr_add(rep, "unit", path, ES_V_DRIFT, "a regular file",
 		    es_errdetail());
@@ -302,8 +308,8 @@ check_binary_one(struct es_root *root, const char *path, const char *kind,
 	if ((r = es_inspect_path(root, path, &in)) != 0)
 		return r;
 	if (!in.exists)
-		return vr_add(rep, kind, path, ES_V_MISSING, want,
-		    in.on_way ? "a symlink or file on the way" : "none");
+		return vr_add(rep, kind, path, VR_ABSENT_ST(&in),
+		    want, VR_ABSENT(&in));
 	vr_meta(db, &in.st, meta, sizeof meta);
 	m = in.st.st_mode;
 	bad = in.st.st_uid != 0 || (m & S_IWOTH) ||

@@ -17,6 +17,12 @@
 /* Room for "owner:group 0755" with names of ES_NAME_MAX. */
 #define VR_META_MAX (2 * 256 + 16)
 
+/* Why nothing was seen at a path (es_inspect says). */
+#define VR_ABSENT(in) ((in)->denied ? "not visible to the caller" : \
+    (in)->on_way ? "a symlink or file on the way" : "none")
+/* The status for nothing seen: missing, or unknown when not allowed. */
+#define VR_ABSENT_ST(in) ((in)->denied ? ES_V_UNKNOWN : ES_V_MISSING)
+
 /* Add a check; texts are copied (cut at ES_VERIFY_TEXT_MAX). */
 int vr_add(struct es_vreport *rep, const char *kind, const char *path,
     enum es_vstatus st, const char *expected, const char *actual);
