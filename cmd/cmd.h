@@ -19,6 +19,23 @@ int cmd_audit(int argc, char **argv);
 int cmd_policy(int argc, char **argv);
 int cmd_verify(int argc, char **argv);
 
+/* --- the auditor's questions to the log (cmd/auditq.c) --- */
+struct es_root;
+/* 1 when h is a record hash (64 lowercase hex digits). */
+int cmd_audit_hash_ok(const char *h);
+/* 1 when t is the start of a record time (at least YYYY-MM-DD). */
+int cmd_audit_time_ok(const char *t);
+/* ES_EINTEGRITY unless hash is a record's hash; prints its line and how
+ * many records follow it. Call after es_audit_verify succeeded. */
+int cmd_audit_expect(struct es_root *root, const char *hash, FILE *out);
+struct cmd_audit_filter {
+	const char *path, *run, *since, *command;   /* NULL: any */
+	int json;        /* JSON lines, ASCII-only, instead of text */
+};
+/* The records that pass f, to out (an escaping stream). */
+int cmd_audit_show_filtered(struct es_root *root,
+    const struct cmd_audit_filter *f, FILE *out);
+
 /* Print "envseal: <what>: <detail or strerror>" on stderr; return the exit
  * status for code. what may be NULL. */
 int cmd_fail(const char *what, int code);
