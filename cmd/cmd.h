@@ -18,6 +18,8 @@ int cmd_apply(int argc, char **argv);
 int cmd_audit(int argc, char **argv);
 int cmd_policy(int argc, char **argv);
 int cmd_verify(int argc, char **argv);
+/* `policy lint` (cmd/lint.c), dispatched by cmd_policy. */
+int cmd_policy_lint(int argc, char **argv);
 
 /* --- the auditor's questions to the log (cmd/auditq.c) --- */
 struct es_root;
