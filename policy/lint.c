@@ -13,16 +13,17 @@
 #include <string.h>
 #include <strings.h>
 
-/* A static value reads as a generated secret when it is at least this
- * long, has no space, mixes at least LINT_CLASSES_MIN of lower, upper,
- * digit and other characters, and repeats few bytes (distinct bytes at
- * least LINT_DISTINCT_PCT percent of the first LINT_DISTINCT_SPAN): a
- * base64 or hex token does, hostnames, ports, URLs without credentials
- * and words mostly do not. A heuristic, as every scanner's is. */
+/* A static value reads as a generated secret when it is at least
+ * LINT_SECRET_MIN_LEN bytes with no space and either mixes lower case,
+ * upper case and digits with few repeats (distinct bytes at least
+ * LINT_DISTINCT_PCT percent of the first LINT_DISTINCT_SPAN: base64 and
+ * most API tokens) or is LINT_HEX_MIN_LEN or more hex digits (a hex key).
+ * Hostnames, ports, paths and lower-case URLs do not. A heuristic, as
+ * every secret scanner's is; the name rule catches the rest. */
 #define LINT_SECRET_MIN_LEN 20
-#define LINT_CLASSES_MIN 3
 #define LINT_DISTINCT_PCT 50
 #define LINT_DISTINCT_SPAN 64
+#define LINT_HEX_MIN_LEN 32
 /* Longest CIDR text parsed (an IPv6 address and /128). */
 #define LINT_CIDR_MAX 64
 
@@ -240,13 +241,13 @@ secret_name(const char *name)
 	return 0;
 }
 
-/* Long, spaceless, mixed and seldom repeating: like a generated token. */
+/* Long, spaceless, mixed and seldom repeating, or long hex. */
 static int
 random_looking(const char *s)
 {
 	unsigned char seen[256] = { 0 };
-	size_t n = strlen(s), i, span, distinct = 0;
-	int lower = 0, upper = 0, digit = 0, other = 0;
+	size_t n = strlen(s), i, span, distinct = 0, hex = 0;
+	int lower = 0, upper = 0, digit = 0;
 
 	if (n < LINT_SECRET_MIN_LEN || strchr(s, ' ') != NULL)
 		return 0;
@@ -257,12 +258,14 @@ random_looking(const char *s)
 		lower |= c >= 'a' && c <= 'z';
 		upper |= c >= 'A' && c <= 'Z';
 		digit |= c >= '0' && c <= '9';
-		other |= !((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-		    (c >= '0' && c <= '9'));
+		hex += (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') ||
+		    (c >= 'A' && c <= 'F');
 		if (i < span && !seen[c]++)
 			distinct++;
 	}
-	return lower + upper + digit + other >= LINT_CLASSES_MIN &&
+	if (hex == n && n >= LINT_HEX_MIN_LEN)
+		return 1;
+	return lower && upper && digit &&
 	    distinct * 100 >= span * LINT_DISTINCT_PCT;
 }
 
