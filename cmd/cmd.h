@@ -20,6 +20,20 @@ int cmd_policy(int argc, char **argv);
 int cmd_verify(int argc, char **argv);
 /* `policy lint` (cmd/lint.c), dispatched by cmd_policy. */
 int cmd_policy_lint(int argc, char **argv);
+/* `policy sign` (cmd/sign.c), dispatched by cmd_policy. */
+int cmd_policy_sign(int argc, char **argv);
+
+/* Load the policy at path (NULL: the embedded default), refusing it
+ * (ES_EINTEGRITY, naming the trusted key ids) unless path.minisig is a
+ * valid minisign signature of it by a key in rootdir's
+ * /etc/envseal/trusted-keys/NAME.pub or extra_key (either may be NULL);
+ * with no trusted key at all, es_policy_load(). signer (17 bytes) gets
+ * the signing key id, or "" (cmd/trust.c). */
+struct es_policy;
+/* es_failf(code, "PREFIX: <the detail recorded last>; refused"). */
+int cmd_fail_prefix(int code, const char *prefix);
+int cmd_policy_load_trusted(const char *rootdir, const char *path,
+    const char *extra_key, struct es_policy **out, char *signer);
 
 /* --- the auditor's questions to the log (cmd/auditq.c) --- */
 struct es_root;
@@ -90,6 +104,8 @@ struct cmd_run_args {
 	const char *root;
 	int check, diff, json, reload;
 	struct es_keysrc_opts keys;
+	const char *trusted_key;   /* --trusted-key FILE, or NULL */
+	char signer[17];           /* the policy's signing key id, or "" */
 };
 
 /* 0 parsed; -1 help printed (exit 0); otherwise the usage exit status. */

@@ -20,6 +20,7 @@ enum {
 	OPT_JSON,
 	OPT_EXPECT,
 	OPT_HELP,
+	OPT_TRUSTED_KEY,
 };
 
 /* A record hash: 64 lowercase hex digits, as the log writes them. */
@@ -30,6 +31,7 @@ usage(FILE *f)
 {
 	fprintf(f, "usage: envseal verify [--policy FILE] [--root DIR] "
 	    "[--json] [--expect-audit HASH]\n"
+	    "                      [--trusted-key FILE]\n"
 	    "  Check the host under DIR (default /) against the policy, "
 	    "read-only: accounts,\n  directories, unit, service binary, env "
 	    "files (names and fingerprint against\n  the last audit record), "
@@ -82,13 +84,15 @@ cmd_verify(int argc, char **argv)
 		{ "json", no_argument, NULL, OPT_JSON },
 		{ "expect-audit", required_argument, NULL, OPT_EXPECT },
 		{ "help", no_argument, NULL, OPT_HELP },
+		{ "trusted-key", required_argument, NULL, OPT_TRUSTED_KEY },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct es_verify_opts o = { NULL };
 	struct es_vreport rep = { 0 };
 	struct es_policy *p = NULL;
 	struct es_root *root = NULL;
-	const char *policy = NULL, *rootdir = "/";
+	const char *policy = NULL, *rootdir = "/", *trusted = NULL;
+	char signer[17];
 	int c, r, json = 0;
 
 	optind = 1;
@@ -98,6 +102,7 @@ cmd_verify(int argc, char **argv)
 		case OPT_ROOT: rootdir = optarg; break;
 		case OPT_JSON: json = 1; break;
 		case OPT_EXPECT: o.expect_audit = optarg; break;
+		case OPT_TRUSTED_KEY: trusted = optarg; break;
 		case 'h':
 		case OPT_HELP:
 			return usage(stdout), 0;
@@ -111,8 +116,10 @@ cmd_verify(int argc, char **argv)
 	if (o.expect_audit != NULL && !hash_ok(o.expect_audit))
 		return cmd_usage("verify: --expect-audit: not a record hash "
 		    "(64 lowercase hex digits)");
-	if ((r = es_policy_load(policy, &p)) != 0)
+	if ((r = cmd_policy_load_trusted(rootdir, policy, trusted, &p,
+	    signer)) != 0)
 		return cmd_fail("verify", r);
+	o.signer = signer;
 	/* Check mode: no lock, nothing created, no audit record. */
 	if ((r = es_root_open(&root, rootdir, ES_ROOT_CHECK)) != 0) {
 		es_policy_free(p);

@@ -5,9 +5,11 @@
 #include "fs/fs_int.h"
 #include "fs/inspect.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/xattr.h>
 #include <unistd.h>
@@ -132,5 +134,123 @@ es_audit_fingerprint(struct es_root *root, const void *data, size_t len,
 	*have_key = 1;
 out:
 	es_sbuf_free(&key);
+	return r;
+}
+
+static int
+by_name(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Names of dfd's entries ending in suffix, sorted; malloc'd. */
+static int
+dir_names(int dfd, const char *suffix, size_t max_files, const char *dir,
+    char ***out, size_t *n)
+{
+	size_t sl = strlen(suffix), k = 0, len;
+	struct dirent *de;
+	char **v = NULL, **nv;
+	DIR *d;
+	int fd, r = 0;
+
+	*out = NULL;
+	*n = 0;
+	if ((fd = dup(dfd)) < 0 || (d = fdopendir(fd)) == NULL) {
+		r = es_failf(-errno, "%s: %s", dir, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return r;
+	}
+	while ((de = readdir(d)) != NULL) {
+		len = strlen(de->d_name);
+		if (len <= sl || strcmp(de->d_name + len - sl, suffix) != 0)
+			continue;
+		if (k == max_files) {
+			r = es_failf(ES_ELIMIT, "%s: more than %zu %s files", dir,
+			    max_files, suffix);
+			break;
+		}
+		if ((nv = realloc(v, (k + 1) * sizeof *v)) == NULL ||
+		    (nv[k] = strdup(de->d_name)) == NULL) {
+			v = nv != NULL ? nv : v;
+			r = -ENOMEM;
+			break;
+		}
+		v = nv;
+		k++;
+	}
+	closedir(d);
+	if (r == 0 && k > 1)
+		qsort(v, k, sizeof *v, by_name);
+	if (r != 0) {
+		while (k > 0)
+			free(v[--k]);
+		free(v);
+		return r;
+	}
+	*out = v;
+	*n = k;
+	return 0;
+}
+
+/* Owned by root, no group/other write: what root may trust. */
+static int
+root_only(const struct stat *st, const char *what, const char *path,
+    const char *name)
+{
+	if (st->st_uid == 0 && (st->st_mode & 022) == 0)
+		return 0;
+	return es_failf(ES_EUNSAFE, "%s %s%s%s: owned by uid %lu with mode "
+	    "%04o: must be owned by root and writable by no one else; "
+	    "refused", what, path, name ? "/" : "", name ? name : "",
+	    (unsigned long)st->st_uid, (unsigned)(st->st_mode & 07777));
+}
+
+int
+es_inspect_read_dir(struct es_root *root, const char *dir,
+    const char *suffix, size_t max, size_t max_files,
+    int (*fn)(void *arg, const char *name, const unsigned char *buf,
+    size_t len), void *arg)
+{
+	struct es_sbuf b = { 0 };
+	struct stat st;
+	char **names = NULL;
+	size_t n = 0, i;
+	int dfd = -1, fd = -1, r;
+
+	BUG_ON(dir[0] != '/');
+	r = fs_open_dir(root->fd, dir + 1, dir, &dfd);
+	if (r == -ENOENT) {
+		es_errclear();
+		return 0;
+	}
+	if (r != 0)
+		return r;
+	if (fstat(dfd, &st) != 0) {
+		r = es_failf(-errno, "%s: %s", dir, strerror(errno));
+		goto out;
+	}
+	if ((r = root_only(&st, "directory", dir, NULL)) != 0 ||
+	    (r = dir_names(dfd, suffix, max_files, dir, &names, &n)) != 0)
+		goto out;
+	for (i = 0; r == 0 && i < n; i++) {
+		if ((r = fs_open_target(dfd, names[i], dir, &fd, &st)) != 0)
+			break;
+		if (fd < 0)
+			continue;   /* gone since the listing */
+		if ((r = root_only(&st, "file", dir, names[i])) == 0 &&
+		    (r = fs_read_all(fd, max, &b, dir)) == 0)
+			r = fn(arg, names[i], b.p, b.len);
+		es_sbuf_free(&b);
+		close(fd);
+		fd = -1;
+	}
+out:
+	for (i = 0; i < n; i++)
+		free(names[i]);
+	free(names);
+	if (dfd >= 0)
+		close(dfd);
 	return r;
 }

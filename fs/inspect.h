@@ -42,6 +42,18 @@ int es_inspect_path(struct es_root *root, const char *path,
 /* "a regular file", "a directory", "a symlink", ... for an st_mode. */
 const char *es_inspect_kind(mode_t mode);
 
+/* Every regular file of directory dir (a policy path under the root)
+ * whose name ends in suffix, in name order, read whole (at most max
+ * bytes each, at most max_files files) and handed to fn; fn's nonzero
+ * return stops the walk and is returned. The directory and each file
+ * decide what root trusts, so each must be owned by root with no group
+ * or other write bit (and no symlink anywhere): else ES_EUNSAFE naming
+ * it. A missing directory is no files (0). */
+int es_inspect_read_dir(struct es_root *root, const char *dir,
+    const char *suffix, size_t max, size_t max_files,
+    int (*fn)(void *arg, const char *name, const unsigned char *buf,
+    size_t len), void *arg);
+
 /* One audit record as es_audit_each hands it over. */
 struct es_audit_rec;
 /* The record's line number (from 1). */

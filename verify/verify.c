@@ -373,6 +373,13 @@ es_verify_run(struct es_root *root, const struct es_policy *p,
 
 	if ((r = es_policy_require(p, "service")) != 0)
 		return r;
+	/* The policy judged against: who signed it (cmd/ refused it already
+	 * when the root trusts keys and none of them did). */
+	if ((r = vr_addf(rep, "policy", p->source, ES_V_OK, "", "%s%s",
+	    o != NULL && o->signer != NULL && *o->signer ? "signed by key " :
+	    "not signed (the root trusts no signing key)", o != NULL &&
+	    o->signer != NULL ? o->signer : "")) != 0)
+		return r;
 	if ((r = db_read(root, &db)) != 0 ||
 	    (r = check_user(s, &db, rep)) != 0 ||
 	    (r = check_group(s, &db, rep)) != 0 ||

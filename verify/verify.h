@@ -70,6 +70,7 @@ struct es_vreport {
 
 struct es_verify_opts {
 	const char *expect_audit;  /* NULL, or a record hash the chain holds */
+	const char *signer;        /* the key id that signed the policy, "" */
 };
 
 int es_verify_run(struct es_root *root, const struct es_policy *p,
