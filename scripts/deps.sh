@@ -5,7 +5,7 @@
 set -u
 PKGS="build-essential pkg-config libsodium-dev libyaml-dev libseccomp-dev nettle-dev
 ansible-core strace clang libclang-rt-14-dev systemd passwd util-linux
-hyperfine time acl"
+hyperfine time acl minisign"
 
 missing=""
 need() { # package test...
@@ -29,6 +29,7 @@ need util-linux command -v unshare
 need hyperfine command -v hyperfine
 need time test -x /usr/bin/time
 need acl command -v setfacl
+need minisign command -v minisign
 
 [ -z "$missing" ] && exit 0
 missing=$(echo $missing | tr ' ' '\n' | sort -u | tr '\n' ' ')
