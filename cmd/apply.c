@@ -32,7 +32,7 @@ usage(FILE *f)
 	    "           [--vault-id [LABEL@]SOURCE]... "
 	    "[--vault-password-file FILE]...\n"
 	    "           [--vault-password-credential NAME]... [--no-prompt]\n"
-	    "           [--check] [--diff] [--json] [--reload]\n"
+	    "           [--check] [--diff] [--json] [--reload] [--trusted-key FILE]\n"
 	    "  `envseal provision` then `envseal render`, one locked, audited "
 	    "run.\n");
 }

@@ -20,6 +20,7 @@ usage(FILE *f)
 {
 	fprintf(f, "usage: envseal provision [--policy FILE] [--root DIR] "
 	    "[--check] [--diff] [--json] [--reload]\n"
+	    "           [--trusted-key FILE]\n"
 	    "  Create or repair the service's user and group, its "
 	    "directories and its\n  hardened unit. --check plans only; "
 	    "--diff shows unit and passwd changes\n  (password fields "

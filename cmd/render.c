@@ -19,7 +19,7 @@ usage(FILE *f)
 	    "           [--vault-id [LABEL@]SOURCE]... "
 	    "[--vault-password-file FILE]...\n"
 	    "           [--vault-password-credential NAME]... [--no-prompt]\n"
-	    "           [--check] [--diff] [--json]\n");
+	    "           [--check] [--diff] [--json] [--trusted-key FILE]\n");
 }
 
 /* Locked, audited run; the exit status. */
