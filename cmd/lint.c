@@ -23,8 +23,6 @@ enum {
 
 enum lint_format { FMT_TEXT, FMT_JSON, FMT_SARIF };
 
-/* Where SARIF viewers send a reader for the rules. */
-#define LINT_INFO_URI "https://github.com/veza/envseal#for-auditors"
 /* The policy's name in SARIF when it is the embedded default. */
 #define LINT_EMBEDDED_URI "envseal-embedded-policy.yml"
 
@@ -124,8 +122,7 @@ print_sarif(const struct es_policy *p, const struct es_lint *l, FILE *out)
 	fputs("{\"$schema\": \"https://json.schemastore.org/sarif-2.1.0."
 	    "json\", \"version\": \"2.1.0\",\n \"runs\": [{\"tool\": "
 	    "{\"driver\": {\"name\": \"envseal\", \"version\": \""
-	    ENVSEAL_VERSION "\", \"informationUri\": \"" LINT_INFO_URI
-	    "\", \"rules\": [", out);
+	    ENVSEAL_VERSION "\", \"rules\": [", out);
 	sarif_rules(out);
 	fputs("]}},\n  \"results\": [", out);
 	for (i = 0; i < l->n; i++) {

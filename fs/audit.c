@@ -6,7 +6,9 @@
  *   {"time":..,"run":..,"event":"begin"|"intent"|"file"|"dir"|"end",
  *    "uid":N,"sudo_user":..|null,"command":..,"policy":..|null,
  *    <event fields>,"prev":"<64 hex>","hash":"<64 hex>"}
- * Event fields: intent: "kind" ("file"|"dir"),"path","action","owner",
+ * Event fields: begin: "host" ["signer" (the minisign key id that signed
+ * the policy, when the root trusts keys)]; intent: "kind" ("file"|"dir"),
+ * "path","action","owner",
  * "group","mode" ["fingerprint"]; file/dir: "path","action","owner",
  * "group","mode" ["fingerprint"] [name lists] ["error"]; end: "status".
  * Name lists (env files), changed names first: "added", "removed",
