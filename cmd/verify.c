@@ -23,9 +23,6 @@ enum {
 	OPT_TRUSTED_KEY,
 };
 
-/* A record hash: 64 lowercase hex digits, as the log writes them. */
-#define VERIFY_HASH_HEX 64
-
 static void
 usage(FILE *f)
 {
@@ -39,18 +36,6 @@ usage(FILE *f)
 	    "missing or unknown.\n"
 	    "  Exit 0 all ok, 5 anything not ok, 3 a broken audit chain, "
 	    "1 runtime, 2 usage.\n");
-}
-
-static int
-hash_ok(const char *h)
-{
-	size_t i;
-
-	for (i = 0; h[i]; i++)
-		if (!((h[i] >= '0' && h[i] <= '9') || (h[i] >= 'a' &&
-		    h[i] <= 'f')))
-			return 0;
-	return i == VERIFY_HASH_HEX;
 }
 
 static int
@@ -113,7 +98,7 @@ cmd_verify(int argc, char **argv)
 	if (optind != argc)
 		return cmd_usage("verify: unexpected argument '%s'",
 		    argv[optind]);
-	if (o.expect_audit != NULL && !hash_ok(o.expect_audit))
+	if (o.expect_audit != NULL && !cmd_audit_hash_ok(o.expect_audit))
 		return cmd_usage("verify: --expect-audit: not a record hash "
 		    "(64 lowercase hex digits)");
 	if ((r = cmd_policy_load_trusted(rootdir, policy, trusted, &p,
