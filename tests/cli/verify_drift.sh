@@ -97,6 +97,13 @@ verify_is "unit hardening line removed" 5 \
 	"drift    unit    /etc/systemd/system/veza-backend-api.service  expected line $line: ProtectHome=yes; found line $line differs (hand-edited)"
 cat "$BASE/unit.orig" >"$UNIT"
 verify_is "unit reverted" 0
+# A line planted in the unit is named by number, never quoted.
+sed "s/^Type=exec\$/Environment=PLANTED=$SECRET3/" "$BASE/unit.orig" >"$BASE/unit.edit"
+cat "$BASE/unit.edit" >"$UNIT"
+line=$(grep -n '^Environment=PLANTED' "$UNIT" | cut -d: -f1)
+verify_is "unit line replaced by a planted one" 5 \
+	"drift    unit    /etc/systemd/system/veza-backend-api.service  expected line $line: Type=exec; found line $line differs (hand-edited)"
+cat "$BASE/unit.orig" >"$UNIT"
 
 chown 1001:1001 "$R/opt/veza/backend-api/veza-api"
 verify_is "binary chowned to the service user" 5 \
