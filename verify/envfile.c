@@ -159,9 +159,79 @@ names_sha256(char **names, size_t n, char *hex)
 	es_hex(hex, d, sizeof d);
 }
 
+/* Where name's last assignment starts in the file (later wins, as in
+ * the parser): the last "NAME=" at a line start. */
+static size_t
+raw_pos(const struct es_sbuf *data, const char *name)
+{
+	const unsigned char *p = data->p, *end = data->p + data->len, *hit;
+	size_t n = strlen(name), best = 0;
+
+	while (p < end && (hit = memmem(p, (size_t)(end - p), name, n))) {
+		if ((hit == data->p || hit[-1] == '\n') && hit + n < end &&
+		    hit[n] == '=')
+			best = (size_t)(hit - data->p);
+		p = hit + 1;
+	}
+	return best;
+}
+
+struct file_order {
+	const struct es_env_parsed *ps;
+	const struct es_sbuf *data;
+};
+
+/* The parser hands names sorted; their values were appended in file
+ * order, so a value's offset is its line's rank. Empty values share an
+ * offset with the next one: those are told apart by where the name's
+ * line starts. */
+static int
+by_file_order(const void *a, const void *b, void *arg)
+{
+	const struct file_order *o = arg;
+	size_t i = *(const size_t *)a, j = *(const size_t *)b;
+	const struct es_env_parsed *ps = o->ps;
+	size_t pi, pj;
+
+	if (ps->off[i] != ps->off[j])
+		return ps->off[i] < ps->off[j] ? -1 : 1;
+	pi = raw_pos(o->data, ps->names[i]);
+	pj = raw_pos(o->data, ps->names[j]);
+	return pi < pj ? -1 : pi > pj;
+}
+
+/* The names in the file's order (as the record hashes them). */
+static int
+file_order(const struct es_env_parsed *ps, const struct es_sbuf *data,
+    char ***out)
+{
+	struct file_order ctx = { ps, data };
+	size_t *idx, i;
+	char **v;
+
+	*out = NULL;
+	if (ps->n == 0)
+		return 0;
+	if ((idx = malloc(ps->n * sizeof *idx)) == NULL ||
+	    (v = malloc(ps->n * sizeof *v)) == NULL) {
+		free(idx);
+		return -ENOMEM;
+	}
+	for (i = 0; i < ps->n; i++)
+		idx[i] = i;
+	/* Not the worker: glibc's qsort (and its sysinfo call) is fine. */
+	qsort_r(idx, ps->n, sizeof *idx, by_file_order, &ctx);
+	for (i = 0; i < ps->n; i++)
+		v[i] = ps->names[idx[i]];
+	free(idx);
+	*out = v;
+	return 0;
+}
+
 static int
 check_names(const char *path, const struct vr_last *l,
-    const struct es_env_parsed *ps, struct es_vreport *rep)
+    const struct es_env_parsed *ps, const struct es_sbuf *data,
+    struct es_vreport *rep)
 {
 	char added[ES_VERIFY_TEXT_MAX], gone[ES_VERIFY_TEXT_MAX];
 	char want[ES_VERIFY_TEXT_MAX], hex[VR_HEX + 1];
@@ -171,7 +241,10 @@ check_names(const char *path, const struct vr_last *l,
 	int r;
 
 	if (l->vars == NULL) {
-		names_sha256(ps->names, ps->n, hex);
+		if ((r = file_order(ps, data, &now)) != 0)
+			return r;
+		names_sha256(now, ps->n, hex);
+		free(now);
 		(void)snprintf(want, sizeof want, "%ld names, sha256 %s",
 		    l->count, l->sha);
 		return vr_addf(rep, "names", path, (long)ps->n == l->count &&
@@ -306,7 +379,7 @@ check_env(struct es_root *root, const struct es_env_file *e,
 		    "an env file systemd reads", "a file that does not parse");
 		goto out;
 	}
-	if ((r = check_names(e->path, l, &ps, rep)) == 0)
+	if ((r = check_names(e->path, l, &ps, &data, rep)) == 0)
 		r = check_content(root, e->path, l, &data, rep);
 out:
 	es_env_parsed_free(&ps);

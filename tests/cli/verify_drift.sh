@@ -136,6 +136,29 @@ cat "$BASE/log.edit" >"$LOG"
 verify_is "audit record edited: exit 3" 3 "drift    audit   /var/log/envseal/audit.jsonl  expected an intact chain; found /var/log/envseal/audit.jsonl:2: hash mismatch"
 cat "$BASE/log.orig" >"$LOG"
 
+# An env file with more names than a record lists: its names are
+# recorded as vars_count and vars_sha256 (in the file's order, which is
+# not name order: the static PORT comes last, after SOME_...; every tenth
+# value is empty, which the reader's value offsets alone cannot order),
+# and verify checks them so.
+B=$BASE/big
+mkdir -p "$B/group_vars"
+python3 -c '
+for i in range(4000):
+    print("vault_some_long_variable_name_%05d: \"%s\"" % (3999 - i, "" if i % 10 == 0 else "v%d" % i))' \
+	>"$B/group_vars/backend_api.vault.yml"
+"$ENVSEAL" vault encrypt --vault-password-file "$BASE/pw" "$B/group_vars/backend_api.vault.yml" >/dev/null 2>&1
+RB=$(mkroot shadow) || exit 1
+(cd "$B" && "$ENVSEAL" apply --root "$RB" --vault-password-file "$BASE/pw" >/dev/null 2>&1)
+check "big file: its names were recorded as count and hash" \
+	grep -q '"vars_count":4001,"vars_sha256":' "$RB/var/log/envseal/audit.jsonl"
+expect_exit "big file: names ok" 5 "$ENVSEAL" verify --root "$RB"
+contains "big file: names checked by count and hash" "ok       names   /etc/veza/backend-api.env  4001 names, sha256"
+printf 'EXTRA_FLAG=1\n' >>"$RB/etc/veza/backend-api.env"
+expect_exit "big file: a name added" 5 "$ENVSEAL" verify --root "$RB"
+contains "big file: names drift" "drift    names   /etc/veza/backend-api.env  expected 4001 names, sha256"
+contains "big file: the count says it" "found 4002 names"
+
 # --json: names and metadata only.
 expect_exit "json" 0 "$ENVSEAL" verify --root "$R" --json
 printf '%s\n' "$OUT" >>"$ALL"
