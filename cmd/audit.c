@@ -12,18 +12,44 @@
 #include <stdio.h>
 #include <string.h>
 
-enum { OPT_ROOT = OPT_CMD_BASE, OPT_HELP };
+enum {
+	OPT_ROOT = OPT_CMD_BASE,
+	OPT_HELP,
+	OPT_EXPECT,
+	OPT_JSON,
+	OPT_PATH,
+	OPT_RUN,
+	OPT_SINCE,
+	OPT_COMMAND,
+};
 
 static void
 audit_usage(FILE *f)
 {
-	fprintf(f, "usage: envseal audit verify [--root DIR]\n"
-	    "       envseal audit show [--root DIR]\n"
+	fprintf(f, "usage: envseal audit verify [--root DIR] [--expect HASH]\n"
+	    "       envseal audit show [--root DIR] [--json] [--path PATH] "
+	    "[--run ID]\n"
+	    "                          [--since TIME] [--command NAME]\n"
 	    "verify: walk the hash chain of /var/log/envseal/audit.jsonl under "
 	    "DIR (default /);\n        exit 3 naming the first record that "
 	    "breaks it; on an intact chain, exit 0\n        and a line "
 	    "\"incomplete run ...\" for each run with an intent and no "
-	    "end.\nshow:   print the records for humans.\n");
+	    "end.\n        --expect HASH: exit 3 unless HASH (a record hash kept "
+	    "from an earlier\n        verify) is in the chain; says how many "
+	    "records follow it.\nshow:   print the records for humans; "
+	    "--json: as JSON lines (ASCII-only).\n        Filters: --path "
+	    "(exact), --run (id prefix), --since (RFC 3339 UTC,\n        at "
+	    "least a date), --command (exact).\n");
+}
+
+/* The chain, then (when given) the anchor an auditor kept. */
+static int
+verify_anchored(struct es_root *root, const char *expect, FILE *out)
+{
+	int r = es_audit_verify(root, out);
+
+	return r == 0 && expect != NULL ? cmd_audit_expect(root, expect, out) :
+	    r;
 }
 
 int
@@ -32,8 +58,17 @@ cmd_audit(int argc, char **argv)
 	static const struct option longopts[] = {
 		{ "root", required_argument, NULL, OPT_ROOT },
 		{ "help", no_argument, NULL, OPT_HELP },
+		{ "expect", required_argument, NULL, OPT_EXPECT },
+		{ "json", no_argument, NULL, OPT_JSON },
+		{ "path", required_argument, NULL, OPT_PATH },
+		{ "run", required_argument, NULL, OPT_RUN },
+		{ "since", required_argument, NULL, OPT_SINCE },
+		{ "command", required_argument, NULL, OPT_COMMAND },
 		{ NULL, 0, NULL, 0 },
 	};
+	struct cmd_audit_filter flt = { NULL, NULL, NULL, NULL, 0 };
+	const char *expect = NULL;
+	int filtered = 0;
 	struct es_root *root = NULL;
 	const char *rootdir = "/", *sub;
 	FILE *out;
@@ -58,6 +93,12 @@ cmd_audit(int argc, char **argv)
 		case OPT_HELP:
 			audit_usage(stdout);
 			return 0;
+		case OPT_EXPECT: expect = optarg; break;
+		case OPT_JSON: flt.json = filtered = 1; break;
+		case OPT_PATH: flt.path = optarg; filtered = 1; break;
+		case OPT_RUN: flt.run = optarg; filtered = 1; break;
+		case OPT_SINCE: flt.since = optarg; filtered = 1; break;
+		case OPT_COMMAND: flt.command = optarg; filtered = 1; break;
 		default:
 			return cmd_usage("audit %s: see envseal audit --help",
 			    sub);
@@ -66,6 +107,16 @@ cmd_audit(int argc, char **argv)
 	if (optind != argc - 1)
 		return cmd_usage("audit %s: unexpected argument '%s'", sub,
 		    argv[optind + 1]);
+	if (expect != NULL && (strcmp(sub, "verify") != 0 ||
+	    !cmd_audit_hash_ok(expect)))
+		return cmd_usage("audit: --expect takes a record hash (64 "
+		    "lowercase hex digits), with verify");
+	if (filtered && strcmp(sub, "show") != 0)
+		return cmd_usage("audit verify: --json and the filters are "
+		    "for show");
+	if (flt.since != NULL && !cmd_audit_time_ok(flt.since))
+		return cmd_usage("audit show: --since '%s': not an RFC 3339 "
+		    "UTC time (2026-11-27 or 2026-11-27T10:02:30Z)", flt.since);
 	/* Check mode: reading the log must never create or lock anything. */
 	if ((r = es_root_open(&root, rootdir, ES_ROOT_CHECK)) != 0)
 		return cmd_fail("audit", r);
@@ -73,7 +124,9 @@ cmd_audit(int argc, char **argv)
 	if ((out = es_esc_stream(stdout, ES_ESC_KEEP_NL)) == NULL)
 		r = -ENOMEM;
 	else if (!strcmp(sub, "verify"))
-		r = es_audit_verify(root, out);
+		r = verify_anchored(root, expect, out);
+	else if (filtered)
+		r = cmd_audit_show_filtered(root, &flt, out);
 	else
 		r = es_audit_show(root, out);
 	if (out != NULL && fclose(out) != 0 && r == 0)

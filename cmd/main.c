@@ -30,10 +30,11 @@ static const struct {
 	{ "apply", cmd_apply, "provision, then render, in one run" },
 	{ "vault", cmd_vault, "view, decrypt, encrypt, encrypt-string, rekey" },
 	{ "audit", cmd_audit, "verify or show the audit log" },
-	{ "policy", cmd_policy, "show the effective policy" },
+	{ "policy", cmd_policy, "show, lint or sign the policy" },
 	{ "credential", cmd_credential, "seal a vault password for the "
 	    "env-file service" },
 	{ "keygen", cmd_keygen, "make an age identity (-y: print its recipient)" },
+	{ "verify", cmd_verify, "check the host against the policy (read-only)" },
 };
 
 static void
@@ -44,6 +45,9 @@ usage(FILE *f)
 	fprintf(f, "usage: envseal COMMAND [OPTIONS]\n\ncommands:\n");
 	for (i = 0; i < sizeof commands / sizeof commands[0]; i++)
 		fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].help);
+	fprintf(f, "\nexit status: 0 ok, 1 runtime, 2 usage or policy, 3 integrity, "
+	    "4 sandbox,\n             5 the host differs from the policy (verify) "
+	    "or a lint finding\n");
 	fprintf(f, "\n`envseal COMMAND --help` for a command's options; "
 	    "man envseal for the rest.\n");
 }

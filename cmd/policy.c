@@ -17,6 +17,10 @@ static void
 usage(FILE *f)
 {
 	fprintf(f, "usage: envseal policy show [--policy FILE]\n"
+	    "       envseal policy lint [--policy FILE] [--format "
+	    "text|json|sarif] [--fail-on SEV]\n"
+	    "       envseal policy sign --key SECRETKEY --policy FILE "
+	    "[--key-password-file F]\n"
 	    "  Validate the policy and print it with defaults filled in.\n"
 	    "  Without --policy: the embedded default (the backend_api "
 	    "role).\n");
@@ -35,9 +39,14 @@ cmd_policy(int argc, char **argv)
 	FILE *out;
 	int c, r;
 
+	if (argc >= 2 && !strcmp(argv[1], "lint"))
+		return cmd_policy_lint(argc - 1, argv + 1);
+	if (argc >= 2 && !strcmp(argv[1], "sign"))
+		return cmd_policy_sign(argc - 1, argv + 1);
 	if (argc < 2 || (strcmp(argv[1], "show") != 0 &&
 	    strcmp(argv[1], "--help") != 0))
-		return usage(stderr), cmd_usage("policy: expected 'show'");
+		return usage(stderr), cmd_usage("policy: expected 'show', 'lint' or "
+		    "'sign'");
 	if (!strcmp(argv[1], "--help"))
 		return usage(stdout), 0;
 	argc--;

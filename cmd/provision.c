@@ -20,6 +20,7 @@ usage(FILE *f)
 {
 	fprintf(f, "usage: envseal provision [--policy FILE] [--root DIR] "
 	    "[--check] [--diff] [--json] [--reload]\n"
+	    "           [--trusted-key FILE]\n"
 	    "  Create or repair the service's user and group, its "
 	    "directories and its\n  hardened unit. --check plans only; "
 	    "--diff shows unit and passwd changes\n  (password fields "
@@ -71,7 +72,8 @@ cmd_provision(int argc, char **argv)
 	if ((r = cmd_run_parse("provision", CMD_RUN_RELOAD, usage, argc, argv,
 	    &a)) != 0)
 		return r < 0 ? 0 : r;
-	if ((r = es_policy_load(a.policy, &p)) != 0)
+	if ((r = cmd_policy_load_trusted(a.root, a.policy,
+	    a.trusted_key, &p, a.signer)) != 0)
 		return cmd_fail("provision", r);
 	r = run(&a, p);
 	es_policy_free(p);

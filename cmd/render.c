@@ -27,7 +27,8 @@ usage(FILE *f)
 	    "[--vault-password-file FILE]...\n"
 	    "           [--vault-password-credential NAME]... [--no-prompt]\n"
 	    "           [-i|--identity FILE]... [--identity-credential NAME]...\n"
-	    "           [--check] [--diff] [--json] [--try-restart]\n");
+	    "           [--check] [--diff] [--json] [--try-restart]\n"
+	    "           [--trusted-key FILE]\n");
 }
 
 /* An env file's content was created or replaced: what the service reads.
@@ -104,7 +105,8 @@ cmd_render(int argc, char **argv)
 	if ((r = cmd_run_parse("render", CMD_RUN_VAULT | CMD_RUN_KEYS |
 	    CMD_RUN_RESTART, usage, argc, argv, &a)) != 0)
 		return r < 0 ? 0 : r;
-	if ((r = es_policy_load(a.policy, &p)) != 0)
+	if ((r = cmd_policy_load_trusted(a.root, a.policy,
+	    a.trusted_key, &p, a.signer)) != 0)
 		return cmd_fail("render", r);
 	if (a.try_restart && (r = es_policy_require(p, "service")) != 0) {
 		es_policy_free(p);

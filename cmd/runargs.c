@@ -21,6 +21,7 @@ enum {
 	OPT_RELOAD,
 	OPT_TRY_RESTART,
 	OPT_HELP,
+	OPT_TRUSTED_KEY,
 };
 
 /* --json asked for (seen before any option is parsed, so a usage error
@@ -83,6 +84,7 @@ build_longopts(unsigned allowed, struct option *lo)
 		{ "diff", no_argument, NULL, OPT_DIFF },
 		{ "json", no_argument, NULL, OPT_JSON },
 		{ "help", no_argument, NULL, OPT_HELP },
+		{ "trusted-key", required_argument, NULL, OPT_TRUSTED_KEY },
 	};
 	static const struct option keys[] = { CMD_KEYSRC_LONGOPTS };
 	static const struct option vault = { "vault", required_argument,
@@ -135,6 +137,7 @@ cmd_run_parse(const char *name, unsigned allowed, void (*usage)(FILE *),
 		case OPT_JSON: a->json = 1; break;
 		case OPT_RELOAD: a->reload = 1; break;
 		case OPT_TRY_RESTART: a->try_restart = 1; break;
+		case OPT_TRUSTED_KEY: a->trusted_key = optarg; break;
 		case 'h':
 		case OPT_HELP:
 			usage(stdout);
@@ -171,6 +174,7 @@ cmd_run_begin(const char *command, const struct cmd_run_args *a,
 	    != 0)
 		return r;
 	es_root_set_lock_notice(root, lock_notice, NULL);
+	es_audit_set_signer(root, a->signer);
 	if ((r = es_root_lock(root)) != 0 ||
 	    (r = es_audit_begin(root, command, p->sha256)) != 0) {
 		es_root_close(root);

@@ -5,7 +5,7 @@
 set -u
 PKGS="build-essential pkg-config libsodium-dev libyaml-dev libseccomp-dev nettle-dev
 ansible-core ansible-lint strace clang libclang-rt-14-dev systemd passwd util-linux
-hyperfine time acl systemd-container mmdebstrap age zlib1g-dev"
+hyperfine time acl systemd-container mmdebstrap age zlib1g-dev minisign"
 
 missing=""
 need() { # package test...
@@ -35,6 +35,7 @@ need systemd-container command -v systemd-nspawn
 need mmdebstrap command -v mmdebstrap
 need age command -v age-keygen
 need zlib1g-dev test -f /usr/include/zlib.h
+need minisign command -v minisign
 
 [ -z "$missing" ] && exit 0
 missing=$(echo $missing | tr ' ' '\n' | sort -u | tr '\n' ' ')

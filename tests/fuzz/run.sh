@@ -9,6 +9,7 @@
 #                  invariants and `policy show` of it loads back the same
 #   fuzz_age_header the age v1 reader: header, stanzas, MAC, payload
 #   fuzz_age_armor  the age armor (strict PEM) decoder
+#   fuzz_minisign  minisign public keys, signatures and secret keys
 # Each is built with clang -fsanitize=fuzzer,address,undefined together
 # with the pure sources it needs, and seeded from tests/vectors (plus
 # tests/fuzz/seeds when present, and tests/fuzz/seeds-NAME for NAME only).
@@ -28,11 +29,11 @@ brief) secs=10 ;;
 long) secs=${FUZZ_SECONDS:-300} ;;
 *) echo "usage: run.sh brief|long" >&2; exit 2 ;;
 esac
-targets="${FUZZ_TARGETS:-fuzz_envelope fuzz_inline fuzz_ydoc fuzz_envparse fuzz_policy fuzz_age_header fuzz_age_armor}"
+targets="${FUZZ_TARGETS:-fuzz_envelope fuzz_inline fuzz_ydoc fuzz_envparse fuzz_policy fuzz_age_header fuzz_age_armor fuzz_minisign}"
 # The sources the targets exercise: the pure modules, plus the trusted
 # reader the policy loader links against (fs/read.c, fs/path.c; the targets
 # parse buffers and never call it); no sandbox, no processes.
-srcs="common/err.c common/secmem.c common/id.c common/escape.c fs/read.c fs/path.c crypto/av.c crypto/secrets.c vault/envelope.c vault/yaml.c vault/ydoc.c vault/yflat.c render/env.c render/parse.c render/sort.c policy/policy.c policy/print.c policy/default.c"
+srcs="common/err.c common/secmem.c common/id.c common/escape.c fs/read.c fs/path.c crypto/av.c crypto/secrets.c crypto/minisign.c vault/envelope.c vault/yaml.c vault/ydoc.c vault/yflat.c render/env.c render/parse.c render/sort.c policy/policy.c policy/print.c policy/default.c"
 # The age targets link only the age reader and what it stands on.
 age_srcs="common/err.c common/secmem.c crypto/av.c crypto/secrets.c vault/age.c vault/age_bech32.c"
 
