@@ -12,9 +12,16 @@
  *	line  := LF | "#" P* LF | key ": " value LF     (last LF optional)
  *	key   := [A-Za-z_][A-Za-z0-9_]*    at most FLAT_KEY_MAX bytes
  *	value := "'" (P minus "'" | "''")* "'"          single-quoted
- *	       | '"' (P minus '"' and '\')* '"'        double-quoted
+ *	       | '"' (P minus '"' and '\' | esc)* '"'  double-quoted
  *	       | [A-Za-z0-9_][A-Za-z0-9_./@%+,=-]*      plain
+ *	esc   := '\' one of  0 a b t n v f r e SP " \
  *	P     := printable ASCII, 0x20..0x7e
+ *
+ * The escapes taken are the one-byte ones that libyaml 0.2.5 and PyYAML
+ * (ansible's reader) both decode, to the same byte. \x \u \U (code
+ * points, UTF-8 out), \N \_ \L \P (multi-byte), \/ and \' (not in every
+ * libyaml or PyYAML), an escaped line break and any other escape are left
+ * to libyaml, which decodes or refuses them.
  *
  * For every document it accepts, the model is the one libyaml's walk
  * builds (keys, lines, kinds, styles, texts): tests/unit/test_yflat.c and
@@ -35,6 +42,16 @@
 
 /* Returned by parse_flat() (positive: not an error) for "use libyaml". */
 #define NOT_FLAT 1
+
+/* The double-quoted escapes taken here: the byte each decodes to, with
+ * 0x80 set so that \0 (NUL) differs from "not taken" (0). libyaml's
+ * scanner.c and PyYAML's scanner.py ESCAPE_REPLACEMENTS agree on each. */
+static const unsigned char dq_escape[256] = {
+	['0'] = 0x80 | 0x00, ['a'] = 0x80 | 0x07, ['b'] = 0x80 | 0x08,
+	['t'] = 0x80 | 0x09, ['n'] = 0x80 | 0x0a, ['v'] = 0x80 | 0x0b,
+	['f'] = 0x80 | 0x0c, ['r'] = 0x80 | 0x0d, ['e'] = 0x80 | 0x1b,
+	[' '] = 0x80 | ' ', ['"'] = 0x80 | '"', ['\\'] = 0x80 | '\\',
+};
 
 static int
 printable(unsigned char c)
@@ -115,14 +132,21 @@ scan_value(const unsigned char *in, size_t len, size_t v,
 		return 0;
 	}
 	if (in[v] == '"') {
-		for (i = v + 1; i < len && in[i] != '"'; i++)
-			if (!printable(in[i]) || in[i] == '\\')
+		for (i = v + 1; i < len && in[i] != '"'; i++) {
+			if (!printable(in[i]))
 				return NOT_FLAT;
+			if (in[i] == '\\') {
+				if (i + 1 >= len || dq_escape[in[i + 1]] == 0)
+					return NOT_FLAT;
+				pairs++;
+				i++;
+			}
+		}
 		if (i >= len || !at_eol(in, len, i + 1))
 			return NOT_FLAT;
 		*style = ES_YS_DOUBLE;
 		*end = i + 1;
-		*tlen = i - (v + 1);
+		*tlen = i - (v + 1) - pairs;
 		return 0;
 	}
 	if (!plain_first(in[v]))
@@ -161,8 +185,13 @@ put_value(struct es_ydoc *doc, struct es_yentry *e, const unsigned char *in,
 	e->vlen = tlen;
 	if ((r = es_yarena_alloc(doc->arena, tlen, &p)) != 0)
 		return r;
-	/* Between the quotes; '' is one quote in single-quoted style. */
+	/* Between the quotes; '' is one quote in single-quoted style, an
+	 * escape (checked by scan_value) one byte in double-quoted style. */
 	for (i = v + 1, o = 0; i < end - 1; i++) {
+		if (style == ES_YS_DOUBLE && in[i] == '\\') {
+			p[o++] = dq_escape[in[++i]] & 0x7f;
+			continue;
+		}
 		p[o++] = in[i];
 		if (style == ES_YS_SINGLE && in[i] == '\'')
 			i++;

@@ -48,7 +48,21 @@ static const struct tcase cases[] = {
 	{ "multi-line single", "x: 'a\n  b'\n", 0 },
 	{ "multi-line plain", "x: a\n  b\n", 0 },
 	{ "CRLF", "x: a\r\n", 0 },
-	{ "escape", "x: \"a\\tb\"\n", 0 },
+	{ "escape tab", "x: \"a\\tb\"\n", 1 },
+	{ "escaped quote", "x: \"a\\\"b\\\"\"\n", 1 },
+	{ "escaped backslash last", "x: \"a\\\\\"\ny: 1\n", 1 },
+	{ "one-byte escapes", "x: \"\\0\\a\\b\\t\\n\\v\\f\\r\\e\\ \\\"\\\\\"\n", 1 },
+	{ "escape only", "x: \"\\\"\"\n", 1 },
+	{ "escaped quote unclosed", "x: \"a\\\"\n", 0 },
+	{ "escape at end of input", "x: \"a\\", 0 },
+	{ "unknown escape", "x: \"a\\qb\"\n", 0 },
+	{ "escape x", "x: \"\\x41\"\n", 0 },
+	{ "escape u", "x: \"\\u00e9\"\n", 0 },
+	{ "escape N", "x: \"\\N\"\n", 0 },
+	{ "escape slash", "x: \"\\/\"\n", 0 },
+	{ "escape single quote", "x: \"\\'\"\n", 0 },
+	{ "escaped line break", "x: \"a\\\n  b\"\n", 0 },
+	{ "backslash in single", "x: 'a\\b'\n", 1 },
 	{ "UTF-8", "x: '\xc3\xa9'\n", 0 },
 	{ "duplicate", "x: a\nx: b\n", 0 },
 	{ "doc start only", "---\n", 0 },
@@ -126,6 +140,24 @@ test_key_length(void)
 	    check_doc(doc, strlen(doc), 0, &took));
 }
 
+/* The escapes decoded by hand, not only "as libyaml". */
+static void
+test_escapes(void)
+{
+	static const char doc[] = "a: \"q\\\"b\\\\c\\td\\0e\"\n";
+	static const unsigned char want[] = "q\"b\\c\td\0e";
+	struct es_ydoc *d = NULL;
+	int r;
+
+	r = es_ydoc_parse_flat((const unsigned char *)doc, sizeof doc - 1, &d);
+	T_CHECK("yflat escapes parsed", r == 0 && d != NULL && d->n == 1);
+	if (r == 0 && d != NULL && d->n == 1)
+		T_CHECK("yflat escapes decoded", d->e[0].vlen == sizeof want - 1
+		    && memcmp(d->e[0].val, want, sizeof want) == 0 &&
+		    d->e[0].style == ES_YS_DOUBLE);
+	es_ydoc_free(d);
+}
+
 /* The values the fast path gives, by hand (not only "as libyaml"). */
 static void
 test_values(void)
@@ -185,6 +217,10 @@ random_line(char *buf, size_t *n, size_t cap)
 	static const char pick[] = "aZ0_ .,:;#'\"\\-?!&*|>%@`=+/~[]{}\t";
 	static const char plain[] = "abcXYZ019_./@%+,=-";
 	static const char quoted[] = "abc 019 #$`!&*:;-_";
+	/* Taken and refused escapes alike, so both readers see them. */
+	static const char *const escapes[] = { "\\\"", "\\\\", "\\t",
+		"\\n", "\\0", "\\e", "\\ ", "\\x41", "\\u00e9", "\\N",
+		"\\/", "\\'", "\\q", "\\", "\\\\\\\"" };
 	char tmp[64];
 	size_t i, k = 1 + next() % 6;
 	int style = (int)(next() % 3);   /* 0 single, 1 double, 2 plain */
@@ -220,6 +256,9 @@ random_line(char *buf, size_t *n, size_t cap)
 		tmp[0] = tmp[1] = '\'';
 	tmp[k] = '\0';
 	add(buf, n, cap, tmp);
+	if (style == 1 && next() % 2 == 0)
+		add(buf, n, cap, escapes[next() % (sizeof escapes /
+		    sizeof escapes[0])]);
 	add(buf, n, cap, style == 0 ? "'" : style == 1 ? "\"" : "");
 	add(buf, n, cap, "\n");
 }
@@ -279,6 +318,7 @@ main(void)
 	test_table();
 	test_key_length();
 	test_values();
+	test_escapes();
 	test_random();
 	return t_done();
 }
