@@ -14,7 +14,9 @@
  *	value := "'" (P minus "'" | "''")* "'"          single-quoted
  *	       | '"' (P minus '"' and '\' | esc)* '"'  double-quoted
  *	       | [A-Za-z0-9_][A-Za-z0-9_./@%+,=-]*      plain
+ *	       | ("|" | ">") ["-"] LF (SP{n} Q P* LF)+  block, n >= 1 fixed
  *	esc   := '\' one of  0 a b t n v f r e SP " \
+ *	Q     := P minus SP
  *	P     := printable ASCII, 0x20..0x7e
  *
  * The escapes taken are the one-byte ones that libyaml 0.2.5 and PyYAML
@@ -96,6 +98,70 @@ static int
 at_eol(const unsigned char *in, size_t len, size_t i)
 {
 	return i == len || in[i] == '\n';
+}
+
+/* One "key: value" entry at in[pos], checked: where its parts are. */
+struct line {
+	size_t key_end;            /* the key is in[pos..key_end) */
+	size_t val;                /* the value starts here ... */
+	size_t end;                /* ... and ends here (at the LF or end) */
+	size_t tlen;               /* its text's length */
+	enum es_ystyle style;
+	/* Block scalars only: */
+	size_t indent;             /* spaces before each content line */
+	size_t lines;              /* content lines (LFs past the key's) */
+	size_t body;               /* the first content line starts here */
+	int strip;                 /* "-": no final line break */
+};
+
+/*
+ * A block scalar at in[v]: "|" or ">", optionally "-", then LF, then one
+ * or more content lines, each of exactly l->indent (>= 1) spaces, a
+ * printable byte other than space, printable bytes and LF. The block ends
+ * before the first line that does not start with a space (or at the end
+ * of the input); a line that starts with a space and is not such a line
+ * (more or less indented, blank inside, spaces only) is NOT_FLAT. With
+ * no more-indented and no blank lines inside, libyaml's folding is one
+ * space per line break, and clipping adds one LF: the text is the lines
+ * joined by LF (literal) or space (folded), plus LF unless stripped.
+ * Keep ("+"), an indentation indicator, a comment or space after the
+ * header are left to libyaml.
+ */
+static int
+scan_block(const unsigned char *in, size_t len, size_t v, struct line *l)
+{
+	size_t i = v + 1, w, text = 0;
+
+	l->style = in[v] == '|' ? ES_YS_LITERAL : ES_YS_FOLDED;
+	l->strip = i < len && in[i] == '-';
+	i += (size_t)l->strip;
+	if (i >= len || in[i] != '\n')
+		return NOT_FLAT;
+	l->body = ++i;
+	for (w = 0; i + w < len && in[i + w] == ' '; w++)
+		;
+	if (w == 0)
+		return NOT_FLAT;   /* no content line: libyaml decides */
+	l->indent = w;
+	l->lines = 0;
+	while (i < len && in[i] == ' ') {
+		for (w = 0; w < l->indent; w++)
+			if (i + w >= len || in[i + w] != ' ')
+				return NOT_FLAT;
+		i += w;
+		if (i >= len || in[i] == ' ' || !printable(in[i]))
+			return NOT_FLAT;
+		for (; i < len && in[i] != '\n'; i++, text++)
+			if (!printable(in[i]))
+				return NOT_FLAT;
+		if (i >= len)
+			return NOT_FLAT;   /* a last line without its LF */
+		l->lines++;
+		i++;
+	}
+	l->end = i - 1;            /* at the last content line's LF */
+	l->tlen = text + (l->lines - 1) + (l->strip ? 0 : 1);
+	return 0;
 }
 
 /*
@@ -201,14 +267,6 @@ put_value(struct es_ydoc *doc, struct es_yentry *e, const unsigned char *in,
 	return 0;
 }
 
-/* One "key: value" line at in[pos], checked: where its parts are. */
-struct line {
-	size_t key_end;            /* the key is in[pos..key_end) */
-	size_t val;                /* the value starts here ... */
-	size_t end;                /* ... and ends here (at the LF or end) */
-	size_t tlen;               /* its text's length */
-	enum es_ystyle style;
-};
 
 static int
 scan_line(const unsigned char *in, size_t len, size_t pos, struct line *l)
@@ -222,7 +280,42 @@ scan_line(const unsigned char *in, size_t len, size_t pos, struct line *l)
 		return NOT_FLAT;
 	l->key_end = i;
 	l->val = i + 2;
+	l->lines = 0;
+	l->strip = 0;
+	if (l->val < len && (in[l->val] == '|' || in[l->val] == '>'))
+		return scan_block(in, len, l->val, l);
 	return scan_value(in, len, l->val, &l->style, &l->end, &l->tlen);
+}
+
+/* The text of the block scalar checked by scan_block() into the arena. */
+static int
+put_block(struct es_ydoc *doc, struct es_yentry *e, const unsigned char *in,
+    const struct line *l)
+{
+	unsigned char *p;
+	size_t i = l->body, k, o = 0, n;
+	int r;
+
+	e->style = l->style;
+	e->kind = ES_Y_SCALAR;
+	e->vlen = l->tlen;
+	if ((r = es_yarena_alloc(doc->arena, l->tlen, &p)) != 0)
+		return r;
+	for (k = 0; k < l->lines; k++) {
+		i += l->indent;
+		n = (size_t)((const unsigned char *)memchr(in + i, '\n',
+		    l->end + 1 - i) - (in + i));
+		memcpy(p + o, in + i, n);
+		o += n;
+		i += n + 1;
+		if (k + 1 < l->lines)
+			p[o++] = l->style == ES_YS_LITERAL ? '\n' : ' ';
+	}
+	if (!l->strip)
+		p[o++] = '\n';
+	BUG_ON(o != l->tlen);
+	e->val = p;
+	return 0;
 }
 
 /* The checked line l at in[pos] into doc. */
@@ -240,6 +333,8 @@ add_line(struct es_ydoc *doc, struct es_ykeys *ks, const unsigned char *in,
 		return r == -ENOMEM ? r : NOT_FLAT;
 	if (dup >= 0)
 		return NOT_FLAT;   /* libyaml's walk words the error */
+	if (l->style == ES_YS_LITERAL || l->style == ES_YS_FOLDED)
+		return put_block(doc, &doc->e[doc->n - 1], in, l);
 	return put_value(doc, &doc->e[doc->n - 1], in, l->val, l->end,
 	    l->style, l->tlen);
 }
@@ -288,8 +383,10 @@ parse_flat(const unsigned char *in, size_t len, struct es_ydoc *doc)
 			r = NOT_FLAT;
 		else if ((r = scan_line(in, len, pos, &l)) == 0 &&
 		    (doc->n > 0 || (r = reserve(doc, &ks, in, len, pos)) == 0) &&
-		    (r = add_line(doc, &ks, in, pos, &l, lineno)) == 0)
+		    (r = add_line(doc, &ks, in, pos, &l, lineno)) == 0) {
 			pos = l.end;
+			lineno += l.lines;   /* the block's own LFs */
+		}
 	}
 	if (r == 0 && doc->n == 0)
 		r = NOT_FLAT;   /* empty or comments only: libyaml decides */
