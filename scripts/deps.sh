@@ -5,7 +5,7 @@
 set -u
 PKGS="build-essential pkg-config libsodium-dev libyaml-dev libseccomp-dev nettle-dev
 ansible-core strace clang libclang-rt-14-dev systemd passwd util-linux
-hyperfine time acl"
+hyperfine time acl python3-yaml"
 
 missing=""
 need() { # package test...
@@ -20,6 +20,7 @@ need libyaml-dev pkg-config --exists yaml-0.1
 need libseccomp-dev pkg-config --exists libseccomp
 need nettle-dev pkg-config --exists nettle
 need ansible-core command -v ansible-vault
+need python3-yaml python3 -c 'import yaml'
 need strace command -v strace
 need clang command -v clang
 need libclang-rt-14-dev sh -c 'ls /usr/lib/llvm-14/lib/clang/*/lib/linux/libclang_rt.fuzzer-x86_64.a'
