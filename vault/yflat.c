@@ -232,8 +232,9 @@ static int
 put_value(struct es_ydoc *doc, struct es_yentry *e, const unsigned char *in,
     size_t v, size_t end, enum es_ystyle style, size_t tlen)
 {
-	unsigned char *p;
-	size_t i, o;
+	const unsigned char *q;
+	unsigned char *p, mark;
+	size_t i, o, n;
 	int r;
 
 	e->style = style;
@@ -251,16 +252,19 @@ put_value(struct es_ydoc *doc, struct es_yentry *e, const unsigned char *in,
 	e->vlen = tlen;
 	if ((r = es_yarena_alloc(doc->arena, tlen, &p)) != 0)
 		return r;
-	/* Between the quotes; '' is one quote in single-quoted style, an
-	 * escape (checked by scan_value) one byte in double-quoted style. */
-	for (i = v + 1, o = 0; i < end - 1; i++) {
-		if (style == ES_YS_DOUBLE && in[i] == '\\') {
-			p[o++] = dq_escape[in[++i]] & 0x7f;
-			continue;
-		}
-		p[o++] = in[i];
-		if (style == ES_YS_SINGLE && in[i] == '\'')
-			i++;
+	/* Between the quotes, a run at a time up to the next '' (one quote
+	 * in single-quoted style) or escape (checked by scan_value; one byte
+	 * in double-quoted style). */
+	mark = style == ES_YS_SINGLE ? '\'' : '\\';
+	for (i = v + 1, o = 0; i < end - 1; i += 2) {
+		q = memchr(in + i, mark, end - 1 - i);
+		n = q == NULL ? end - 1 - i : (size_t)(q - (in + i));
+		memcpy(p + o, in + i, n);
+		o += n;
+		i += n;
+		if (q == NULL)
+			break;
+		p[o++] = style == ES_YS_SINGLE ? '\'' : dq_escape[in[i + 1]] & 0x7f;
 	}
 	BUG_ON(o != tlen);
 	e->val = p;
@@ -346,11 +350,14 @@ static int
 reserve(struct es_ydoc *doc, struct es_ykeys *ks, const unsigned char *in,
     size_t len, size_t pos)
 {
-	size_t nl = 0, i;
+	const unsigned char *p = in + pos, *end = in + len;
+	size_t nl = 0;
 	int r;
 
-	for (i = pos; i < len; i++)
-		nl += in[i] == '\n';
+	while ((p = memchr(p, '\n', (size_t)(end - p))) != NULL) {
+		nl++;
+		p++;
+	}
 	if ((r = es_ydoc_reserve(doc, ks, nl + 1)) != 0)
 		return r;
 	return es_yarena_reserve(doc->arena, len + 1);
