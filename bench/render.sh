@@ -19,7 +19,7 @@ TOP=$(cd "$(dirname "$0")/.." && pwd)
 ENVSEAL=${1:-$TOP/build/envseal}
 LIMIT=${2:-$TOP/build/bench/limit}
 RUNS=${RUNS:-40}
-[ -x "$LIMIT" ] || make -C "$TOP" --no-print-directory "$LIMIT" >/dev/null
+[ -x "$LIMIT" ] || make -C "$TOP" --no-print-directory build/bench/limit >/dev/null
 W=$(mktemp -d /tmp/envseal-bench.XXXXXX)
 trap 'rm -rf "$W"' EXIT
 chmod 0755 "$W"
