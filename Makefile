@@ -129,8 +129,15 @@ demo: deps
 fuzz: deps
 	@sh tests/fuzz/run.sh long
 
-bench: deps all
+bench: deps all $(BUILD)/bench/limit
 	@sh bench/run.sh
+
+# bench/limit: the one-process physical limit of a render (bench/limit.c),
+# hardened like build/envseal, linked with only the two libraries it uses.
+$(BUILD)/bench/limit: bench/limit.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(LDHARDEN) $(LDFLAGS) -o $@ $< \
+		$(shell pkg-config --libs nettle libsodium)
 
 install: $(BUILD)/envseal
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1

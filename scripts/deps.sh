@@ -5,7 +5,7 @@
 set -u
 PKGS="build-essential pkg-config libsodium-dev libyaml-dev libseccomp-dev nettle-dev
 ansible-core ansible-lint strace clang libclang-rt-14-dev systemd passwd util-linux
-hyperfine time acl systemd-container mmdebstrap age zlib1g-dev minisign"
+hyperfine time acl systemd-container mmdebstrap age zlib1g-dev minisign python3-yaml"
 
 missing=""
 need() { # package test...
@@ -22,6 +22,7 @@ need nettle-dev pkg-config --exists nettle
 need ansible-core command -v ansible-vault
 need ansible-core command -v ansible-playbook
 need ansible-lint command -v ansible-lint
+need python3-yaml python3 -c 'import yaml'
 need strace command -v strace
 need clang command -v clang
 need libclang-rt-14-dev sh -c 'ls /usr/lib/llvm-14/lib/clang/*/lib/linux/libclang_rt.fuzzer-x86_64.a'

@@ -49,13 +49,19 @@ static int pairv_ready;
 static void
 pairv_build(void)
 {
-	unsigned a, b;
+	/* Only the 22 x 22 digit pairs: every other entry stays 0 ("not
+	 * hex") as the zeroed table has it; 484 stores, not 65536 tests. */
+	static const char digits[] = "0123456789abcdefABCDEF";
+	unsigned i, k;
+	unsigned char a, b;
 
-	for (a = 0; a < 256; a++)
-		for (b = 0; b < 256; b++)
-			if (hexv[a] && hexv[b])
-				pairv[a | b << 8] = (uint16_t)(0x100 |
-				    (hexv[a] - 1) << 4 | (hexv[b] - 1));
+	for (i = 0; i < sizeof digits - 1; i++)
+		for (k = 0; k < sizeof digits - 1; k++) {
+			a = (unsigned char)digits[i];
+			b = (unsigned char)digits[k];
+			pairv[a | b << 8] = (uint16_t)(0x100 |
+			    (hexv[a] - 1) << 4 | (hexv[b] - 1));
+		}
 	pairv_ready = 1;
 }
 
