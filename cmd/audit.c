@@ -50,7 +50,9 @@ cmd_audit(int argc, char **argv)
 		return cmd_usage("audit: unknown subcommand '%s' (verify, show)",
 		    sub);
 	optind = 1;
-	while ((opt = getopt_long(argc - 1, argv + 1, "", longopts, NULL)) != -1) {
+	opterr = 0;
+	while ((opt = getopt_long(argc - 1, argv + 1, ":", longopts,
+	    NULL)) != -1) {
 		switch (opt) {
 		case OPT_ROOT:
 			rootdir = optarg;
@@ -59,8 +61,9 @@ cmd_audit(int argc, char **argv)
 			audit_usage(stdout);
 			return 0;
 		default:
-			return cmd_usage("audit %s: see envseal audit --help",
-			    sub);
+			audit_usage(stderr);
+			return cmd_bad_option(!strcmp(sub, "verify") ?
+			    "audit verify" : "audit show", opt, argv[optind]);
 		}
 	}
 	if (optind != argc - 1)

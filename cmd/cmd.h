@@ -26,6 +26,11 @@ int cmd_usage(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* The first error line cmd_fail or cmd_usage said ("envseal: ...", as
  * escaped on stderr), or "". */
 const char *cmd_first_error(void);
+/* getopt_long (optstring beginning with ':', opterr 0) returned c, not an
+ * option: say "WHAT: option 'ARG' needs a value" for ':' (a missing
+ * value is not an unknown option), else "WHAT: unknown option 'ARG'";
+ * arg is the word getopt stopped at (argv[optind - 1]). Returns 2. */
+int cmd_bad_option(const char *what, int c, const char *arg);
 /* Print "envseal: <text>" on stderr (a progress note, not an error). */
 void cmd_note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* cmd_fail, cmd_usage and cmd_note escape control and bidi characters

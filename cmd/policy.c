@@ -43,13 +43,15 @@ cmd_policy(int argc, char **argv)
 	argc--;
 	argv++;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":", opts, NULL)) != -1) {
 		if (c == OPT_POLICY)
 			path = optarg;
 		else if (c == OPT_HELP)
 			return usage(stdout), 0;
 		else
-			return usage(stderr), ES_EXIT_USAGE;
+			return usage(stderr), cmd_bad_option("policy show", c,
+			    argv[optind - 1]);
 	}
 	if (optind != argc)
 		return cmd_usage("policy show: unexpected argument '%s'",

@@ -115,7 +115,7 @@ cmd_run_parse(const char *name, unsigned allowed, void (*usage)(FILE *),
 	scan_json(argc, argv);
 	opterr = 0;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":h", lo, NULL)) != -1) {
 		if ((k = cmd_keysrc_option(&a->keys, c, optarg)) == 1)
 			continue;
 		if (k < 0)
@@ -134,8 +134,7 @@ cmd_run_parse(const char *name, unsigned allowed, void (*usage)(FILE *),
 			return -1;
 		default:
 			usage(stderr);
-			return cmd_usage("%s: unknown option '%s'", name,
-			    argv[optind - 1]);
+			return cmd_bad_option(name, c, argv[optind - 1]);
 		}
 	}
 	if (optind != argc)

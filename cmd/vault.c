@@ -737,12 +737,13 @@ parse_opts(int argc, char **argv, struct vopts *o)
 	int c, r;
 
 	optind = 1;
-	opterr = 1;
-	while ((c = getopt_long(argc, argv, "h", vault_longopts, NULL)) != -1) {
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":h", vault_longopts, NULL)) != -1) {
 		if (c == 'h')
 			c = OPT_HELP;
-		if (c == '?')
-			return usage(stderr), ES_EXIT_USAGE;
+		if (c == '?' || c == ':')
+			return usage(stderr), cmd_bad_option(o->what, c,
+			    argv[optind - 1]);
 		if ((r = take_opt(o, c, optarg)) != 0)
 			return r == -2 ? 0 : r;
 	}

@@ -464,6 +464,18 @@ set_mode(struct pctx *c, const yaml_node_t *n, const char *kp, mode_t *dst)
 
 	if ((r = want_string(c, n, kp, &s)) != 0)
 		return r;
+	/* "4640" is octal enough to be meant, and its first digit is a
+	 * set-id or sticky bit: say that, not "not octal". An env file takes
+	 * none (check_env_file); a directory takes them behind the 0. */
+	if (strlen(s) == 4 && s[0] != '0' && strspn(s, "01234567") == 4 &&
+	    !strncmp(kp, "env_files", 9))
+		return failn(c, n, kp, "'%s': set-id and sticky bits are not "
+		    "allowed in an env file's mode; a mode is a leading 0 and "
+		    "3 octal digits, like \"0%s\"", s, s + 1);
+	if (strlen(s) == 4 && s[0] != '0' && strspn(s, "01234567") == 4)
+		return failn(c, n, kp, "'%s' has no leading 0: write \"0%s\" "
+		    "for the set-id/sticky digit %c, or \"0%s\" without it",
+		    s, s, s[0], s + 1);
 	if (parse_mode(s, dst) != 0)
 		return failn(c, n, kp, "'%s' is not an octal mode like "
 		    "\"0750\" (a leading 0 and 3 or 4 octal digits)", s);

@@ -40,8 +40,10 @@ contains "render-only, owner missing: names user and file" "user app is not in /
 contains "render-only, owner missing: says it must exist" "must exist"
 lacks "render-only, owner missing: no 'run envseal provision'" "run \`envseal provision\` first"
 # The default policy's own service user is still sent to provision.
-expect_exit "service user missing: exit 2" 2 "$ENVSEAL" render --root "$R" \
-	--vault-password-file "$BASE/pw"
+"$ENVSEAL" policy show | sed 's/^  owner: root$/  owner: veza-api/' >"$BASE/svc.yml"
+grep -q '^  owner: veza-api$' "$BASE/svc.yml" || notok "service policy made"
+expect_exit "service user missing: exit 2" 2 "$ENVSEAL" render --policy "$BASE/svc.yml" \
+	--root "$R" --vault-password-file "$BASE/pw"
 contains "service user missing: run provision" "run \`envseal provision\` first"
 
 # 3. A relative vault path that does not exist.
@@ -56,13 +58,18 @@ expect_exit "absolute vault missing: exit 1" 1 "$ENVSEAL" render --policy "$BASE
 	--root "$R" --vault-password-file "$BASE/pw" --vault "$W/vaults/none.yml"
 lacks "absolute vault missing: no 'relative'" "relative to the working directory"
 
-# 4. Modes with a set-id or sticky digit and no leading 0.
-for m in 4640 2750 1750; do
-	printf 'envseal: 1\ndirectories:\n- {path: /a, owner: root, group: root, mode: "%s"}\n' "$m" >"$BASE/m.yml"
-	expect_exit "mode $m: exit 2" 2 "$ENVSEAL" policy show --policy "$BASE/m.yml"
-	lacks "mode $m: not 'is not an octal mode'" "is not an octal mode"
-	contains "mode $m: says what is wrong" "set-id and sticky bits are not allowed"
+# 4. Modes with a set-id or sticky digit and no leading 0: an env file
+# takes no such bit; a directory does, behind the leading 0.
+for m in 4640 2640 1600; do
+	printf 'envseal: 1\nenv_files:\n- {path: /a.env, vault: v, owner: root, group: root, mode: "%s"}\n' "$m" >"$BASE/m.yml"
+	expect_exit "env mode $m: exit 2" 2 "$ENVSEAL" policy show --policy "$BASE/m.yml"
+	lacks "env mode $m: not 'is not an octal mode'" "is not an octal mode"
+	contains "env mode $m: says what is wrong" "env_files[0].mode: '$m': set-id and sticky bits are not allowed"
 done
+printf 'envseal: 1\ndirectories:\n- {path: /a, owner: root, group: root, mode: "2750"}\n' >"$BASE/m.yml"
+expect_exit "dir mode 2750: exit 2" 2 "$ENVSEAL" policy show --policy "$BASE/m.yml"
+lacks "dir mode 2750: not 'is not an octal mode'" "is not an octal mode"
+contains "dir mode 2750: the rule and both fixes" "'2750' has no leading 0: write \"02750\" for the set-id/sticky digit 2, or \"0750\" without it"
 printf 'envseal: 1\ndirectories:\n- {path: /a, owner: root, group: root, mode: "07x0"}\n' >"$BASE/m.yml"
 expect_exit "mode 07x0: exit 2" 2 "$ENVSEAL" policy show --policy "$BASE/m.yml"
 contains "mode 07x0: not octal" "is not an octal mode"
