@@ -27,14 +27,7 @@
 static void
 usage(FILE *f)
 {
-	fprintf(f, "usage: envseal apply [--policy FILE] [--vault FILE] "
-	    "[--root DIR]\n"
-	    "           [--vault-id [LABEL@]SOURCE]... "
-	    "[--vault-password-file FILE]...\n"
-	    "           [--vault-password-credential NAME]... [--no-prompt]\n"
-	    "           [--check] [--diff] [--json] [--reload]\n"
-	    "  `envseal provision` then `envseal render`, one locked, audited "
-	    "run.\n");
+	cmd_help("apply", f);
 }
 
 /* The reloader reaped; its outcome said. want: the unit changed. */

@@ -17,13 +17,7 @@ enum { OPT_ROOT = OPT_CMD_BASE, OPT_HELP };
 static void
 audit_usage(FILE *f)
 {
-	fprintf(f, "usage: envseal audit verify [--root DIR]\n"
-	    "       envseal audit show [--root DIR]\n"
-	    "verify: walk the hash chain of /var/log/envseal/audit.jsonl under "
-	    "DIR (default /);\n        exit 3 naming the first record that "
-	    "breaks it; on an intact chain, exit 0\n        and a line "
-	    "\"incomplete run ...\" for each run with an intent and no "
-	    "end.\nshow:   print the records for humans.\n");
+	cmd_help("audit", f);
 }
 
 int

@@ -26,6 +26,9 @@ int cmd_usage(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* The first error line cmd_fail or cmd_usage said ("envseal: ...", as
  * escaped on stderr), or "". */
 const char *cmd_first_error(void);
+/* Print the --help text of what ("render", "vault", "vault rekey", ...:
+ * a command, or "vault " and a subcommand) on f (cmd/help.c). */
+void cmd_help(const char *what, FILE *f);
 /* getopt_long (optstring beginning with ':', opterr 0) returned c, not an
  * option: say "WHAT: option 'ARG' needs a value" for ':' (a missing
  * value is not an unknown option), else "WHAT: unknown option 'ARG'";

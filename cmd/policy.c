@@ -16,10 +16,7 @@ enum { OPT_POLICY = OPT_CMD_BASE, OPT_HELP };
 static void
 usage(FILE *f)
 {
-	fprintf(f, "usage: envseal policy show [--policy FILE]\n"
-	    "  Validate the policy and print it with defaults filled in.\n"
-	    "  Without --policy: the embedded default (the backend_api "
-	    "role).\n");
+	cmd_help("policy", f);
 }
 
 int

@@ -14,12 +14,7 @@
 static void
 usage(FILE *f)
 {
-	fprintf(f, "usage: envseal render [--policy FILE] [--vault FILE] "
-	    "[--root DIR]\n"
-	    "           [--vault-id [LABEL@]SOURCE]... "
-	    "[--vault-password-file FILE]...\n"
-	    "           [--vault-password-credential NAME]... [--no-prompt]\n"
-	    "           [--check] [--diff] [--json]\n");
+	cmd_help("render", f);
 }
 
 /* Locked, audited run; the exit status. */

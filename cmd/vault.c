@@ -104,28 +104,7 @@ struct vrun {
 static void
 usage(FILE *f)
 {
-	fprintf(f,
-	    "usage: envseal vault view [KEY OPTIONS] FILE...\n"
-	    "       envseal vault decrypt [KEY OPTIONS] [--output FILE|-] FILE...\n"
-	    "       envseal vault encrypt [KEY OPTIONS] [--output FILE|-]\n"
-	    "                             [--encrypt-vault-id LABEL] FILE...\n"
-	    "       envseal vault encrypt-string [KEY OPTIONS] [--encrypt-vault-id LABEL]\n"
-	    "                             [--name NAME]... [STRING...|--stdin-name NAME]\n"
-	    "       envseal vault rekey [KEY OPTIONS] (--new-vault-password-file F |\n"
-	    "                             --new-vault-id LABEL@SOURCE)\n"
-	    "                             [--encrypt-vault-id LABEL] FILE...\n"
-	    "key options:\n"
-	    "  --vault-id [LABEL@]SOURCE        file, script, *-client script or 'prompt'\n"
-	    "  --vault-password-file FILE       password file or script (label default)\n"
-	    "  --vault-password-credential [LABEL@]NAME  $CREDENTIALS_DIRECTORY/NAME\n"
-	    "  --no-prompt                      never ask on the terminal\n"
-	    "other options:\n"
-	    "  --audit-root DIR                 as root, audit writes in DIR's log\n"
-	    "                                   (default $ENVSEAL_AUDIT_ROOT, else /)\n"
-	    "also read: ANSIBLE_VAULT_IDENTITY_LIST, ANSIBLE_VAULT_PASSWORD_FILE,\n"
-	    "  ANSIBLE_VAULT_ID_MATCH (any non-empty value: try only secrets of the\n"
-	    "  vault's own label), ANSIBLE_VAULT_ENCRYPT_IDENTITY (the label to\n"
-	    "  encrypt with unless --encrypt-vault-id gives one)\n");
+	cmd_help("vault", f);
 }
 
 /* --- small helpers ---------------------------------------------------------- */
@@ -681,7 +660,7 @@ take_opt(struct vopts *o, int c, const char *arg)
 		return set_test_salt(arg) ? cmd_fail(o->what, ES_EUSAGE) : 0;
 #endif
 	case OPT_HELP:
-		usage(stdout);
+		cmd_help(o->what, stdout);
 		return -2;
 	default:
 		switch (cmd_keysrc_option(&o->ks, c, arg)) {
@@ -690,7 +669,7 @@ take_opt(struct vopts *o, int c, const char *arg)
 		case -1:
 			return cmd_usage("too many key-source options");
 		default:
-			usage(stderr);
+			cmd_help(o->what, stderr);
 			return ES_EXIT_USAGE;
 		}
 	}
@@ -742,7 +721,7 @@ parse_opts(int argc, char **argv, struct vopts *o)
 		if (c == 'h')
 			c = OPT_HELP;
 		if (c == '?' || c == ':')
-			return usage(stderr), cmd_bad_option(o->what, c,
+			return cmd_help(o->what, stderr), cmd_bad_option(o->what, c,
 			    argv[optind - 1]);
 		if ((r = take_opt(o, c, optarg)) != 0)
 			return r == -2 ? 0 : r;
