@@ -5,7 +5,7 @@
 set -u
 PKGS="build-essential pkg-config libsodium-dev libyaml-dev libseccomp-dev nettle-dev
 ansible-core ansible-lint strace clang libclang-rt-14-dev systemd passwd util-linux
-hyperfine time acl"
+hyperfine time acl dpkg-dev debhelper lintian groff-base"
 
 missing=""
 need() { # package test...
@@ -31,6 +31,10 @@ need util-linux command -v unshare
 need hyperfine command -v hyperfine
 need time test -x /usr/bin/time
 need acl command -v setfacl
+need dpkg-dev command -v dpkg-buildpackage
+need debhelper command -v dh
+need lintian command -v lintian
+need groff-base command -v groff
 
 [ -z "$missing" ] && exit 0
 missing=$(echo $missing | tr ' ' '\n' | sort -u | tr '\n' ' ')
