@@ -1,7 +1,8 @@
 /*
  * cmd/cmd.h — the envseal command: one entry point per command group.
  * Only cmd/ prints messages and chooses exit statuses; each cmd_* returns
- * the process exit status (DESIGN.md "Exit status").
+ * the process exit status (common/envseal.h ES_EXIT_*, envseal(1) EXIT
+ * STATUS).
  */
 #ifndef ENVSEAL_CMD_H
 #define ENVSEAL_CMD_H

@@ -1,9 +1,9 @@
 /*
  * policy/default.c — the embedded default policy: the backend_api role's
- * defaults (DESIGN.md "Policy v1" without `vars`, so every vault key is
- * rendered, plus the static PORT the role's template sets). The gecos is
+ * defaults (policy v1, man/envseal-policy.5, without `vars`, so every
+ * vault key is rendered, plus the static PORT the role's template sets). The gecos is
  * written out because it is the account's comment and the unit's
- * Description, and DESIGN's example leaves it implicit.
+ * Description, and would otherwise default to the unit name.
  */
 #include "policy/policy.h"
 

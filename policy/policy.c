@@ -1004,9 +1004,9 @@ check_env_path(struct pctx *c, size_t fi, const struct es_env_file *f)
 	return 0;
 }
 
-/* DESIGN.md's hard invariants: an env file is never group- or
- * world-writable nor world-readable; its directory is not writable by
- * anyone but root. */
+/* The hard invariants (envseal-policy(5) ENV_FILES): an env file is never
+ * group- or world-writable nor world-readable; its directory is not
+ * writable by anyone but root. */
 static int
 check_env_file(struct pctx *c, size_t fi, const struct es_env_file *f)
 {

@@ -1,6 +1,6 @@
 /*
  * render/render.h — systemd EnvironmentFile= rendering: the encoder (the
- * grammar of DESIGN.md "The env-file grammar", to the letter), the mapping
+ * grammar of systemd 252's env-file reader, as render/env.c says), the mapping
  * from a vault document to variables, a parser of the same grammar for
  * name-level diffs, and the render run that `envseal render` and
  * `envseal apply` drive.
