@@ -40,7 +40,7 @@ cmd_bad_option(const char *what, int c, const char *arg)
 
 #define HELP_ENCRYPT_ID                                                      \
 	"  --encrypt-vault-id LABEL    encrypt with the first secret of LABEL\n" \
-	"                              (default $ANSIBLE_VAULT_ENCRYPT_IDENTITY,\n" \
+	"                              (default ANSIBLE_VAULT_ENCRYPT_IDENTITY,\n" \
 	"                              else the only secret loaded)\n"
 
 #define HELP_RUN_COMMON                                                      \
