@@ -11,7 +11,7 @@ echo "== bench/fs.sh: es_write_file vs a bare open/write/fsync/rename loop"
 sh bench/fs.sh
 echo "== bench/vault.sh: envseal vault decrypt vs ansible-vault decrypt"
 sh bench/vault.sh
-echo "== bench/render.sh: envseal render vs ansible-vault decrypt"
+echo "== bench/render.sh: envseal render as a ratio to bench/limit (the physical limit)"
 bash bench/render.sh
 echo "== bench/render_phases.sh: one render worker's job, phase by phase"
 bash bench/render_phases.sh

@@ -132,7 +132,8 @@ cmd_apply(int argc, char **argv)
 	if ((r = cmd_run_parse("apply", CMD_RUN_VAULT | CMD_RUN_KEYS |
 	    CMD_RUN_RELOAD, usage, argc, argv, &a)) != 0)
 		return r < 0 ? 0 : r;
-	if ((r = es_policy_load(a.policy, &p)) != 0)
+	if ((r = cmd_policy_load_trusted(a.root, a.policy,
+	    a.trusted_key, &p, a.signer)) != 0)
 		return cmd_fail("apply", r);
 	if ((r = es_policy_require(p, "service")) != 0 ||
 	    (r = es_policy_require(p, "env_files")) != 0) {

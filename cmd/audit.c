@@ -12,12 +12,31 @@
 #include <stdio.h>
 #include <string.h>
 
-enum { OPT_ROOT = OPT_CMD_BASE, OPT_HELP };
+enum {
+	OPT_ROOT = OPT_CMD_BASE,
+	OPT_HELP,
+	OPT_EXPECT,
+	OPT_JSON,
+	OPT_PATH,
+	OPT_RUN,
+	OPT_SINCE,
+	OPT_COMMAND,
+};
 
 static void
 audit_usage(FILE *f)
 {
 	cmd_help("audit", f);
+}
+
+/* The chain, then (when given) the anchor an auditor kept. */
+static int
+verify_anchored(struct es_root *root, const char *expect, FILE *out)
+{
+	int r = es_audit_verify(root, out);
+
+	return r == 0 && expect != NULL ? cmd_audit_expect(root, expect, out) :
+	    r;
 }
 
 int
@@ -26,8 +45,17 @@ cmd_audit(int argc, char **argv)
 	static const struct option longopts[] = {
 		{ "root", required_argument, NULL, OPT_ROOT },
 		{ "help", no_argument, NULL, OPT_HELP },
+		{ "expect", required_argument, NULL, OPT_EXPECT },
+		{ "json", no_argument, NULL, OPT_JSON },
+		{ "path", required_argument, NULL, OPT_PATH },
+		{ "run", required_argument, NULL, OPT_RUN },
+		{ "since", required_argument, NULL, OPT_SINCE },
+		{ "command", required_argument, NULL, OPT_COMMAND },
 		{ NULL, 0, NULL, 0 },
 	};
+	struct cmd_audit_filter flt = { NULL, NULL, NULL, NULL, 0 };
+	const char *expect = NULL;
+	int filtered = 0;
 	struct es_root *root = NULL;
 	const char *rootdir = "/", *sub;
 	FILE *out;
@@ -54,6 +82,12 @@ cmd_audit(int argc, char **argv)
 		case OPT_HELP:
 			audit_usage(stdout);
 			return 0;
+		case OPT_EXPECT: expect = optarg; break;
+		case OPT_JSON: flt.json = filtered = 1; break;
+		case OPT_PATH: flt.path = optarg; filtered = 1; break;
+		case OPT_RUN: flt.run = optarg; filtered = 1; break;
+		case OPT_SINCE: flt.since = optarg; filtered = 1; break;
+		case OPT_COMMAND: flt.command = optarg; filtered = 1; break;
 		default:
 			audit_usage(stderr);
 			return cmd_bad_option(!strcmp(sub, "verify") ?
@@ -63,6 +97,16 @@ cmd_audit(int argc, char **argv)
 	if (optind != argc - 1)
 		return cmd_usage("audit %s: unexpected argument '%s'", sub,
 		    argv[optind + 1]);
+	if (expect != NULL && (strcmp(sub, "verify") != 0 ||
+	    !cmd_audit_hash_ok(expect)))
+		return cmd_usage("audit: --expect takes a record hash (64 "
+		    "lowercase hex digits), with verify");
+	if (filtered && strcmp(sub, "show") != 0)
+		return cmd_usage("audit verify: --json and the filters are "
+		    "for show");
+	if (flt.since != NULL && !cmd_audit_time_ok(flt.since))
+		return cmd_usage("audit show: --since '%s': not an RFC 3339 "
+		    "UTC time (2026-11-27 or 2026-11-27T10:02:30Z)", flt.since);
 	/* Check mode: reading the log must never create or lock anything. */
 	if ((r = es_root_open(&root, rootdir, ES_ROOT_CHECK)) != 0)
 		return cmd_fail("audit", r);
@@ -70,7 +114,9 @@ cmd_audit(int argc, char **argv)
 	if ((out = es_esc_stream(stdout, ES_ESC_KEEP_NL)) == NULL)
 		r = -ENOMEM;
 	else if (!strcmp(sub, "verify"))
-		r = es_audit_verify(root, out);
+		r = verify_anchored(root, expect, out);
+	else if (filtered)
+		r = cmd_audit_show_filtered(root, &flt, out);
 	else
 		r = es_audit_show(root, out);
 	if (out != NULL && fclose(out) != 0 && r == 0)

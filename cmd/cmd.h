@@ -18,6 +18,47 @@ int cmd_provision(int argc, char **argv);
 int cmd_apply(int argc, char **argv);
 int cmd_audit(int argc, char **argv);
 int cmd_policy(int argc, char **argv);
+int cmd_credential(int argc, char **argv);
+int cmd_keygen(int argc, char **argv);
+int cmd_verify(int argc, char **argv);
+/* `policy lint` (cmd/lint.c), dispatched by cmd_policy. */
+int cmd_policy_lint(int argc, char **argv);
+/* `policy sign` (cmd/sign.c), dispatched by cmd_policy. */
+int cmd_policy_sign(int argc, char **argv);
+
+/* Load the policy at path (NULL: the embedded default), refusing it
+ * (ES_EINTEGRITY, naming the trusted key ids) unless path.minisig is a
+ * valid minisign signature of it by a key in rootdir's
+ * /etc/envseal/trusted-keys/NAME.pub or extra_key (either may be NULL);
+ * with no trusted key at all, es_policy_load(). signer (17 bytes) gets
+ * the signing key id, or "" (cmd/trust.c). */
+struct es_policy;
+/* es_failf(code, "PREFIX: <the detail recorded last>; refused"). */
+int cmd_fail_prefix(int code, const char *prefix);
+int cmd_policy_load_trusted(const char *rootdir, const char *path,
+    const char *extra_key, struct es_policy **out, char *signer);
+/* The same; with unseen_ok, trusted keys the caller may not read (EACCES)
+ * load the policy unchecked and set signer to "?" (verify: unknown). */
+int cmd_policy_load_trusted_as(const char *rootdir, const char *path,
+    const char *extra_key, struct es_policy **out, char *signer,
+    int unseen_ok);
+
+/* --- the auditor's questions to the log (cmd/auditq.c) --- */
+struct es_root;
+/* 1 when h is a record hash (64 lowercase hex digits). */
+int cmd_audit_hash_ok(const char *h);
+/* 1 when t is the start of a record time (at least YYYY-MM-DD). */
+int cmd_audit_time_ok(const char *t);
+/* ES_EINTEGRITY unless hash is a record's hash; prints its line and how
+ * many records follow it. Call after es_audit_verify succeeded. */
+int cmd_audit_expect(struct es_root *root, const char *hash, FILE *out);
+struct cmd_audit_filter {
+	const char *path, *run, *since, *command;   /* NULL: any */
+	int json;        /* JSON lines, ASCII-only, instead of text */
+};
+/* The records that pass f, to out (an escaping stream). */
+int cmd_audit_show_filtered(struct es_root *root,
+    const struct cmd_audit_filter *f, FILE *out);
 
 /* Print "envseal: <what>: <detail or strerror>" on stderr; return the exit
  * status for code. what may be NULL. */
@@ -48,6 +89,7 @@ enum {
 	OPT_VAULT_PASSWORD_FILE,
 	OPT_VAULT_PASSWORD_CREDENTIAL,
 	OPT_NO_PROMPT,
+	OPT_IDENTITY_CREDENTIAL,
 	OPT_CMD_BASE = 1100,   /* commands number their own options from here */
 };
 
@@ -57,7 +99,10 @@ enum {
 	    OPT_VAULT_PASSWORD_FILE },                                        \
 	{ "vault-password-credential", required_argument, NULL,               \
 	    OPT_VAULT_PASSWORD_CREDENTIAL },                                  \
-	{ "no-prompt", no_argument, NULL, OPT_NO_PROMPT }
+	{ "no-prompt", no_argument, NULL, OPT_NO_PROMPT },                    \
+	{ "identity", required_argument, NULL, 'i' },                         \
+	{ "identity-credential", required_argument, NULL,                     \
+	    OPT_IDENTITY_CREDENTIAL }
 
 /* Consume a key-source option: 1 if it was one, 0 if not, or an exit
  * status > 1 never (a full list is a usage error and returns -1). */
@@ -72,6 +117,7 @@ enum cmd_run_allowed {
 	CMD_RUN_VAULT = 1 << 0,    /* --vault FILE */
 	CMD_RUN_KEYS = 1 << 1,     /* the key-source options */
 	CMD_RUN_RELOAD = 1 << 2,   /* --reload */
+	CMD_RUN_RESTART = 1 << 3,  /* --try-restart */
 };
 /* Most long options a run command takes (the table is built per command). */
 #define CMD_RUN_MAX_OPTS 16
@@ -80,8 +126,10 @@ struct cmd_run_args {
 	const char *policy;
 	const char *vault;
 	const char *root;
-	int check, diff, json, reload;
+	int check, diff, json, reload, try_restart;
 	struct es_keysrc_opts keys;
+	const char *trusted_key;   /* --trusted-key FILE, or NULL */
+	char signer[17];           /* the policy's signing key id, or "" */
 };
 
 /* 0 parsed; -1 help printed (exit 0); otherwise the usage exit status. */

@@ -20,6 +20,16 @@ cmd_keysrc_option(struct es_keysrc_opts *o, int opt, const char *arg)
 			return -1;
 		o->credentials[o->n_credentials++] = arg;
 		return 1;
+	case 'i':   /* -i/--identity: an age identity file */
+		if (o->n_identities >= ES_SECRETS_MAX)
+			return -1;
+		o->identities[o->n_identities++] = arg;
+		return 1;
+	case OPT_IDENTITY_CREDENTIAL:
+		if (o->n_identity_credentials >= ES_SECRETS_MAX)
+			return -1;
+		o->identity_credentials[o->n_identity_credentials++] = arg;
+		return 1;
 	case OPT_NO_PROMPT:
 		o->no_prompt = 1;
 		return 1;

@@ -6,6 +6,8 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
+#include <stdlib.h>
 #include <stdarg.h>
 #include <string.h>
 #include <sys/prctl.h>
@@ -28,7 +30,11 @@ static const struct {
 	{ "apply", cmd_apply, "provision, then render, in one run" },
 	{ "vault", cmd_vault, "view, decrypt, encrypt, encrypt-string, rekey" },
 	{ "audit", cmd_audit, "verify or show the audit log" },
-	{ "policy", cmd_policy, "show the effective policy" },
+	{ "policy", cmd_policy, "show, lint or sign the policy" },
+	{ "credential", cmd_credential, "seal a vault password for the "
+	    "env-file service" },
+	{ "keygen", cmd_keygen, "make an age identity (-y: print its recipient)" },
+	{ "verify", cmd_verify, "check the host against the policy (read-only)" },
 };
 
 static void
@@ -39,6 +45,9 @@ usage(FILE *f)
 	fprintf(f, "usage: envseal COMMAND [OPTIONS]\n\ncommands:\n");
 	for (i = 0; i < sizeof commands / sizeof commands[0]; i++)
 		fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].help);
+	fprintf(f, "\nexit status: 0 ok, 1 runtime, 2 usage or policy, 3 integrity, "
+	    "4 sandbox,\n             5 the host differs from the policy (verify) "
+	    "or a lint finding\n");
 	fprintf(f, "\n`envseal COMMAND --help` for a command's options; "
 	    "man envseal for the rest.\n");
 }
@@ -63,9 +72,61 @@ ensure_std_fds(void)
 	}
 }
 
+/* Most inherited descriptors an argument may name ("/dev/fd/N"). */
+#define KEEP_FDS_MAX 16
+
+/* N when arg is, or ends in "=" or "@" followed by, "/dev/fd/N" with
+ * N >= 3 (a --vault-password-file or --vault-id source); else -1. */
+static int
+named_fd(const char *arg)
+{
+	const char *p = strstr(arg, "/dev/fd/");
+	char *end;
+	long n;
+
+	if (p == NULL || (p != arg && p[-1] != '=' && p[-1] != '@'))
+		return -1;
+	if (p[8] < '0' || p[8] > '9')
+		return -1;
+	errno = 0;
+	n = strtol(p + 8, &end, 10);
+	if (*end != '\0' || errno != 0 || n < 3 || n > INT_MAX)
+		return -1;
+	return (int)n;
+}
+
+/* Close every descriptor from 3 up but those the arguments name (the
+ * caller's pipes, `<(...)`: crypto/keysrc.c judges them), which become
+ * close-on-exec. */
+static int
+close_inherited(int argc, char **argv)
+{
+	int keep[KEEP_FDS_MAX], n = 0, i, j, t, fd;
+	unsigned lo = 3;
+
+	for (i = 1; i < argc && n < KEEP_FDS_MAX; i++)
+		if ((fd = named_fd(argv[i])) >= 0 &&
+		    fcntl(fd, F_SETFD, FD_CLOEXEC) == 0)
+			keep[n++] = fd;
+	for (i = 1; i < n; i++)
+		for (j = i; j > 0 && keep[j - 1] > keep[j]; j--) {
+			t = keep[j];
+			keep[j] = keep[j - 1];
+			keep[j - 1] = t;
+		}
+	for (i = 0; i < n; i++) {
+		if ((unsigned)keep[i] > lo &&
+		    close_range(lo, (unsigned)keep[i] - 1, 0) != 0)
+			return -errno;
+		if ((unsigned)keep[i] + 1 > lo)
+			lo = (unsigned)keep[i] + 1;
+	}
+	return close_range(lo, ~0U, 0) != 0 ? -errno : 0;
+}
+
 /* Hardening every command gets before it parses a single option. */
 static int
-harden_process(void)
+harden_process(int argc, char **argv)
 {
 	struct rlimit no_core = { 0, 0 };
 
@@ -76,8 +137,9 @@ harden_process(void)
 		return -errno;
 	/* Nothing we create is ever wider than 0600 before its fchmod. */
 	umask(077);
-	/* Inherited descriptors could be anything; we own only 0-2. */
-	if (close_range(3, ~0U, 0) != 0)
+	/* Inherited descriptors could be anything; we own only 0-2 and
+	 * those an argument names. */
+	if (close_inherited(argc, argv) != 0)
 		return -errno;
 	if (ensure_std_fds() != 0)
 		return -errno;
@@ -193,7 +255,7 @@ main(int argc, char **argv)
 	size_t i;
 	int r;
 
-	if ((r = harden_process()) != 0)
+	if ((r = harden_process(argc, argv)) != 0)
 		return cmd_fail("start-up hardening", r);
 	if (argc < 2)
 		return usage(stderr), ES_EXIT_USAGE;

@@ -32,9 +32,14 @@ cmd_policy(int argc, char **argv)
 	FILE *out;
 	int c, r;
 
+	if (argc >= 2 && !strcmp(argv[1], "lint"))
+		return cmd_policy_lint(argc - 1, argv + 1);
+	if (argc >= 2 && !strcmp(argv[1], "sign"))
+		return cmd_policy_sign(argc - 1, argv + 1);
 	if (argc < 2 || (strcmp(argv[1], "show") != 0 &&
 	    strcmp(argv[1], "--help") != 0))
-		return usage(stderr), cmd_usage("policy: expected 'show'");
+		return usage(stderr), cmd_usage("policy: expected 'show', 'lint' or "
+		    "'sign'");
 	if (!strcmp(argv[1], "--help"))
 		return usage(stdout), 0;
 	argc--;

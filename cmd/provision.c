@@ -65,7 +65,8 @@ cmd_provision(int argc, char **argv)
 	if ((r = cmd_run_parse("provision", CMD_RUN_RELOAD, usage, argc, argv,
 	    &a)) != 0)
 		return r < 0 ? 0 : r;
-	if ((r = es_policy_load(a.policy, &p)) != 0)
+	if ((r = cmd_policy_load_trusted(a.root, a.policy,
+	    a.trusted_key, &p, a.signer)) != 0)
 		return cmd_fail("provision", r);
 	r = run(&a, p);
 	es_policy_free(p);

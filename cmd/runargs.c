@@ -19,7 +19,9 @@ enum {
 	OPT_DIFF,
 	OPT_JSON,
 	OPT_RELOAD,
+	OPT_TRY_RESTART,
 	OPT_HELP,
+	OPT_TRUSTED_KEY,
 };
 
 /* --json asked for (seen before any option is parsed, so a usage error
@@ -82,12 +84,15 @@ build_longopts(unsigned allowed, struct option *lo)
 		{ "diff", no_argument, NULL, OPT_DIFF },
 		{ "json", no_argument, NULL, OPT_JSON },
 		{ "help", no_argument, NULL, OPT_HELP },
+		{ "trusted-key", required_argument, NULL, OPT_TRUSTED_KEY },
 	};
 	static const struct option keys[] = { CMD_KEYSRC_LONGOPTS };
 	static const struct option vault = { "vault", required_argument,
 	    NULL, OPT_VAULT };
 	static const struct option reload = { "reload", no_argument, NULL,
 	    OPT_RELOAD };
+	static const struct option restart = { "try-restart", no_argument,
+	    NULL, OPT_TRY_RESTART };
 	size_t n = 0, i;
 
 	for (i = 0; i < sizeof common / sizeof common[0]; i++)
@@ -96,6 +101,8 @@ build_longopts(unsigned allowed, struct option *lo)
 		lo[n++] = vault;
 	if (allowed & CMD_RUN_RELOAD)
 		lo[n++] = reload;
+	if (allowed & CMD_RUN_RESTART)
+		lo[n++] = restart;
 	if (allowed & CMD_RUN_KEYS)
 		for (i = 0; i < sizeof keys / sizeof keys[0]; i++)
 			lo[n++] = keys[i];
@@ -115,7 +122,8 @@ cmd_run_parse(const char *name, unsigned allowed, void (*usage)(FILE *),
 	scan_json(argc, argv);
 	opterr = 0;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, ":h", lo, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, allowed & CMD_RUN_KEYS ? ":hi:" :
+	    ":h", lo, NULL)) != -1) {
 		if ((k = cmd_keysrc_option(&a->keys, c, optarg)) == 1)
 			continue;
 		if (k < 0)
@@ -128,6 +136,8 @@ cmd_run_parse(const char *name, unsigned allowed, void (*usage)(FILE *),
 		case OPT_DIFF: a->diff = 1; break;
 		case OPT_JSON: a->json = 1; break;
 		case OPT_RELOAD: a->reload = 1; break;
+		case OPT_TRY_RESTART: a->try_restart = 1; break;
+		case OPT_TRUSTED_KEY: a->trusted_key = optarg; break;
 		case 'h':
 		case OPT_HELP:
 			usage(stdout);
@@ -163,6 +173,7 @@ cmd_run_begin(const char *command, const struct cmd_run_args *a,
 	    != 0)
 		return r;
 	es_root_set_lock_notice(root, lock_notice, NULL);
+	es_audit_set_signer(root, a->signer);
 	if ((r = es_root_lock(root)) != 0 ||
 	    (r = es_audit_begin(root, command, p->sha256)) != 0) {
 		es_root_close(root);

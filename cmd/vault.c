@@ -9,9 +9,11 @@
  * or a bad file changes nothing.
  */
 #include "cmd/cmd.h"
+#include "cmd/agecrypt.h"
 #include "common/envseal.h"
 #include "crypto/keysrc.h"
 #include "fs/fs.h"
+#include "policy/policy.h"
 #include "sandbox/worker.h"
 #include "vault/vault.h"
 
@@ -41,12 +43,14 @@ enum {
 	OPT_NEW_PASSWORD_FILE,
 	OPT_NEW_VAULT_ID,
 	OPT_AUDIT_ROOT,
+	OPT_POLICY,
 	OPT_TEST_FIXED_SALT,
 	OPT_HELP,
 };
 
 static const struct option vault_longopts[] = {
 	CMD_KEYSRC_LONGOPTS,
+	CMD_AGE_LONGOPTS,
 	{ "output", required_argument, NULL, OPT_OUTPUT },
 	{ "encrypt-vault-id", required_argument, NULL, OPT_ENCRYPT_VAULT_ID },
 	{ "name", required_argument, NULL, OPT_NAME },
@@ -55,6 +59,7 @@ static const struct option vault_longopts[] = {
 	    OPT_NEW_PASSWORD_FILE },
 	{ "new-vault-id", required_argument, NULL, OPT_NEW_VAULT_ID },
 	{ "audit-root", required_argument, NULL, OPT_AUDIT_ROOT },
+	{ "policy", required_argument, NULL, OPT_POLICY },
 #ifdef ENVSEAL_TEST_HOOKS
 	/* TEST BUILD ONLY (build/envseal-test, `make tests`): fixes the salt
 	 * of every new envelope so tests can reproduce ansible's byte-exact
@@ -66,16 +71,19 @@ static const struct option vault_longopts[] = {
 	{ NULL, 0, NULL, 0 },
 };
 
-enum sub { SUB_VIEW, SUB_DECRYPT, SUB_ENCRYPT, SUB_ENCRYPT_STRING, SUB_REKEY };
+enum sub { SUB_VIEW, SUB_DECRYPT, SUB_ENCRYPT, SUB_ENCRYPT_STRING, SUB_REKEY,
+	SUB_MIGRATE, SUB_REENCRYPT };
 
 static const char *const sub_names[] = {
-	"view", "decrypt", "encrypt", "encrypt-string", "rekey",
+	"view", "decrypt", "encrypt", "encrypt-string", "rekey", "migrate",
+	"reencrypt",
 };
 
 struct vopts {
 	enum sub sub;
 	char what[64];                     /* "vault decrypt" */
 	struct es_keysrc_opts ks;
+	struct cmd_age_opts age;           /* encrypt to age (cmd/agecrypt.c) */
 	const char *output;
 	const char *encrypt_id;
 	const char *names[VAULT_NAMES_MAX];
@@ -84,6 +92,7 @@ struct vopts {
 	const char *new_pwfile;
 	const char *new_vault_id;
 	const char *audit_root;            /* --audit-root, else NULL */
+	const char *policy;                /* reencrypt --policy */
 	const char *test_salt;
 	char **args;
 	size_t nargs;
@@ -462,12 +471,43 @@ encrypt_setup(const struct vopts *o, struct vrun *v, size_t *k)
 	return -1;
 }
 
+/* -r/-R: no secret is loaded (public keys only); --age-passphrase: the
+ * key sources give it, picked as for Ansible Vault. */
+static int
+cmd_encrypt_age(const struct vopts *o, struct vrun *v)
+{
+	static unsigned char pk[ES_AGE_RECIPIENTS_MAX * ES_AGE_KEY];
+	const struct es_secret *pw = NULL;
+	size_t i, k, npk = 0;
+	int r;
+
+	if (o->age.passphrase) {
+		if ((r = encrypt_setup(o, v, &k)) >= 0)
+			return r;
+		pw = &v->secrets.v[k];
+	} else if ((r = cmd_age_recipients(&o->age, pk, &npk)) != 0) {
+		return cmd_fail(o->what, r);
+	} else if (o->test_salt == NULL) {
+		es_salt_seed();
+	}
+	for (i = 0; i < v->n; i++) {
+		if ((r = read_input(o->args[i], &v->in[i])) != 0 ||
+		    (r = cmd_age_seal(&o->age, pk, npk, pw, v->in[i].p,
+		    v->in[i].len, &v->out[i])) != 0)
+			return fail_file(o, o->args[i], r);
+		es_sbuf_free(&v->in[i]);
+	}
+	return write_all(o, v);
+}
+
 static int
 cmd_encrypt(const struct vopts *o, struct vrun *v)
 {
 	size_t i, k;
 	int r;
 
+	if (cmd_age_wanted(&o->age))
+		return cmd_encrypt_age(o, v);
 	if ((r = encrypt_setup(o, v, &k)) >= 0)
 		return r;
 	for (i = 0; i < v->n; i++) {
@@ -478,12 +518,100 @@ cmd_encrypt(const struct vopts *o, struct vrun *v)
 		    "$ANSIBLE_VAULT", 14)))
 			return fail_file(o, o->args[i], es_failf(ES_EUSAGE,
 			    "already an Ansible Vault"));
+		if (es_age_is_age(v->in[i].p, v->in[i].len))
+			return fail_file(o, o->args[i], es_failf(ES_EUSAGE,
+			    "already an age file"));
 		if ((r = es_vault_seal(v->in[i].p, v->in[i].len,
 		    &v->secrets.v[k], v->secrets.v[k].label, &v->out[i])) != 0)
 			return fail_file(o, o->args[i], r);
 		es_sbuf_free(&v->in[i]);
 	}
 	return write_all(o, v);
+}
+
+/* --- migrate ------------------------------------------------------------------------ */
+
+/*
+ * Ansible Vault -> age: each file is decrypted in the worker as `decrypt`
+ * does (a whole-file vault: its plaintext; inline values: the same YAML
+ * with each value as a double-quoted scalar, so every key keeps its
+ * value), then sealed to the recipients. Every file is converted in
+ * memory before the first is replaced, as rekey does.
+ */
+static int
+cmd_migrate(const struct vopts *o, struct vrun *v)
+{
+	static unsigned char pk[ES_AGE_RECIPIENTS_MAX * ES_AGE_KEY];
+	struct es_sbuf ct;
+	size_t i, npk = 0;
+	int r;
+
+	if ((r = cmd_age_recipients(&o->age, pk, &npk)) != 0)
+		return cmd_fail(o->what, r);
+	if ((r = load_secrets(o, v)) >= 0 ||
+	    (r = run_all(o, v, ES_JOB_DECRYPT, NULL)) >= 0)
+		return r;
+	if (o->test_salt == NULL)
+		es_salt_seed();
+	for (i = 0; i < v->n; i++) {
+		memset(&ct, 0, sizeof ct);
+		if ((r = cmd_age_seal(&o->age, pk, npk, NULL, v->out[i].p,
+		    v->out[i].len, &ct)) != 0) {
+			es_sbuf_free(&ct);
+			return fail_file(o, o->args[i], r);
+		}
+		es_sbuf_free(&v->out[i]);
+		v->out[i] = ct;   /* transferred */
+	}
+	return write_all(o, v);
+}
+
+/* --- reencrypt ---------------------------------------------------------------------- */
+
+/*
+ * Every env_files entry with recipients: its age vault made to those
+ * recipients in the worker, all in memory before the first is written.
+ */
+static int
+cmd_reencrypt(struct vopts *o, struct vrun *v)
+{
+	struct es_policy *p = NULL;
+	const char *notes[VAULT_FILES_MAX];
+	char *paths[VAULT_FILES_MAX];
+	size_t i, n = 0;
+	int r;
+
+	if ((r = es_policy_load(o->policy, &p)) != 0)
+		return cmd_fail(o->what, r);
+	for (i = 0; i < p->nenv_files && n < VAULT_FILES_MAX; i++)
+		if (p->env_files[i].nrecipients)
+			paths[n++] = p->env_files[i].vault;
+	vrun_free(v);
+	if (n == 0 || vrun_alloc(v, n) != 0) {
+		r = n ? cmd_fail(o->what, -ENOMEM) : cmd_usage("%s: %s: no "
+		    "env_files entry has recipients", o->what, o->policy);
+		goto out;
+	}
+	o->args = paths;
+	o->nargs = n;
+	if ((r = load_secrets(o, v)) >= 0)
+		goto out;
+	for (i = 0, n = 0; i < p->nenv_files; i++) {
+		if (!p->env_files[i].nrecipients)
+			continue;
+		if ((r = cmd_age_reencrypt_one(&p->env_files[i], &v->secrets,
+		    &v->raw[n], &v->rawlen[n], &v->out[n], &notes[n])) != 0) {
+			r = fail_file(o, paths[n], r);
+			goto out;
+		}
+		n++;
+	}
+	for (i = 0; i < n; i++)
+		cmd_note("%s: %s", paths[i], notes[i]);
+	r = write_all(o, v);
+out:
+	es_policy_free(p);
+	return r;
 }
 
 /* --- encrypt-string ---------------------------------------------------------------- */
@@ -628,6 +756,8 @@ cmd_rekey(const struct vopts *o, struct vrun *v)
 static int
 take_opt(struct vopts *o, int c, const char *arg)
 {
+	int r;
+
 	switch (c) {
 	case OPT_OUTPUT:
 		o->output = arg;
@@ -649,6 +779,9 @@ take_opt(struct vopts *o, int c, const char *arg)
 	case OPT_NEW_VAULT_ID:
 		o->new_vault_id = arg;
 		return 0;
+	case OPT_POLICY:
+		o->policy = arg;
+		return 0;
 	case OPT_AUDIT_ROOT:
 		if (*arg == '\0')
 			return cmd_usage("%s: --audit-root: empty DIR", o->what);
@@ -663,6 +796,8 @@ take_opt(struct vopts *o, int c, const char *arg)
 		cmd_help(o->what, stdout);
 		return -2;
 	default:
+		if ((r = cmd_age_option(&o->age, c, arg)) != 0)
+			return r > 0 ? 0 : cmd_usage("too many recipients");
 		switch (cmd_keysrc_option(&o->ks, c, arg)) {
 		case 1:
 			return 0;
@@ -679,11 +814,12 @@ take_opt(struct vopts *o, int c, const char *arg)
 static int
 check_opts(const struct vopts *o)
 {
-	int es = o->sub == SUB_ENCRYPT_STRING, rk = o->sub == SUB_REKEY;
+	int es = o->sub == SUB_ENCRYPT_STRING, rk = o->sub == SUB_REKEY, r;
 
-	if (o->output && o->sub != SUB_DECRYPT && o->sub != SUB_ENCRYPT)
-		return cmd_usage("%s: --output is for decrypt and encrypt",
-		    o->what);
+	if (o->output && o->sub != SUB_DECRYPT && o->sub != SUB_ENCRYPT &&
+	    o->sub != SUB_MIGRATE)
+		return cmd_usage("%s: --output is for decrypt, encrypt and "
+		    "migrate", o->what);
 	if (o->output && o->nargs > 1)
 		return cmd_usage("%s: --output takes one input file", o->what);
 	if (o->encrypt_id && o->sub != SUB_ENCRYPT && !es && !rk)
@@ -695,11 +831,42 @@ check_opts(const struct vopts *o)
 	if (o->stdin_name && (o->nnames || o->nargs))
 		return cmd_usage("%s: --stdin-name reads stdin: no --name or "
 		    "STRING with it", o->what);
+	if (o->stdin_name && es_keysrc_reads_stdin(&o->ks))
+		return cmd_usage("%s: --stdin-name and the vault password "
+		    "cannot both be read from stdin", o->what);
 	if ((o->new_pwfile || o->new_vault_id) && !rk)
 		return cmd_usage("%s: --new-* options are for rekey", o->what);
 	if (rk && !!o->new_pwfile == !!o->new_vault_id)
 		return cmd_usage("%s: give exactly one of "
 		    "--new-vault-password-file, --new-vault-id", o->what);
+	if (cmd_age_wanted(&o->age) && o->sub != SUB_ENCRYPT &&
+	    o->sub != SUB_MIGRATE)
+		return cmd_usage("%s: -r, -R, --armor and --age-passphrase are "
+		    "for encrypt and migrate", o->what);
+	if (o->sub == SUB_MIGRATE && (o->age.passphrase ||
+	    !(o->age.nrecipients || o->age.nfiles)))
+		return cmd_usage("%s: migrate takes -r or -R (age recipients)",
+		    o->what);
+	if (cmd_age_wanted(&o->age) && (r = cmd_age_check(&o->age, o->what))
+	    >= 0)
+		return r;
+	if ((o->ks.n_identities || o->ks.n_identity_credentials) &&
+	    o->sub != SUB_VIEW && o->sub != SUB_DECRYPT &&
+	    o->sub != SUB_REENCRYPT)
+		return cmd_usage("%s: -i/--identity and --identity-credential "
+		    "are for view, decrypt and reencrypt", o->what);
+	if (!!o->policy != (o->sub == SUB_REENCRYPT))
+		return cmd_usage("%s: --policy is for reencrypt, which needs "
+		    "it", o->what);
+	if (o->sub == SUB_REENCRYPT)
+		return o->nargs ? cmd_usage("%s: the files are the policy's "
+		    "vaults: no FILE", o->what) : -1;
+#ifdef ENVSEAL_TEST_HOOKS
+	/* A fixed salt would fix the file key, ephemeral keys and nonce. */
+	if (o->test_salt && cmd_age_wanted(&o->age))
+		return cmd_usage("%s: --test-fixed-salt is for Ansible Vault",
+		    o->what);
+#endif
 	if (o->test_salt && o->sub != SUB_ENCRYPT && !es && !rk)
 		return cmd_usage("%s: unknown option", o->what);
 	if (!es && o->nargs == 0)
@@ -717,7 +884,8 @@ parse_opts(int argc, char **argv, struct vopts *o)
 
 	optind = 1;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":h", vault_longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":hi:r:R:a", vault_longopts,
+	    NULL)) != -1) {
 		if (c == 'h')
 			c = OPT_HELP;
 		if (c == '?' || c == ':')
@@ -766,6 +934,10 @@ cmd_vault(int argc, char **argv)
 		r = cmd_encrypt(&o, &v);
 	else if (o.sub == SUB_ENCRYPT_STRING)
 		r = cmd_encrypt_string(&o, &v);
+	else if (o.sub == SUB_MIGRATE)
+		r = cmd_migrate(&o, &v);
+	else if (o.sub == SUB_REENCRYPT)
+		r = cmd_reencrypt(&o, &v);
 	else
 		r = cmd_rekey(&o, &v);
 	vrun_free(&v);

@@ -47,6 +47,7 @@ enum {
 	ES_ELOCKED,         /* lock not obtained in the bounded wait */
 	ES_ENOSYS,          /* kernel lacks a required feature (openat2) */
 	ES_EINTERNAL,       /* should not happen; a bug, reported not hidden */
+	ES_EAGE,            /* malformed age file, armor or key (exit 2) */
 };
 
 /* Exit statuses (envseal(1) EXIT STATUS; cmd/ returns them). */
@@ -56,6 +57,10 @@ enum {
 	ES_EXIT_USAGE = 2,
 	ES_EXIT_INTEGRITY = 3,
 	ES_EXIT_SANDBOX = 4,
+	/* `envseal verify` and `policy lint`: the host differs from the
+	 * policy, or a lint finding reached --fail-on. Not an error of the
+	 * command: what it was asked to find. */
+	ES_EXIT_DRIFT = 5,
 };
 
 /* Longest error detail kept; longer details are cut, never overflow. */

@@ -59,6 +59,7 @@ static const struct {
 	{ ES_ELOCKED, "lock busy", ES_EXIT_RUNTIME },
 	{ ES_ENOSYS, "kernel feature missing", ES_EXIT_RUNTIME },
 	{ ES_EINTERNAL, "internal error", ES_EXIT_RUNTIME },
+	{ ES_EAGE, "malformed age file", ES_EXIT_USAGE },
 };
 
 const char *

@@ -12,11 +12,41 @@
 #include <nettle/hmac.h>
 #include <nettle/sha2.h>
 
+/* The one block every HMAC-SHA256 round hashes, after the keyed state:
+ * a 32-byte message, then SHA-256's padding for 64 + 32 = 96 bytes (0x80,
+ * zeros, the length in bits big-endian: 768 = 0x0300). */
+#define ROUND_MSG 32
+#define ROUND_BITS_HI 62   /* block[62..63] = 0x03 0x00 */
+
+/* The SHA-256 state words, big-endian: the digest of a finished hash. */
+static void
+state_out(const struct sha256_ctx *c, unsigned char out[SHA256_DIGEST_SIZE])
+{
+	unsigned i;
+
+	for (i = 0; i < SHA256_DIGEST_SIZE / 4; i++) {
+		out[4 * i] = (unsigned char)(c->state[i] >> 24);
+		out[4 * i + 1] = (unsigned char)(c->state[i] >> 16);
+		out[4 * i + 2] = (unsigned char)(c->state[i] >> 8);
+		out[4 * i + 3] = (unsigned char)c->state[i];
+	}
+}
+
 /*
  * One 32-byte block of PBKDF2-HMAC-SHA256 (RFC 8018 F(P, S, c, i)): the
  * blocks are independent, so the HMAC key (block 2) is derived and checked
  * before the AES key and counter (blocks 1 and 3): a wrong secret costs
  * one block, not three.
+ *
+ * Rounds 2..c hash U(i-1) under the same key. nettle's hmac_sha256_digest
+ * pads, writes out and re-copies three contexts each time (a quarter of
+ * the time besides the compression); here each round copies the keyed
+ * inner and outer states nettle's hmac_sha256_set_key made and feeds
+ * sha256_update() one whole pre-padded block, which (index 0, 64 bytes)
+ * is exactly one compression, then reads the state words (struct
+ * sha256_ctx's public fields). SHA-256 is still nettle's (SHA-NI where
+ * the CPU has it); tests/unit/test_pbkdf2.c holds this to nettle's own
+ * pbkdf2_hmac_sha256, and a wrong key would fail every MAC: closed.
  */
 static void
 pbkdf2_block(const unsigned char *pw, size_t pwlen, const unsigned char *salt,
@@ -24,7 +54,8 @@ pbkdf2_block(const unsigned char *pw, size_t pwlen, const unsigned char *salt,
 {
 	static const unsigned char none;
 	struct hmac_sha256_ctx ctx;
-	unsigned char u[SHA256_DIGEST_SIZE], be[4];
+	struct sha256_ctx c;
+	unsigned char blk[SHA256_BLOCK_SIZE], be[4];
 	unsigned i, k;
 
 	be[0] = (unsigned char)(idx >> 24);
@@ -34,16 +65,23 @@ pbkdf2_block(const unsigned char *pw, size_t pwlen, const unsigned char *salt,
 	hmac_sha256_set_key(&ctx, pwlen, pw ? pw : &none);
 	hmac_sha256_update(&ctx, saltlen, salt ? salt : &none);
 	hmac_sha256_update(&ctx, sizeof be, be);
-	hmac_sha256_digest(&ctx, sizeof u, u);
-	memcpy(out, u, sizeof u);
+	hmac_sha256_digest(&ctx, ROUND_MSG, blk);
+	memcpy(out, blk, ROUND_MSG);
+	memset(blk + ROUND_MSG, 0, sizeof blk - ROUND_MSG);
+	blk[ROUND_MSG] = 0x80;
+	blk[ROUND_BITS_HI] = 0x03;
 	for (i = 1; i < ES_AV_ROUNDS; i++) {
-		/* digest() leaves ctx keyed for the next message. */
-		hmac_sha256_update(&ctx, sizeof u, u);
-		hmac_sha256_digest(&ctx, sizeof u, u);
-		for (k = 0; k < sizeof u; k++)
-			out[k] ^= u[k];
+		c = ctx.inner;
+		sha256_update(&c, sizeof blk, blk);
+		state_out(&c, blk);
+		c = ctx.outer;
+		sha256_update(&c, sizeof blk, blk);
+		state_out(&c, blk);
+		for (k = 0; k < ROUND_MSG; k++)
+			out[k] ^= blk[k];
 	}
-	es_wipe(u, sizeof u);
+	es_wipe(blk, sizeof blk);
+	es_wipe(&c, sizeof c);
 	es_wipe(&ctx, sizeof ctx);
 }
 

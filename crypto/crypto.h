@@ -20,6 +20,13 @@
 #define ES_LABEL_MAX 128
 /* Longest password accepted from any source. */
 #define ES_SECRET_MAX 65536
+/* The label of an age X25519 identity in a candidate list (its bytes are
+ * the 32-byte scalar). It holds a space, which no vault-id label may
+ * (keysrc.c label_ok), so no password is ever taken for an identity nor
+ * an identity for a password: es_vault_try_order() skips these and the
+ * age reader (vault/age.h) uses only these as identities. */
+#define ES_AGE_ID_LABEL "age identity"
+
 /* Most candidate secrets in one run. */
 #define ES_SECRETS_MAX 64
 

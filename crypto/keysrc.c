@@ -14,12 +14,15 @@
  */
 #include "crypto/keysrc.h"
 #include "fs/fs.h"
+#include "vault/age.h"
 #include "vault/vault.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -576,6 +579,43 @@ label_ok(const char *l)
 	return 1;
 }
 
+/*
+ * "/dev/stdin" and "/dev/fd/N", as ansible-vault takes them: the
+ * descriptor the caller handed us (cmd/main.c keeps an inherited N open
+ * when an argument names it). 1 and *fd set when path names one, 0 when
+ * it is a path like any other. Only a pipe or FIFO is taken as is: it is
+ * the caller's own channel, with no file anyone else could have written,
+ * so the trusted-input rule, which is about files, does not apply. A
+ * descriptor open on anything else is refused: name the file itself, and
+ * the rule judges it.
+ */
+static int
+caller_fd(const char *path, int *fd)
+{
+	struct stat st;
+	char *end;
+	long n;
+
+	if (!strcmp(path, "/dev/stdin"))
+		n = STDIN_FILENO;
+	else if (!strncmp(path, "/dev/fd/", 8) && path[8] >= '0' &&
+	    path[8] <= '9') {
+		errno = 0;
+		n = strtol(path + 8, &end, 10);
+		if (*end != '\0' || errno != 0 || n > INT_MAX)
+			return 0;
+	} else
+		return 0;
+	if (fstat((int)n, &st) != 0)
+		return es_failf(ES_EKEYSRC, "%s: descriptor %ld is not open",
+		    path, n);
+	if (!S_ISFIFO(st.st_mode))
+		return es_failf(ES_EUNSAFE, "%s: not a pipe; name the password "
+		    "file itself (the trusted-input rule judges files)", path);
+	*fd = (int)n;
+	return 1;
+}
+
 static int
 load_path(const char *spec, const char *label, int pass_label,
     const struct es_secrets *earlier, struct es_sbuf *pw)
@@ -586,6 +626,21 @@ load_path(const char *spec, const char *label, int pass_label,
 
 	if ((r = expand_path(spec, path, sizeof path)) != 0)
 		return r;
+	if ((r = caller_fd(path, &fd)) < 0)
+		return keysrc_error(r);
+	if (r == 1) {
+		/* Read once, to its end: a second name for it reads EOF.
+		 * stdin by this name is the same one input as "-". */
+		if (fd == STDIN_FILENO && (r = es_keysrc_take_stdin(path)) != 0)
+			return r;
+		r = load_file(fd, path, earlier, pw);
+		if (fd != STDIN_FILENO)
+			close(fd);
+		if (r == 0 && pw->len == 0)
+			r = es_failf(ES_EKEYSRC, "password source %s: empty "
+			    "password", path);
+		return r;
+	}
 	/* Opened once, under the trusted-input rule (fs/fs.h): whoever
 	 * else could write it would choose root's password or, with an x
 	 * bit, run code as root. The descriptor judged is the one read or
@@ -832,7 +887,8 @@ es_keysrc_load(const struct es_keysrc_opts *o, struct es_secrets *out)
 
 	/* Before any source: a vaulted password file is opened under it. */
 	out->id_match = es_keysrc_id_match();
-	if ((r = es_keysrc_add_identity_list(out, NULL)) != 0)
+	if ((r = es_keysrc_add_age_identities(o, out)) != 0 ||
+	    (r = es_keysrc_add_identity_list(out, NULL)) != 0)
 		goto out;
 	for (i = 0; i < o->n_vault_ids && r == 0; i++)
 		r = es_keysrc_add(out, o->vault_ids[i], 1, NULL);
@@ -849,9 +905,101 @@ es_keysrc_load(const struct es_keysrc_opts *o, struct es_secrets *out)
 	else if (!o->none_ok)
 		r = es_failf(ES_EKEYSRC, "no vault secret given (use "
 		    "--vault-password-file, --vault-id or "
-		    "--vault-password-credential)");
+		    "--vault-password-credential; for age files "
+		    "-i/--identity or --identity-credential)");
 out:
 	if (r != 0)
 		es_secrets_free(out);
+	return r;
+}
+
+/* vault_id: spec is [LABEL@]SOURCE. */
+static int
+is_stdin_name(const char *spec, int vault_id)
+{
+	const char *at = vault_id ? strchr(spec, '@') : NULL;
+
+	if (at != NULL)
+		spec = at + 1;
+	return !strcmp(spec, "-") || !strcmp(spec, "/dev/stdin") ||
+	    !strcmp(spec, "/dev/fd/0");
+}
+
+int
+es_keysrc_reads_stdin(const struct es_keysrc_opts *o)
+{
+	size_t i;
+
+	for (i = 0; i < o->n_password_files; i++)
+		if (is_stdin_name(o->password_files[i], 0))
+			return 1;
+	for (i = 0; i < o->n_vault_ids; i++)
+		if (is_stdin_name(o->vault_ids[i], 1))
+			return 1;
+	return 0;
+}
+
+/* --- age identities (-i/--identity, --identity-credential) ------------------------
+ * The same trusted-input rule as password files (es_trust_read_secure);
+ * each X25519 scalar goes into the candidate list labelled
+ * ES_AGE_ID_LABEL, in guarded memory, wiped with the list. */
+
+/* An identity file: age-keygen writes ~190 bytes; a file of many keys,
+ * with comments, stays far below this. */
+#define AGE_IDENTITY_FILE_MAX 65536
+
+static int
+age_add_file(struct es_secrets *out, const char *path, const char *what)
+{
+	struct es_sbuf b = { 0 };
+	int r;
+
+	r = es_trust_read_secure(path, what, AGE_IDENTITY_FILE_MAX, &b);
+	if (r == ES_EUNSAFE || r == ES_ELIMIT)
+		goto out;
+	if (r != 0) {
+		r = es_failf(ES_EKEYSRC, "%s %s: %s", what, path,
+		    es_strerror(r));
+		goto out;
+	}
+	/* The label names the kind, not the file (the file is named in
+	 * the detail of any failure): job.c tells identities by it. */
+	r = es_age_identities_parse(b.p, b.len, path, ES_AGE_ID_LABEL, out);
+out:
+	es_sbuf_free(&b);
+	return r;
+}
+
+static int
+age_add_credential(struct es_secrets *out, const char *name)
+{
+	const char *dir = getenv(ENV_CREDENTIALS);
+	char path[KEYSRC_PATH_MAX];
+	int n;
+
+	if (dir == NULL || *dir == '\0')
+		return es_failf(ES_EKEYSRC, "identity credential %s: "
+		    "$CREDENTIALS_DIRECTORY is not set (LoadCredential= in the "
+		    "unit)", name);
+	if (*name == '\0' || strchr(name, '/') || !strcmp(name, ".") ||
+	    !strcmp(name, ".."))
+		return es_failf(ES_EUSAGE, "bad identity credential name");
+	n = snprintf(path, sizeof path, "%s/%s", dir, name);
+	if (n < 0 || (size_t)n >= sizeof path)
+		return es_failf(ES_EKEYSRC, "identity credential path too long");
+	return age_add_file(out, path, "identity credential");
+}
+
+int
+es_keysrc_add_age_identities(const struct es_keysrc_opts *o,
+    struct es_secrets *out)
+{
+	size_t i;
+	int r = 0;
+
+	for (i = 0; i < o->n_identities && r == 0; i++)
+		r = age_add_file(out, o->identities[i], "identity file");
+	for (i = 0; i < o->n_identity_credentials && r == 0; i++)
+		r = age_add_credential(out, o->identity_credentials[i]);
 	return r;
 }

@@ -33,6 +33,14 @@ struct es_keysrc_opts {
 	size_t n_password_files;
 	const char *credentials[ES_SECRETS_MAX];     /* --vault-password-credential */
 	size_t n_credentials;
+	/* age identities (crypto/keysrc.c): -i/--identity FILE and
+	 * --identity-credential NAME, appended first, labelled
+	 * ES_AGE_ID_LABEL. Any given: no prompt unless a password source is
+	 * named too (an scrypt age file takes a password source). */
+	const char *identities[ES_SECRETS_MAX];
+	size_t n_identities;
+	const char *identity_credentials[ES_SECRETS_MAX];
+	size_t n_identity_credentials;
 	int no_prompt;     /* never prompt, even on a terminal */
 	/* No source given and no prompt: 0 with out->n == 0 instead of
 	 * ES_EKEYSRC (render: a vault with allow_plaintext needs no key, an
@@ -46,6 +54,10 @@ struct es_keysrc_opts {
  * unless no_prompt; else ES_EKEYSRC "no vault secret given", or 0 and an
  * empty list when none_ok. */
 int es_keysrc_load(const struct es_keysrc_opts *o, struct es_secrets *out);
+/* 1 when a --vault-password-file or --vault-id source of o reads standard
+ * input ("-", "/dev/stdin", "/dev/fd/0"): a command that reads its own
+ * data from stdin must refuse the pair as a usage error. Pure. */
+int es_keysrc_reads_stdin(const struct es_keysrc_opts *o);
 
 /* --- additions (vault engineer) --- */
 
@@ -102,6 +114,12 @@ int es_keysrc_add_password_env(struct es_secrets *out,
  * once per process: es_keysrc_take_stdin() claims it for a reader (who
  * names it in the error) and fails with ES_EUSAGE for the second. */
 int es_keysrc_take_stdin(const char *who);
+
+/* The age identities of o into out (crypto/keysrc.c): ES_EKEYSRC,
+ * ES_EUNSAFE (trusted-input rule) or ES_EAGE (not an identity file,
+ * naming file:line) on failure. */
+int es_keysrc_add_age_identities(const struct es_keysrc_opts *o,
+    struct es_secrets *out);
 
 /* Tests only: a shorter script timeout (0 restores the default). */
 void es_keysrc_set_timeout_ms(unsigned ms);

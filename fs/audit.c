@@ -6,7 +6,9 @@
  *   {"time":..,"run":..,"event":"begin"|"intent"|"file"|"dir"|"end",
  *    "uid":N,"sudo_user":..|null,"command":..,"policy":..|null,
  *    <event fields>,"prev":"<64 hex>","hash":"<64 hex>"}
- * Event fields: intent: "kind" ("file"|"dir"),"path","action","owner",
+ * Event fields: begin: "host" ["signer" (the minisign key id that signed
+ * the policy, when the root trusts keys)]; intent: "kind" ("file"|"dir"),
+ * "path","action","owner",
  * "group","mode" ["fingerprint"]; file/dir: "path","action","owner",
  * "group","mode" ["fingerprint"] [name lists] ["error"]; end: "status".
  * Name lists (env files), changed names first: "added", "removed",
@@ -743,6 +745,33 @@ fail:
 	    "change first, and cannot: %s", rec->path, why);
 }
 
+void
+es_audit_set_signer(struct es_root *root, const char *keyid)
+{
+	/* Cut on purpose: a key id is FS_SIGNER_MAX hex digits. */
+	(void)snprintf(root->signer, sizeof root->signer, "%s",
+	    keyid != NULL ? keyid : "");
+}
+
+/* What an auditor asks of a run first: on which host, and who signed
+ * its policy (absent: nobody; the root trusts no key). */
+static int
+begin_fields(struct es_root *root, struct es_sbuf *b)
+{
+	char host[FS_HOST_MAX + 1];
+	int r;
+
+	if (gethostname(host, sizeof host) != 0)
+		host[0] = '\0';
+	host[FS_HOST_MAX] = '\0';
+	r = fs_sbuf_printf(b, ",\"host\":");
+	if (r == 0)
+		r = fs_json_str(b, host);
+	if (r == 0 && root->signer[0] != '\0')
+		r = fs_sbuf_printf(b, ",\"signer\":\"%s\"", root->signer);
+	return r;
+}
+
 int
 es_audit_begin(struct es_root *root, const char *command,
     const unsigned char *policy_sha256)
@@ -765,6 +794,8 @@ es_audit_begin(struct es_root *root, const char *command,
 	/* Not fsync'd: a run that changes nothing needs no durable begin,
 	 * and one that does makes it durable with its first intent. */
 	if ((r = record_head(root, &b, "begin")) == 0)
+		r = begin_fields(root, &b);
+	if (r == 0)
 		r = append(root, &b, 0);
 	es_sbuf_free(&b);
 	return r;

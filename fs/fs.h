@@ -256,6 +256,10 @@ int es_user_read_file(const char *path, size_t max, unsigned char **buf,
 /* Start a run: record command and policy hash (32 bytes or NULL). */
 int es_audit_begin(struct es_root *root, const char *command,
     const unsigned char *policy_sha256);
+/* The key id (16 hex) that signed the run's policy, recorded in its
+ * begin record as "signer"; "" or NULL: none. Call before
+ * es_audit_begin. */
+void es_audit_set_signer(struct es_root *root, const char *keyid);
 /* End the run with the exit status it will have (appended and fsync'd). */
 int es_audit_end(struct es_root *root, int exit_status);
 /* Verify the chain; on a break return ES_EINTEGRITY with a detail naming

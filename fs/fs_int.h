@@ -68,6 +68,10 @@
 #define FS_COMPONENT_MAX 255
 /* Room added for read() when a guarded read buffer is full. */
 #define FS_READ_CHUNK 16384
+/* A minisign key id: 16 hex digits (crypto/minisign.h). */
+#define FS_SIGNER_MAX 16
+/* Longest host name recorded (HOST_NAME_MAX on Linux is 64). */
+#define FS_HOST_MAX 64
 /* Longest key of an audit record field that `audit show` keeps. */
 #define FS_JKEY_MAX 32
 
@@ -83,6 +87,7 @@ struct es_root {
 	char run_id[2 * FS_RUN_ID_BYTES + 1];
 	char command[FS_COMMAND_MAX];
 	char policy_hex[FS_SHA256_HEX + 1]; /* "" when no policy hash given */
+	char signer[FS_SIGNER_MAX + 1];     /* policy's signing key id or "" */
 	unsigned char *key;     /* sodium_malloc'd FS_AUDIT_KEYLEN, or NULL */
 	int in_audit;           /* writing infrastructure: no records */
 	/* es_ensure_dir's intent hook while it runs (dir.c), else NULL. */

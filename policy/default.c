@@ -3,7 +3,8 @@
  * defaults (policy v1, man/envseal-policy.5, without `vars`, so every
  * vault key is rendered, plus the static PORT the role's template sets). The gecos is
  * written out because it is the account's comment and the unit's
- * Description, and would otherwise default to the unit name.
+ * Description, and would otherwise default to the unit name. env_service:
+ * the host renders its own env file at every start (provision/envunit.c).
  */
 #include "policy/policy.h"
 
@@ -24,6 +25,7 @@ const char es_policy_default_yaml[] =
     "  ip_allow: [localhost, 10.0.0.0/8, 172.16.0.0/12, 192.168.0.0/16]\n"
     "  read_write_paths: [/var/log/veza]\n"
     "  unit: /etc/systemd/system/veza-backend-api.service\n"
+    "  env_service: true\n"
     "directories:\n"
     "  - {path: /opt/veza/backend-api, owner: root, group: veza-api, "
     "mode: \"0750\"}\n"

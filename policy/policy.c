@@ -59,6 +59,7 @@ enum ftype {
 	F_VARS,        /* env_files[].vars */
 	F_STATIC,      /* env_files[].static */
 	F_BOOL,        /* true or false, plain */
+	F_RECIPLIST,   /* env_files[].recipients: age1... or a file path */
 };
 
 struct field {
@@ -412,6 +413,9 @@ set_list(struct pctx *c, const yaml_node_t *n, const char *kp,
 			return failn(c, e, ekp, s[0] == '/' ? "path has a "
 			    "character or component envseal refuses" :
 			    "relative; an absolute path is required");
+		if (t == F_RECIPLIST && (*s == '\0' || has_ctrl(s)))
+			return failn(c, e, ekp, "not an age1 recipient or a "
+			    "file of them");
 		if (t == F_IPLIST && !valid_ip(s))
 			return failn(c, e, ekp, "'%s' is not an address, "
 			    "prefix or any/localhost/link-local/multicast", s);
@@ -632,6 +636,7 @@ set_field(struct pctx *c, const struct field *f, const yaml_node_t *n,
 		return set_bool(c, n, kp, (int *)(void *)(base + f->off));
 	case F_PATHLIST:
 	case F_IPLIST:
+	case F_RECIPLIST:
 		return set_list(c, n, kp, f->type,
 		    (char ***)(void *)(base + f->off),
 		    (size_t *)(void *)(base + f->cnt_off));
@@ -709,6 +714,9 @@ static const struct field service_fields[] = {
 	SVCL("read_write_paths", F_PATHLIST, read_write_paths,
 	    n_read_write_paths),
 	SVC("unit", F_UNITPATH, unit, 0),
+	SVC("env_service", F_BOOL, env_service, 0),
+	SVC("env_credential", F_ABSPATH, env_credential, 0),
+	SVC("env_credential_plain", F_BOOL, env_credential_plain, 0),
 };
 
 #define DIR(k, t, m) { k, t, offsetof(struct es_dir_entry, m), 0, 1 }
@@ -731,6 +739,7 @@ static const struct field env_fields[] = {
 	ENVL("vars", F_VARS, vars, nvars),
 	ENVL("static", F_STATIC, statics, nstatics),
 	ENV("allow_plaintext", F_BOOL, allow_plaintext, 0),
+	ENVL("recipients", F_RECIPLIST, recipients, nrecipients),
 };
 
 #define NELEM(a) (sizeof(a) / sizeof((a)[0]))
@@ -754,6 +763,15 @@ service_defaults(struct es_service *s)
 			return es_failf(ES_ELIMIT, "unit path too long");
 		r = 0;
 		if ((s->unit = dup_or_fail(unit, &r)) == NULL)
+			return r;
+	}
+	if (s->env_credential == NULL) {
+		r = snprintf(unit, sizeof unit, "%s/%s.cred",
+		    ES_POLICY_INSTALL_DIR, s->name);
+		if (r < 0 || (size_t)r >= sizeof unit)
+			return es_failf(ES_ELIMIT, "credential path too long");
+		r = 0;
+		if ((s->env_credential = dup_or_fail(unit, &r)) == NULL)
 			return r;
 	}
 	return 0;
@@ -1194,6 +1212,13 @@ es_policy_load_buf(const char *name, const unsigned char *buf, size_t len,
 		return -ENOMEM;
 	}
 	crypto_hash_sha256(p->sha256, buf, len);
+	/* Kept whole: provision installs these very bytes for the env unit. */
+	if ((p->raw = malloc(len ? len : 1)) == NULL) {
+		r = -ENOMEM;
+		goto out;
+	}
+	memcpy(p->raw, buf, len);
+	p->raw_len = len;
 	c.name = name;
 	c.doc = &doc;
 	c.p = p;
@@ -1279,6 +1304,7 @@ free_service(struct es_service *s)
 	free_strv(s->ip_allow, s->n_ip_allow);
 	free_strv(s->read_write_paths, s->n_read_write_paths);
 	free(s->unit);
+	free(s->env_credential);
 	free(s);
 }
 
@@ -1289,6 +1315,7 @@ es_policy_free(struct es_policy *p)
 
 	if (p == NULL)
 		return;
+	free(p->raw);
 	free_service(p->service);
 	for (i = 0; i < p->ndirs; i++) {
 		free(p->dirs[i].path);
@@ -1305,6 +1332,7 @@ es_policy_free(struct es_policy *p)
 		free(f->group);
 		free_vars(f->vars, f->nvars);
 		free_vars(f->statics, f->nstatics);
+		free_strv(f->recipients, f->nrecipients);
 	}
 	free(p->env_files);
 	free(p->source);

@@ -28,6 +28,12 @@
 #define ES_POLICY_MAX_BYTES ((size_t)1 << 20)
 #define ES_POLICY_MAX_ITEMS 256          /* dirs, env files, vars, ... */
 #define ES_NAME_MAX 64                   /* user, group, unit names */
+/* Where provision installs the policy the env unit renders (root 0700),
+ * and the credential's default file there. */
+#define ES_POLICY_INSTALL_DIR "/etc/envseal"
+/* The credential's name in the env units (LoadCredential*=NAME:FILE),
+ * the name `envseal credential seal --name` must be given. */
+#define ES_ENV_CREDENTIAL_NAME "vault-password"
 
 struct es_service {
 	char *name;              /* unit name without ".service" */
@@ -45,6 +51,13 @@ struct es_service {
 	char **read_write_paths;
 	size_t n_read_write_paths;
 	char *unit;              /* absolute unit path under the root */
+	/* env_service: provision also writes <name>-env.service (renders at
+	 * start, before the service), <name>-env-refresh.service and
+	 * <name>-env.path (re-render on change, restart when an env file
+	 * changed) and the policy's copy under ES_POLICY_INSTALL_DIR. */
+	int env_service;
+	char *env_credential;    /* the vault password credential's file */
+	int env_credential_plain; /* LoadCredential= instead of ...Encrypted= */
 	size_t line;             /* where the section starts */
 };
 
@@ -74,6 +87,11 @@ struct es_env_file {
 	 * 0: whoever can write the vault path could otherwise choose the
 	 * service's environment (LD_PRELOAD included) with no key at all. */
 	int allow_plaintext;
+	/* recipients: age1... strings or files of them (relative = against
+	 * the cwd), as written; checked and decoded by `vault reencrypt`,
+	 * which makes the age vault's recipients these. */
+	char **recipients;
+	size_t nrecipients;
 	struct es_env_var *vars;
 	size_t nvars;
 	struct es_env_var *statics;
@@ -84,6 +102,8 @@ struct es_env_file {
 struct es_policy {
 	char *source;                    /* file name, or "<embedded>" */
 	unsigned char sha256[32];        /* of the policy bytes */
+	unsigned char *raw;              /* the policy bytes (installed copy) */
+	size_t raw_len;
 	struct es_service *service;      /* NULL when absent */
 	struct es_dir_entry *dirs;
 	size_t ndirs;

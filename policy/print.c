@@ -152,6 +152,13 @@ print_service(struct em *m, const struct es_service *s)
 	kv_list(m, "read_write_paths", s->read_write_paths,
 	    s->n_read_write_paths);
 	kv(m, "unit", s->unit);
+	if (s->env_service) {
+		str(m, "env_service", 1);
+		str(m, "true", 1);
+		kv(m, "env_credential", s->env_credential);
+		str(m, "env_credential_plain", 1);
+		str(m, s->env_credential_plain ? "true" : "false", 1);
+	}
 	map_end(m);
 }
 
@@ -213,6 +220,8 @@ print_env_files(struct em *m, const struct es_policy *p)
 			print_vars(m, "vars", f->vars, f->nvars, 0);
 		if (f->nstatics)
 			print_vars(m, "static", f->statics, f->nstatics, 1);
+		if (f->nrecipients)
+			kv_list(m, "recipients", f->recipients, f->nrecipients);
 		map_end(m);
 	}
 	seq_end(m);

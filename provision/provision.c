@@ -31,6 +31,18 @@
 #define SHADOW_NEW_MODE 0640
 #define SHADOW_NEW_MODE_NOGROUP 0600
 
+/* A file provision writes whole from text: an env unit or the policy. */
+struct pfile {
+	char path[ES_PATH_MAX];
+	const char *kind;            /* report kind */
+	mode_t mode;
+	char *text;
+	size_t len;
+	int owned;                   /* text is malloc'd */
+	unsigned char *old;          /* on disk (for --diff) */
+	size_t old_len;
+};
+
 struct acct_ctx {
 	struct es_acct_bufs in;
 	struct stat st[ES_DB_N];
@@ -199,6 +211,9 @@ struct es_provision_plan {
 	size_t unit_len;
 	unsigned char *unit_old;     /* the unit on disk (for --diff) */
 	size_t unit_old_len;
+	/* env_service: the env units, then the installed policy. */
+	struct pfile extra[ES_ENV_UNIT_N + 1];
+	size_t nextra;
 };
 
 static int
@@ -451,46 +466,115 @@ plan_unit(struct es_provision_plan *pl, const struct es_provision_opts *o)
 	return 0;
 }
 
-/* The unit's directory (root 0755, as systemd ships it), then the unit. */
+/* One root-owned file from text, reported (with --diff, its diff). */
 static int
-write_unit(struct es_provision_plan *pl, struct es_provision_opts *o,
-    struct es_report *rep)
+write_text(struct es_provision_plan *pl, const struct es_provision_opts *o,
+    const struct pfile *pf, int *changed, struct es_report *rep)
 {
-	const char *path = pl->p->service->unit;
 	char *diff = NULL;
 	struct es_file_spec fs = { 0 };
 	struct es_report_item it = { 0 };
 	enum es_action act;
 	int r;
 
-	if (*pl->unit_dir && (r = ensure_one_dir(pl->root, pl->unit_dir, 0, 0,
-	    0755, "root", "root", rep)) != 0)
-		return r;
-	fs.path = path;
+	fs.path = pf->path;
 	fs.uid = 0;
 	fs.gid = 0;
-	fs.mode = 0644;
-	fs.data = pl->unit;
-	fs.len = pl->unit_len;
+	fs.mode = pf->mode;
+	fs.data = pf->text;
+	fs.len = pf->len;
 	fs.flags = ES_W_TRUSTED;
 	fs.owner_name = "root";
 	fs.group_name = "root";
 	if ((r = es_write_file(pl->root, &fs, &act)) != 0)
 		return r;
-	o->unit_changed = act == ES_ACT_CREATED || act == ES_ACT_REPLACED;
-	if (o->diff && (r = es_line_diff(path, pl->unit_old, pl->unit_old_len,
-	    (const unsigned char *)pl->unit, pl->unit_len, 0, &diff)) != 0)
+	*changed = act == ES_ACT_CREATED || act == ES_ACT_REPLACED;
+	if (o->diff && (r = es_line_diff(pf->path, pf->old, pf->old_len,
+	    (const unsigned char *)pf->text, pf->len, 0, &diff)) != 0)
 		return r;
-	it.path = path;
-	it.kind = "unit";
+	it.path = pf->path;
+	it.kind = pf->kind;
 	it.action = act;
 	it.owner = "root";
 	it.group = "root";
-	it.mode = 0644;
+	it.mode = pf->mode;
 	it.diff = diff && *diff ? diff : NULL;
 	r = es_report_add(rep, &it);
 	free(diff);
 	return r;
+}
+
+/* The unit's directory (root 0755, as systemd ships it), the unit, then
+ * the env units and the policy's directory (root 0700) and copy. */
+static int
+write_unit(struct es_provision_plan *pl, struct es_provision_opts *o,
+    struct es_report *rep)
+{
+	struct pfile unit = { .kind = "unit", .mode = 0644 };
+	size_t i;
+	int r, changed = 0;
+
+	if (*pl->unit_dir && (r = ensure_one_dir(pl->root, pl->unit_dir, 0, 0,
+	    0755, "root", "root", rep)) != 0)
+		return r;
+	r = snprintf(unit.path, sizeof unit.path, "%s", pl->p->service->unit);
+	if (r < 0 || (size_t)r >= sizeof unit.path)
+		return es_failf(ES_ELIMIT, "unit path too long");
+	unit.text = pl->unit;
+	unit.len = pl->unit_len;
+	unit.old = pl->unit_old;
+	unit.old_len = pl->unit_old_len;
+	if ((r = write_text(pl, o, &unit, &changed, rep)) != 0)
+		return r;
+	o->unit_changed = changed;
+	for (i = 0; i < pl->nextra; i++) {
+		if (i == ES_ENV_UNIT_N && (r = ensure_one_dir(pl->root,
+		    ES_POLICY_INSTALL_DIR, 0, 0, 0700, "root", "root", rep)) != 0)
+			return r;
+		if ((r = write_text(pl, o, &pl->extra[i], &changed, rep)) != 0)
+			return r;
+		if (i < ES_ENV_UNIT_N)
+			o->unit_changed |= changed;
+	}
+	return 0;
+}
+
+/* env_service: the three units and the policy's installed copy. */
+static int
+plan_env_service(struct es_provision_plan *pl, const struct es_provision_opts *o)
+{
+	const struct es_policy *p = pl->p;
+	struct pfile *pf;
+	int exists, r, i;
+
+	if (!p->service->env_service)
+		return 0;
+	for (i = 0; i < ES_ENV_UNIT_N; i++) {
+		pf = &pl->extra[pl->nextra++];
+		pf->kind = "unit";
+		pf->mode = 0644;
+		pf->owned = 1;
+		if ((r = es_env_unit_name(p, i, pf->path, sizeof pf->path)) != 0 ||
+		    (r = es_env_unit_render(p, i, &pf->text, &pf->len)) != 0)
+			return r;
+	}
+	pf = &pl->extra[pl->nextra++];
+	pf->kind = "policy";
+	/* It is read under the trusted-input rule, and says what root runs. */
+	pf->mode = 0600;
+	r = snprintf(pf->path, sizeof pf->path, "%s/%s.policy.yml",
+	    ES_POLICY_INSTALL_DIR, p->service->name);
+	if (r < 0 || (size_t)r >= sizeof pf->path)
+		return es_failf(ES_ELIMIT, "policy copy path too long");
+	pf->text = (char *)p->raw;
+	pf->len = p->raw_len;
+	for (i = 0; o->diff && (size_t)i < pl->nextra; i++) {
+		pf = &pl->extra[i];
+		if ((r = es_read_file(pl->root, pf->path, ES_UNIT_MAX,
+		    &pf->old, &pf->old_len, NULL, &exists)) != 0)
+			return r;
+	}
+	return 0;
 }
 
 static int
@@ -510,7 +594,8 @@ plan(struct es_root *root, const struct es_policy *p,
 	pl->p = p;
 	if ((r = plan_accounts(pl, p->service, o, lock)) != 0 ||
 	    (r = plan_dirs(pl)) != 0 ||
-	    (r = plan_unit(pl, o)) != 0) {
+	    (r = plan_unit(pl, o)) != 0 ||
+	    (r = plan_env_service(pl, o)) != 0) {
 		es_provision_plan_free(pl);
 		return r;
 	}
@@ -550,6 +635,8 @@ es_provision_resolve(void *plan, const char *user, const char *group,
 void
 es_provision_plan_free(struct es_provision_plan *pl)
 {
+	size_t i;
+
 	if (pl == NULL)
 		return;
 	if (pl->locked)
@@ -560,6 +647,11 @@ es_provision_plan_free(struct es_provision_plan *pl)
 	free(pl->dir_gid);
 	free(pl->unit);
 	free(pl->unit_old);
+	for (i = 0; i < pl->nextra; i++) {
+		if (pl->extra[i].owned)
+			free(pl->extra[i].text);
+		free(pl->extra[i].old);
+	}
 	free(pl);
 }
 

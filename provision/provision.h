@@ -86,8 +86,38 @@ void es_provision_plan_free(struct es_provision_plan *plan);
 int es_provision_resolve(void *plan, const char *user, const char *group,
     uid_t *uid, gid_t *gid);
 
-/* The unit text for p's service (malloc'd, NUL-terminated). Pure. */
+/* The unit text for p's service (malloc'd, NUL-terminated). Pure. With
+ * env_service it Requires= and is After= <name>-env.service. */
 int es_unit_render(const struct es_policy *p, char **out, size_t *len);
+
+/*
+ * The env-file service's units (provision/envunit.c; policy
+ * `env_service: true` only): their text (malloc'd, pure) and their path,
+ * next to the service's unit. Provision writes them root 0644 after the
+ * service's unit, and the policy's bytes to
+ * ES_POLICY_INSTALL_DIR/<name>.policy.yml (root 0600, the directory root
+ * 0700), the copy the units render.
+ */
+enum es_env_unit {
+	ES_ENV_UNIT_SERVICE,    /* <name>-env.service: render at start */
+	ES_ENV_UNIT_REFRESH,    /* <name>-env-refresh.service: on change */
+	ES_ENV_UNIT_PATH,       /* <name>-env.path: the watch */
+	ES_ENV_UNIT_N,
+};
+int es_env_unit_render(const struct es_policy *p, enum es_env_unit which,
+    char **out, size_t *len);
+int es_env_unit_name(const struct es_policy *p, enum es_env_unit which,
+    char *buf, size_t sz);
+
+/*
+ * Render's directories on /run (tmpfs: gone at every boot): each policy
+ * `directories` entry under /run is made or repaired (es_ensure_dir, owner
+ * and group looked up in the root's files) and put in the report. Called
+ * by `envseal render` before the render, under its lock and audit run.
+ */
+int es_runtime_dirs(struct es_root *root, const struct es_policy *p,
+    struct es_report *rep);
+
 
 /*
  * A unified diff of old -> new (one hunk per run of changes, 3 lines of
@@ -129,5 +159,15 @@ struct es_reloader {
 int es_reloader_start(const char *rootdir, struct es_reloader *rl);
 int es_reloader_finish(struct es_reloader *rl, int want, int *ran,
     const char **why);
+
+/*
+ * `envseal render --try-restart`: `systemctl --no-block try-restart
+ * <name>.service` through a child forked before any key is loaded, as
+ * the reloader below; only on the live root with systemd running.
+ * --no-block: the env unit that runs us is a dependency of that service;
+ * waiting for the restart would wait for ourselves.
+ */
+int es_restarter_start(const char *rootdir, const char *service,
+    struct es_reloader *rl);
 
 #endif

@@ -76,9 +76,45 @@ es_systemd_reload(const char *rootdir, int *ran, const char **why)
 #define RL_NO_SYSTEMD 11    /* not run: systemd is not running */
 #define RL_FAILED 12        /* ran and failed */
 
-/* The child: wait for one byte (reload) or end of file (exit). */
+/* `systemctl --no-block try-restart SERVICE.service`, on the live root
+ * with systemd running; the outcome as es_systemd_reload's. */
+static int
+try_restart(const char *rootdir, const char *unit, int *ran,
+    const char **why)
+{
+	char *const argv[] = { (char *)SYSTEMCTL, (char *)"--no-block",
+		(char *)"try-restart", (char *)unit, NULL };
+	char *const envp[] = { (char *)"PATH=/usr/sbin:/usr/bin:/sbin:/bin",
+		NULL };
+	struct stat st;
+	pid_t pid;
+	int status, r;
+
+	*ran = 0;
+	*why = NULL;
+	if (!is_live_root(rootdir)) {
+		*why = why_not_root;
+		return 0;
+	}
+	if (stat("/run/systemd/system", &st) != 0 || !S_ISDIR(st.st_mode)) {
+		*why = why_no_systemd;
+		return 0;
+	}
+	if ((r = posix_spawn(&pid, SYSTEMCTL, NULL, NULL, argv, envp)) != 0)
+		return -r;
+	while (waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR)
+			return -errno;
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+		return ES_EINTERNAL;
+	*ran = 1;
+	return 0;
+}
+
+/* The child: wait for one byte (act) or end of file (exit). unit NULL:
+ * daemon-reload, else try-restart unit. */
 static void
-reloader_child(const char *rootdir, int fd)
+reloader_child(const char *rootdir, const char *unit, int fd)
 {
 	const char *why = NULL;
 	unsigned char b;
@@ -89,7 +125,8 @@ reloader_child(const char *rootdir, int fd)
 		;
 	if (n != 1)
 		_exit(RL_OK);
-	if (es_systemd_reload(rootdir, &ran, &why) != 0)
+	if ((unit == NULL ? es_systemd_reload(rootdir, &ran, &why) :
+	    try_restart(rootdir, unit, &ran, &why)) != 0)
 		_exit(RL_FAILED);
 	if (ran)
 		_exit(RL_OK);
@@ -97,8 +134,8 @@ reloader_child(const char *rootdir, int fd)
 	    RL_NOT_ROOT : RL_NO_SYSTEMD);
 }
 
-int
-es_reloader_start(const char *rootdir, struct es_reloader *rl)
+static int
+start(const char *rootdir, const char *unit, struct es_reloader *rl)
 {
 	int p[2];
 	pid_t pid;
@@ -117,12 +154,35 @@ es_reloader_start(const char *rootdir, struct es_reloader *rl)
 	}
 	if (pid == 0) {
 		close(p[1]);
-		reloader_child(rootdir, p[0]);
+		reloader_child(rootdir, unit, p[0]);
 	}
 	close(p[0]);
 	rl->pid = pid;
 	rl->fd = p[1];
 	return 0;
+}
+
+int
+es_reloader_start(const char *rootdir, struct es_reloader *rl)
+{
+	return start(rootdir, NULL, rl);
+}
+
+/* The unit name is built before the fork: the child copies it. */
+#define RESTART_UNIT_MAX (ES_NAME_MAX + sizeof ".service")
+
+int
+es_restarter_start(const char *rootdir, const char *service,
+    struct es_reloader *rl)
+{
+	char unit[RESTART_UNIT_MAX];
+	int n = snprintf(unit, sizeof unit, "%s.service", service);
+
+	rl->pid = -1;
+	rl->fd = -1;
+	if (n < 0 || (size_t)n >= sizeof unit)
+		return es_failf(ES_ELIMIT, "service name too long");
+	return start(rootdir, unit, rl);
 }
 
 /* One byte down the pipe; a dead child must not kill us with SIGPIPE. */
@@ -169,7 +229,7 @@ es_reloader_finish(struct es_reloader *rl, int want, int *ran,
 	if (r != 0 || !want)
 		return r;
 	if (!WIFEXITED(status) || WEXITSTATUS(status) == RL_FAILED)
-		return es_failf(ES_EINTERNAL, "systemctl daemon-reload failed");
+		return es_failf(ES_EINTERNAL, "systemctl failed");
 	switch (WEXITSTATUS(status)) {
 	case RL_OK:
 		*ran = 1;

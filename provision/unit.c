@@ -149,8 +149,14 @@ es_unit_render(const struct es_policy *p, char **out, size_t *len)
 	fputs("# Managed by envseal (`envseal provision`); local edits are "
 	    "overwritten.\n[Unit]\n", f);
 	put_description(f, s->gecos);
-	fputs("After=network-online.target\nWants=network-online.target\n\n",
+	fputs("After=network-online.target\nWants=network-online.target\n",
 	    f);
+	/* The env file exists before the service starts, at every boot; a
+	 * failed render keeps the service down (fail closed). */
+	if (s->env_service)
+		fprintf(f, "Requires=%s-env.service\nAfter=%s-env.service\n",
+		    s->name, s->name);
+	fputc('\n', f);
 	put_identity(f, p);
 	put_policy_hardening(f, s);
 	for (i = 0; i < sizeof hardening / sizeof hardening[0]; i++)

@@ -4,8 +4,11 @@
  */
 #include "sandbox/worker.h"
 #include "render/render.h"
+#include "vault/age.h"
 #include "vault/vault.h"
 
+#include <sodium.h>
+#include <stdio.h>
 #include <string.h>
 
 /*
@@ -28,6 +31,70 @@ count_encrypted(const struct es_job *job, const struct es_ydoc *doc)
 	return n;
 }
 
+/*
+ * An age file (vault/age.h): the candidates split by kind — identities
+ * (ES_AGE_ID_LABEL) and passwords, tried on an scrypt stanza — as shallow
+ * views of job->secrets (never freed here). *used is the index in
+ * job->secrets of the key that opened it. pt is the whole plaintext,
+ * authenticated to its last chunk, or empty on failure.
+ */
+static int
+age_open(const struct es_job *job, struct es_sbuf *pt, int *used)
+{
+	struct es_secrets ids, pws;
+	size_t map_id[ES_SECRETS_MAX], map_pw[ES_SECRETS_MAX], i;
+	struct es_age_result ar;
+	int r;
+
+	memset(&ids, 0, sizeof ids);
+	memset(&pws, 0, sizeof pws);
+	memset(&ar, 0, sizeof ar);
+	for (i = 0; job->secrets != NULL && i < job->secrets->n; i++) {
+		const struct es_secret *s = &job->secrets->v[i];
+		if (strcmp(s->label, ES_AGE_ID_LABEL) == 0) {
+			map_id[ids.n] = i;
+			ids.v[ids.n++] = *s;
+		} else {
+			map_pw[pws.n] = i;
+			pws.v[pws.n++] = *s;
+		}
+	}
+	r = es_age_decrypt(job->input, job->input_len, &ids, &pws, pt, &ar);
+	if (r == 0)
+		*used = ar.ident >= 0 ? (int)map_id[ar.ident] :
+		    ar.used >= 0 ? (int)map_pw[ar.used] : -1;
+	else if (job->input_name != NULL) {
+		char d[ES_ERRDETAIL_MAX];
+		snprintf(d, sizeof d, "%s", es_errdetail());
+		es_failf(r, "%s: %s", job->input_name, d);
+	}
+	/* The views alias the job's guarded buffers: only forget them. */
+	sodium_memzero(&ids, sizeof ids);
+	sodium_memzero(&pws, sizeof pws);
+	return r;
+}
+
+/* The document of the input: an age file's plaintext (YAML; inline !vault
+ * values in it opened with the passwords), else the Ansible Vault rules. */
+static int
+load_doc(const struct es_job *job, struct es_ydoc **doc, int *used,
+    int *age)
+{
+	struct es_sbuf pt = { 0 };
+	int r, u = -1;
+
+	*age = es_age_is_age(job->input, job->input_len);
+	if (!*age)
+		return es_vault_load_doc(job->input, job->input_len,
+		    job->secrets, doc, used);
+	if ((r = age_open(job, &pt, used)) != 0)
+		return r;
+	r = es_vault_load_doc(pt.p ? pt.p : (const unsigned char *)"", pt.len,
+	    job->secrets, doc, &u);
+	es_sbuf_free(&pt);
+	return r;
+}
+
 static int
 job_render(const struct es_job *job, struct es_job_result *res)
 {
@@ -35,16 +102,14 @@ job_render(const struct es_job *job, struct es_job_result *res)
 	struct es_ydoc *doc = NULL;
 	struct es_env env;
 	struct es_env_diff d;
-	int r;
+	int r, age;
 
 	memset(&env, 0, sizeof env);
 	if (s == NULL)
 		return es_failf(ES_EINTERNAL, "render job without a spec");
-	r = es_vault_load_doc(job->input, job->input_len, job->secrets, &doc,
-	    &res->used);
-	if (r != 0)
+	if ((r = load_doc(job, &doc, &res->used, &age)) != 0)
 		goto out;
-	res->nencrypted = count_encrypted(job, doc);
+	res->nencrypted = age ? 1 : count_encrypted(job, doc);
 	if (res->nencrypted == 0 && !job->allow_plaintext) {
 		r = es_failf(ES_EINTEGRITY, "%s is not encrypted (no vault "
 		    "envelope, no !vault value); refused (allow_plaintext: "
@@ -78,6 +143,40 @@ out:
 	return r;
 }
 
+/* `vault reencrypt`: the identities open the file, new_secret holds the
+ * recipients; nencrypted reports what was done (es_age_reencrypted). */
+static int
+job_recipients(const struct es_job *job, struct es_job_result *res)
+{
+	const struct es_secret *rs = job->new_secret;
+	struct es_secrets ids;
+	enum es_age_reencrypted how = ES_AGE_NEW_KEY;
+	size_t i;
+	int r;
+
+	if (rs == NULL || strcmp(rs->label, ES_AGE_RECIPIENTS_LABEL) != 0 ||
+	    rs->len == 0 || rs->len % ES_AGE_KEY != 0)
+		return es_failf(ES_EINTERNAL, "reencrypt job without recipients");
+	if (!es_age_is_age(job->input, job->input_len))
+		return es_failf(ES_EUSAGE, "%s: not an age file (vault migrate "
+		    "turns an Ansible Vault into one)", job->input_name ?
+		    job->input_name : "input");
+	memset(&ids, 0, sizeof ids);
+	for (i = 0; job->secrets != NULL && i < job->secrets->n; i++)
+		if (strcmp(job->secrets->v[i].label, ES_AGE_ID_LABEL) == 0)
+			ids.v[ids.n++] = job->secrets->v[i];
+	r = es_age_reencrypt(job->input, job->input_len, &ids, rs->bytes,
+	    rs->len / ES_AGE_KEY, &res->out, &how);
+	sodium_memzero(&ids, sizeof ids);   /* a view: forget, never free */
+	if (r != 0 && job->input_name != NULL) {
+		char d[ES_ERRDETAIL_MAX];
+		snprintf(d, sizeof d, "%s", es_errdetail());
+		return es_failf(r, "%s: %s", job->input_name, d);
+	}
+	res->nencrypted = (size_t)how;
+	return r;
+}
+
 int
 es_job_execute(const struct es_job *job, struct es_job_result *res)
 {
@@ -90,10 +189,21 @@ es_job_execute(const struct es_job *job, struct es_job_result *res)
 		r = job_render(job, res);
 		break;
 	case ES_JOB_DECRYPT:
-		r = es_vault_decrypt_view(job->input, job->input_len,
-		    job->secrets, &res->out, &res->used);
+		if (es_age_is_age(job->input, job->input_len))
+			r = age_open(job, &res->out, &res->used);
+		else
+			r = es_vault_decrypt_view(job->input, job->input_len,
+			    job->secrets, &res->out, &res->used);
+		break;
+	case ES_JOB_AGE_RECIPIENTS:
+		r = job_recipients(job, res);
 		break;
 	case ES_JOB_REKEY:
+		if (es_age_is_age(job->input, job->input_len))
+			return es_failf(ES_EUSAGE, "%s: an age file: rekey is "
+			    "for Ansible Vault (encrypt the plaintext again "
+			    "with vault encrypt -r)", job->input_name ?
+			    job->input_name : "input");
 		if (job->new_secret == NULL)
 			return es_failf(ES_EINTERNAL, "rekey without a secret");
 		r = es_vault_rekey(job->input, job->input_len, job->secrets,

@@ -828,7 +828,7 @@ recv_names(struct wio *io, uint32_t type, size_t n, char ***out, size_t *count)
 static int
 code_ok(int code)
 {
-	return code == 0 || (code >= ES_EUSAGE && code <= ES_EINTERNAL &&
+	return code == 0 || (code >= ES_EUSAGE && code <= ES_EAGE &&
 	    code != ES_ESANDBOX) || (code < 0 && code > -4096);
 }
 
@@ -871,9 +871,12 @@ recv_result(struct wio *io, const struct es_job *job, struct es_job_result *res,
 		relay_detail(st.code, detail);
 		goto end;
 	}
+	/* AGE_RECIPIENTS: nencrypted is how (0..2, vault/age.h). */
 	if ((job->op != ES_JOB_RENDER && (st.nnames || st.nadded ||
-	    st.nremoved || st.nchanged || st.nencrypted)) ||
-	    st.nencrypted > ES_VAULT_MAX_INLINE) {
+	    st.nremoved || st.nchanged || (st.nencrypted &&
+	    job->op != ES_JOB_AGE_RECIPIENTS))) ||
+	    st.nencrypted > ES_VAULT_MAX_INLINE ||
+	    (job->op == ES_JOB_AGE_RECIPIENTS && st.nencrypted > 2)) {
 		r = -EPROTO;
 		goto out;
 	}

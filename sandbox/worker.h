@@ -36,7 +36,15 @@ enum es_job_op {
 	ES_JOB_DECRYPT,      /* vault -> plaintext (whole file) or YAML with
 	                        inline values decrypted in place */
 	ES_JOB_REKEY,        /* vault -> same vault under new_secret */
+	ES_JOB_AGE_RECIPIENTS, /* age file -> the same file to the recipients
+	                        in new_secret (n * 32 bytes, label
+	                        ES_AGE_RECIPIENTS_LABEL); res.nencrypted says
+	                        how (vault/age.h enum es_age_reencrypted) */
 };
+
+/* The label of the recipients carried as new_secret (public keys: the
+ * wire's secret record only carries them; a space: no vault-id label). */
+#define ES_AGE_RECIPIENTS_LABEL "age recipients"
 
 struct es_job {
 	enum es_job_op op;

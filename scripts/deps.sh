@@ -5,7 +5,8 @@
 set -u
 PKGS="build-essential pkg-config libsodium-dev libyaml-dev libseccomp-dev nettle-dev
 ansible-core ansible-lint strace clang libclang-rt-14-dev systemd passwd util-linux
-hyperfine time acl dpkg-dev debhelper lintian groff-base"
+hyperfine time acl systemd-container mmdebstrap age zlib1g-dev minisign python3-yaml
+dpkg-dev debhelper lintian groff-base"
 
 missing=""
 need() { # package test...
@@ -22,6 +23,7 @@ need nettle-dev pkg-config --exists nettle
 need ansible-core command -v ansible-vault
 need ansible-core command -v ansible-playbook
 need ansible-lint command -v ansible-lint
+need python3-yaml python3 -c 'import yaml'
 need strace command -v strace
 need clang command -v clang
 need libclang-rt-14-dev sh -c 'ls /usr/lib/llvm-14/lib/clang/*/lib/linux/libclang_rt.fuzzer-x86_64.a'
@@ -31,6 +33,11 @@ need util-linux command -v unshare
 need hyperfine command -v hyperfine
 need time test -x /usr/bin/time
 need acl command -v setfacl
+need systemd-container command -v systemd-nspawn
+need mmdebstrap command -v mmdebstrap
+need age command -v age-keygen
+need zlib1g-dev test -f /usr/include/zlib.h
+need minisign command -v minisign
 need dpkg-dev command -v dpkg-buildpackage
 need debhelper command -v dh
 need lintian command -v lintian

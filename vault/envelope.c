@@ -49,13 +49,19 @@ static int pairv_ready;
 static void
 pairv_build(void)
 {
-	unsigned a, b;
+	/* Only the 22 x 22 digit pairs: every other entry stays 0 ("not
+	 * hex") as the zeroed table has it; 484 stores, not 65536 tests. */
+	static const char digits[] = "0123456789abcdefABCDEF";
+	unsigned i, k;
+	unsigned char a, b;
 
-	for (a = 0; a < 256; a++)
-		for (b = 0; b < 256; b++)
-			if (hexv[a] && hexv[b])
-				pairv[a | b << 8] = (uint16_t)(0x100 |
-				    (hexv[a] - 1) << 4 | (hexv[b] - 1));
+	for (i = 0; i < sizeof digits - 1; i++)
+		for (k = 0; k < sizeof digits - 1; k++) {
+			a = (unsigned char)digits[i];
+			b = (unsigned char)digits[k];
+			pairv[a | b << 8] = (uint16_t)(0x100 |
+			    (hexv[a] - 1) << 4 | (hexv[b] - 1));
+		}
 	pairv_ready = 1;
 }
 
@@ -369,11 +375,14 @@ es_vault_try_order(const struct es_secrets *secrets, const char *label,
 	 * id_match (ANSIBLE_VAULT_ID_MATCH) only those, as ansible
 	 * (decrypt_and_get_vault_id adds no other vault-id): none is then
 	 * ES_EKEY with "tried: none". An empty label matches no secret. */
+	/* age identities (ES_AGE_ID_LABEL) are no passwords: never tried. */
 	for (i = 0; i < secrets->n; i++)
-		if (strcmp(secrets->v[i].label, label) == 0)
+		if (strcmp(secrets->v[i].label, label) == 0 &&
+		    strcmp(label, ES_AGE_ID_LABEL) != 0)
 			order[n++] = i;
 	for (i = 0; i < secrets->n && !secrets->id_match; i++)
-		if (strcmp(secrets->v[i].label, label) != 0)
+		if (strcmp(secrets->v[i].label, label) != 0 &&
+		    strcmp(secrets->v[i].label, ES_AGE_ID_LABEL) != 0)
 			order[n++] = i;
 	return n;
 }

@@ -12,9 +12,18 @@
  *	line  := LF | "#" P* LF | key ": " value LF     (last LF optional)
  *	key   := [A-Za-z_][A-Za-z0-9_]*    at most FLAT_KEY_MAX bytes
  *	value := "'" (P minus "'" | "''")* "'"          single-quoted
- *	       | '"' (P minus '"' and '\')* '"'        double-quoted
+ *	       | '"' (P minus '"' and '\' | esc)* '"'  double-quoted
  *	       | [A-Za-z0-9_][A-Za-z0-9_./@%+,=-]*      plain
+ *	       | ("|" | ">") ["-"] LF (SP{n} Q P* LF)+  block, n >= 1 fixed
+ *	esc   := '\' one of  0 a b t n v f r e SP " \
+ *	Q     := P minus SP
  *	P     := printable ASCII, 0x20..0x7e
+ *
+ * The escapes taken are the one-byte ones that libyaml 0.2.5 and PyYAML
+ * (ansible's reader) both decode, to the same byte. \x \u \U (code
+ * points, UTF-8 out), \N \_ \L \P (multi-byte), \/ and \' (not in every
+ * libyaml or PyYAML), an escaped line break and any other escape are left
+ * to libyaml, which decodes or refuses them.
  *
  * For every document it accepts, the model is the one libyaml's walk
  * builds (keys, lines, kinds, styles, texts): tests/unit/test_yflat.c and
@@ -35,6 +44,16 @@
 
 /* Returned by parse_flat() (positive: not an error) for "use libyaml". */
 #define NOT_FLAT 1
+
+/* The double-quoted escapes taken here: the byte each decodes to, with
+ * 0x80 set so that \0 (NUL) differs from "not taken" (0). libyaml's
+ * scanner.c and PyYAML's scanner.py ESCAPE_REPLACEMENTS agree on each. */
+static const unsigned char dq_escape[256] = {
+	['0'] = 0x80 | 0x00, ['a'] = 0x80 | 0x07, ['b'] = 0x80 | 0x08,
+	['t'] = 0x80 | 0x09, ['n'] = 0x80 | 0x0a, ['v'] = 0x80 | 0x0b,
+	['f'] = 0x80 | 0x0c, ['r'] = 0x80 | 0x0d, ['e'] = 0x80 | 0x1b,
+	[' '] = 0x80 | ' ', ['"'] = 0x80 | '"', ['\\'] = 0x80 | '\\',
+};
 
 static int
 printable(unsigned char c)
@@ -81,6 +100,70 @@ at_eol(const unsigned char *in, size_t len, size_t i)
 	return i == len || in[i] == '\n';
 }
 
+/* One "key: value" entry at in[pos], checked: where its parts are. */
+struct line {
+	size_t key_end;            /* the key is in[pos..key_end) */
+	size_t val;                /* the value starts here ... */
+	size_t end;                /* ... and ends here (at the LF or end) */
+	size_t tlen;               /* its text's length */
+	enum es_ystyle style;
+	/* Block scalars only: */
+	size_t indent;             /* spaces before each content line */
+	size_t lines;              /* content lines (LFs past the key's) */
+	size_t body;               /* the first content line starts here */
+	int strip;                 /* "-": no final line break */
+};
+
+/*
+ * A block scalar at in[v]: "|" or ">", optionally "-", then LF, then one
+ * or more content lines, each of exactly l->indent (>= 1) spaces, a
+ * printable byte other than space, printable bytes and LF. The block ends
+ * before the first line that does not start with a space (or at the end
+ * of the input); a line that starts with a space and is not such a line
+ * (more or less indented, blank inside, spaces only) is NOT_FLAT. With
+ * no more-indented and no blank lines inside, libyaml's folding is one
+ * space per line break, and clipping adds one LF: the text is the lines
+ * joined by LF (literal) or space (folded), plus LF unless stripped.
+ * Keep ("+"), an indentation indicator, a comment or space after the
+ * header are left to libyaml.
+ */
+static int
+scan_block(const unsigned char *in, size_t len, size_t v, struct line *l)
+{
+	size_t i = v + 1, w, text = 0;
+
+	l->style = in[v] == '|' ? ES_YS_LITERAL : ES_YS_FOLDED;
+	l->strip = i < len && in[i] == '-';
+	i += (size_t)l->strip;
+	if (i >= len || in[i] != '\n')
+		return NOT_FLAT;
+	l->body = ++i;
+	for (w = 0; i + w < len && in[i + w] == ' '; w++)
+		;
+	if (w == 0)
+		return NOT_FLAT;   /* no content line: libyaml decides */
+	l->indent = w;
+	l->lines = 0;
+	while (i < len && in[i] == ' ') {
+		for (w = 0; w < l->indent; w++)
+			if (i + w >= len || in[i + w] != ' ')
+				return NOT_FLAT;
+		i += w;
+		if (i >= len || in[i] == ' ' || !printable(in[i]))
+			return NOT_FLAT;
+		for (; i < len && in[i] != '\n'; i++, text++)
+			if (!printable(in[i]))
+				return NOT_FLAT;
+		if (i >= len)
+			return NOT_FLAT;   /* a last line without its LF */
+		l->lines++;
+		i++;
+	}
+	l->end = i - 1;            /* at the last content line's LF */
+	l->tlen = text + (l->lines - 1) + (l->strip ? 0 : 1);
+	return 0;
+}
+
 /*
  * The value starting at in[v]: its style, the offset past it (*end), the
  * length of its text (*tlen: quotes removed, '' counted once). NOT_FLAT
@@ -115,14 +198,21 @@ scan_value(const unsigned char *in, size_t len, size_t v,
 		return 0;
 	}
 	if (in[v] == '"') {
-		for (i = v + 1; i < len && in[i] != '"'; i++)
-			if (!printable(in[i]) || in[i] == '\\')
+		for (i = v + 1; i < len && in[i] != '"'; i++) {
+			if (!printable(in[i]))
 				return NOT_FLAT;
+			if (in[i] == '\\') {
+				if (i + 1 >= len || dq_escape[in[i + 1]] == 0)
+					return NOT_FLAT;
+				pairs++;
+				i++;
+			}
+		}
 		if (i >= len || !at_eol(in, len, i + 1))
 			return NOT_FLAT;
 		*style = ES_YS_DOUBLE;
 		*end = i + 1;
-		*tlen = i - (v + 1);
+		*tlen = i - (v + 1) - pairs;
 		return 0;
 	}
 	if (!plain_first(in[v]))
@@ -142,8 +232,9 @@ static int
 put_value(struct es_ydoc *doc, struct es_yentry *e, const unsigned char *in,
     size_t v, size_t end, enum es_ystyle style, size_t tlen)
 {
-	unsigned char *p;
-	size_t i, o;
+	const unsigned char *q;
+	unsigned char *p, mark;
+	size_t i, o, n;
 	int r;
 
 	e->style = style;
@@ -161,25 +252,25 @@ put_value(struct es_ydoc *doc, struct es_yentry *e, const unsigned char *in,
 	e->vlen = tlen;
 	if ((r = es_yarena_alloc(doc->arena, tlen, &p)) != 0)
 		return r;
-	/* Between the quotes; '' is one quote in single-quoted style. */
-	for (i = v + 1, o = 0; i < end - 1; i++) {
-		p[o++] = in[i];
-		if (style == ES_YS_SINGLE && in[i] == '\'')
-			i++;
+	/* Between the quotes, a run at a time up to the next '' (one quote
+	 * in single-quoted style) or escape (checked by scan_value; one byte
+	 * in double-quoted style). */
+	mark = style == ES_YS_SINGLE ? '\'' : '\\';
+	for (i = v + 1, o = 0; i < end - 1; i += 2) {
+		q = memchr(in + i, mark, end - 1 - i);
+		n = q == NULL ? end - 1 - i : (size_t)(q - (in + i));
+		memcpy(p + o, in + i, n);
+		o += n;
+		i += n;
+		if (q == NULL)
+			break;
+		p[o++] = style == ES_YS_SINGLE ? '\'' : dq_escape[in[i + 1]] & 0x7f;
 	}
 	BUG_ON(o != tlen);
 	e->val = p;
 	return 0;
 }
 
-/* One "key: value" line at in[pos], checked: where its parts are. */
-struct line {
-	size_t key_end;            /* the key is in[pos..key_end) */
-	size_t val;                /* the value starts here ... */
-	size_t end;                /* ... and ends here (at the LF or end) */
-	size_t tlen;               /* its text's length */
-	enum es_ystyle style;
-};
 
 static int
 scan_line(const unsigned char *in, size_t len, size_t pos, struct line *l)
@@ -193,7 +284,42 @@ scan_line(const unsigned char *in, size_t len, size_t pos, struct line *l)
 		return NOT_FLAT;
 	l->key_end = i;
 	l->val = i + 2;
+	l->lines = 0;
+	l->strip = 0;
+	if (l->val < len && (in[l->val] == '|' || in[l->val] == '>'))
+		return scan_block(in, len, l->val, l);
 	return scan_value(in, len, l->val, &l->style, &l->end, &l->tlen);
+}
+
+/* The text of the block scalar checked by scan_block() into the arena. */
+static int
+put_block(struct es_ydoc *doc, struct es_yentry *e, const unsigned char *in,
+    const struct line *l)
+{
+	unsigned char *p;
+	size_t i = l->body, k, o = 0, n;
+	int r;
+
+	e->style = l->style;
+	e->kind = ES_Y_SCALAR;
+	e->vlen = l->tlen;
+	if ((r = es_yarena_alloc(doc->arena, l->tlen, &p)) != 0)
+		return r;
+	for (k = 0; k < l->lines; k++) {
+		i += l->indent;
+		n = (size_t)((const unsigned char *)memchr(in + i, '\n',
+		    l->end + 1 - i) - (in + i));
+		memcpy(p + o, in + i, n);
+		o += n;
+		i += n + 1;
+		if (k + 1 < l->lines)
+			p[o++] = l->style == ES_YS_LITERAL ? '\n' : ' ';
+	}
+	if (!l->strip)
+		p[o++] = '\n';
+	BUG_ON(o != l->tlen);
+	e->val = p;
+	return 0;
 }
 
 /* The checked line l at in[pos] into doc. */
@@ -211,6 +337,8 @@ add_line(struct es_ydoc *doc, struct es_ykeys *ks, const unsigned char *in,
 		return r == -ENOMEM ? r : NOT_FLAT;
 	if (dup >= 0)
 		return NOT_FLAT;   /* libyaml's walk words the error */
+	if (l->style == ES_YS_LITERAL || l->style == ES_YS_FOLDED)
+		return put_block(doc, &doc->e[doc->n - 1], in, l);
 	return put_value(doc, &doc->e[doc->n - 1], in, l->val, l->end,
 	    l->style, l->tlen);
 }
@@ -222,11 +350,14 @@ static int
 reserve(struct es_ydoc *doc, struct es_ykeys *ks, const unsigned char *in,
     size_t len, size_t pos)
 {
-	size_t nl = 0, i;
+	const unsigned char *p = in + pos, *end = in + len;
+	size_t nl = 0;
 	int r;
 
-	for (i = pos; i < len; i++)
-		nl += in[i] == '\n';
+	while ((p = memchr(p, '\n', (size_t)(end - p))) != NULL) {
+		nl++;
+		p++;
+	}
 	if ((r = es_ydoc_reserve(doc, ks, nl + 1)) != 0)
 		return r;
 	return es_yarena_reserve(doc->arena, len + 1);
@@ -259,8 +390,10 @@ parse_flat(const unsigned char *in, size_t len, struct es_ydoc *doc)
 			r = NOT_FLAT;
 		else if ((r = scan_line(in, len, pos, &l)) == 0 &&
 		    (doc->n > 0 || (r = reserve(doc, &ks, in, len, pos)) == 0) &&
-		    (r = add_line(doc, &ks, in, pos, &l, lineno)) == 0)
+		    (r = add_line(doc, &ks, in, pos, &l, lineno)) == 0) {
 			pos = l.end;
+			lineno += l.lines;   /* the block's own LFs */
+		}
 	}
 	if (r == 0 && doc->n == 0)
 		r = NOT_FLAT;   /* empty or comments only: libyaml decides */

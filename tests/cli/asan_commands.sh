@@ -34,6 +34,11 @@ expect_exit "asan: render --check --json" 0 san render --root "$R" --vault-passw
 expect_exit "asan: render wrong key exits 3" 3 san render --root "$R" --vault-password-file bad
 expect_exit "asan: provision --check" 0 san provision --root "$R" --check
 expect_exit "asan: audit verify" 0 san audit verify --root "$R"
+last=$(tail -1 "$R/var/log/envseal/audit.jsonl" | sed 's/.*,"hash":"\([0-9a-f]*\)"}$/\1/')
+expect_exit "asan: audit verify --expect" 0 san audit verify --root "$R" --expect "$last"
+expect_exit "asan: audit show --json --path" 0 san audit show --root "$R" --json --path /etc/veza/backend-api.env
+expect_exit "asan: verify (drift: no binary) exits 5" 5 san verify --root "$R" --json
+expect_exit "asan: policy lint --format sarif" 0 san policy lint --format sarif
 expect_exit "asan: vault view" 0 san vault view --vault-password-file pw group_vars/backend_api.vault.yml
 contains "asan: vault view shows plaintext" "vault_jwt_secret"
 no_secret "asan: no secret outside the env file and the vault view" AsanSecret2 \

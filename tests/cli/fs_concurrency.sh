@@ -23,9 +23,14 @@ round() { # label extra-args...
 		    >"$FS_AREA/o$i" 2>&1 &
 		pids="$pids $!"
 	done
-	fails=0
-	for p in $pids; do wait "$p" || fails=$((fails + 1)); done
-	check "$label: all eight writers succeeded ($fails failed)" test "$fails" -eq 0
+	fails=0 why=""
+	i=0
+	for p in $pids; do
+		i=$((i + 1))
+		wait "$p" || { fails=$((fails + 1)); why="$why $(head -1 "$FS_AREA/o$i")"; }
+	done
+	if [ "$fails" -eq 0 ]; then ok "$label: all eight writers succeeded"
+	else notok "$label: all eight writers succeeded ($fails failed)" "$why"; fi
 	got=$(sha256sum <"$T" | cut -d' ' -f1)
 	case "$sums" in
 	*"$got"*) ok "$label: the file is one writer's whole output" ;;

@@ -15,7 +15,8 @@ declare -A allow=(
 	[sandbox]="common crypto vault render"
 	[fs]="common crypto"
 	[provision]="common fs policy"
-	[cmd]="common crypto vault policy render sandbox fs provision"
+	[verify]="common fs policy provision render"
+	[cmd]="common crypto vault policy render sandbox fs provision verify"
 )
 # file -> modules it includes against its room's row (issue 10 moves them).
 declare -A debt=(

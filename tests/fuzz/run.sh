@@ -7,6 +7,9 @@
 #                  name diff (and its agreement with the encoder)
 #   fuzz_policy    the policy loader: a loaded policy keeps its hard
 #                  invariants and `policy show` of it loads back the same
+#   fuzz_age_header the age v1 reader: header, stanzas, MAC, payload
+#   fuzz_age_armor  the age armor (strict PEM) decoder
+#   fuzz_minisign  minisign public keys, signatures and secret keys
 # Each is built with clang -fsanitize=fuzzer,address,undefined together
 # with the pure sources it needs, and seeded from tests/vectors (plus
 # tests/fuzz/seeds when present, and tests/fuzz/seeds-NAME for NAME only).
@@ -26,11 +29,13 @@ brief) secs=10 ;;
 long) secs=${FUZZ_SECONDS:-300} ;;
 *) echo "usage: run.sh brief|long" >&2; exit 2 ;;
 esac
-targets="${FUZZ_TARGETS:-fuzz_envelope fuzz_inline fuzz_ydoc fuzz_envparse fuzz_policy}"
+targets="${FUZZ_TARGETS:-fuzz_envelope fuzz_inline fuzz_ydoc fuzz_envparse fuzz_policy fuzz_age_header fuzz_age_armor fuzz_minisign}"
 # The sources the targets exercise: the pure modules, plus the trusted
 # reader the policy loader links against (fs/read.c, fs/path.c; the targets
 # parse buffers and never call it); no sandbox, no processes.
-srcs="common/err.c common/secmem.c common/id.c common/escape.c fs/read.c fs/path.c crypto/av.c crypto/secrets.c vault/envelope.c vault/yaml.c vault/ydoc.c vault/yflat.c render/env.c render/parse.c render/sort.c policy/policy.c policy/print.c policy/default.c"
+srcs="common/err.c common/secmem.c common/id.c common/escape.c fs/read.c fs/path.c crypto/av.c crypto/secrets.c crypto/minisign.c vault/envelope.c vault/yaml.c vault/ydoc.c vault/yflat.c render/env.c render/parse.c render/sort.c policy/policy.c policy/print.c policy/default.c"
+# The age targets link only the age reader and what it stands on.
+age_srcs="common/err.c common/secmem.c crypto/av.c crypto/secrets.c vault/age.c vault/age_bech32.c"
 
 if ! command -v "$CC_FUZZ" >/dev/null 2>&1; then
 	echo "skip fuzz: $CC_FUZZ not installed"
@@ -51,7 +56,8 @@ fails=0
 for t in $targets; do
 	bin="$OUT/$t"
 	src=""
-	for s in $srcs; do src="$src $TOP/$s"; done
+	case $t in fuzz_age_*) tsrcs=$age_srcs ;; *) tsrcs=$srcs ;; esac
+	for s in $tsrcs; do src="$src $TOP/$s"; done
 	# shellcheck disable=SC2086
 	if ! "$CC_FUZZ" -std=c11 -g -O1 -D_GNU_SOURCE -I"$TOP" \
 	    -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \

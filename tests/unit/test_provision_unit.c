@@ -171,12 +171,81 @@ test_diff(void)
 	    "--- a/etc/x\n+++ b/etc/x\n@@ -1,1 +1,2 @@\n a\n+b\n");
 }
 
+/* env_service: the three env units, their paths, /run directories
+ * and the app's Requires=/After=. */
+static void
+test_env_units(void)
+{
+	static const char pol[] =
+	    "envseal: 1\nservice:\n  name: app\n  user: app\n  group: app\n"
+	    "  home: /srv/app\n  exec: /srv/app/run\n  env_service: true\n"
+	    "  env_credential: /etc/envseal/ab.cred\n"
+	    "  env_credential_plain: true\n"
+	    "directories:\n  - {path: /run/app, owner: root, group: root, "
+	    "mode: \"0700\"}\n  - {path: /run/other, owner: root, group: root,"
+	    " mode: \"0700\"}\n"
+	    "env_files:\n  - {path: /run/app/a.env, vault: v.yml, owner: root,"
+	    " group: root, mode: \"0600\"}\n"
+	    "  - {path: /etc/app/b.env, vault: /srv/b.yml, owner: root, "
+	    "group: root, mode: \"0600\"}\n";
+	struct es_policy *p = load(pol);
+	char *u[ES_ENV_UNIT_N] = { NULL }, *app = NULL, path[256];
+	size_t n, i;
+
+	T_CHECK("env policy loads", p != NULL);
+	if (p == NULL)
+		return;
+	for (i = 0; i < ES_ENV_UNIT_N; i++)
+		T_CHECK("env unit renders", es_env_unit_render(p, i, &u[i], &n)
+		    == 0 && u[i] != NULL && strlen(u[i]) == n);
+	if (u[0] == NULL || u[1] == NULL || u[2] == NULL)
+		goto out;
+	T_CHECK("app Requires=/After= the env unit",
+	    es_unit_render(p, &app, &n) == 0 &&
+	    has_line(app, "Requires=app-env.service") &&
+	    has_line(app, "After=app-env.service"));
+	T_CHECK("env: oneshot, RemainAfterExit, Before= the app",
+	    has_line(u[0], "Type=oneshot") &&
+	    has_line(u[0], "RemainAfterExit=yes") &&
+	    has_line(u[0], "Before=app.service") &&
+	    has_line(u[0], "WantedBy=app.service"));
+	T_CHECK("env: plain credential, skipped without it",
+	    has_line(u[0], "LoadCredential=vault-password:/etc/envseal/ab.cred")
+	    && has_line(u[0], "ConditionPathExists=/etc/envseal/ab.cred"));
+	T_CHECK("env: /run dirs as RuntimeDirectory=, others ReadWritePaths=",
+	    has_line(u[0], "RuntimeDirectory=app") &&
+	    has_line(u[0], "RuntimeDirectory=other") &&
+	    has_line(u[0], "ReadWritePaths=-/etc/app") &&
+	    has_line(u[0], "RuntimeDirectoryPreserve=yes"));
+	T_CHECK("refresh: --try-restart, no RemainAfterExit, no [Install]",
+	    strstr(u[1], "--no-prompt --try-restart\n") != NULL &&
+	    strstr(u[1], "RemainAfterExit") == NULL &&
+	    strstr(u[1], "[Install]") == NULL);
+	T_CHECK("path: vaults (relative under /etc/envseal), cred, policy",
+	    has_line(u[2], "PathChanged=/etc/envseal/v.yml") &&
+	    has_line(u[2], "PathChanged=/srv/b.yml") &&
+	    has_line(u[2], "PathChanged=/etc/envseal/ab.cred") &&
+	    has_line(u[2], "PathChanged=/etc/envseal/app.policy.yml") &&
+	    has_line(u[2], "Unit=app-env-refresh.service"));
+	T_CHECK("names next to the app unit",
+	    es_env_unit_name(p, ES_ENV_UNIT_PATH, path, sizeof path) == 0 &&
+	    !strcmp(path, "/etc/systemd/system/app-env.path"));
+	T_CHECK("policy bytes kept for the copy", p->raw_len == strlen(pol) &&
+	    !memcmp(p->raw, pol, p->raw_len));
+out:
+	for (i = 0; i < ES_ENV_UNIT_N; i++)
+		free(u[i]);
+	free(app);
+	es_policy_free(p);
+}
+
 int
 main(void)
 {
 	if (sodium_init() < 0)
 		return 1;
 	test_default_unit();
+	test_env_units();
 	test_variants();
 	test_diff();
 	return t_done();

@@ -48,7 +48,21 @@ static const struct tcase cases[] = {
 	{ "multi-line single", "x: 'a\n  b'\n", 0 },
 	{ "multi-line plain", "x: a\n  b\n", 0 },
 	{ "CRLF", "x: a\r\n", 0 },
-	{ "escape", "x: \"a\\tb\"\n", 0 },
+	{ "escape tab", "x: \"a\\tb\"\n", 1 },
+	{ "escaped quote", "x: \"a\\\"b\\\"\"\n", 1 },
+	{ "escaped backslash last", "x: \"a\\\\\"\ny: 1\n", 1 },
+	{ "one-byte escapes", "x: \"\\0\\a\\b\\t\\n\\v\\f\\r\\e\\ \\\"\\\\\"\n", 1 },
+	{ "escape only", "x: \"\\\"\"\n", 1 },
+	{ "escaped quote unclosed", "x: \"a\\\"\n", 0 },
+	{ "escape at end of input", "x: \"a\\", 0 },
+	{ "unknown escape", "x: \"a\\qb\"\n", 0 },
+	{ "escape x", "x: \"\\x41\"\n", 0 },
+	{ "escape u", "x: \"\\u00e9\"\n", 0 },
+	{ "escape N", "x: \"\\N\"\n", 0 },
+	{ "escape slash", "x: \"\\/\"\n", 0 },
+	{ "escape single quote", "x: \"\\'\"\n", 0 },
+	{ "escaped line break", "x: \"a\\\n  b\"\n", 0 },
+	{ "backslash in single", "x: 'a\\b'\n", 1 },
 	{ "UTF-8", "x: '\xc3\xa9'\n", 0 },
 	{ "duplicate", "x: a\nx: b\n", 0 },
 	{ "doc start only", "---\n", 0 },
@@ -60,7 +74,27 @@ static const struct tcase cases[] = {
 	{ "vault tag", "x: !vault |\n  $ANSIBLE_VAULT;1.1;AES256\n", 0 },
 	{ "anchor", "x: &a 1\ny: *a\n", 0 },
 	{ "flow", "x: [1]\n", 0 },
-	{ "block", "x: |\n  a\n", 0 },
+	{ "block", "x: |\n  a\n", 1 },
+	{ "literal lines", "x: |\n  a b\n  c: d # e\ny: 1\n", 1 },
+	{ "literal strip", "x: |-\n    a\n    b\n", 1 },
+	{ "folded", "x: >\n  a\n  b\n\ny: 'z'\n", 1 },
+	{ "folded strip", "x: >-\n a\n b\n# c\n", 1 },
+	{ "block then blank lines", "x: |\n  a\n\n\n", 1 },
+	{ "block keep", "x: |+\n  a\n\n", 0 },
+	{ "folded keep", "x: >+\n  a\n", 0 },
+	{ "block indent indicator", "x: |2\n  a\n", 0 },
+	{ "block header comment", "x: | # c\n  a\n", 0 },
+	{ "block header space", "x: | \n  a\n", 0 },
+	{ "block empty", "x: |\ny: 1\n", 0 },
+	{ "block at end", "x: |", 0 },
+	{ "block blank inside", "x: |\n  a\n\n  b\n", 0 },
+	{ "block more indented", "x: >\n  a\n    b\n  c\n", 0 },
+	{ "block less indented", "x: |\n    a\n  b\n", 0 },
+	{ "block no final LF", "x: |\n  a", 0 },
+	{ "block spaces-only line", "x: |\n  a\n  \n", 0 },
+	{ "block tab", "x: |\n  a\tb\n", 0 },
+	{ "block trailing spaces", "x: >\n  a  \n  b\n", 1 },
+	{ "block then indented key", "x: |\n  a\n y: 1\n", 0 },
 	{ "sequence", "- a\n", 0 },
 	{ "second document", "x: 1\n---\ny: 2\n", 0 },
 	{ "doc end", "x: 1\n...\n", 0 },
@@ -126,6 +160,47 @@ test_key_length(void)
 	    check_doc(doc, strlen(doc), 0, &took));
 }
 
+/* The escapes decoded by hand, not only "as libyaml". */
+static void
+test_escapes(void)
+{
+	static const char doc[] = "a: \"q\\\"b\\\\c\\td\\0e\"\n";
+	static const unsigned char want[] = "q\"b\\c\td\0e";
+	struct es_ydoc *d = NULL;
+	int r;
+
+	r = es_ydoc_parse_flat((const unsigned char *)doc, sizeof doc - 1, &d);
+	T_CHECK("yflat escapes parsed", r == 0 && d != NULL && d->n == 1);
+	if (r == 0 && d != NULL && d->n == 1)
+		T_CHECK("yflat escapes decoded", d->e[0].vlen == sizeof want - 1
+		    && memcmp(d->e[0].val, want, sizeof want) == 0 &&
+		    d->e[0].style == ES_YS_DOUBLE);
+	es_ydoc_free(d);
+}
+
+/* Block scalars decoded by hand, with the lines after them. */
+static void
+test_blocks(void)
+{
+	static const char doc[] = "a: |\n  x y\n  z\nb: >-\n   p\n   q\n"
+	    "c: 1\n";
+	struct es_ydoc *d = NULL;
+	int r;
+
+	r = es_ydoc_parse_flat((const unsigned char *)doc, sizeof doc - 1, &d);
+	T_CHECK("yflat blocks parsed", r == 0 && d != NULL && d->n == 3);
+	if (r == 0 && d != NULL && d->n == 3) {
+		T_CHECK("yflat literal", d->e[0].vlen == 6 &&
+		    memcmp(d->e[0].val, "x y\nz\n", 7) == 0 &&
+		    d->e[0].style == ES_YS_LITERAL && d->e[0].line == 1);
+		T_CHECK("yflat folded strip", d->e[1].vlen == 3 &&
+		    memcmp(d->e[1].val, "p q", 4) == 0 &&
+		    d->e[1].style == ES_YS_FOLDED && d->e[1].line == 4);
+		T_CHECK("yflat line after blocks", d->e[2].line == 7);
+	}
+	es_ydoc_free(d);
+}
+
 /* The values the fast path gives, by hand (not only "as libyaml"). */
 static void
 test_values(void)
@@ -177,6 +252,33 @@ add(char *buf, size_t *n, size_t cap, const char *s)
 	}
 }
 
+/* A block scalar entry: a header, then lines at one indentation, now and
+ * then one that is more or less indented, blank or spaces only. */
+static void
+random_block(char *buf, size_t *n, size_t cap)
+{
+	static const char *const hdr[] = { "|", "|-", ">", ">-", "|+", ">+",
+		"|2", "| ", "" };
+	static const char *const body[] = { "a b", "c: d", "# e", "'f'",
+		"g  ", "-h", "\"i\\\"", "", " j", "k\tl" };
+	char ind[8];
+	size_t i, k = next() % 4, w = 1 + next() % 3;
+
+	add(buf, n, cap, next() % 2 ? "bk: " : "b_1: ");
+	add(buf, n, cap, hdr[next() % (sizeof hdr / sizeof hdr[0])]);
+	add(buf, n, cap, "\n");
+	for (i = 0; i < k; i++) {
+		memset(ind, ' ', w);
+		ind[w] = '\0';
+		if (next() % 10 == 0)
+			ind[next() % 2 ? w - 1 : 0] = '\0';
+		add(buf, n, cap, ind);
+		add(buf, n, cap, body[next() % (next() % 3 ? 6 :
+		    sizeof body / sizeof body[0])]);
+		add(buf, n, cap, "\n");
+	}
+}
+
 /* A flat-looking line: key, then one of the value shapes, its bytes
  * mostly ones that shape allows, now and then one that matters to YAML. */
 static void
@@ -185,6 +287,10 @@ random_line(char *buf, size_t *n, size_t cap)
 	static const char pick[] = "aZ0_ .,:;#'\"\\-?!&*|>%@`=+/~[]{}\t";
 	static const char plain[] = "abcXYZ019_./@%+,=-";
 	static const char quoted[] = "abc 019 #$`!&*:;-_";
+	/* Taken and refused escapes alike, so both readers see them. */
+	static const char *const escapes[] = { "\\\"", "\\\\", "\\t",
+		"\\n", "\\0", "\\e", "\\ ", "\\x41", "\\u00e9", "\\N",
+		"\\/", "\\'", "\\q", "\\", "\\\\\\\"" };
 	char tmp[64];
 	size_t i, k = 1 + next() % 6;
 	int style = (int)(next() % 3);   /* 0 single, 1 double, 2 plain */
@@ -196,6 +302,12 @@ random_line(char *buf, size_t *n, size_t cap)
 	case 1:
 		add(buf, n, cap, "\n");
 		return;
+	case 2:
+		if (next() % 2 == 0) {
+			random_block(buf, n, cap);
+			return;
+		}
+		break;
 	default:
 		break;
 	}
@@ -220,6 +332,9 @@ random_line(char *buf, size_t *n, size_t cap)
 		tmp[0] = tmp[1] = '\'';
 	tmp[k] = '\0';
 	add(buf, n, cap, tmp);
+	if (style == 1 && next() % 2 == 0)
+		add(buf, n, cap, escapes[next() % (sizeof escapes /
+		    sizeof escapes[0])]);
 	add(buf, n, cap, style == 0 ? "'" : style == 1 ? "\"" : "");
 	add(buf, n, cap, "\n");
 }
@@ -279,6 +394,8 @@ main(void)
 	test_table();
 	test_key_length();
 	test_values();
+	test_escapes();
+	test_blocks();
 	test_random();
 	return t_done();
 }

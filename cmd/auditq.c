@@ -1,0 +1,217 @@
+/*
+ * cmd/auditq.c — the auditor's questions to the log, beside cmd/audit.c:
+ * `audit verify --expect HASH` (is the record I kept still in the chain,
+ * and how many follow it?) and `audit show` with --json and the filters
+ * --path, --run, --since, --command. Records come from fs/inspect.h's
+ * reader; nothing here writes.
+ */
+#include "cmd/cmd.h"
+#include "common/envseal.h"
+#include "fs/inspect.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+/* Run id prefix the text form prints (as `audit show` does). */
+#define AQ_RUN_HEX 8
+/* A record hash: 64 lowercase hex digits. */
+#define AQ_HASH_HEX 64
+
+int
+cmd_audit_hash_ok(const char *h)
+{
+	size_t i;
+
+	for (i = 0; h[i]; i++)
+		if (!((h[i] >= '0' && h[i] <= '9') || (h[i] >= 'a' &&
+		    h[i] <= 'f')))
+			return 0;
+	return i == AQ_HASH_HEX;
+}
+
+/* A --since value: the start of an RFC 3339 UTC time, compared as text
+ * with the records' "2026-11-27T10:02:30Z" (the same fixed layout sorts
+ * as time does). At least a date. */
+int
+cmd_audit_time_ok(const char *t)
+{
+	static const char layout[] = "dddd-dd-ddTdd:dd:ddZ";
+	size_t i;
+
+	for (i = 0; t[i]; i++) {
+		if (i >= sizeof layout - 1)
+			return 0;
+		if (layout[i] == 'd' ? (t[i] < '0' || t[i] > '9') :
+		    t[i] != layout[i])
+			return 0;
+	}
+	return i >= sizeof "dddd-dd-dd" - 1;
+}
+
+struct expect_walk {
+	const char *hash;
+	size_t total, at;
+};
+
+static int
+on_expect(void *arg, const struct es_audit_rec *r)
+{
+	struct expect_walk *w = arg;
+
+	w->total++;
+	if (w->at == 0 && !strcmp(es_audit_rec_hash(r), w->hash))
+		w->at = es_audit_rec_line(r);
+	return 0;
+}
+
+int
+cmd_audit_expect(struct es_root *root, const char *hash, FILE *out)
+{
+	struct expect_walk w = { hash, 0, 0 };
+	int r;
+
+	if ((r = es_audit_each(root, on_expect, &w, NULL)) != 0)
+		return r;
+	if (w.at == 0)
+		return es_failf(ES_EINTEGRITY, "/var/log/envseal/audit.jsonl: "
+		    "no record has the hash %s: records were cut off the end "
+		    "since it was taken, or this is another log", hash);
+	fprintf(out, "anchor %s: line %zu, %zu records after it\n", hash, w.at,
+	    w.total - w.at);
+	return 0;
+}
+
+/* Write a record's JSON as pure ASCII: every character past ASCII as
+ * \uXXXX (a surrogate pair past U+FFFF), a byte that is not UTF-8 as
+ * \ufffd, a raw control byte as \u00XX. Non-ASCII can only stand inside
+ * a JSON string, so the line stays the same JSON value, and nothing in it
+ * can act on a terminal. */
+static void
+put_ascii_json(FILE *out, const unsigned char *p, size_t n)
+{
+	size_t i = 0, k, len;
+	unsigned long cp;
+
+	while (i < n) {
+		if (p[i] < 0x20 || p[i] == 0x7f) {
+			fprintf(out, "\\u%04x", p[i++]);
+			continue;
+		}
+		if (p[i] < 0x80) {
+			fputc(p[i++], out);
+			continue;
+		}
+		len = p[i] >= 0xf0 && p[i] <= 0xf4 ? 4 : p[i] >= 0xe0 ? 3 :
+		    p[i] >= 0xc2 && p[i] < 0xe0 ? 2 : 0;
+		cp = len == 4 ? p[i] & 0x07u : len == 3 ? p[i] & 0x0fu :
+		    p[i] & 0x1fu;
+		for (k = 1; len && k < len; k++) {
+			if (i + k >= n || (p[i + k] & 0xc0) != 0x80) {
+				len = 0;
+				break;
+			}
+			cp = cp << 6 | (p[i + k] & 0x3fu);
+		}
+		if (len == 0 || (len == 3 && (cp < 0x800 || (cp >= 0xd800 &&
+		    cp <= 0xdfff))) || (len == 4 && (cp < 0x10000 ||
+		    cp > 0x10ffff))) {
+			fputs("\\ufffd", out);
+			i++;
+			continue;
+		}
+		if (cp > 0xffff)
+			fprintf(out, "\\u%04lx\\u%04lx", 0xd800 + ((cp - 0x10000)
+			    >> 10), 0xdc00 + ((cp - 0x10000) & 0x3ff));
+		else
+			fprintf(out, "\\u%04lx", cp);
+		i += len;
+	}
+	fputc('\n', out);
+}
+
+static const char *
+get(const struct es_audit_rec *r, const char *key)
+{
+	const char *v = es_audit_rec_get(r, key);
+
+	return v != NULL ? v : "-";
+}
+
+/* One line for humans, the fields an auditor filters on first. */
+static void
+put_text(FILE *out, const struct es_audit_rec *r)
+{
+	const char *ev = get(r, "event");
+	static const char *const lists[] = { "added", "removed", "changed" };
+	size_t i;
+
+	fprintf(out, "%s  %.*s  %-6s %s", get(r, "time"), AQ_RUN_HEX,
+	    get(r, "run"), ev, get(r, "command"));
+	if (!strcmp(ev, "begin") && strcmp(get(r, "host"), "-") != 0)
+		fprintf(out, "  host %s", get(r, "host"));
+	if (!strcmp(ev, "begin"))
+		fprintf(out, "  policy %s", get(r, "policy"));
+	if (!strcmp(ev, "end"))
+		fprintf(out, "  status %s", get(r, "status"));
+	if (strcmp(get(r, "path"), "-") != 0)
+		fprintf(out, "  %s %s  %s:%s %s", get(r, "action"),
+		    get(r, "path"), get(r, "owner"), get(r, "group"),
+		    get(r, "mode"));
+	for (i = 0; i < sizeof lists / sizeof lists[0]; i++)
+		if (es_audit_rec_get(r, lists[i]) != NULL)
+			fprintf(out, "  %s %s", lists[i], get(r, lists[i]));
+	if (es_audit_rec_get(r, "error") != NULL)
+		fprintf(out, "  error: %s", get(r, "error"));
+	fputc('\n', out);
+}
+
+struct show_walk {
+	const struct cmd_audit_filter *f;
+	FILE *out;
+};
+
+static int
+on_show(void *arg, const struct es_audit_rec *r)
+{
+	const struct show_walk *w = arg;
+	const struct cmd_audit_filter *f = w->f;
+	const char *v;
+	size_t len;
+	const char *raw = es_audit_rec_raw(r, &len);
+
+	if (raw == NULL) {
+		/* Over the record bound: its fields were not read. */
+		if (f->path == NULL && f->run == NULL && f->since == NULL &&
+		    f->command == NULL && !f->json)
+			fprintf(w->out, "line %zu: a record over the bound; "
+			    "not shown\n", es_audit_rec_line(r));
+		return 0;
+	}
+	if ((f->path && (!(v = es_audit_rec_get(r, "path")) ||
+	    strcmp(v, f->path))) ||
+	    (f->run && (!(v = es_audit_rec_get(r, "run")) ||
+	    strncmp(v, f->run, strlen(f->run)))) ||
+	    (f->command && (!(v = es_audit_rec_get(r, "command")) ||
+	    strcmp(v, f->command))) ||
+	    (f->since && (!(v = es_audit_rec_get(r, "time")) ||
+	    strcmp(v, f->since) < 0)))
+		return 0;
+	if (f->json)
+		put_ascii_json(w->out, (const unsigned char *)raw, len);
+	else
+		put_text(w->out, r);
+	return 0;
+}
+
+int
+cmd_audit_show_filtered(struct es_root *root,
+    const struct cmd_audit_filter *f, FILE *out)
+{
+	struct show_walk w = { f, out };
+	int none = 0, r = es_audit_each(root, on_show, &w, &none);
+
+	if (r == 0 && none && !f->json)
+		fprintf(out, "/var/log/envseal/audit.jsonl: no audit log\n");
+	return r;
+}

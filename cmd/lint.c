@@ -1,0 +1,231 @@
+/*
+ * cmd/lint.c — `envseal policy lint [--policy FILE] [--format
+ * text|json|sarif] [--fail-on low|medium|high]`: options, the findings of
+ * policy/lint.h in one of three forms, the exit status. No rule lives
+ * here.
+ */
+#include "cmd/cmd.h"
+#include "common/envseal.h"
+#include "policy/lint.h"
+#include "policy/policy.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+
+enum {
+	OPT_POLICY = OPT_CMD_BASE,
+	OPT_FORMAT,
+	OPT_FAIL_ON,
+	OPT_HELP,
+};
+
+enum lint_format { FMT_TEXT, FMT_JSON, FMT_SARIF };
+
+/* The policy's name in SARIF when it is the embedded default. */
+#define LINT_EMBEDDED_URI "envseal-embedded-policy.yml"
+
+static void
+usage(FILE *f)
+{
+	fprintf(f, "usage: envseal policy lint [--policy FILE] [--format "
+	    "text|json|sarif]\n"
+	    "                          [--fail-on low|medium|high]\n"
+	    "  Judge the policy on its own (no host, no vault): each finding "
+	    "has a rule id,\n  a severity, the policy's line and a reason. "
+	    "Exit 5 when a finding reaches\n  --fail-on (default high), "
+	    "else 0; 2 for a policy that does not load.\n");
+}
+
+static void
+json_str(FILE *out, const char *s)
+{
+	const unsigned char *p;
+
+	fputc('"', out);
+	for (p = (const unsigned char *)s; *p; p++) {
+		if (*p == '"' || *p == '\\')
+			fprintf(out, "\\%c", *p);
+		else if (*p < 0x20 || *p == 0x7f)
+			fprintf(out, "\\u%04x", *p);
+		else
+			fputc(*p, out);
+	}
+	fputc('"', out);
+}
+
+static void
+print_text(const struct es_policy *p, const struct es_lint *l, FILE *out)
+{
+	size_t i;
+
+	for (i = 0; i < l->n; i++)
+		fprintf(out, "%s:%zu: %s %s: %s\n", p->source, l->v[i].line,
+		    es_lint_sev_name(l->v[i].severity), l->v[i].rule,
+		    l->v[i].message);
+	fprintf(out, "policy lint: %zu finding%s\n", l->n, l->n == 1 ? "" :
+	    "s");
+}
+
+static void
+print_json(const struct es_policy *p, const struct es_lint *l, FILE *out)
+{
+	size_t i;
+
+	fputs("{\"policy\": ", out);
+	json_str(out, p->source);
+	fputs(", \"findings\": [", out);
+	for (i = 0; i < l->n; i++) {
+		fprintf(out, "%s\n  {\"rule\": \"%s\", \"severity\": \"%s\", "
+		    "\"line\": %zu, \"message\": ", i ? "," : "", l->v[i].rule,
+		    es_lint_sev_name(l->v[i].severity), l->v[i].line);
+		json_str(out, l->v[i].message);
+		fputc('}', out);
+	}
+	fputs("\n]}\n", out);
+}
+
+/* SARIF's levels for our severities. */
+static const char *
+sarif_level(enum es_lint_sev s)
+{
+	return s == ES_SEV_HIGH ? "error" : s == ES_SEV_MEDIUM ? "warning" :
+	    "note";
+}
+
+static void
+sarif_rules(FILE *out)
+{
+	const struct es_lint_rule *r;
+	size_t i, n;
+
+	r = es_lint_rules(&n);
+	for (i = 0; i < n; i++) {
+		fprintf(out, "%s\n        {\"id\": \"%s\", \"name\": \"%s\", "
+		    "\"shortDescription\": {\"text\": ", i ? "," : "", r[i].id,
+		    r[i].name);
+		json_str(out, r[i].summary);
+		fprintf(out, "}, \"defaultConfiguration\": {\"level\": \"%s\"}, "
+		    "\"properties\": {\"severity\": \"%s\"}}",
+		    sarif_level(r[i].severity), es_lint_sev_name(r[i].severity));
+	}
+}
+
+static void
+print_sarif(const struct es_policy *p, const struct es_lint *l, FILE *out)
+{
+	const char *uri = strcmp(p->source, "<embedded>") ? p->source :
+	    LINT_EMBEDDED_URI;
+	size_t i;
+
+	fputs("{\"$schema\": \"https://json.schemastore.org/sarif-2.1.0."
+	    "json\", \"version\": \"2.1.0\",\n \"runs\": [{\"tool\": "
+	    "{\"driver\": {\"name\": \"envseal\", \"version\": \""
+	    ENVSEAL_VERSION "\", \"rules\": [", out);
+	sarif_rules(out);
+	fputs("]}},\n  \"results\": [", out);
+	for (i = 0; i < l->n; i++) {
+		fprintf(out, "%s\n    {\"ruleId\": \"%s\", \"level\": \"%s\", "
+		    "\"message\": {\"text\": ", i ? "," : "", l->v[i].rule,
+		    sarif_level(l->v[i].severity));
+		json_str(out, l->v[i].message);
+		fputs("}, \"locations\": [{\"physicalLocation\": "
+		    "{\"artifactLocation\": {\"uri\": ", out);
+		json_str(out, uri);
+		fprintf(out, "}, \"region\": {\"startLine\": %zu}}}], "
+		    "\"properties\": {\"severity\": \"%s\"}}",
+		    l->v[i].line ? l->v[i].line : 1,
+		    es_lint_sev_name(l->v[i].severity));
+	}
+	fputs("]}]}\n", out);
+}
+
+static int
+parse_format(const char *s, enum lint_format *f)
+{
+	if (!strcmp(s, "text"))
+		*f = FMT_TEXT;
+	else if (!strcmp(s, "json"))
+		*f = FMT_JSON;
+	else if (!strcmp(s, "sarif"))
+		*f = FMT_SARIF;
+	else
+		return -1;
+	return 0;
+}
+
+static int
+report(const struct es_policy *p, const struct es_lint *l,
+    enum lint_format fmt, enum es_lint_sev fail_on)
+{
+	FILE *out;
+	size_t i;
+
+	if ((out = es_esc_stream(stdout, ES_ESC_KEEP_NL)) == NULL)
+		return cmd_fail("policy lint", -ENOMEM);
+	if (fmt == FMT_SARIF)
+		print_sarif(p, l, out);
+	else if (fmt == FMT_JSON)
+		print_json(p, l, out);
+	else
+		print_text(p, l, out);
+	if (fclose(out) != 0 || fflush(stdout) != 0)
+		return cmd_fail("policy lint", -EIO);
+	for (i = 0; i < l->n; i++)
+		if (l->v[i].severity >= fail_on)
+			return ES_EXIT_DRIFT;
+	return 0;
+}
+
+int
+cmd_policy_lint(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "policy", required_argument, NULL, OPT_POLICY },
+		{ "format", required_argument, NULL, OPT_FORMAT },
+		{ "fail-on", required_argument, NULL, OPT_FAIL_ON },
+		{ "help", no_argument, NULL, OPT_HELP },
+		{ NULL, 0, NULL, 0 },
+	};
+	enum es_lint_sev fail_on = ES_SEV_HIGH;
+	enum lint_format fmt = FMT_TEXT;
+	struct es_lint l = { 0 };
+	struct es_policy *p = NULL;
+	const char *path = NULL;
+	int c, r;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (c) {
+		case OPT_POLICY: path = optarg; break;
+		case OPT_FORMAT:
+			if (parse_format(optarg, &fmt) != 0)
+				return cmd_usage("policy lint: --format %s: "
+				    "text, json or sarif", optarg);
+			break;
+		case OPT_FAIL_ON:
+			if (es_lint_sev_parse(optarg, &fail_on) != 0)
+				return cmd_usage("policy lint: --fail-on %s: "
+				    "low, medium or high", optarg);
+			break;
+		case 'h':
+		case OPT_HELP:
+			return usage(stdout), 0;
+		default:
+			return usage(stderr), ES_EXIT_USAGE;
+		}
+	}
+	if (optind != argc)
+		return cmd_usage("policy lint: unexpected argument '%s'",
+		    argv[optind]);
+	if ((r = es_policy_load(path, &p)) != 0)
+		return cmd_fail("policy lint", r);
+	if ((r = es_lint_run(p, &l)) != 0)
+		r = cmd_fail("policy lint", r);
+	else
+		r = report(p, &l, fmt, fail_on);
+	es_lint_free(&l);
+	es_policy_free(p);
+	return r;
+}

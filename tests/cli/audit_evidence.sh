@@ -1,0 +1,87 @@
+#!/bin/bash
+# tests/cli/audit_evidence.sh — the audit log as evidence: `audit verify
+# --expect HASH` catches records cut off the end (which the chain alone
+# cannot), and `audit show --json` and its filters (--path, --run,
+# --since, --command) give an auditor the records they ask for, as JSON
+# that parses and holds nothing that acts on a terminal.
+. "$(dirname "$0")/../lib.sh"
+
+is_root || { skip audit_evidence "needs root (apply)"; exit 0; }
+
+use_base
+audit_root "$BASE/audit"
+SECRET1='FAKE-evidence-db-pw-81e2'
+W=$BASE/work
+mkdir -p "$W/group_vars"
+printf 'vault_database_url: "postgres://u:%s@db/veza"\n' "$SECRET1" \
+	>"$W/group_vars/backend_api.vault.yml"
+printf 'evidence-test-password\n' >"$BASE/pw"
+chmod 0600 "$BASE/pw"
+"$ENVSEAL" vault encrypt --vault-password-file "$BASE/pw" \
+	"$W/group_vars/backend_api.vault.yml" >/dev/null 2>&1
+cd "$W" || exit 1
+R=$(mkroot shadow) || exit 1
+expect_exit "apply" 0 "$ENVSEAL" apply --root "$R" --vault-password-file "$BASE/pw"
+LOG=$R/var/log/envseal/audit.jsonl
+ALL=$BASE/all.out
+printf '%s\n' "$OUT" >"$ALL"
+hash_of() { sed -n "${1}p" "$LOG" | sed 's/.*,"hash":"\([0-9a-f]*\)"}$/\1/'; }
+N=$(wc -l <"$LOG")
+LAST=$(hash_of "$N")
+THIRD=$(hash_of 3)
+
+expect_exit "expect the last hash" 0 "$ENVSEAL" audit verify --root "$R" --expect "$LAST"
+contains "expect: names the line, none after" "anchor $LAST: line $N, 0 records after it"
+expect_exit "expect an earlier hash" 0 "$ENVSEAL" audit verify --root "$R" --expect "$THIRD"
+contains "expect: counts the records after it" "line 3, $((N - 3)) records after it"
+cp -p "$LOG" "$BASE/log.orig"
+sed '$d' "$BASE/log.orig" >"$BASE/log.cut"
+cat "$BASE/log.cut" >"$LOG"
+expect_exit "cut end: the chain alone is intact" 0 "$ENVSEAL" audit verify --root "$R"
+expect_exit "cut end: --expect the old last hash: exit 3" 3 "$ENVSEAL" audit verify --root "$R" --expect "$LAST"
+contains "cut end: says why" "no record has the hash $LAST: records were cut off the end"
+cat "$BASE/log.orig" >"$LOG"
+expect_exit "expect: not a hash: exit 2" 2 "$ENVSEAL" audit verify --root "$R" --expect abc
+expect_exit "expect: with show: exit 2" 2 "$ENVSEAL" audit show --root "$R" --expect "$LAST"
+
+# A working-tree file with a bidi override in its name, audited too.
+printf 'plain: 1\n' >"$W/x$(printf '\342\200\256')y.yml"
+"$ENVSEAL" vault encrypt --vault-password-file "$BASE/pw" --audit-root "$R" \
+	"$W/x$(printf '\342\200\256')y.yml" >/dev/null 2>&1
+
+expect_exit "show --json" 0 "$ENVSEAL" audit show --root "$R" --json
+printf '%s\n' "$OUT" >>"$ALL"
+check "show --json: one JSON object per record, ASCII only, same fields" python3 -c '
+import json, sys
+lines = sys.argv[1].splitlines()
+recs = [l.rstrip("\n") for l in open(sys.argv[2], encoding="utf-8")]
+assert len(lines) == len(recs), (len(lines), len(recs))
+for out, rec in zip(lines, recs):
+    out.encode("ascii")
+    assert json.loads(out) == json.loads(rec)
+assert any("\u202e" in json.loads(l).get("path", "") for l in lines)
+' "$OUT" "$LOG"
+
+expect_exit "show --path" 0 "$ENVSEAL" audit show --root "$R" --json --path /etc/veza/backend-api.env
+check "show --path: only that path (intent and outcome)" python3 -c '
+import json, sys
+r = [json.loads(l) for l in sys.argv[1].splitlines()]
+assert len(r) == 2 and all(x["path"] == "/etc/veza/backend-api.env" for x in r), r
+assert [x["event"] for x in r] == ["intent", "file"]
+' "$OUT"
+RUN=$(sed -n 1p "$LOG" | sed 's/.*"run":"\([0-9a-f]*\)".*/\1/')
+expect_exit "show --run prefix" 0 "$ENVSEAL" audit show --root "$R" --json --run "${RUN:0:8}"
+check "show --run: exactly the apply run" [ "$(printf '%s\n' "$OUT" | grep -c .)" = "$(grep -c "\"run\":\"$RUN\"" "$LOG")" ]
+expect_exit "show --command" 0 "$ENVSEAL" audit show --root "$R" --command "vault encrypt"
+check "show --command: the vault run" [ -n "$OUT" ]
+check "show --command: no apply record" sh -c '! printf "%s\n" "$1" | grep -q " apply "' sh "$OUT"
+contains "show text: the bidi control is escaped" 'x\u202ey.yml'
+expect_exit "show --since the future: nothing" 0 "$ENVSEAL" audit show --root "$R" --since 2999-01-01
+check "show --since: empty" [ -z "$OUT" ]
+expect_exit "show --since the past: everything" 0 "$ENVSEAL" audit show --root "$R" --json --since 2000-01-01T00:00:00Z
+check "show --since: all records" [ "$(printf '%s\n' "$OUT" | grep -c .)" = "$(wc -l <"$LOG")" ]
+expect_exit "show --since garbage: exit 2" 2 "$ENVSEAL" audit show --root "$R" --since yesterday
+contains "show --since garbage: says the rule" "not an RFC 3339 UTC time"
+expect_exit "verify --json: exit 2" 2 "$ENVSEAL" audit verify --root "$R" --json
+printf '%s\n' "$OUT" >>"$ALL"
+no_secret "no secret in any output" "$SECRET1" "$ALL"
