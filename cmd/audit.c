@@ -23,10 +23,15 @@ enum {
 	OPT_COMMAND,
 };
 
+/* sub: "verify" or "show" for its own text, NULL for both. */
 static void
-audit_usage(FILE *f)
+audit_usage(const char *sub, FILE *f)
 {
-	cmd_help("audit", f);
+	if (sub == NULL)
+		cmd_help("audit", f);
+	else
+		cmd_help(!strcmp(sub, "verify") ? "audit verify" : "audit show",
+		    f);
 }
 
 /* The chain, then (when given) the anchor an auditor kept. */
@@ -62,10 +67,10 @@ cmd_audit(int argc, char **argv)
 	int opt, r;
 
 	if (argc < 2)
-		return audit_usage(stderr), ES_EXIT_USAGE;
+		return audit_usage(NULL, stderr), ES_EXIT_USAGE;
 	sub = argv[1];
 	if (!strcmp(sub, "--help") || !strcmp(sub, "-h")) {
-		audit_usage(stdout);
+		audit_usage(NULL, stdout);
 		return 0;
 	}
 	if (strcmp(sub, "verify") != 0 && strcmp(sub, "show") != 0)
@@ -80,7 +85,7 @@ cmd_audit(int argc, char **argv)
 			rootdir = optarg;
 			break;
 		case OPT_HELP:
-			audit_usage(stdout);
+			audit_usage(sub, stdout);
 			return 0;
 		case OPT_EXPECT: expect = optarg; break;
 		case OPT_JSON: flt.json = filtered = 1; break;
@@ -89,7 +94,7 @@ cmd_audit(int argc, char **argv)
 		case OPT_SINCE: flt.since = optarg; filtered = 1; break;
 		case OPT_COMMAND: flt.command = optarg; filtered = 1; break;
 		default:
-			audit_usage(stderr);
+			audit_usage(sub, stderr);
 			return cmd_bad_option(!strcmp(sub, "verify") ?
 			    "audit verify" : "audit show", opt, argv[optind]);
 		}

@@ -50,9 +50,9 @@ cmd_policy(int argc, char **argv)
 		if (c == OPT_POLICY)
 			path = optarg;
 		else if (c == OPT_HELP)
-			return usage(stdout), 0;
+			return cmd_help("policy show", stdout), 0;
 		else
-			return usage(stderr), cmd_bad_option("policy show", c,
+			return cmd_help("policy show", stderr), cmd_bad_option("policy show", c,
 			    argv[optind - 1]);
 	}
 	if (optind != argc)
