@@ -48,7 +48,7 @@ check "envseal-policy(5)'s example is examples/full.yml" [ "$man_ex" = "$(cat "$
 comp() { bash -c '. "$1"; shift; COMP_WORDS=("$@"); COMP_CWORD=$(($# - 1)); _envseal; printf "%s\n" "${COMPREPLY[@]}"' _ \
 	"$D/usr/share/bash-completion/completions/envseal" "$@" | sort | tr '\n' ' '; }
 check "completion: envseal pro" [ "$(comp envseal pro)" = "provision " ]
-check "completion: envseal vault re" [ "$(comp envseal vault re)" = "rekey " ]
+check "completion: envseal vault re" [ "$(comp envseal vault re)" = "reencrypt rekey " ]
 check "completion: envseal apply --re" [ "$(comp envseal apply --re)" = "--reload " ]
 check "completion: vault encrypt-string --stdin" [ "$(comp envseal vault encrypt-string --stdin)" = "--stdin-name " ]
 check "completion: registered for envseal" bash -c '. "$1"; complete -p envseal | grep -q _envseal' _ "$D/usr/share/bash-completion/completions/envseal"
