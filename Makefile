@@ -142,7 +142,9 @@ $(BUILD)/bench/limit: bench/limit.c
 # What `make install` puts under $(DESTDIR)$(PREFIX), and `make uninstall`
 # removes again (those files, then our own directories when empty; shared
 # ones such as bin/ or man1/ stay). Unit templates: any provision/*.service
-# (.in) in the tree, as templates to copy, never enabled.
+# (.in) in the tree, as templates to copy, never enabled; today there are
+# none: provision/unit.c and provision/envunit.c write the service's and
+# the env-file service's units from the policy.
 BINDIR = $(PREFIX)/bin
 MANDIR = $(PREFIX)/share/man
 COMPDIR = $(PREFIX)/share/bash-completion/completions
