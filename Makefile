@@ -139,14 +139,45 @@ $(BUILD)/bench/limit: bench/limit.c
 	$(CC) $(ALL_CFLAGS) $(LDHARDEN) $(LDFLAGS) -o $@ $< \
 		$(shell pkg-config --libs nettle libsodium)
 
+# What `make install` puts under $(DESTDIR)$(PREFIX), and `make uninstall`
+# removes again (those files, then our own directories when empty; shared
+# ones such as bin/ or man1/ stay). Unit templates: any provision/*.service
+# (.in) in the tree, as templates to copy, never enabled; today there are
+# none: provision/unit.c and provision/envunit.c write the service's and
+# the env-file service's units from the policy.
+BINDIR = $(PREFIX)/bin
+MANDIR = $(PREFIX)/share/man
+COMPDIR = $(PREFIX)/share/bash-completion/completions
+DOCDIR = $(PREFIX)/share/doc/envseal
+UNITDIR = $(PREFIX)/share/envseal/units
+DOCS = README.md SECURITY.md ARCHITECTURE.md CHANGELOG.md LICENSE
+EXAMPLES := $(sort $(wildcard examples/*.yml))
+UNIT_TEMPLATES := $(sort $(wildcard provision/*.service provision/*.service.in))
+
 install: $(BUILD)/envseal
-	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1
-	install -m 0755 $(BUILD)/envseal $(DESTDIR)$(PREFIX)/bin/envseal
-	install -m 0644 man/envseal.1 $(DESTDIR)$(PREFIX)/share/man/man1/envseal.1
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 \
+		$(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(COMPDIR) \
+		$(DESTDIR)$(DOCDIR)/examples
+	install -m 0755 $(BUILD)/envseal $(DESTDIR)$(BINDIR)/envseal
+	install -m 0644 man/envseal.1 $(DESTDIR)$(MANDIR)/man1/envseal.1
+	install -m 0644 man/envseal-policy.5 \
+		$(DESTDIR)$(MANDIR)/man5/envseal-policy.5
+	install -m 0644 completion/envseal $(DESTDIR)$(COMPDIR)/envseal
+	install -m 0644 $(DOCS) $(DESTDIR)$(DOCDIR)/
+	install -m 0644 $(EXAMPLES) $(DESTDIR)$(DOCDIR)/examples/
+	$(if $(UNIT_TEMPLATES),install -d $(DESTDIR)$(UNITDIR) && \
+		install -m 0644 $(UNIT_TEMPLATES) $(DESTDIR)$(UNITDIR)/)
 
 uninstall:
-	rm -f $(DESTDIR)$(PREFIX)/bin/envseal \
-		$(DESTDIR)$(PREFIX)/share/man/man1/envseal.1
+	rm -f $(DESTDIR)$(BINDIR)/envseal \
+		$(DESTDIR)$(MANDIR)/man1/envseal.1 \
+		$(DESTDIR)$(MANDIR)/man5/envseal-policy.5 \
+		$(DESTDIR)$(COMPDIR)/envseal \
+		$(addprefix $(DESTDIR)$(DOCDIR)/,$(DOCS)) \
+		$(addprefix $(DESTDIR)$(DOCDIR)/examples/,$(notdir $(EXAMPLES))) \
+		$(addprefix $(DESTDIR)$(UNITDIR)/,$(notdir $(UNIT_TEMPLATES)))
+	-rmdir $(DESTDIR)$(DOCDIR)/examples $(DESTDIR)$(DOCDIR) \
+		$(DESTDIR)$(UNITDIR) $(DESTDIR)$(PREFIX)/share/envseal 2>/dev/null
 
 format:
 	clang-format -i $(LIB_SRCS) $(CMD_SRCS) $(HDRS)

@@ -27,15 +27,7 @@
 static void
 usage(FILE *f)
 {
-	fprintf(f, "usage: envseal apply [--policy FILE] [--vault FILE] "
-	    "[--root DIR]\n"
-	    "           [--vault-id [LABEL@]SOURCE]... "
-	    "[--vault-password-file FILE]...\n"
-	    "           [--vault-password-credential NAME]... [--no-prompt]\n"
-	    "           [-i|--identity FILE]... [--identity-credential NAME]...\n"
-	    "           [--check] [--diff] [--json] [--reload] [--trusted-key FILE]\n"
-	    "  `envseal provision` then `envseal render`, one locked, audited "
-	    "run.\n");
+	cmd_help("apply", f);
 }
 
 /* The reloader reaped; its outcome said. want: the unit changed. */

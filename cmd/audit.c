@@ -23,23 +23,15 @@ enum {
 	OPT_COMMAND,
 };
 
+/* sub: "verify" or "show" for its own text, NULL for both. */
 static void
-audit_usage(FILE *f)
+audit_usage(const char *sub, FILE *f)
 {
-	fprintf(f, "usage: envseal audit verify [--root DIR] [--expect HASH]\n"
-	    "       envseal audit show [--root DIR] [--json] [--path PATH] "
-	    "[--run ID]\n"
-	    "                          [--since TIME] [--command NAME]\n"
-	    "verify: walk the hash chain of /var/log/envseal/audit.jsonl under "
-	    "DIR (default /);\n        exit 3 naming the first record that "
-	    "breaks it; on an intact chain, exit 0\n        and a line "
-	    "\"incomplete run ...\" for each run with an intent and no "
-	    "end.\n        --expect HASH: exit 3 unless HASH (a record hash kept "
-	    "from an earlier\n        verify) is in the chain; says how many "
-	    "records follow it.\nshow:   print the records for humans; "
-	    "--json: as JSON lines (ASCII-only).\n        Filters: --path "
-	    "(exact), --run (id prefix), --since (RFC 3339 UTC,\n        at "
-	    "least a date), --command (exact).\n");
+	if (sub == NULL)
+		cmd_help("audit", f);
+	else
+		cmd_help(!strcmp(sub, "verify") ? "audit verify" : "audit show",
+		    f);
 }
 
 /* The chain, then (when given) the anchor an auditor kept. */
@@ -75,23 +67,25 @@ cmd_audit(int argc, char **argv)
 	int opt, r;
 
 	if (argc < 2)
-		return audit_usage(stderr), ES_EXIT_USAGE;
+		return audit_usage(NULL, stderr), ES_EXIT_USAGE;
 	sub = argv[1];
 	if (!strcmp(sub, "--help") || !strcmp(sub, "-h")) {
-		audit_usage(stdout);
+		audit_usage(NULL, stdout);
 		return 0;
 	}
 	if (strcmp(sub, "verify") != 0 && strcmp(sub, "show") != 0)
 		return cmd_usage("audit: unknown subcommand '%s' (verify, show)",
 		    sub);
 	optind = 1;
-	while ((opt = getopt_long(argc - 1, argv + 1, "", longopts, NULL)) != -1) {
+	opterr = 0;
+	while ((opt = getopt_long(argc - 1, argv + 1, ":", longopts,
+	    NULL)) != -1) {
 		switch (opt) {
 		case OPT_ROOT:
 			rootdir = optarg;
 			break;
 		case OPT_HELP:
-			audit_usage(stdout);
+			audit_usage(sub, stdout);
 			return 0;
 		case OPT_EXPECT: expect = optarg; break;
 		case OPT_JSON: flt.json = filtered = 1; break;
@@ -100,8 +94,9 @@ cmd_audit(int argc, char **argv)
 		case OPT_SINCE: flt.since = optarg; filtered = 1; break;
 		case OPT_COMMAND: flt.command = optarg; filtered = 1; break;
 		default:
-			return cmd_usage("audit %s: see envseal audit --help",
-			    sub);
+			audit_usage(sub, stderr);
+			return cmd_bad_option(!strcmp(sub, "verify") ?
+			    "audit verify" : "audit show", opt, argv[optind]);
 		}
 	}
 	if (optind != argc - 1)

@@ -1,7 +1,8 @@
 /*
  * cmd/cmd.h — the envseal command: one entry point per command group.
  * Only cmd/ prints messages and chooses exit statuses; each cmd_* returns
- * the process exit status (DESIGN.md "Exit status").
+ * the process exit status (common/envseal.h ES_EXIT_*, envseal(1) EXIT
+ * STATUS).
  */
 #ifndef ENVSEAL_CMD_H
 #define ENVSEAL_CMD_H
@@ -67,6 +68,14 @@ int cmd_usage(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* The first error line cmd_fail or cmd_usage said ("envseal: ...", as
  * escaped on stderr), or "". */
 const char *cmd_first_error(void);
+/* Print the --help text of what ("render", "vault", "vault rekey", ...:
+ * a command, or "vault " and a subcommand) on f (cmd/help.c). */
+void cmd_help(const char *what, FILE *f);
+/* getopt_long (optstring beginning with ':', opterr 0) returned c, not an
+ * option: say "WHAT: option 'ARG' needs a value" for ':' (a missing
+ * value is not an unknown option), else "WHAT: unknown option 'ARG'";
+ * arg is the word getopt stopped at (argv[optind - 1]). Returns 2. */
+int cmd_bad_option(const char *what, int c, const char *arg);
 /* Print "envseal: <text>" on stderr (a progress note, not an error). */
 void cmd_note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* cmd_fail, cmd_usage and cmd_note escape control and bidi characters

@@ -45,11 +45,7 @@ enum {
 static void
 usage(FILE *f)
 {
-	fprintf(f, "usage: envseal credential seal --name NAME "
-	    "[--with-key host|tpm2|auto] OUT\n"
-	    "  Seal a vault password (terminal, no echo; or stdin) with "
-	    "systemd-creds into OUT\n"
-	    "  (root 0600), for LoadCredentialEncrypted=NAME:OUT.\n");
+	cmd_help("credential seal", f);
 }
 
 /* A credential name systemd takes and a unit file needs no quoting for. */
@@ -237,7 +233,7 @@ parse(int argc, char **argv, const char **name, const char **key)
 
 	opterr = 0;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":h", lo, NULL)) != -1) {
 		switch (c) {
 		case OPT_NAME: *name = optarg; break;
 		case OPT_WITH_KEY: *key = optarg; break;
@@ -245,7 +241,7 @@ parse(int argc, char **argv, const char **name, const char **key)
 		case OPT_HELP: usage(stdout); return -1;
 		default:
 			usage(stderr);
-			return cmd_usage("credential seal: unknown option '%s'",
+			return cmd_bad_option("credential seal", c,
 			    argv[optind - 1]);
 		}
 	}

@@ -27,12 +27,7 @@ enum { OPT_HELP = OPT_CMD_BASE };
 static void
 usage(FILE *f)
 {
-	fprintf(f,
-	    "usage: envseal keygen [-o FILE]\n"
-	    "       envseal keygen -y FILE\n"
-	    "  -o, --output FILE   write the identity to FILE (mode 0600; an\n"
-	    "                      existing FILE is refused), else stdout\n"
-	    "  -y FILE             print the age1 recipient of each identity\n");
+	cmd_help("keygen", f);
 }
 
 /* RFC 3339 local time with its offset, as age-keygen writes it. */
@@ -159,14 +154,16 @@ cmd_keygen(int argc, char **argv)
 	int c;
 
 	optind = 1;
-	opterr = 1;
-	while ((c = getopt_long(argc, argv, "ho:y:", lo, NULL)) != -1) {
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":ho:y:", lo, NULL)) != -1) {
 		switch (c) {
 		case 'o': output = optarg; break;
 		case 'y': y = optarg; break;
 		case 'h':
 		case OPT_HELP: usage(stdout); return 0;
-		default: usage(stderr); return ES_EXIT_USAGE;
+		default:
+			usage(stderr);
+			return cmd_bad_option("keygen", c, argv[optind - 1]);
 		}
 	}
 	if (optind != argc)

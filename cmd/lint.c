@@ -29,13 +29,7 @@ enum lint_format { FMT_TEXT, FMT_JSON, FMT_SARIF };
 static void
 usage(FILE *f)
 {
-	fprintf(f, "usage: envseal policy lint [--policy FILE] [--format "
-	    "text|json|sarif]\n"
-	    "                          [--fail-on low|medium|high]\n"
-	    "  Judge the policy on its own (no host, no vault): each finding "
-	    "has a rule id,\n  a severity, the policy's line and a reason. "
-	    "Exit 5 when a finding reaches\n  --fail-on (default high), "
-	    "else 0; 2 for a policy that does not load.\n");
+	cmd_help("policy lint", f);
 }
 
 static void
@@ -196,7 +190,8 @@ cmd_policy_lint(int argc, char **argv)
 	int c, r;
 
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
 		switch (c) {
 		case OPT_POLICY: path = optarg; break;
 		case OPT_FORMAT:
@@ -213,7 +208,8 @@ cmd_policy_lint(int argc, char **argv)
 		case OPT_HELP:
 			return usage(stdout), 0;
 		default:
-			return usage(stderr), ES_EXIT_USAGE;
+			return usage(stderr), cmd_bad_option("policy lint", c,
+			    argv[optind - 1]);
 		}
 	}
 	if (optind != argc)

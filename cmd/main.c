@@ -28,7 +28,8 @@ static const struct {
 	{ "render", cmd_render, "render env files from vaults (the main job)" },
 	{ "provision", cmd_provision, "create user, group, directories, unit" },
 	{ "apply", cmd_apply, "provision, then render, in one run" },
-	{ "vault", cmd_vault, "view, decrypt, encrypt, encrypt-string, rekey" },
+	{ "vault", cmd_vault, "view, decrypt, encrypt, encrypt-string, rekey,\n"
+	    "             migrate, reencrypt" },
 	{ "audit", cmd_audit, "verify or show the audit log" },
 	{ "policy", cmd_policy, "show, lint or sign the policy" },
 	{ "credential", cmd_credential, "seal a vault password for the "

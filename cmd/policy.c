@@ -16,14 +16,7 @@ enum { OPT_POLICY = OPT_CMD_BASE, OPT_HELP };
 static void
 usage(FILE *f)
 {
-	fprintf(f, "usage: envseal policy show [--policy FILE]\n"
-	    "       envseal policy lint [--policy FILE] [--format "
-	    "text|json|sarif] [--fail-on SEV]\n"
-	    "       envseal policy sign --key SECRETKEY --policy FILE "
-	    "[--key-password-file F]\n"
-	    "  Validate the policy and print it with defaults filled in.\n"
-	    "  Without --policy: the embedded default (the backend_api "
-	    "role).\n");
+	cmd_help("policy", f);
 }
 
 int
@@ -52,13 +45,15 @@ cmd_policy(int argc, char **argv)
 	argc--;
 	argv++;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":", opts, NULL)) != -1) {
 		if (c == OPT_POLICY)
 			path = optarg;
 		else if (c == OPT_HELP)
-			return usage(stdout), 0;
+			return cmd_help("policy show", stdout), 0;
 		else
-			return usage(stderr), ES_EXIT_USAGE;
+			return cmd_help("policy show", stderr), cmd_bad_option("policy show", c,
+			    argv[optind - 1]);
 	}
 	if (optind != argc)
 		return cmd_usage("policy show: unexpected argument '%s'",

@@ -18,14 +18,7 @@
 static void
 usage(FILE *f)
 {
-	fprintf(f, "usage: envseal provision [--policy FILE] [--root DIR] "
-	    "[--check] [--diff] [--json] [--reload]\n"
-	    "           [--trusted-key FILE]\n"
-	    "  Create or repair the service's user and group, its "
-	    "directories and its\n  hardened unit. --check plans only; "
-	    "--diff shows unit and passwd changes\n  (password fields "
-	    "masked); --reload runs systemctl daemon-reload when the\n"
-	    "  unit changed (root / with a running systemd only).\n");
+	cmd_help("provision", f);
 }
 
 /* After a changed unit: reload when asked and possible, else say so. */

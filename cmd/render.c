@@ -21,14 +21,7 @@
 static void
 usage(FILE *f)
 {
-	fprintf(f, "usage: envseal render [--policy FILE] [--vault FILE] "
-	    "[--root DIR]\n"
-	    "           [--vault-id [LABEL@]SOURCE]... "
-	    "[--vault-password-file FILE]...\n"
-	    "           [--vault-password-credential NAME]... [--no-prompt]\n"
-	    "           [-i|--identity FILE]... [--identity-credential NAME]...\n"
-	    "           [--check] [--diff] [--json] [--try-restart]\n"
-	    "           [--trusted-key FILE]\n");
+	cmd_help("render", f);
 }
 
 /* An env file's content was created or replaced: what the service reads.

@@ -122,8 +122,8 @@ cmd_run_parse(const char *name, unsigned allowed, void (*usage)(FILE *),
 	scan_json(argc, argv);
 	opterr = 0;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, allowed & CMD_RUN_KEYS ? "hi:" :
-	    "h", lo, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, allowed & CMD_RUN_KEYS ? ":hi:" :
+	    ":h", lo, NULL)) != -1) {
 		if ((k = cmd_keysrc_option(&a->keys, c, optarg)) == 1)
 			continue;
 		if (k < 0)
@@ -144,8 +144,7 @@ cmd_run_parse(const char *name, unsigned allowed, void (*usage)(FILE *),
 			return -1;
 		default:
 			usage(stderr);
-			return cmd_usage("%s: unknown option '%s'", name,
-			    argv[optind - 1]);
+			return cmd_bad_option(name, c, argv[optind - 1]);
 		}
 	}
 	if (optind != argc)

@@ -37,12 +37,7 @@ enum {
 static void
 usage(FILE *f)
 {
-	fprintf(f, "usage: envseal policy sign --key SECRETKEY --policy FILE "
-	    "[--key-password-file FILE]\n"
-	    "                          [--trusted-comment TEXT]\n"
-	    "  Write FILE.minisig, a minisign signature of FILE (the policy "
-	    "checked first)\n  by the minisign secret key SECRETKEY "
-	    "(encrypted keys need --key-password-file).\n");
+	cmd_help("policy sign", f);
 }
 
 struct sign_args {
@@ -147,7 +142,8 @@ cmd_policy_sign(int argc, char **argv)
 	int c, r;
 
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
 		switch (c) {
 		case OPT_POLICY: a.policy = optarg; break;
 		case OPT_KEY: a.key = optarg; break;
@@ -157,7 +153,8 @@ cmd_policy_sign(int argc, char **argv)
 		case OPT_HELP:
 			return usage(stdout), 0;
 		default:
-			return usage(stderr), ES_EXIT_USAGE;
+			return usage(stderr), cmd_bad_option("policy sign", c,
+			    argv[optind - 1]);
 		}
 	}
 	if (optind != argc)

@@ -113,45 +113,7 @@ struct vrun {
 static void
 usage(FILE *f)
 {
-	fprintf(f,
-	    "usage: envseal vault view [KEY OPTIONS] FILE...\n"
-	    "       envseal vault decrypt [KEY OPTIONS] [--output FILE|-] FILE...\n"
-	    "       envseal vault encrypt [KEY OPTIONS] [--output FILE|-]\n"
-	    "                             [--encrypt-vault-id LABEL] FILE...\n"
-	    "       envseal vault encrypt (-r age1... | -R FILE)... [--armor]\n"
-	    "                             [--output FILE|-] FILE...\n"
-	    "       envseal vault encrypt --age-passphrase [KEY OPTIONS] [--armor]\n"
-	    "                             [--output FILE|-] FILE...\n"
-	    "       envseal vault migrate [KEY OPTIONS] (-r age1... | -R FILE)...\n"
-	    "                             [--armor] [--output FILE|-] FILE...\n"
-	    "       envseal vault reencrypt --policy P -i IDENTITY...\n"
-	    "                             (each age vault to its entry's recipients)\n"
-	    "       envseal vault encrypt-string [KEY OPTIONS] [--encrypt-vault-id LABEL]\n"
-	    "                             [--name NAME]... [STRING...|--stdin-name NAME]\n"
-	    "       envseal vault rekey [KEY OPTIONS] (--new-vault-password-file F |\n"
-	    "                             --new-vault-id LABEL@SOURCE)\n"
-	    "                             [--encrypt-vault-id LABEL] FILE...\n"
-	    "key options:\n"
-	    "  --vault-id [LABEL@]SOURCE        file, script, *-client script or 'prompt'\n"
-	    "  --vault-password-file FILE       password file or script (label default)\n"
-	    "  --vault-password-credential [LABEL@]NAME  $CREDENTIALS_DIRECTORY/NAME\n"
-	    "  --no-prompt                      never ask on the terminal\n"
-	    "  -i, --identity FILE              age identity file (view, decrypt,\n"
-	    "                                   reencrypt)\n"
-	    "  --identity-credential NAME       age identity in $CREDENTIALS_DIRECTORY\n"
-	    "age (encrypt):\n"
-	    "  -r, --recipient age1...          encrypt to this X25519 recipient\n"
-	    "  -R, --recipients-file FILE       ... and to each age1 line of FILE\n"
-	    "  -a, --armor                      ASCII armor (PEM)\n"
-	    "  --age-passphrase                 scrypt (work factor 18), passphrase\n"
-	    "                                   from the key options\n"
-	    "other options:\n"
-	    "  --audit-root DIR                 as root, audit writes in DIR's log\n"
-	    "                                   (default $ENVSEAL_AUDIT_ROOT, else /)\n"
-	    "also read: ANSIBLE_VAULT_IDENTITY_LIST, ANSIBLE_VAULT_PASSWORD_FILE,\n"
-	    "  ANSIBLE_VAULT_ID_MATCH (any non-empty value: try only secrets of the\n"
-	    "  vault's own label), ANSIBLE_VAULT_ENCRYPT_IDENTITY (the label to\n"
-	    "  encrypt with unless --encrypt-vault-id gives one)\n");
+	cmd_help("vault", f);
 }
 
 /* --- small helpers ---------------------------------------------------------- */
@@ -831,7 +793,7 @@ take_opt(struct vopts *o, int c, const char *arg)
 		return set_test_salt(arg) ? cmd_fail(o->what, ES_EUSAGE) : 0;
 #endif
 	case OPT_HELP:
-		usage(stdout);
+		cmd_help(o->what, stdout);
 		return -2;
 	default:
 		if ((r = cmd_age_option(&o->age, c, arg)) != 0)
@@ -842,7 +804,7 @@ take_opt(struct vopts *o, int c, const char *arg)
 		case -1:
 			return cmd_usage("too many key-source options");
 		default:
-			usage(stderr);
+			cmd_help(o->what, stderr);
 			return ES_EXIT_USAGE;
 		}
 	}
@@ -921,13 +883,14 @@ parse_opts(int argc, char **argv, struct vopts *o)
 	int c, r;
 
 	optind = 1;
-	opterr = 1;
-	while ((c = getopt_long(argc, argv, "hi:r:R:a", vault_longopts,
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":hi:r:R:a", vault_longopts,
 	    NULL)) != -1) {
 		if (c == 'h')
 			c = OPT_HELP;
-		if (c == '?')
-			return usage(stderr), ES_EXIT_USAGE;
+		if (c == '?' || c == ':')
+			return cmd_help(o->what, stderr), cmd_bad_option(o->what, c,
+			    argv[optind - 1]);
 		if ((r = take_opt(o, c, optarg)) != 0)
 			return r == -2 ? 0 : r;
 	}

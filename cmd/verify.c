@@ -26,16 +26,7 @@ enum {
 static void
 usage(FILE *f)
 {
-	fprintf(f, "usage: envseal verify [--policy FILE] [--root DIR] "
-	    "[--json] [--expect-audit HASH]\n"
-	    "                      [--trusted-key FILE]\n"
-	    "  Check the host under DIR (default /) against the policy, "
-	    "read-only: accounts,\n  directories, unit, service binary, env "
-	    "files (names and fingerprint against\n  the last audit record), "
-	    "the audit chain. Needs no vault key. Each check is\n  ok, drift, "
-	    "missing or unknown.\n"
-	    "  Exit 0 all ok, 5 anything not ok, 3 a broken audit chain, "
-	    "1 runtime, 2 usage.\n");
+	cmd_help("verify", f);
 }
 
 static int
@@ -81,7 +72,8 @@ cmd_verify(int argc, char **argv)
 	int c, r, json = 0;
 
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
 		switch (c) {
 		case OPT_POLICY: policy = optarg; break;
 		case OPT_ROOT: rootdir = optarg; break;
@@ -92,7 +84,8 @@ cmd_verify(int argc, char **argv)
 		case OPT_HELP:
 			return usage(stdout), 0;
 		default:
-			return usage(stderr), ES_EXIT_USAGE;
+			return usage(stderr), cmd_bad_option("verify", c,
+			    argv[optind - 1]);
 		}
 	}
 	if (optind != argc)

@@ -50,7 +50,7 @@ enum {
 	ES_EAGE,            /* malformed age file, armor or key (exit 2) */
 };
 
-/* Exit statuses of DESIGN.md. */
+/* Exit statuses (envseal(1) EXIT STATUS; cmd/ returns them). */
 enum {
 	ES_EXIT_OK = 0,
 	ES_EXIT_RUNTIME = 1,
@@ -80,7 +80,7 @@ const char *es_errdetail(void);
 void es_errclear(void);
 /* A short description of code (strerror for -errno). */
 const char *es_strerror(int code);
-/* The DESIGN.md exit status for code (0 for 0). */
+/* The exit status (above) for code (0 for 0). */
 int es_exit_status(int code);
 
 /* A broken internal invariant: a bug. Crash, never limp on. */

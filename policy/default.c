@@ -1,10 +1,10 @@
 /*
  * policy/default.c — the embedded default policy: the backend_api role's
- * defaults (DESIGN.md "Policy v1" without `vars`, so every vault key is
- * rendered, plus the static PORT the role's template sets). The gecos is
+ * defaults (policy v1, man/envseal-policy.5, without `vars`, so every
+ * vault key is rendered, plus the static PORT the role's template sets). The gecos is
  * written out because it is the account's comment and the unit's
- * Description, and DESIGN's example leaves it implicit. env_service: the
- * host renders its own env file at every start (provision/envunit.c).
+ * Description, and would otherwise default to the unit name. env_service:
+ * the host renders its own env file at every start (provision/envunit.c).
  */
 #include "policy/policy.h"
 

@@ -468,6 +468,18 @@ set_mode(struct pctx *c, const yaml_node_t *n, const char *kp, mode_t *dst)
 
 	if ((r = want_string(c, n, kp, &s)) != 0)
 		return r;
+	/* "4640" is octal enough to be meant, and its first digit is a
+	 * set-id or sticky bit: say that, not "not octal". An env file takes
+	 * none (check_env_file); a directory takes them behind the 0. */
+	if (strlen(s) == 4 && s[0] != '0' && strspn(s, "01234567") == 4 &&
+	    !strncmp(kp, "env_files", 9))
+		return failn(c, n, kp, "'%s': set-id and sticky bits are not "
+		    "allowed in an env file's mode; a mode is a leading 0 and "
+		    "3 octal digits, like \"0%s\"", s, s + 1);
+	if (strlen(s) == 4 && s[0] != '0' && strspn(s, "01234567") == 4)
+		return failn(c, n, kp, "'%s' has no leading 0: write \"0%s\" "
+		    "for the set-id/sticky digit %c, or \"0%s\" without it",
+		    s, s, s[0], s + 1);
 	if (parse_mode(s, dst) != 0)
 		return failn(c, n, kp, "'%s' is not an octal mode like "
 		    "\"0750\" (a leading 0 and 3 or 4 octal digits)", s);
@@ -1010,9 +1022,9 @@ check_env_path(struct pctx *c, size_t fi, const struct es_env_file *f)
 	return 0;
 }
 
-/* DESIGN.md's hard invariants: an env file is never group- or
- * world-writable nor world-readable; its directory is not writable by
- * anyone but root. */
+/* The hard invariants (envseal-policy(5) ENV_FILES): an env file is never
+ * group- or world-writable nor world-readable; its directory is not
+ * writable by anyone but root. */
 static int
 check_env_file(struct pctx *c, size_t fi, const struct es_env_file *f)
 {

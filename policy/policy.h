@@ -1,6 +1,6 @@
 /*
- * policy/policy.h — policy v1 (DESIGN.md "Policy v1"): load, validate, and
- * the embedded default (the backend_api role).
+ * policy/policy.h — policy v1 (every key: man/envseal-policy.5): load,
+ * validate, and the embedded default (the backend_api role).
  *
  * Calling sequence:
  *	struct es_policy *p;

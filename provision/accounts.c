@@ -40,7 +40,7 @@ read_db(struct es_root *root, const char *path, unsigned char **buf,
 	r = es_read_file(root, path, ES_ACCT_FILE_MAX, buf, len, &st, &exists);
 	if (r == 0 && !exists)
 		return es_failf(ES_EMISSING, "%s does not exist under the "
-		    "root; run `envseal provision` first", path);
+		    "root", path);
 	return r;
 }
 

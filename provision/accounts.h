@@ -4,8 +4,8 @@
  * creation of `envseal provision`.
  *
  * Lookups read ROOT/etc/passwd and ROOT/etc/group through fs/ (no symlinks).
- * Errors: ES_EMISSING with a detail suggesting `envseal provision` when the
- * name is not there; ES_EPOLICY for a malformed file line.
+ * Errors: ES_EMISSING with a detail naming the file when the name is not
+ * there (render adds what to do: it knows the policy); ES_EPOLICY for a malformed file line.
  *
  * The planner (es_accounts_plan) is pure: the four files' bytes in, their
  * new bytes out, every line that is not ours kept byte for byte. Lines are

@@ -183,8 +183,8 @@ lookup_id(const char *file, const unsigned char *buf, size_t len,
 	struct line l;
 
 	if (!find_name(buf, len, name, &l))
-		return es_failf(ES_EMISSING, "%s %s is not in %s; run `envseal "
-		    "provision` first", what, name, file);
+		return es_failf(ES_EMISSING, "%s %s is not in %s", what, name,
+		    file);
 	if (l.nf != nfields)
 		return es_failf(ES_EPOLICY, "%s:%zu: malformed entry for %s %s",
 		    file, l.no, what, name);

@@ -1,6 +1,8 @@
 /*
  * render/env.c — the env-file encoder: systemd 252's EnvironmentFile=
- * grammar (DESIGN.md), the same format as systemd's own write_env_var().
+ * grammar: NAME=VALUE lines, a value bare when it is [A-Za-z0-9_./:@%+,=-]
+ * only, else double-quoted with \ " ` $ escaped, the same format as
+ * systemd's own write_env_var().
  * Pure; runs in the worker.
  */
 #include "render/render.h"

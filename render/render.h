@@ -1,6 +1,6 @@
 /*
  * render/render.h — systemd EnvironmentFile= rendering: the encoder (the
- * grammar of DESIGN.md "The env-file grammar", to the letter), the mapping
+ * grammar of systemd 252's env-file reader, as render/env.c says), the mapping
  * from a vault document to variables, a parser of the same grammar for
  * name-level diffs, and the render run that `envseal render` and
  * `envseal apply` drive.
@@ -188,7 +188,8 @@ int es_render_run(struct es_root *root, const struct es_policy *p,
 /*
  * Everything before the first write, nothing written: resolve each file's
  * owner and group (o->resolve, else the root's /etc/passwd and /etc/group:
- * ES_EMISSING suggesting `envseal provision`); read each vault (relative
+ * ES_EMISSING, suggesting `envseal provision` for the service's own
+ * accounts and saying that any other must exist); read each vault (relative
  * paths against the cwd, at most ES_VAULT_MAX) and the old env file; load
  * the keys (scripts run here); run one sandboxed worker per file; wipe the
  * keys. *plan holds the rendered bytes (guarded), names and diffs; it

@@ -20,6 +20,7 @@
 #include <errno.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 /* envseal's own state and log directories (lock, audit log). */
 static const char *const own_dirs[] = { "/var/lib/envseal",
@@ -56,11 +57,38 @@ context(int r, const char *what)
 	return r;
 }
 
+/* An owner not in the root's files: what to do depends on who makes
+ * accounts. envseal makes only the policy's service user and group
+ * (provision, apply); a render-only policy's owners must exist already,
+ * and sending its user to `envseal provision` would send them nowhere. */
+static int
+missing_owner(int r, const struct es_policy *p, const struct es_env_file *ef)
+{
+	char d[ES_ERRDETAIL_MAX];
+	const struct es_service *s = p->service;
+
+	if (r != ES_EMISSING)
+		return r;
+	if (snprintf(d, sizeof d, "%s", es_errdetail()) < 0)
+		d[0] = '\0';
+	if (s != NULL && (!strcmp(ef->owner, s->user) ||
+	    !strcmp(ef->group, s->group)))
+		return es_failf(r, "%s; run `envseal provision` first (it "
+		    "creates the service's user and group)", d);
+	if (s == NULL)
+		return es_failf(r, "%s; the policy has no service section, so "
+		    "envseal creates no account: the user and group must "
+		    "exist before render (useradd, groupadd)", d);
+	return es_failf(r, "%s; envseal creates only the service's user and "
+	    "group (%s:%s): this one must exist before render", d, s->user,
+	    s->group);
+}
+
 /* In the caller's resolver (apply: the planned accounts), else in the
  * root's /etc/passwd and /etc/group. */
 static int
-resolve_owner(struct es_root *root, const struct es_render_opts *o,
-    struct rfile *f)
+resolve_owner(struct es_root *root, const struct es_policy *p,
+    const struct es_render_opts *o, struct rfile *f)
 {
 	int r;
 
@@ -70,7 +98,7 @@ resolve_owner(struct es_root *root, const struct es_render_opts *o,
 	else if ((r = es_lookup_user(root, f->ef->owner, &f->uid)) == 0)
 		r = es_lookup_group(root, f->ef->group, &f->gid);
 	if (r != 0)
-		return context(r, f->ef->path);
+		return context(missing_owner(r, p, f->ef), f->ef->path);
 	return 0;
 }
 
@@ -90,6 +118,25 @@ copy_vars(const struct es_env_var *in, size_t n, struct es_render_var **out)
 	return 0;
 }
 
+/* A relative vault path is read against the working directory, which
+ * is not where the policy is: say so, or "vaults/x: No such file" sends
+ * the user looking beside the policy or under --root. */
+static int
+vault_context(int r, const char *vault)
+{
+	char d[ES_ERRDETAIL_MAX], cwd[ES_PATH_MAX];
+	size_t n = strlen(vault);
+
+	r = context(r, vault);
+	if (vault[0] == '/' || getcwd(cwd, sizeof cwd) == NULL)
+		return r;
+	if (snprintf(d, sizeof d, "%s", es_errdetail()) < 0 ||
+	    strncmp(d, vault, n) != 0)
+		return r;
+	return es_failf(r, "%s (relative to the working directory %s)%s",
+	    vault, cwd, d + n);
+}
+
 /* Read the vault (cwd-relative, through fs/) and the current env file. */
 static int
 read_inputs(struct es_root *root, struct rfile *f)
@@ -98,7 +145,7 @@ read_inputs(struct es_root *root, struct rfile *f)
 
 	if ((r = es_user_read_file(f->vault, ES_VAULT_MAX, &f->in,
 	    &f->in_len)) != 0)
-		return context(r, f->vault);
+		return vault_context(r, f->vault);
 	r = es_read_file_secure(root, f->ef->path, ES_ENV_FILE_MAX, &f->old,
 	    NULL, &f->have_old);
 	if (r != 0)
@@ -337,7 +384,7 @@ read_all(struct es_root *root, const struct es_policy *p,
 		if (fs[i].vault == NULL)
 			r = es_failf(ES_EPOLICY, "%s: no vault given",
 			    fs[i].ef->path);
-		if (r == 0 && (r = resolve_owner(root, o, &fs[i])) == 0 &&
+		if (r == 0 && (r = resolve_owner(root, p, o, &fs[i])) == 0 &&
 		    (r = read_inputs(root, &fs[i])) == 0)
 			r = build_spec(&fs[i]);
 	}
@@ -440,7 +487,8 @@ owners_hold(const struct es_render_plan *pl)
 		f = &pl->fs[i];
 		if ((r = es_lookup_user(pl->root, f->ef->owner, &uid)) != 0 ||
 		    (r = es_lookup_group(pl->root, f->ef->group, &gid)) != 0)
-			return context(r, f->ef->path);
+			return context(missing_owner(r, pl->p, f->ef),
+			    f->ef->path);
 		if (uid != f->uid || gid != f->gid)
 			return es_failf(ES_ECONFLICT, "%s: %s:%s changed ids "
 			    "while render ran (%u:%u, now %u:%u); run it "

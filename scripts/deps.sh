@@ -5,7 +5,8 @@
 set -u
 PKGS="build-essential pkg-config libsodium-dev libyaml-dev libseccomp-dev nettle-dev
 ansible-core ansible-lint strace clang libclang-rt-14-dev systemd passwd util-linux
-hyperfine time acl systemd-container mmdebstrap age zlib1g-dev minisign python3-yaml"
+hyperfine time acl systemd-container mmdebstrap age zlib1g-dev minisign python3-yaml
+dpkg-dev debhelper lintian groff-base"
 
 missing=""
 need() { # package test...
@@ -37,6 +38,10 @@ need mmdebstrap command -v mmdebstrap
 need age command -v age-keygen
 need zlib1g-dev test -f /usr/include/zlib.h
 need minisign command -v minisign
+need dpkg-dev command -v dpkg-buildpackage
+need debhelper command -v dh
+need lintian command -v lintian
+need groff-base command -v groff
 
 [ -z "$missing" ] && exit 0
 missing=$(echo $missing | tr ' ' '\n' | sort -u | tr '\n' ' ')

@@ -158,7 +158,7 @@ contains "no key source message" "no vault secret was given"
 
 policy "$W/e9.yml" "$VECTORS/b_v12_prod.vault.yml" nobody-here root 0600
 expect_exit "unknown owner exit 2" 2 "$ENVSEAL" render --policy "$W/e9.yml" --root "$R" "${PWPROD[@]}"
-contains "unknown owner suggests provision" "envseal provision"
+contains "unknown owner (render-only policy): must exist, not provision" "the user and group must exist before render"
 unchanged "unknown owner"
 
 printf 'envseal: 1\nbogus: 1\n' >"$W/bad1.yml"

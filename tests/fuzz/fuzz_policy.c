@@ -1,6 +1,6 @@
 /* tests/fuzz/fuzz_policy.c — libFuzzer target: the policy loader
  * (es_policy_load_buf). On success, checks with its own code the rules a
- * loaded policy must keep whatever the input (DESIGN.md "Policy v1" and its
+ * loaded policy must keep whatever the input (man/envseal-policy.5 and its
  * hard invariants) and that `policy show` output loads back to the same
  * policy; on failure, that no policy came back and a detail was set. */
 #include "policy/policy.h"
