@@ -33,23 +33,6 @@ usage(FILE *f)
 }
 
 static void
-json_str(FILE *out, const char *s)
-{
-	const unsigned char *p;
-
-	fputc('"', out);
-	for (p = (const unsigned char *)s; *p; p++) {
-		if (*p == '"' || *p == '\\')
-			fprintf(out, "\\%c", *p);
-		else if (*p < 0x20 || *p == 0x7f)
-			fprintf(out, "\\u%04x", *p);
-		else
-			fputc(*p, out);
-	}
-	fputc('"', out);
-}
-
-static void
 print_text(const struct es_policy *p, const struct es_lint *l, FILE *out)
 {
 	size_t i;
@@ -68,13 +51,13 @@ print_json(const struct es_policy *p, const struct es_lint *l, FILE *out)
 	size_t i;
 
 	fputs("{\"policy\": ", out);
-	json_str(out, p->source);
+	es_fput_json_str(out, p->source);
 	fputs(", \"findings\": [", out);
 	for (i = 0; i < l->n; i++) {
 		fprintf(out, "%s\n  {\"rule\": \"%s\", \"severity\": \"%s\", "
 		    "\"line\": %zu, \"message\": ", i ? "," : "", l->v[i].rule,
 		    es_lint_sev_name(l->v[i].severity), l->v[i].line);
-		json_str(out, l->v[i].message);
+		es_fput_json_str(out, l->v[i].message);
 		fputc('}', out);
 	}
 	fputs("\n]}\n", out);
@@ -99,7 +82,7 @@ sarif_rules(FILE *out)
 		fprintf(out, "%s\n        {\"id\": \"%s\", \"name\": \"%s\", "
 		    "\"shortDescription\": {\"text\": ", i ? "," : "", r[i].id,
 		    r[i].name);
-		json_str(out, r[i].summary);
+		es_fput_json_str(out, r[i].summary);
 		fprintf(out, "}, \"defaultConfiguration\": {\"level\": \"%s\"}, "
 		    "\"properties\": {\"severity\": \"%s\"}}",
 		    sarif_level(r[i].severity), es_lint_sev_name(r[i].severity));
@@ -123,10 +106,10 @@ print_sarif(const struct es_policy *p, const struct es_lint *l, FILE *out)
 		fprintf(out, "%s\n    {\"ruleId\": \"%s\", \"level\": \"%s\", "
 		    "\"message\": {\"text\": ", i ? "," : "", l->v[i].rule,
 		    sarif_level(l->v[i].severity));
-		json_str(out, l->v[i].message);
+		es_fput_json_str(out, l->v[i].message);
 		fputs("}, \"locations\": [{\"physicalLocation\": "
 		    "{\"artifactLocation\": {\"uri\": ", out);
-		json_str(out, uri);
+		es_fput_json_str(out, uri);
 		fprintf(out, "}, \"region\": {\"startLine\": %zu}}}], "
 		    "\"properties\": {\"severity\": \"%s\"}}",
 		    l->v[i].line ? l->v[i].line : 1,

@@ -134,6 +134,10 @@ void es_hex(char *out, const unsigned char *in, size_t n);
 int es_text_safe(const char *s, size_t len, unsigned flags);
 /* Write s[0..len) to f, escaped. */
 void es_fput_esc(FILE *f, const char *s, size_t len, unsigned flags);
+/* s as a JSON string on out: quotes, backslash, C0 controls and DEL
+ * escaped (\uXXXX), other bytes as they are (the callers' reports hold
+ * ASCII names, paths and messages). */
+void es_fput_json_str(FILE *out, const char *s);
 /* A write-only stream that escapes everything written to it into under
  * (UTF-8 sequences split across writes are joined); fclose() it to flush,
  * under stays open. NULL with errno on failure. */

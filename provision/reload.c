@@ -35,12 +35,14 @@ is_live_root(const char *rootdir)
 	return !strcmp(real, "/");
 }
 
-int
-es_systemd_reload(const char *rootdir, int *ran, const char **why)
+/* SYSTEMCTL argv on the live root with systemd running: *ran says
+ * whether it ran, *why why not; a failure to run or a non-zero status is
+ * an error naming what (the verb). No inherited variable reaches the
+ * child: nothing secret can. */
+static int
+systemctl(const char *rootdir, char *const argv[], const char *what,
+    int *ran, const char **why)
 {
-	char *const argv[] = { (char *)SYSTEMCTL, (char *)"daemon-reload",
-		NULL };
-	/* No inherited variable reaches the child: nothing secret can. */
 	char *const envp[] = { (char *)"PATH=/usr/sbin:/usr/bin:/sbin:/bin",
 		NULL };
 	struct stat st;
@@ -63,11 +65,20 @@ es_systemd_reload(const char *rootdir, int *ran, const char **why)
 		if (errno != EINTR)
 			return es_failf(-errno, "waitpid: %s", strerror(errno));
 	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
-		return es_failf(ES_EINTERNAL, "systemctl daemon-reload failed "
-		    "(status %d)", WIFEXITED(status) ? WEXITSTATUS(status) :
+		return es_failf(ES_EINTERNAL, "systemctl %s failed (status %d)",
+		    what, WIFEXITED(status) ? WEXITSTATUS(status) :
 		    128 + WTERMSIG(status));
 	*ran = 1;
 	return 0;
+}
+
+int
+es_systemd_reload(const char *rootdir, int *ran, const char **why)
+{
+	char *const argv[] = { (char *)SYSTEMCTL, (char *)"daemon-reload",
+		NULL };
+
+	return systemctl(rootdir, argv, "daemon-reload", ran, why);
 }
 
 /* The reloader child's exit statuses: what happened, for the parent. */
@@ -84,31 +95,8 @@ try_restart(const char *rootdir, const char *unit, int *ran,
 {
 	char *const argv[] = { (char *)SYSTEMCTL, (char *)"--no-block",
 		(char *)"try-restart", (char *)unit, NULL };
-	char *const envp[] = { (char *)"PATH=/usr/sbin:/usr/bin:/sbin:/bin",
-		NULL };
-	struct stat st;
-	pid_t pid;
-	int status, r;
 
-	*ran = 0;
-	*why = NULL;
-	if (!is_live_root(rootdir)) {
-		*why = why_not_root;
-		return 0;
-	}
-	if (stat("/run/systemd/system", &st) != 0 || !S_ISDIR(st.st_mode)) {
-		*why = why_no_systemd;
-		return 0;
-	}
-	if ((r = posix_spawn(&pid, SYSTEMCTL, NULL, NULL, argv, envp)) != 0)
-		return -r;
-	while (waitpid(pid, &status, 0) < 0)
-		if (errno != EINTR)
-			return -errno;
-	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
-		return ES_EINTERNAL;
-	*ran = 1;
-	return 0;
+	return systemctl(rootdir, argv, "try-restart", ran, why);
 }
 
 /* The child: wait for one byte (act) or end of file (exit). unit NULL:

@@ -118,24 +118,6 @@ es_vreport_print_text(const struct es_vreport *rep, FILE *out)
 	fprintf(out, "verify: %zu checks, %zu not ok\n", rep->n, bad);
 }
 
-/* JSON string: quotes, backslash and control bytes escaped. */
-static void
-json_str(FILE *out, const char *s)
-{
-	const unsigned char *p;
-
-	fputc('"', out);
-	for (p = (const unsigned char *)s; *p; p++) {
-		if (*p == '"' || *p == '\\')
-			fprintf(out, "\\%c", *p);
-		else if (*p < 0x20 || *p == 0x7f)
-			fprintf(out, "\\u%04x", *p);
-		else
-			fputc(*p, out);
-	}
-	fputc('"', out);
-}
-
 void
 es_vreport_print_json(const struct es_vreport *rep, FILE *out)
 {
@@ -147,14 +129,14 @@ es_vreport_print_json(const struct es_vreport *rep, FILE *out)
 	for (i = 0; i < rep->n; i++) {
 		c = &rep->v[i];
 		fputs(i ? ",\n  {\"kind\": " : "\n  {\"kind\": ", out);
-		json_str(out, c->kind);
+		es_fput_json_str(out, c->kind);
 		fputs(", \"path\": ", out);
-		json_str(out, c->path);
+		es_fput_json_str(out, c->path);
 		fprintf(out, ", \"status\": \"%s\", \"expected\": ",
 		    es_vstatus_name(c->status));
-		json_str(out, c->expected);
+		es_fput_json_str(out, c->expected);
 		fputs(", \"actual\": ", out);
-		json_str(out, c->actual);
+		es_fput_json_str(out, c->actual);
 		fputc('}', out);
 	}
 	fputs("\n]}\n", out);
