@@ -13,6 +13,9 @@
 #include "crypto/keysrc.h"
 
 int cmd_vault(int argc, char **argv);
+/* `vault set|unset|edit|create` (cmd/vault_edit.c), dispatched by
+ * cmd_vault: argv[1] is the subcommand. */
+int cmd_vault_edit(int argc, char **argv);
 int cmd_render(int argc, char **argv);
 int cmd_provision(int argc, char **argv);
 int cmd_apply(int argc, char **argv);

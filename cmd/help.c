@@ -143,7 +143,45 @@ static const struct {
 	    "  rekey           re-encrypt under a new secret\n"
 	    "  migrate         turn Ansible Vault files into age files\n"
 	    "  reencrypt       give each policy age vault the policy's\n"
-	    "                  recipients\n" },
+	    "                  recipients\n"
+	    "  set             set one key's value (every other byte kept)\n"
+	    "  unset           remove one key\n"
+	    "  edit            edit a vault in $EDITOR (plaintext on tmpfs only)\n"
+	    "  create          create a vault in $EDITOR\n" },
+	{ "vault set",
+	    "usage: envseal vault set [KEY SOURCES] [--encrypt-vault-id LABEL]\n"
+	    "           [--generate N [--charset CHARSET] [--print]]\n"
+	    "           [--audit-root DIR] FILE NAME\n"
+	    "Set the top-level key NAME: in a whole-file vault, its line of the\n"
+	    "plaintext (sealed again only when the value changed); in YAML with\n"
+	    "inline values, NAME: !vault | (every other byte of FILE kept). The\n"
+	    "value is asked twice on the terminal without echo, or read from\n"
+	    "stdin (one final newline dropped); never printed.\n"
+	    "options:\n"
+	    "  --generate N                a random value of N characters\n"
+	    "                              (libsodium randombytes) instead\n"
+	    "  --charset CHARSET           alnum (default), hex, base64, urlsafe\n"
+	    "  --print                     print the generated value on stdout\n"
+	    HELP_ENCRYPT_ID HELP_AUDIT_ROOT HELP_END HELP_KEYS },
+	{ "vault unset",
+	    "usage: envseal vault unset [KEY SOURCES] [--audit-root DIR] FILE NAME\n"
+	    "Remove the top-level key NAME (its lines; every other byte kept).\n"
+	    "A key that is not there leaves FILE as it is.\n"
+	    "options:\n" HELP_AUDIT_ROOT HELP_END HELP_KEYS },
+	{ "vault edit",
+	    "usage: envseal vault edit [KEY SOURCES] [--audit-root DIR] FILE...\n"
+	    "Open each whole-file vault's plaintext in $EDITOR (default vi; VISUAL\n"
+	    "is not read, as ansible-vault 2.14) on a file in a private tmpfs\n"
+	    "directory, removed with the editor's leftovers when it exits; seal it\n"
+	    "again with the same secret and label only when it changed. An editor\n"
+	    "that cannot start or is killed saves nothing.\n"
+	    "options:\n" HELP_AUDIT_ROOT HELP_END HELP_KEYS },
+	{ "vault create",
+	    "usage: envseal vault create [KEY SOURCES] [--encrypt-vault-id LABEL]\n"
+	    "           [--audit-root DIR] FILE\n"
+	    "Write a new whole-file vault from what $EDITOR saves, as vault edit\n"
+	    "does; FILE must not exist.\n"
+	    "options:\n" HELP_ENCRYPT_ID HELP_AUDIT_ROOT HELP_END HELP_KEYS },
 	{ "vault view",
 	    "usage: envseal vault view [KEY SOURCES] [-i FILE]... [--audit-root DIR]\n"
 	    "           FILE...\n"

@@ -913,6 +913,10 @@ cmd_vault(int argc, char **argv)
 		usage(argc < 2 ? stderr : stdout);
 		return argc < 2 ? ES_EXIT_USAGE : 0;
 	}
+	/* Change one secret, nothing on disk: cmd/vault_edit.c. */
+	if (!strcmp(argv[1], "set") || !strcmp(argv[1], "unset") ||
+	    !strcmp(argv[1], "edit") || !strcmp(argv[1], "create"))
+		return cmd_vault_edit(argc, argv);
 	for (i = 0; i < sizeof sub_names / sizeof sub_names[0]; i++)
 		if (!strcmp(argv[1], sub_names[i]))
 			break;

@@ -245,11 +245,57 @@ int es_read_fd_secure(int fd, size_t max, struct es_sbuf *out,
 int es_user_write_file(struct es_root *audit_root, const char *path,
     const void *data, size_t len, mode_t new_mode, unsigned flags,
     enum es_action *action);
+/* The same, with the key names a `vault set/unset/edit` added, removed or
+ * changed in the file's audit records (names, never values; NULL: none). */
+struct es_user_names {
+	const char *const *added, *const *removed, *const *changed;
+	size_t nadded, nremoved, nchanged;
+};
+int es_user_write_file_names(struct es_root *audit_root, const char *path,
+    const void *data, size_t len, mode_t new_mode, unsigned flags,
+    const struct es_user_names *names, enum es_action *action);
 /* Read a working-tree file (a vault as on disk, or what `vault encrypt`
  * is given) as es_trust_read() with no WHAT: the trusted-input rule
  * holds, the detail starts with the path. */
 int es_user_read_file(const char *path, size_t max, unsigned char **buf,
     size_t *len);
+
+/*
+ * Scratch (fs/scratch.c): the private tmpfs directory that holds the
+ * plaintext of `envseal vault edit/create` while an editor has it.
+ *
+ *	struct es_scratch s;
+ *	es_scratch_open(&s, "vault.yml");   // dir 0700, empty file 0600
+ *	es_scratch_write(&s, pt, len);      // the plaintext to edit
+ *	... the editor runs on s.file ...
+ *	es_scratch_read(&s, max, &sbuf);    // what it saved (by name)
+ *	es_scratch_close(&s);               // always, also after an error
+ *
+ * As root the process enters a mount namespace of its own and mounts a
+ * fresh tmpfs (0700, size-bounded, noswap where the kernel has it) on a
+ * mkdtemp directory of /dev/shm: the plaintext lives only in that mount,
+ * which dies with the last process of the namespace, crash or SIGKILL
+ * included (an empty directory is all that can remain). Otherwise (not
+ * root, or unshare refused) the mkdtemp directory under $XDG_RUNTIME_DIR
+ * (when it is ours, 0700 and a tmpfs) or /dev/shm; a directory that is
+ * not on a tmpfs is refused (ES_EUNSAFE). Close zeroes every regular file
+ * beneath the directory (the editor's swap files and backups too), removes
+ * it all, unmounts, and removes the directory. Errors: 0 or a negative
+ * code with a detail naming the path.
+ */
+struct es_scratch {
+	char dir[ES_PATH_MAX];
+	char file[ES_PATH_MAX];     /* dir/name: what the editor is given */
+	char name[256];
+	int dirfd;
+	int made, mounted;
+};
+int es_scratch_open(struct es_scratch *s, const char *name);
+int es_scratch_write(const struct es_scratch *s, const void *data,
+    size_t len);
+int es_scratch_read(const struct es_scratch *s, size_t max,
+    struct es_sbuf *out);
+int es_scratch_close(struct es_scratch *s);
 
 /* --- audit log: /var/log/envseal/audit.jsonl under the root --- */
 

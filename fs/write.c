@@ -523,6 +523,15 @@ es_user_write_file(struct es_root *audit_root, const char *path,
     const void *data, size_t len, mode_t new_mode, unsigned flags,
     enum es_action *action)
 {
+	return es_user_write_file_names(audit_root, path, data, len, new_mode,
+	    flags, NULL, action);
+}
+
+int
+es_user_write_file_names(struct es_root *audit_root, const char *path,
+    const void *data, size_t len, mode_t new_mode, unsigned flags,
+    const struct es_user_names *names, enum es_action *action)
+{
 	char name[FS_NAME_MAX + 1], abs[FS_USER_ABS_MAX];
 	struct fs_want w;
 	struct fs_record rec;
@@ -537,6 +546,14 @@ es_user_write_file(struct es_root *audit_root, const char *path,
 	rec.path = user_abs(path, abs);
 	rec.data = data;
 	rec.len = len;
+	if (names != NULL) {
+		rec.added = names->added;
+		rec.nadded = names->nadded;
+		rec.removed = names->removed;
+		rec.nremoved = names->nremoved;
+		rec.changed = names->changed;
+		rec.nchanged = names->nchanged;
+	}
 	memset(&in, 0, sizeof in);
 	in.root = audit_root;
 	in.rec = &rec;

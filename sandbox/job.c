@@ -177,6 +177,37 @@ job_recipients(const struct es_job *job, struct es_job_result *res)
 	return r;
 }
 
+/* `vault set/unset` and `vault edit/create` (vault/edit.c); the detail
+ * names the file. */
+static int
+job_edit(const struct es_job *job, struct es_job_result *res)
+{
+	const char *lbl = job->new_label ? job->new_label :
+	    job->new_secret ? job->new_secret->label : NULL;
+	enum es_vset how = ES_VSET_UNCHANGED;
+	int r, changed = 0;
+
+	if (job->op == ES_JOB_SET) {
+		r = es_vault_set(job->input, job->input_len, job->secrets,
+		    job->new_secret, lbl, job->key, job->plain, job->plain_len,
+		    &res->out, &how, &res->used);
+		res->nencrypted = (size_t)how;
+	} else {
+		r = es_vault_reseal(job->input, job->input_len, job->secrets,
+		    job->new_secret, lbl, job->plain ? job->plain :
+		    (const unsigned char *)"", job->plain_len, &res->out,
+		    &changed, &res->used);
+		res->nencrypted = (size_t)changed;
+	}
+	if (r != 0 && job->input_name != NULL) {
+		char d[ES_ERRDETAIL_MAX];
+
+		snprintf(d, sizeof d, "%s", es_errdetail());
+		return es_failf(r, "%s: %s", job->input_name, d);
+	}
+	return r;
+}
+
 int
 es_job_execute(const struct es_job *job, struct es_job_result *res)
 {
@@ -208,6 +239,10 @@ es_job_execute(const struct es_job *job, struct es_job_result *res)
 			return es_failf(ES_EINTERNAL, "rekey without a secret");
 		r = es_vault_rekey(job->input, job->input_len, job->secrets,
 		    job->new_secret, job->new_label, &res->out, &res->used);
+		break;
+	case ES_JOB_SET:
+	case ES_JOB_SEAL:
+		r = job_edit(job, res);
 		break;
 	default:
 		return es_failf(ES_EINTERNAL, "unknown job %d", (int)job->op);

@@ -499,6 +499,13 @@ check_job(const struct es_job *job)
 		    (size_t)ES_VAULT_MAX);
 	if (job->op == ES_JOB_RENDER && s == NULL)
 		return es_failf(ES_EINTERNAL, "render job without a spec");
+	if (job->plain_len > ES_VAULT_MAX)
+		return es_failf(ES_ELIMIT, "%s: plaintext larger than %zu bytes",
+		    job->input_name ? job->input_name : "input",
+		    (size_t)ES_VAULT_MAX);
+	if (job->op == ES_JOB_SET && (job->key == NULL ||
+	    strlen(job->key) > ES_VAULT_KEY_MAX))
+		return es_failf(ES_EINTERNAL, "set job without a key");
 	if (s != NULL && ((s->explicit_vars && s->nvars > ES_ENV_VARS_MAX) ||
 	    s->nstatics > ES_ENV_VARS_MAX || s->old_len > ES_ENV_FILE_MAX))
 		return es_failf(ES_ELIMIT, "render spec over its bounds");
@@ -632,6 +639,10 @@ recv_job(struct wio *io, const struct es_job *parent, struct wjob *w)
 	/* ANSIBLE_VAULT_ID_MATCH: a flag, inherited like the input. */
 	w->secrets.id_match = parent->secrets ? parent->secrets->id_match : 0;
 	w->job.new_label = w->new_label;
+	/* SET and SEAL: the key and the value or plaintext, inherited. */
+	w->job.key = parent->key;
+	w->job.plain = parent->plain;
+	w->job.plain_len = parent->plain_len;
 	w->job.allow_plaintext = !!(wj.flags & JF_ALLOW_PLAIN);
 	return r;
 }
@@ -874,7 +885,10 @@ recv_result(struct wio *io, const struct es_job *job, struct es_job_result *res,
 	/* AGE_RECIPIENTS: nencrypted is how (0..2, vault/age.h). */
 	if ((job->op != ES_JOB_RENDER && (st.nnames || st.nadded ||
 	    st.nremoved || st.nchanged || (st.nencrypted &&
-	    job->op != ES_JOB_AGE_RECIPIENTS))) ||
+	    job->op != ES_JOB_AGE_RECIPIENTS && job->op != ES_JOB_SET &&
+	    job->op != ES_JOB_SEAL))) ||
+	    (job->op == ES_JOB_SET && st.nencrypted > ES_VSET_REMOVED) ||
+	    (job->op == ES_JOB_SEAL && st.nencrypted > 1) ||
 	    st.nencrypted > ES_VAULT_MAX_INLINE ||
 	    (job->op == ES_JOB_AGE_RECIPIENTS && st.nencrypted > 2)) {
 		r = -EPROTO;

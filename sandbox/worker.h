@@ -40,6 +40,13 @@ enum es_job_op {
 	                        in new_secret (n * 32 bytes, label
 	                        ES_AGE_RECIPIENTS_LABEL); res.nencrypted says
 	                        how (vault/age.h enum es_age_reencrypted) */
+	ES_JOB_SET,          /* vault -> the same vault with key set to plain
+	                        (unset when plain is NULL), every other byte
+	                        kept (vault/vault.h es_vault_set);
+	                        res.nencrypted is the enum es_vset */
+	ES_JOB_SEAL,         /* vault (or nothing: create) + edited plaintext
+	                        -> the vault to write (es_vault_reseal);
+	                        res.nencrypted 1 when it changed */
 };
 
 /* The label of the recipients carried as new_secret (public keys: the
@@ -60,6 +67,13 @@ struct es_job {
 	 * ES_EINTEGRITY, decided by the worker on what it opened; 1 renders
 	 * it (the policy's allow_plaintext). */
 	int allow_plaintext;
+	/* SET: the key; SET: its new value (NULL: unset); SEAL: the edited
+	 * plaintext. Like input, read by the worker from the memory it
+	 * inherits at fork (guarded memory: never on the pipe). new_secret
+	 * and new_label: the secret a new value or file is sealed with. */
+	const char *key;
+	const unsigned char *plain;
+	size_t plain_len;
 };
 
 struct es_job_result {

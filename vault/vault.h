@@ -146,4 +146,50 @@ size_t es_vault_try_order(const struct es_secrets *secrets, const char *label,
  */
 int es_yaml_quote(const unsigned char *value, size_t len, struct es_sbuf *out);
 
+/*
+ * One key, nothing else (`envseal vault set/unset`, vault/edit.c). In a
+ * whole-file vault the plaintext's line of key (and its indented lines)
+ * is replaced by `key: "<val, double-quoted>"`, removed, or added after
+ * the last key; the plaintext is sealed again under the secret that
+ * opened it and the envelope's label. In a YAML file with inline values
+ * the key's lines become `key: !vault |` and the envelope (10 spaces, as
+ * encrypt_string writes it), sealed with the secret that opened the old
+ * value and its label, or with enc and enc_label for a key that held no
+ * !vault value; every other byte of the file stays as it was. val NULL:
+ * unset. A value that is already val, or a key unset that is not there,
+ * gives the input back byte for byte (ES_VSET_UNCHANGED). The edit is
+ * checked by parsing the result: every other key as it was, or
+ * ES_EUSAGE naming the key (a document that cannot be edited minimally:
+ * flow mapping, quoted key, aliased anchor). key must pass
+ * es_vault_key_ok (ES_ENAME). Whole-file values must be UTF-8 (ES_EVALUE).
+ */
+enum es_vset {
+	ES_VSET_UNCHANGED = 0,
+	ES_VSET_CHANGED,
+	ES_VSET_ADDED,
+	ES_VSET_REMOVED,
+};
+/* Longest key name set takes (an Ansible variable name; ansible has no
+ * bound, 255 keeps it one directory entry as a file name would be). */
+#define ES_VAULT_KEY_MAX 255
+int es_vault_set(const unsigned char *in, size_t len,
+    const struct es_secrets *secrets, const struct es_secret *enc,
+    const char *enc_label, const char *key, const unsigned char *val,
+    size_t vlen, struct es_sbuf *out, enum es_vset *how, int *used);
+/* 1 when key is an Ansible variable name: [A-Za-z_][A-Za-z0-9_]*, at
+ * most ES_VAULT_KEY_MAX bytes. */
+int es_vault_key_ok(const char *key);
+
+/*
+ * `envseal vault edit/create`: the edited plaintext pt sealed again. With
+ * old (a whole-file vault, oldlen > 0): under the secret that opens old
+ * and old's label, as ansible's edit_file keeps them, and when pt is
+ * old's plaintext byte for byte, old itself (*changed 0). Without old
+ * (create): under enc and enc_label. out is appended to.
+ */
+int es_vault_reseal(const unsigned char *old, size_t oldlen,
+    const struct es_secrets *secrets, const struct es_secret *enc,
+    const char *enc_label, const unsigned char *pt, size_t ptlen,
+    struct es_sbuf *out, int *changed, int *used);
+
 #endif
