@@ -536,10 +536,10 @@ run_editor(const char *path)
 		r = es_failf(-err, "cannot run the editor '%s': %s", argv[0],
 		    strerror(err));
 	else if (WIFSIGNALED(st))
-		r = es_failf(ES_EVALUE, "the editor '%s' was killed by signal "
+		r = es_failf(-ECANCELED, "the editor '%s' was killed by signal "
 		    "%d: nothing saved", argv[0], WTERMSIG(st));
 	else if (edit_signal)
-		r = es_failf(ES_EVALUE, "signal %d while editing: nothing "
+		r = es_failf(-ECANCELED, "signal %d while editing: nothing "
 		    "saved", (int)edit_signal);
 out:
 	close(p[0]);
