@@ -10,6 +10,7 @@ use_base
 COMPLETION=${COMPLETION:-$TOP/completion/envseal}
 CMDS=("render" "provision" "apply" "vault view" "vault decrypt" "vault encrypt"
 	"vault encrypt-string" "vault rekey" "vault migrate" "vault reencrypt"
+	"vault set" "vault unset" "vault edit" "vault create"
 	"audit verify" "audit show" "policy show" "policy lint" "policy sign"
 	"verify" "keygen" "credential seal")
 
@@ -61,14 +62,15 @@ for pair in "vault decrypt:--output" "vault encrypt:--output" "vault encrypt-str
 	"vault encrypt-string:--stdin-name" "vault rekey:--new-vault-id" "vault rekey:--new-vault-password-file" \
 	"vault encrypt:--recipient" "vault encrypt:--age-passphrase" "vault migrate:--recipients-file" \
 	"vault view:--identity" "vault reencrypt:--policy" "render:--try-restart" "render:--trusted-key" \
-	"audit show:--since" "audit verify:--expect" "verify:--expect-audit" "policy lint:--fail-on"; do
+	"vault set:--generate" "vault set:--charset" "vault set:--print" \
+	"vault create:--encrypt-vault-id" "audit show:--since" "audit verify:--expect" "verify:--expect-audit" "policy lint:--fail-on"; do
 	c=${pair%%:*} o=${pair#*:}
 	# shellcheck disable=SC2086
 	OUT=$("$ENVSEAL" $c --help 2>&1)
 	check "$c --help describes $o" grep -qE "^  (-[a-zA-Z], )?$o ([A-Za-z]|  )" <<<"$OUT"
 done
-n=$(for s in view decrypt encrypt encrypt-string rekey migrate reencrypt; do "$ENVSEAL" vault $s --help | md5sum; done | sort -u | wc -l)
-check "seven vault subcommands, seven help texts" [ "$n" -eq 7 ]
+n=$(for s in view decrypt encrypt encrypt-string rekey migrate reencrypt set unset edit create; do "$ENVSEAL" vault $s --help | md5sum; done | sort -u | wc -l)
+check "eleven vault subcommands, eleven help texts" [ "$n" -eq 11 ]
 OUT=$("$ENVSEAL" vault view --help)
 case "$OUT" in *--output* | *--stdin-name* | *--new-vault-id*) notok "vault view --help: no other subcommand's options" ;;
 *) ok "vault view --help: no other subcommand's options" ;; esac
@@ -76,7 +78,8 @@ case "$OUT" in *--output* | *--stdin-name* | *--new-vault-id*) notok "vault view
 # Completion of commands, subcommands and option values.
 check "completion: commands" [ "$(complete_words envseal "")" = "$(printf '%s\n' --help --version apply audit credential keygen policy provision render vault verify | sort -u)" ]
 check "completion: 're' completes render" [ "$(complete_words envseal re)" = render ]
-check "completion: vault subcommands" [ "$(complete_words envseal vault e)" = "$(printf 'encrypt\nencrypt-string')" ]
+check "completion: vault subcommands" [ "$(complete_words envseal vault e)" = "$(printf 'edit\nencrypt\nencrypt-string')" ]
+check "completion: vault set --charset values" [ "$(complete_words envseal vault set --charset "")" = "$(printf '%s\n' alnum base64 hex urlsafe)" ]
 check "completion: audit subcommands" [ "$(complete_words envseal audit "")" = "$(printf '%s\n' --help show verify | sort)" ]
 mkdir -p "$BASE/c/dir1" && : >"$BASE/c/pol.yml"
 check "completion: --policy takes a file" [ "$(complete_words envseal render --policy "$BASE/c/p")" = "$BASE/c/pol.yml" ]
