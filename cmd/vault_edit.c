@@ -156,7 +156,7 @@ static int
 run_job(enum es_job_op op, const char *file, const unsigned char *in,
     size_t inlen, const struct erun *v, const char *key,
     const unsigned char *plain, size_t plen, struct es_sbuf *out,
-    size_t *how)
+    size_t *how, struct es_job_result *names)
 {
 	struct es_job job = {
 		.op = op,
@@ -183,6 +183,10 @@ run_job(enum es_job_op op, const char *file, const unsigned char *in,
 	memset(&res.out, 0, sizeof res.out);
 	if (how != NULL)
 		*how = res.nencrypted;
+	if (names != NULL) {
+		*names = res;   /* transferred: the key names */
+		memset(&res, 0, sizeof res);
+	}
 	es_job_result_free(&res);
 	return out->p == NULL ? es_sbuf_reserve(out, 1) : 0;
 }
@@ -375,7 +379,7 @@ cmd_set(const struct eopts *o, struct erun *v)
 	}
 	if ((r = es_user_read_file(file, ES_VAULT_MAX, &in, &inlen)) != 0 ||
 	    (r = run_job(ES_JOB_SET, file, in, inlen, v, key,
-	    o->sub == ES_SET ? val.p : NULL, val.len, &out, &how)) != 0) {
+	    o->sub == ES_SET ? val.p : NULL, val.len, &out, &how, NULL)) != 0) {
 		r = fail_file(o, file, r);
 		goto out;
 	}
@@ -596,11 +600,14 @@ static int
 edit_one(const struct eopts *o, struct erun *v, const char *file)
 {
 	struct es_sbuf pt = { 0 }, edited = { 0 }, out = { 0 };
+	struct es_job_result keys;
+	struct es_user_names nm;
 	unsigned char *in = NULL;
 	size_t inlen = 0, changed = 0;
 	enum es_action act;
 	int r;
 
+	memset(&keys, 0, sizeof keys);
 	if (o->sub == ES_EDIT) {
 		if ((r = es_user_read_file(file, ES_VAULT_MAX, &in, &inlen)) != 0)
 			goto out;
@@ -610,22 +617,32 @@ edit_one(const struct eopts *o, struct erun *v, const char *file)
 			goto out;
 		}
 		if ((r = run_job(ES_JOB_DECRYPT, file, in, inlen, v, NULL, NULL,
-		    0, &pt, NULL)) != 0)
+		    0, &pt, NULL, NULL)) != 0)
 			goto out;
 	}
 	r = edit_plaintext(file, &pt, &edited);
 	es_sbuf_free(&pt);
 	if (r != 0 || (r = run_job(ES_JOB_SEAL, file, in, inlen, v, NULL,
-	    edited.p, edited.len, &out, &changed)) != 0)
+	    edited.p, edited.len, &out, &changed, &keys)) != 0)
 		goto out;
 	if (!changed) {
 		cmd_note("%s: %s: unchanged", o->what, file);
 		goto out;
 	}
-	r = es_user_write_file(v->audit, file, out.p, out.len, 0600, 0, &act);
+	nm.added = (const char *const *)keys.added;
+	nm.nadded = keys.nadded;
+	nm.removed = (const char *const *)keys.removed;
+	nm.nremoved = keys.nremoved;
+	nm.changed = (const char *const *)keys.changed;
+	nm.nchanged = keys.nchanged;
+	r = es_user_write_file_names(v->audit, file, out.p, out.len, 0600, 0,
+	    &nm, &act);
 	if (r == 0)
-		cmd_note("%s: %s: %s", o->what, file, es_action_name(act));
+		cmd_note("%s: %s: %s (keys: %zu added, %zu removed, %zu "
+		    "changed)", o->what, file, es_action_name(act), nm.nadded,
+		    nm.nremoved, nm.nchanged);
 out:
+	es_job_result_free(&keys);
 	es_sbuf_free(&pt);
 	es_sbuf_free(&edited);
 	es_sbuf_free(&out);

@@ -193,11 +193,20 @@ job_edit(const struct es_job *job, struct es_job_result *res)
 		    &res->out, &how, &res->used);
 		res->nencrypted = (size_t)how;
 	} else {
+		struct es_vkeydiff d;
+
 		r = es_vault_reseal(job->input, job->input_len, job->secrets,
 		    job->new_secret, lbl, job->plain ? job->plain :
 		    (const unsigned char *)"", job->plain_len, &res->out,
-		    &changed, &res->used);
+		    &changed, &res->used, &d);
 		res->nencrypted = (size_t)changed;
+		/* The key names, for the audit record (transferred). */
+		res->added = d.added;
+		res->nadded = d.nadded;
+		res->removed = d.removed;
+		res->nremoved = d.nremoved;
+		res->changed = d.changed;
+		res->nchanged = d.nchanged;
 	}
 	if (r != 0 && job->input_name != NULL) {
 		char d[ES_ERRDETAIL_MAX];

@@ -883,8 +883,10 @@ recv_result(struct wio *io, const struct es_job *job, struct es_job_result *res,
 		goto end;
 	}
 	/* AGE_RECIPIENTS: nencrypted is how (0..2, vault/age.h). */
-	if ((job->op != ES_JOB_RENDER && (st.nnames || st.nadded ||
-	    st.nremoved || st.nchanged || (st.nencrypted &&
+	/* SEAL: the key names an edit changed, for the audit record. */
+	if ((job->op != ES_JOB_RENDER && (st.nnames || ((st.nadded ||
+	    st.nremoved || st.nchanged) && job->op != ES_JOB_SEAL) ||
+	    (st.nencrypted &&
 	    job->op != ES_JOB_AGE_RECIPIENTS && job->op != ES_JOB_SET &&
 	    job->op != ES_JOB_SEAL))) ||
 	    (job->op == ES_JOB_SET && st.nencrypted > ES_VSET_REMOVED) ||

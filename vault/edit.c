@@ -62,12 +62,11 @@ line_blank(const unsigned char *t, size_t i, size_t e)
  * after it, without trailing blank lines.
  */
 static int
-key_span(const unsigned char *t, size_t len, const char *key, size_t line,
-    size_t *s, size_t *e)
+key_span_at(const unsigned char *t, size_t len, const char *key, size_t line,
+    size_t i, size_t *s, size_t *e)
 {
-	size_t k = strlen(key), i, end, j;
+	size_t k = strlen(key), end, j;
 
-	i = line_start(t, len, line);
 	j = i + k;
 	while (j < len && t[j] == ' ')
 		j++;
@@ -88,6 +87,13 @@ key_span(const unsigned char *t, size_t len, const char *key, size_t line,
 	}
 	*e = end;
 	return 0;
+}
+
+static int
+key_span(const unsigned char *t, size_t len, const char *key, size_t line,
+    size_t *s, size_t *e)
+{
+	return key_span_at(t, len, key, line, line_start(t, len, line), s, e);
 }
 
 /* Where a new key goes: after the last key's span, else at the end. */
@@ -383,6 +389,176 @@ out:
 	return r;
 }
 
+/* --- which keys an edit changed (for the audit record) ------------------------ */
+
+/* Each entry's span [s[i], e[i]) in one pass (entries are in line
+ * order); 1 when some key is not a plain key at the start of its line. */
+static int
+spans(const unsigned char *t, size_t len, const struct es_ydoc *d, size_t *s,
+    size_t *e)
+{
+	size_t i, at = 0, line = 1;
+
+	for (i = 0; i < d->n; i++) {
+		while (line < d->e[i].line && at < len) {
+			at = line_end(t, len, at);
+			line++;
+		}
+		if (key_span_at(t, len, d->e[i].key, d->e[i].line, at, &s[i],
+		    &e[i]) != 0)
+			return 1;
+	}
+	es_errclear();
+	return 0;
+}
+
+static int
+strv_add(char ***v, size_t *n, const char *name)
+{
+	char **nv, *c;
+
+	if (!es_vault_key_ok(name))
+		return 0;   /* only names the audit record can carry */
+	if ((c = strdup(name)) == NULL ||
+	    (nv = realloc(*v, (*n + 1) * sizeof *nv)) == NULL) {
+		free(c);
+		return -ENOMEM;
+	}
+	nv[(*n)++] = c;
+	*v = nv;
+	return 0;
+}
+
+void
+es_vkeydiff_free(struct es_vkeydiff *d)
+{
+	size_t i;
+
+	for (i = 0; i < d->nadded; i++)
+		free(d->added[i]);
+	for (i = 0; i < d->nremoved; i++)
+		free(d->removed[i]);
+	for (i = 0; i < d->nchanged; i++)
+		free(d->changed[i]);
+	free(d->added);
+	free(d->removed);
+	free(d->changed);
+	memset(d, 0, sizeof *d);
+}
+
+struct side {
+	const unsigned char *t;
+	size_t len;
+	struct es_ydoc *d;
+	size_t *s, *e;
+	int nospan;
+};
+
+static int
+side_open(struct side *x, const unsigned char *t, size_t len)
+{
+	int r;
+
+	memset(x, 0, sizeof *x);
+	x->t = t;
+	x->len = len;
+	if ((r = es_ydoc_parse_yaml(t, len, &x->d)) != 0)
+		return r;
+	x->s = calloc(x->d->n ? x->d->n : 1, sizeof *x->s);
+	x->e = calloc(x->d->n ? x->d->n : 1, sizeof *x->e);
+	if (x->s == NULL || x->e == NULL)
+		return -ENOMEM;
+	x->nospan = spans(t, len, x->d, x->s, x->e);
+	return 0;
+}
+
+static void
+side_close(struct side *x)
+{
+	if (x->d != NULL)
+		es_ydoc_free(x->d);
+	free(x->s);
+	free(x->e);
+}
+
+/* Entry i of a and j of b hold the same value: the same model entry, and
+ * (when both documents are block mappings) the same text. */
+static int
+side_same(const struct side *a, size_t i, const struct side *b, size_t j)
+{
+	if (!same_entry(&a->d->e[i], &b->d->e[j]))
+		return 0;
+	if (a->nospan || b->nospan)
+		return 1;
+	return a->e[i] - a->s[i] == b->e[j] - b->s[j] && memcmp(a->t + a->s[i],
+	    b->t + b->s[j], a->e[i] - a->s[i]) == 0;
+}
+
+/* The matching: a scratch document holds a's keys, then b's; the
+ * duplicate index es_ydoc_add_key reports is the key's entry in a. */
+static int
+diff_sides(const struct side *a, const struct side *b, struct es_vkeydiff *out)
+{
+	struct es_ydoc *m = es_ydoc_new();
+	struct es_ykeys ks = { 0 };
+	unsigned char *seen = calloc(a->d->n ? a->d->n : 1, 1);
+	size_t i;
+	long dup;
+	int r = m && seen ? 0 : -ENOMEM;
+
+	for (i = 0; r == 0 && i < a->d->n; i++)
+		r = es_ydoc_add_key(m, &ks, a->d->e[i].key, i, &dup);
+	for (i = 0; r == 0 && i < b->d->n; i++) {
+		if ((r = es_ydoc_add_key(m, &ks, b->d->e[i].key, i, &dup)) != 0)
+			break;
+		if (dup < 0 || (size_t)dup >= a->d->n)
+			r = strv_add(&out->added, &out->nadded, b->d->e[i].key);
+		else {
+			seen[dup] = 1;
+			if (!side_same(a, (size_t)dup, b, i))
+				r = strv_add(&out->changed, &out->nchanged,
+				    b->d->e[i].key);
+		}
+	}
+	for (i = 0; r == 0 && i < a->d->n; i++)
+		if (!seen[i])
+			r = strv_add(&out->removed, &out->nremoved,
+			    a->d->e[i].key);
+	es_ykeys_free(&ks);
+	if (m != NULL)
+		es_ydoc_free(m);
+	free(seen);
+	return r;
+}
+
+int
+es_vault_key_diff(const unsigned char *a, size_t alen, const unsigned char *b,
+    size_t blen, struct es_vkeydiff *out)
+{
+	struct side x, y;
+	int r;
+
+	memset(out, 0, sizeof *out);
+	memset(&x, 0, sizeof x);
+	memset(&y, 0, sizeof y);
+	if ((r = side_open(&x, a, alen)) == 0 &&
+	    (r = side_open(&y, b, blen)) == 0)
+		r = diff_sides(&x, &y, out);
+	side_close(&x);
+	side_close(&y);
+	if (r == -ENOMEM) {
+		es_vkeydiff_free(out);
+		return r;
+	}
+	if (r != 0) {
+		/* Not YAML, or over a bound: no names, not an error. */
+		es_vkeydiff_free(out);
+		es_errclear();
+		return 1;
+	}
+	return 0;
+}
+
 /* --- the two entry points ------------------------------------------------------- */
 
 int
@@ -413,7 +589,7 @@ int
 es_vault_reseal(const unsigned char *old, size_t oldlen,
     const struct es_secrets *secrets, const struct es_secret *enc,
     const char *enc_label, const unsigned char *pt, size_t ptlen,
-    struct es_sbuf *out, int *changed, int *used)
+    struct es_sbuf *out, int *changed, int *used, struct es_vkeydiff *diff)
 {
 	struct es_sbuf opt = { 0 };
 	char label[ES_LABEL_MAX + 1];
@@ -421,10 +597,14 @@ es_vault_reseal(const unsigned char *old, size_t oldlen,
 
 	*used = -1;
 	*changed = 1;
+	memset(diff, 0, sizeof *diff);
 	if (oldlen == 0) {
 		/* create: the secret picked to encrypt with. */
 		if (enc == NULL)
 			return es_failf(ES_EINTERNAL, "no secret to encrypt with");
+		if (es_vault_key_diff((const unsigned char *)"", 0, pt, ptlen,
+		    diff) == -ENOMEM)
+			return -ENOMEM;
 		return es_vault_seal(pt, ptlen, enc, enc_label ? enc_label :
 		    "default", out);
 	}
@@ -436,7 +616,8 @@ es_vault_reseal(const unsigned char *old, size_t oldlen,
 	if (opt.len == ptlen && (ptlen == 0 || memcmp(opt.p, pt, ptlen) == 0)) {
 		*changed = 0;
 		r = es_sbuf_append(out, old, oldlen);
-	} else {
+	} else if ((r = es_vault_key_diff(opt.p ? opt.p :
+	    (const unsigned char *)"", opt.len, pt, ptlen, diff)) >= 0) {
 		r = es_vault_seal(pt, ptlen, &secrets->v[*used], label, out);
 	}
 out:

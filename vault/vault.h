@@ -185,11 +185,28 @@ int es_vault_key_ok(const char *key);
  * old (a whole-file vault, oldlen > 0): under the secret that opens old
  * and old's label, as ansible's edit_file keeps them, and when pt is
  * old's plaintext byte for byte, old itself (*changed 0). Without old
- * (create): under enc and enc_label. out is appended to.
+ * (create): under enc and enc_label. out is appended to. diff: the keys
+ * the edit added, removed and changed (es_vault_key_diff; empty when the
+ * plaintexts are not YAML), for the audit record.
  */
+struct es_vkeydiff {
+	char **added, **removed, **changed;   /* malloc'd names */
+	size_t nadded, nremoved, nchanged;
+};
 int es_vault_reseal(const unsigned char *old, size_t oldlen,
     const struct es_secrets *secrets, const struct es_secret *enc,
     const char *enc_label, const unsigned char *pt, size_t ptlen,
-    struct es_sbuf *out, int *changed, int *used);
+    struct es_sbuf *out, int *changed, int *used, struct es_vkeydiff *diff);
+/*
+ * The top-level keys added, removed and changed from plaintext a to b
+ * (changed: another value, or, in block style, other text on its lines),
+ * into out (names only, in document order; keys that are not variable
+ * names, es_vault_key_ok, are left out: an audit record carries those).
+ * 0; 1 when either is not a YAML mapping the model reads (out empty: no
+ * names, not an error); -ENOMEM. Free with es_vkeydiff_free.
+ */
+int es_vault_key_diff(const unsigned char *a, size_t alen,
+    const unsigned char *b, size_t blen, struct es_vkeydiff *out);
+void es_vkeydiff_free(struct es_vkeydiff *d);
 
 #endif

@@ -165,6 +165,8 @@ if is_root; then
 	no_secret "values not in the audit log" "$NEWVAL" "$S/audit"
 	no_secret "old value not in the audit log" "$OLDVAL" "$S/audit"
 	check "audit: the edit recorded by file" grep -q '"command":"vault edit".*"path":"[^"]*/vault.yml"' "$S/audit/var/log/envseal/audit.jsonl"
+	check "audit: the edit names the key it changed" grep -q '"command":"vault edit".*"path":"[^"]*/vault.yml".*"changed":\["db_password"\]' "$S/audit/var/log/envseal/audit.jsonl"
+	check "audit: create names the key it added" grep -q '"command":"vault create".*"path":"[^"]*/new.yml".*"added":\["new_key"\]' "$S/audit/var/log/envseal/audit.jsonl"
 else
 	skip "audit" "not root: vault writes are not audited"
 fi

@@ -157,28 +157,77 @@ static void
 test_reseal(void)
 {
 	struct es_sbuf env = { 0 }, out = { 0 }, pt = { 0 };
+	struct es_vkeydiff d;
 	int changed, used;
 
 	seal("a: 1\n", &env);
 	T_CHECK("reseal: the same plaintext gives the old file back",
 	    es_vault_reseal(env.p, env.len, &sec, NULL, NULL,
-	    (const unsigned char *)"a: 1\n", 5, &out, &changed, &used) == 0 &&
+	    (const unsigned char *)"a: 1\n", 5, &out, &changed, &used, &d) == 0 &&
 	    !changed && out.len == env.len && !memcmp(out.p, env.p, env.len));
 	out.len = 0;
 	T_CHECK("reseal: a new plaintext sealed under the secret that opened it",
 	    es_vault_reseal(env.p, env.len, &sec, NULL, NULL,
-	    (const unsigned char *)"a: 2\n", 5, &out, &changed, &used) == 0 &&
+	    (const unsigned char *)"a: 2\n", 5, &out, &changed, &used, &d) == 0 &&
 	    changed && used == 0 && es_vault_open(out.p, out.len, &sec, &pt,
 	    &used) == 0 && pt.len == 5 && !memcmp(pt.p, "a: 2\n", 5));
+	T_CHECK("reseal: the changed key named",
+	    d.nchanged == 1 && !strcmp(d.changed[0], "a") && d.nadded == 0 &&
+	    d.nremoved == 0);
+	es_vkeydiff_free(&d);
 	out.len = 0;
 	T_CHECK("reseal: create seals with the secret given",
 	    es_vault_reseal(NULL, 0, &sec, &sec.v[0], "prod",
-	    (const unsigned char *)"x", 1, &out, &changed, &used) == 0 &&
+	    (const unsigned char *)"k: v\n", 5, &out, &changed, &used, &d) == 0 &&
 	    changed && out.len > 30 &&
 	    !memcmp(out.p, "$ANSIBLE_VAULT;1.2;AES256;prod\n", 31));
+	T_CHECK("reseal: create names every key added",
+	    d.nadded == 1 && !strcmp(d.added[0], "k"));
+	es_vkeydiff_free(&d);
 	es_sbuf_free(&env);
 	es_sbuf_free(&out);
 	es_sbuf_free(&pt);
+}
+
+static int
+diff_is(const char *a, const char *b, const char *want)
+{
+	struct es_vkeydiff d;
+	char got[512] = "";
+	size_t i;
+	int r = es_vault_key_diff((const unsigned char *)a, strlen(a),
+	    (const unsigned char *)b, strlen(b), &d);
+
+	for (i = 0; i < d.nadded; i++)
+		snprintf(got + strlen(got), sizeof got - strlen(got), "+%s ",
+		    d.added[i]);
+	for (i = 0; i < d.nremoved; i++)
+		snprintf(got + strlen(got), sizeof got - strlen(got), "-%s ",
+		    d.removed[i]);
+	for (i = 0; i < d.nchanged; i++)
+		snprintf(got + strlen(got), sizeof got - strlen(got), "~%s ",
+		    d.changed[i]);
+	es_vkeydiff_free(&d);
+	if (r < 0 || strcmp(got, want) != 0) {
+		printf("# r=%d got '%s' want '%s'\n", r, got, want);
+		return 0;
+	}
+	return 1;
+}
+
+static void
+test_key_diff(void)
+{
+	T_CHECK("key diff: added, removed, changed",
+	    diff_is("a: 1\nb: 2\nc: 3\n", "a: 1\nc: 4\nd: 5\n", "+d -b ~c "));
+	T_CHECK("key diff: a nested value's change is seen in its text",
+	    diff_is("a:\n  x: 1\nb: 2\n", "a:\n  x: 9\nb: 2\n", "~a "));
+	T_CHECK("key diff: a comment between keys changes no key",
+	    diff_is("a: 1\nb: 2\n", "a: 1\n# note\nb: 2\n", ""));
+	T_CHECK("key diff: not YAML gives no names, no error",
+	    diff_is("a: 1\n", "a: [\n", ""));
+	T_CHECK("key diff: a key that is not a variable name is left out",
+	    diff_is("a: 1\n", "a: 1\nx-y: 2\n", ""));
 }
 
 int
@@ -190,6 +239,7 @@ main(void)
 	test_whole();
 	test_inline();
 	test_reseal();
+	test_key_diff();
 	es_secrets_free(&sec);
 	return t_done();
 }
