@@ -233,31 +233,49 @@ generate(const struct eopts *o, struct es_sbuf *val)
 	return 0;
 }
 
+/* The terminal as it was before a prompt turned echo off, for the signal
+ * handler: a signal during the prompt must not leave echo off. */
+static struct termios tty_saved;
+static volatile sig_atomic_t tty_fd = -1;
+static const int prompt_sigs[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT };
+#define N_PROMPT_SIGS (sizeof prompt_sigs / sizeof prompt_sigs[0])
+
+static void
+on_prompt_signal(int sig)
+{
+	if (tty_fd >= 0)
+		tcsetattr(tty_fd, TCSANOW, &tty_saved);
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
 /* One line from the terminal on fd with echo off; the newline dropped. */
 static int
 read_quiet(int fd, const char *prompt, struct es_sbuf *out)
 {
-	struct termios old, quiet;
-	sigset_t block, prev;
+	struct termios quiet;
+	struct sigaction sa, old[N_PROMPT_SIGS];
 	unsigned char c;
 	ssize_t k;
+	size_t i;
 	int r = 0;
 
-	if (tcgetattr(fd, &old) != 0)
+	if (tcgetattr(fd, &tty_saved) != 0)
 		return es_failf(-errno, "terminal: %s", strerror(errno));
-	quiet = old;
+	quiet = tty_saved;
 	quiet.c_lflag &= ~(tcflag_t)(ECHO | ECHOE | ECHOK | ECHONL);
 	quiet.c_lflag |= ICANON;
-	/* A signal during the prompt would leave echo off: they wait. */
-	sigemptyset(&block);
-	sigaddset(&block, SIGINT);
-	sigaddset(&block, SIGTSTP);
-	sigaddset(&block, SIGQUIT);
-	sigprocmask(SIG_BLOCK, &block, &prev);
-	fputs(prompt, stderr);
-	fflush(stderr);
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = on_prompt_signal;
+	for (i = 0; i < N_PROMPT_SIGS; i++)
+		sigaction(prompt_sigs[i], &sa, &old[i]);
+	tty_fd = fd;
+	/* Echo off before the prompt shows: what is typed after it must
+	 * neither echo nor be flushed away by the change. */
 	if (tcsetattr(fd, TCSAFLUSH, &quiet) != 0)
 		r = es_failf(-errno, "terminal: %s", strerror(errno));
+	fputs(prompt, stderr);
+	fflush(stderr);
 	while (r == 0) {
 		k = read(fd, &c, 1);
 		if (k < 0 && errno == EINTR)
@@ -271,9 +289,11 @@ read_quiet(int fd, const char *prompt, struct es_sbuf *out)
 			r = es_sbuf_putc(out, c);
 	}
 	c = 0;
-	tcsetattr(fd, TCSAFLUSH, &old);
+	tcsetattr(fd, TCSANOW, &tty_saved);
+	tty_fd = -1;
+	for (i = 0; i < N_PROMPT_SIGS; i++)
+		sigaction(prompt_sigs[i], &old[i], NULL);
 	fputc('\n', stderr);
-	sigprocmask(SIG_SETMASK, &prev, NULL);
 	return r;
 }
 
