@@ -14,10 +14,11 @@
 #include "cmd/cmd.h"
 #include "common/envseal.h"
 #include "fs/fs.h"
-#include "fs/report.h"
+#include "report/report.h"
 #include "policy/policy.h"
 #include "provision/provision.h"
 #include "render/render.h"
+#include "run/run.h"
 
 #include <errno.h>
 #include <getopt.h>

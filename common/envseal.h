@@ -63,6 +63,10 @@ enum {
 	ES_EXIT_DRIFT = 5,
 };
 
+/* Longest path accepted anywhere (policy, vault, key source, state):
+ * PATH_MAX minus room for temp suffixes. */
+#define ES_PATH_MAX 3072
+
 /* Longest error detail kept; longer details are cut, never overflow. */
 #define ES_ERRDETAIL_MAX 512
 

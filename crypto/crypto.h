@@ -5,7 +5,7 @@
  * than memory management.
  *
  * A vault secret is a label plus password bytes in guarded memory.
- * es_secrets is the ordered candidate list built by crypto/keysrc.h.
+ * es_secrets is the ordered candidate list built by keys/keysrc.h.
  *
  * Errors: 0 or a negative code (common/envseal.h).
  */

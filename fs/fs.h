@@ -65,8 +65,8 @@
 #include <stdio.h>
 #include <sys/types.h>
 
-/* Longest policy path accepted (PATH_MAX minus room for temp suffixes). */
-#define ES_PATH_MAX 3072
+#include "common/envseal.h"
+
 /* Largest file the layer reads back for comparison (env files are < 64MiB). */
 #define ES_FILE_MAX ((size_t)64 << 20)
 /* Bounded wait for the per-root run lock and /etc/.pwd.lock, in seconds. */

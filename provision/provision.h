@@ -52,7 +52,7 @@
 #include <stddef.h>
 
 #include "fs/fs.h"
-#include "fs/report.h"
+#include "report/report.h"
 #include "policy/policy.h"
 
 /* Largest unit file we render: a policy has at most ES_POLICY_MAX_ITEMS

@@ -1,5 +1,5 @@
 /*
- * crypto/keysrc.h — where vault passwords come from, as ansible has them:
+ * keys/keysrc.h — where vault passwords come from, as ansible has them:
  * ANSIBLE_VAULT_IDENTITY_LIST, --vault-id [LABEL@]SOURCE (file, executable,
  * *-client executable, "prompt"), --vault-password-file, then
  * ANSIBLE_VAULT_PASSWORD_FILE; plus --vault-password-credential NAME

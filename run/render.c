@@ -1,5 +1,5 @@
 /*
- * render/run.c — es_render_prepare/confine/commit and es_render_run(): the
+ * run/render.c — es_render_prepare/confine/commit and es_render_run(): the
  * parent's side of `envseal render` and the render half of `envseal
  * apply`.
  * Inputs first (owners, vaults, old files, keys), then one sandboxed worker
@@ -8,11 +8,12 @@
  * names) and hands the bytes to fs/.
  */
 #include "render/render.h"
+#include "run/run.h"
 #include "sandbox/sandbox.h"
 #include "sandbox/worker.h"
-#include "crypto/keysrc.h"
+#include "keys/keysrc.h"
 #include "fs/fs.h"
-#include "fs/report.h"
+#include "report/report.h"
 #include "policy/policy.h"
 #include "provision/accounts.h"
 #include "vault/vault.h"
