@@ -96,8 +96,8 @@ keysrc_error(int r)
 {
 	if (r == ES_ELIMIT)
 		return ES_EKEYSRC;
-	/* Domain codes run from ES_EUSAGE up to ES_EINTERNAL. */
-	if (r >= ES_EUSAGE && r <= ES_EINTERNAL)
+	/* Domain codes run from ES_EUSAGE up to ES_ECODE_LAST. */
+	if (r >= ES_EUSAGE && r <= ES_ECODE_LAST)
 		return r;
 	return r < 0 ? ES_EKEYSRC : r;   /* -errno */
 }

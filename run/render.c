@@ -420,7 +420,7 @@ check_call(struct es_root *root, const struct es_policy *p,
 		return r;
 	/* A caller that asked for a plan must never get writes. */
 	if ((o->flags & ES_RENDER_CHECK) && !es_root_checking(root))
-		return es_failf(ES_EINTERNAL, "check mode asked on a root "
+		return es_failf(ES_EBUG, "check mode asked on a root "
 		    "opened for writing");
 	if (o->vault != NULL && p->nenv_files != 1)
 		return es_failf(ES_EUSAGE, "--vault needs a policy with one "
