@@ -23,10 +23,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-/* envseal's own state and log directories (lock, audit log). */
-static const char *const own_dirs[] = { "/var/lib/envseal",
-	"/var/log/envseal" };
-
 /* Everything one env file needs between the phases. */
 struct rfile {
 	const struct es_env_file *ef;
@@ -248,11 +244,14 @@ int
 es_render_confine(struct es_root *root, const struct es_policy *p,
     struct es_render_opts *o)
 {
+	const char *const *own;
 	const char **dirs;
 	char *bufs;
-	size_t n = 0, nb = 0, i, max = p->nenv_files + p->ndirs + 4 +
-	    o->nextra_dirs;
+	size_t n = 0, nb = 0, i, nown, max;
 	int r = 0;
+
+	own = es_state_dirs(&nown);   /* fs/'s lock, key and audit log */
+	max = p->nenv_files + 1 + p->ndirs + nown + o->nextra_dirs;
 
 	dirs = calloc(max, sizeof *dirs);
 	bufs = calloc(p->nenv_files + 1, ES_PATH_MAX);
@@ -268,8 +267,8 @@ es_render_confine(struct es_root *root, const struct es_policy *p,
 		    p->service->unit);
 	for (i = 0; i < p->ndirs && r == 0; i++)
 		dirs[n++] = p->dirs[i].path;
-	for (i = 0; i < 2 && r == 0; i++)
-		dirs[n++] = own_dirs[i];
+	for (i = 0; i < nown && r == 0; i++)
+		dirs[n++] = own[i];
 	for (i = 0; i < o->nextra_dirs && r == 0; i++)
 		dirs[n++] = o->extra_dirs[i];
 	if (r == 0 && n > ES_SANDBOX_DIRS_MAX)
