@@ -1,6 +1,6 @@
 /*
  * cmd/apply.c — `envseal apply`: provision (provision/provision.h), then
- * render (render/render.h), under one run lock and one audit run, with one
+ * render (run/run.h), under one run lock and one audit run, with one
  * report. Options are provision's plus render's (--vault, key sources).
  *
  * Order: the reloader is forked (--reload, before any key exists); the

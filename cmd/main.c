@@ -100,7 +100,7 @@ named_fd(const char *arg)
 }
 
 /* Close every descriptor from 3 up but those the arguments name (the
- * caller's pipes, `<(...)`: crypto/keysrc.c judges them), which become
+ * caller's pipes, `<(...)`: keys/keysrc.c judges them), which become
  * close-on-exec. */
 static int
 close_inherited(int argc, char **argv)
