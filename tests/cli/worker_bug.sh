@@ -62,6 +62,14 @@ check "--json: exit 70 (got $RC)" test "$RC" -eq 70
 contains "--json: failure names BUG" "BUG at "
 contains "--json: rc 70" '"rc": 70'
 
+# The vault subcommands run the same worker: `vault view` says the same.
+audit_root "$W/auditroot"
+OUT=$(env ENVSEAL_TEST_WORKER_BUG=1 "$ENVSEAL_TEST" vault view "${PW[@]}" \
+	"$VECTORS/c_mixed_inline.yml" 2>&1); RC=$?
+check "vault view: exit 70 (got $RC)" test "$RC" -eq 70
+contains "vault view: names BUG" "internal error: BUG at "
+no_secret "vault view: no secret in its output" "$SECRET" <(printf '%s' "$OUT")
+
 # Without the variable the test build renders as usual.
 R=$(mkroot etc/veza:0755) || exit 1
 expect_exit "test build without the hook renders" 0 \
