@@ -833,6 +833,9 @@ worker_main(int in_fd, int out_fd, int debug_fd, const struct es_job *job,
 	struct wio in, out;
 	int r;
 
+	/* From here a BUG() is reported to the parent (worker_bug). */
+	bug_fd = out_fd;
+	es_bug_set_handler(worker_bug);
 	/* Before a single byte: no root, no core, no ptrace peers, no other
 	 * fds, then the filter. */
 	if (drop_root(id) != 0 ||
@@ -842,8 +845,6 @@ worker_main(int in_fd, int out_fd, int debug_fd, const struct es_job *job,
 	    close_others(keep, debug_fd >= 0 ? 3 : 2) != 0 ||
 	    es_seccomp_worker(in_fd, out_fd, debug_fd >= 0, debug_fd) != 0)
 		worker_exit(WORKER_EXIT_BROKEN);
-	bug_fd = out_fd;
-	es_bug_set_handler(worker_bug);
 	memset(&res, 0, sizeof res);
 	res.used = -1;
 	es_errclear();
