@@ -29,15 +29,6 @@ es_action_name(enum es_action a)
 	BUG("unknown action");
 }
 
-static const char *const state_dirs[] = { FS_STATE_DIR, FS_LOG_DIR };
-
-const char *const *
-es_state_dirs(size_t *n)
-{
-	*n = sizeof state_dirs / sizeof state_dirs[0];
-	return state_dirs;
-}
-
 int
 es_root_open(struct es_root **out, const char *rootdir, unsigned flags)
 {
