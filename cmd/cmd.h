@@ -10,7 +10,7 @@
 #include <getopt.h>
 #include <stdio.h>
 
-#include "crypto/keysrc.h"
+#include "keys/keysrc.h"
 
 int cmd_vault(int argc, char **argv);
 /* `vault set|unset|edit|create` (cmd/vault_edit.c), dispatched by

@@ -19,7 +19,7 @@
  */
 #include "cmd/cmd.h"
 #include "common/envseal.h"
-#include "crypto/keysrc.h"
+#include "keys/keysrc.h"
 #include "fs/fs.h"
 #include "sandbox/worker.h"
 #include "vault/vault.h"

@@ -86,7 +86,7 @@ es_scratch_open(struct es_scratch *s, const char *name)
 	s->dirfd = -1;
 	if (strchr(name, '/') != NULL || name[0] == '.' ||
 	    strlen(name) > FS_NAME_MAX)
-		return es_failf(ES_EINTERNAL, "scratch name");
+		return es_failf(ES_EBUG, "scratch name");
 	n = snprintf(s->dir, sizeof s->dir, "%s/" SCRATCH_TEMPLATE,
 	    scratch_base());
 	if (n < 0 || (size_t)n >= sizeof s->dir)

@@ -601,7 +601,7 @@ es_vault_reseal(const unsigned char *old, size_t oldlen,
 	if (oldlen == 0) {
 		/* create: the secret picked to encrypt with. */
 		if (enc == NULL)
-			return es_failf(ES_EINTERNAL, "no secret to encrypt with");
+			return es_failf(ES_EBUG, "no secret to encrypt with");
 		if (es_vault_key_diff((const unsigned char *)"", 0, pt, ptlen,
 		    diff) == -ENOMEM)
 			return -ENOMEM;
