@@ -41,5 +41,14 @@ expect_exit "asan: verify (drift: no binary) exits 5" 5 san verify --root "$R" -
 expect_exit "asan: policy lint --format sarif" 0 san policy lint --format sarif
 expect_exit "asan: vault view" 0 san vault view --vault-password-file pw group_vars/backend_api.vault.yml
 contains "asan: vault view shows plaintext" "vault_jwt_secret"
+# vault set/unset/edit/create (cmd/vault_edit.c, vault/edit.c, fs/scratch.c)
+printf 'AsanSetValue\n' >"$W/val"
+expect_exit "asan: vault set (stdin)" 0 san vault set --vault-password-file pw group_vars/backend_api.vault.yml vault_jwt_secret <"$W/val"
+expect_exit "asan: vault set --generate" 0 san vault set --vault-password-file pw --generate 40 --charset base64 group_vars/backend_api.vault.yml vault_extra
+expect_exit "asan: vault unset" 0 san vault unset --vault-password-file pw group_vars/backend_api.vault.yml vault_extra
+printf '#!/bin/sh\nprintf "added: 1\\n" >>"$1"; touch "$1~"\n' >"$W/ed.sh"; chmod 755 "$W/ed.sh"
+expect_exit "asan: vault edit" 0 env EDITOR="$W/ed.sh" timeout 120 "$E" vault edit --vault-password-file pw group_vars/backend_api.vault.yml
+expect_exit "asan: vault create" 0 env EDITOR="$W/ed.sh" timeout 120 "$E" vault create --vault-password-file pw created.yml
+contains "asan: vault edit/create said what they did" "created"
 no_secret "asan: no secret outside the env file and the vault view" AsanSecret2 \
 	"$R/etc/passwd" "$R/etc/group" "$R/etc/systemd" "$R/var"
