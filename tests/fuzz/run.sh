@@ -3,6 +3,8 @@
 #   fuzz_envelope  the Ansible Vault envelope reader
 #   fuzz_inline    the inline !vault scanner/splicer and the YAML quoter
 #   fuzz_ydoc      the YAML document model
+#   fuzz_vault_set the one-key edit of vault set/unset and the key diff of
+#                  vault edit (vault/edit.c)
 #   fuzz_envparse  render/parse.c, the EnvironmentFile= reader behind the
 #                  name diff (and its agreement with the encoder)
 #   fuzz_policy    the policy loader: a loaded policy keeps its hard
@@ -29,11 +31,11 @@ brief) secs=10 ;;
 long) secs=${FUZZ_SECONDS:-300} ;;
 *) echo "usage: run.sh brief|long" >&2; exit 2 ;;
 esac
-targets="${FUZZ_TARGETS:-fuzz_envelope fuzz_inline fuzz_ydoc fuzz_envparse fuzz_policy fuzz_age_header fuzz_age_armor fuzz_minisign}"
+targets="${FUZZ_TARGETS:-fuzz_envelope fuzz_inline fuzz_ydoc fuzz_vault_set fuzz_envparse fuzz_policy fuzz_age_header fuzz_age_armor fuzz_minisign}"
 # The sources the targets exercise: the pure modules, plus the trusted
 # reader the policy loader links against (fs/read.c, fs/path.c; the targets
 # parse buffers and never call it); no sandbox, no processes.
-srcs="common/err.c common/secmem.c common/id.c common/escape.c fs/read.c fs/path.c crypto/av.c crypto/secrets.c crypto/minisign.c vault/envelope.c vault/yaml.c vault/ydoc.c vault/yflat.c render/env.c render/parse.c render/sort.c policy/policy.c policy/print.c policy/default.c"
+srcs="common/err.c common/secmem.c common/id.c common/escape.c fs/read.c fs/path.c crypto/av.c crypto/secrets.c crypto/minisign.c vault/envelope.c vault/edit.c vault/age.c vault/age_bech32.c vault/yaml.c vault/ydoc.c vault/yflat.c render/env.c render/parse.c render/sort.c policy/policy.c policy/print.c policy/default.c"
 # The age targets link only the age reader and what it stands on.
 age_srcs="common/err.c common/secmem.c crypto/av.c crypto/secrets.c vault/age.c vault/age_bech32.c"
 
