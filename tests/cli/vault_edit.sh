@@ -7,7 +7,10 @@
 # directory or /tmp, also when the editor (or, as root, envseal itself)
 # is SIGKILLed; ansible-vault reads the result, an unchanged edit keeps
 # the file byte for byte, and the planted values appear in no output, no
-# argv, no environment and not in the audit log.
+# argv, no environment and not in the audit log. Not root (setpriv to
+# 65534): a mkdtemp directory of /dev/shm, an XDG_RUNTIME_DIR on a disk
+# passed over, and a /dev/shm bind-mounted from a disk refused (exit 1,
+# the editor never runs, nothing left on that disk).
 . "$TOP/tests/lib.sh"
 scratch S
 audit_root "$S/audit"
@@ -129,6 +132,46 @@ if is_root; then
 	rmdir "$d" 2>/dev/null
 else
 	skip "envseal SIGKILLed" "not root: the private mount needs root"
+fi
+
+# --- not root: a mkdtemp directory of /dev/shm, checked to be a tmpfs ---------
+if is_root && command -v setpriv >/dev/null && command -v unshare >/dev/null; then
+	U="$S/u"; mkdir -p "$U/log" "$U/ed" "$U/xdg" "$S/disk"
+	cp pw vault.yml "$U/"; printf "s/5432/5433/" >"$U/ed/sed"
+	chown -R 65534:65534 "$U"; chmod 0700 "$U" "$U/xdg"; chmod 1777 "$S/disk"
+	cp "$U/vault.yml" "$S/u.before"
+	asnobody() { # [unshare-prefix...] -- envseal args: as uid/gid 65534 in $U
+		(cd "$U" && env -u XDG_RUNTIME_DIR HOME="$U" EDITOR="$ED/ed.sh" ED_LOG="$U/log" \
+			setpriv --reuid=65534 --regid=65534 --clear-groups "$@")
+	}
+	asnobody "$E" vault edit --vault-id prod@pw vault.yml >"$L/u.out" 2>"$L/u.err"
+	check "not root: exit 0" [ $? -eq 0 ]
+	case $(cat "$U/log/dir" 2>/dev/null) in
+	/dev/shm/envseal-edit.*) ok "not root: the directory is a mkdtemp one of /dev/shm" ;;
+	*) notok "not root: the directory is a mkdtemp one of /dev/shm" "$(cat "$U/log/dir" 2>/dev/null)" ;;
+	esac
+	check "not root: the directory was 0700 on a tmpfs" \
+		[ "$(cat "$U/log/dirmode" 2>/dev/null) $(cat "$U/log/fstype" 2>/dev/null)" = "700 tmpfs" ]
+	check "not root: the directory and leftovers are gone" gone "$U/log/dir"
+	check "not root: the edit was saved" not cmp -s "$S/u.before" "$U/vault.yml"
+	rm -f "$U/log/dir"
+	(cd "$U" && env XDG_RUNTIME_DIR="$U/xdg" HOME="$U" EDITOR="$ED/ed.sh" ED_LOG="$U/log" \
+		setpriv --reuid=65534 --regid=65534 --clear-groups "$E" vault edit --vault-id prod@pw vault.yml) >"$L/xdg.out" 2>"$L/xdg.err"
+	case $(cat "$U/log/dir" 2>/dev/null) in
+	/dev/shm/envseal-edit.*) ok "not root: an XDG_RUNTIME_DIR on a disk is passed over for /dev/shm" ;;
+	*) notok "not root: an XDG_RUNTIME_DIR on a disk is passed over for /dev/shm" "$(cat "$U/log/dir" 2>/dev/null)" ;;
+	esac
+	cp "$U/vault.yml" "$S/u.before"; rm -f "$U/log/dir"
+	unshare -m bash -c 'mount --bind "$1" /dev/shm && shift && cd "$0" && exec env -u XDG_RUNTIME_DIR HOME="$0" EDITOR="$1" ED_LOG="$0/log" setpriv --reuid=65534 --regid=65534 --clear-groups "$2" vault edit --vault-id prod@pw vault.yml' \
+		"$U" "$S/disk" "$ED/ed.sh" "$E" >"$L/disk.out" 2>"$L/disk.err"
+	rc=$?
+	check "not root, /dev/shm on a disk: refused, exit 1" [ $rc -eq 1 ]
+	check "not root, /dev/shm on a disk: says so" grep -q "is not on a tmpfs: refusing to put plaintext on a persistent disk" "$L/disk.err"
+	check "not root, /dev/shm on a disk: the editor never ran" [ ! -e "$U/log/dir" ]
+	check "not root, /dev/shm on a disk: nothing left on the disk" [ -z "$(ls -A "$S/disk")" ]
+	check "not root, /dev/shm on a disk: the vault unchanged" cmp -s "$S/u.before" "$U/vault.yml"
+else
+	skip "not root: /dev/shm scratch" "needs root (setpriv to uid 65534), setpriv and unshare"
 fi
 
 # --- create -------------------------------------------------------------------
