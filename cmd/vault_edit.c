@@ -403,12 +403,12 @@ cmd_set(const struct eopts *o, struct erun *v)
 		r = fail_file(o, file, r);
 		goto out;
 	}
-	if (o->print && (fwrite(val.p, 1, val.len, stdout) != val.len ||
-	    fputc('\n', stdout) == EOF || fflush(stdout) != 0)) {
+	/* Printed only once it is in the file: a failed write prints no
+	 * value that was never stored. */
+	if ((r = write_set(o, v, file, key, &out, how)) == 0 && o->print &&
+	    (fwrite(val.p, 1, val.len, stdout) != val.len ||
+	    fputc('\n', stdout) == EOF || fflush(stdout) != 0))
 		r = cmd_fail(o->what, -EIO);
-		goto out;
-	}
-	r = write_set(o, v, file, key, &out, how);
 out:
 	es_sbuf_free(&val);
 	es_sbuf_free(&out);
