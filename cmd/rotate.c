@@ -284,12 +284,20 @@ count(const struct ropts *o, const struct es_rotate *rot, const char *word)
 	return n;
 }
 
+/* After a failure only what was replaced goes on record (the error line
+ * named the file that failed): the rest is as it was. */
 static void
-print_text(const struct ropts *o, const struct rrun *v, FILE *out)
+print_text(const struct ropts *o, const struct rrun *v, int status,
+    FILE *out)
 {
 	const struct es_rotate *rot = &v->rot;
 	size_t i;
 
+	for (i = 0; status != 0 && i < rot->n; i++)
+		if (rot->f[i].replaced)
+			fprintf(out, "rotated %s\n", rot->f[i].path);
+	if (status != 0)
+		return;
 	for (i = 0; i < rot->n; i++) {
 		const char *w = file_word(o, &rot->f[i]);
 		fprintf(out, "%s %s%s\n", w, rot->f[i].path,
@@ -376,7 +384,7 @@ finish(const struct ropts *o, struct rrun *v, int r)
 	if (o->json)
 		print_json(o, v, status, out);
 	else
-		print_text(o, v, out);
+		print_text(o, v, status, out);
 	if (fclose(out) != 0 && status == 0)
 		status = cmd_fail("rotate", -EIO);
 	if (fflush(stdout) != 0 && status == 0)
