@@ -135,76 +135,104 @@ key_lists(const struct es_rotate_keys *k, struct es_secrets *only,
 	all->id_match = k->old->id_match;
 }
 
-/* Does the file open with the new key alone? 1 yes, 0 no (no secret
- * opened it), else the worker's error. */
+/* The new key, whichever list it came in (an old source may name the new
+ * password too: a rerun given both must still skip what is done). */
 static int
-opens_with_new(const struct es_rotate_file *f, const struct work *w,
-    const struct es_secrets *only, const struct es_rotate_keys *k)
+is_new_key(const struct es_secret *s, const struct es_secret *n)
 {
-	struct es_sbuf pt = { 0 };
-	int r;
-
-	r = job(ES_JOB_DECRYPT, f->path, w->in, w->inlen, only, k, &pt);
-	es_sbuf_free(&pt);
-	if (r == 0)
-		return 1;
-	return r == ES_EKEY ? 0 : r;
+	return s->len == n->len && (s->len == 0 ||
+	    sodium_memcmp(s->bytes, n->bytes, s->len) == 0);
 }
 
-/* Rekey f's bytes into w->out, then open the result with the new key
- * alone: its plaintext must be the original's. */
+/* job() that also says which candidate opened it (res.used). */
 static int
-rekey_checked(const struct es_rotate_file *f, struct work *w,
-    const struct es_secrets *only, const struct es_secrets *all,
-    const struct es_rotate_keys *k)
+open_job(const char *name, const unsigned char *in, size_t len,
+    const struct es_secrets *s, struct es_sbuf *out, int *used)
 {
-	struct es_sbuf a = { 0 }, b = { 0 };
+	struct es_job j = {
+		.op = ES_JOB_DECRYPT,
+		.input_name = name,
+		.input = in,
+		.input_len = len,
+		.secrets = s,
+	};
+	struct es_job_result res;
 	int r;
 
-	if ((r = job(ES_JOB_REKEY, f->path, w->in, w->inlen, all, k,
+	if ((r = es_worker_run(&j, &res)) != 0)
+		return r;
+	*used = res.used;
+	*out = res.out;   /* transferred */
+	memset(&res.out, 0, sizeof res.out);
+	es_job_result_free(&res);
+	return 0;
+}
+
+/*
+ * Decide and (unless already) re-encrypt file f, as read into w. Four
+ * worker jobs at most, each key derivation counted (PBKDF2 is the cost):
+ * open with the old keys then the new (the plaintext kept to compare);
+ * opened by the new key and a whole-file envelope: already. An inline
+ * file opened by the new key first may still hold values under an old
+ * one: the new key alone decides. Then rekey with the key that opened a
+ * whole file (or every candidate, inline), and open the result with the
+ * new key alone: the same plaintext, or ES_EINTEGRITY.
+ */
+static int
+prepare_one(struct es_rotate_file *f, struct work *w,
+    const struct es_rotate_keys *k)
+{
+	struct es_secrets only, all, one;
+	struct es_sbuf a = { 0 }, b = { 0 };
+	int r, used = -1, whole;
+
+	key_lists(k, &only, &all);
+	sha_hex(w->in, w->inlen, f->before);
+	whole = es_vault_is_envelope(w->in, w->inlen);
+	if ((r = open_job(f->path, w->in, w->inlen, &all, &a, &used)) != 0)
+		goto out;
+	if (used >= 0 && is_new_key(&all.v[used], k->new_secret)) {
+		if (!whole) {
+			es_sbuf_free(&b);
+			r = job(ES_JOB_DECRYPT, f->path, w->in, w->inlen, &only,
+			    k, &b);
+			if (r != 0 && r != ES_EKEY)
+				goto out;
+		}
+		if (whole || r == 0) {
+			f->state = ES_ROT_ALREADY;
+			memcpy(f->after, f->before, sizeof f->after);
+			r = 0;
+			goto out;
+		}
+	}
+	one = all;
+	if (whole && used >= 0) {
+		memset(&one, 0, sizeof one);
+		one.v[one.n++] = all.v[used];
+	}
+	if ((r = job(ES_JOB_REKEY, f->path, w->in, w->inlen, &one, k,
 	    &w->out)) != 0)
 		goto out;
-	if ((r = job(ES_JOB_DECRYPT, f->path, w->in, w->inlen, all, k, &a))
-	    != 0)
-		goto out;
-	if ((r = job(ES_JOB_DECRYPT, f->path, w->out.p, w->out.len, only, k,
+	es_sbuf_free(&b);
+	if ((r = job(ES_JOB_DECRYPT, f->path, w->out.p, w->out.len, &only, k,
 	    &b)) != 0) {
 		r = es_failf(ES_EINTEGRITY, "%s: the re-encrypted file does "
 		    "not open with the new key; nothing replaced", f->path);
 		goto out;
 	}
 	if (a.len != b.len || (a.len > 0 && sodium_memcmp(a.p, b.p, a.len)
-	    != 0))
+	    != 0)) {
 		r = es_failf(ES_EINTEGRITY, "%s: the re-encrypted file opens "
 		    "to another plaintext; nothing replaced", f->path);
+		goto out;
+	}
+	f->state = ES_ROT_ROTATE;
+	sha_hex(w->out.p, w->out.len, f->after);
 out:
 	es_sbuf_free(&a);
 	es_sbuf_free(&b);
 	return r;
-}
-
-/* Decide and (unless already) re-encrypt file f, as read into w. */
-static int
-prepare_one(struct es_rotate_file *f, struct work *w,
-    const struct es_rotate_keys *k)
-{
-	struct es_secrets only, all;
-	int r;
-
-	key_lists(k, &only, &all);
-	sha_hex(w->in, w->inlen, f->before);
-	if ((r = opens_with_new(f, w, &only, k)) < 0)
-		return r;
-	if (r == 1) {
-		f->state = ES_ROT_ALREADY;
-		memcpy(f->after, f->before, sizeof f->after);
-		return 0;
-	}
-	if ((r = rekey_checked(f, w, &only, &all, k)) != 0)
-		return r;
-	f->state = ES_ROT_ROTATE;
-	sha_hex(w->out.p, w->out.len, f->after);
-	return 0;
 }
 
 /* --- the journal ---------------------------------------------------------- */

@@ -112,6 +112,18 @@ j = json.load(open(sys.argv[1]))
 assert j["changed"] is False and len(j["already"]) == 5 and j["rotated"] == [], j' "$L/again.out"
 check "rerun leaves every byte" [ "$(sums)" = "$after" ]
 
+# 3b. The new key among the old sources too (a rerun given both): still
+# skipped, not rewritten.
+run both "$E" rotate --root "$R" "${OLD[@]}" --vault-password-file "$W/new" "${NEW[@]}" "${FILES[@]}"
+check "new key also as an old source: all already, no byte changed" grep -q '^rotate: 0 rotated, 5 already' "$L/both.out" && [ "$(sums)" = "$after" ]
+# 3c. An inline file half rotated (one value under each key) is rotated.
+{ printf 'a: 1\n'; ansible-vault encrypt_string --vault-password-file "$W/new" "$VAL-half1" --name s1 2>/dev/null; echo
+  ansible-vault encrypt_string --vault-password-file "$W/old" "$VAL-half2" --name s2 2>/dev/null; echo; } >"$W/v/half.yml"
+run half "$E" rotate --root "$R" "${OLD[@]}" "${NEW[@]}" half.yml
+check "a half-rotated inline file is rotated" grep -q '^rotated half.yml' "$L/half.out"
+check "ansible reads both its values with the new key" [ "$(cd "$W/v" && aload "$W/new" half.yml)" = "half.yml {\"a\": \"1\", \"s1\": \"$VAL-half1\", \"s2\": \"$VAL-half2\"}" ]
+rm -f "$W/v/half.yml"
+
 # 4. A new label: --new-vault-id LABEL@SOURCE relabels every value.
 printf 'ThirdPw\n' >"$W/third"; chmod 0600 "$W/third"
 run relabel "$E" rotate --root "$R" --vault-password-file "$W/new" --new-vault-id "fleet@$W/third" whole1.yml whole3.yml
