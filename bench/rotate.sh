@@ -45,11 +45,12 @@ sh -c "$reset"
 (cd "$W/pristine" && ansible-vault view --vault-password-file "$W/old" $files) >"$W/p.out" 2>/dev/null || :
 [ -s "$W/e.out" ] && cmp -s "$W/e.out" "$W/a.out" && cmp -s "$W/e.out" "$W/p.out" || { echo "bench/rotate.sh: the two rotations differ" >&2; exit 1; }
 echo "envseal $("$ENVSEAL" --version | cut -d' ' -f2), $(ansible-vault --version 2>/dev/null | sed -n 1p), $(nproc) CPUs, $NFILES files x $NKEYS keys"
-cd "$W/v"
+# Absolute paths: --prepare replaces the directory, a cwd in it would go.
+abs=$(for f in $files; do printf '%s/v/%s ' "$W" "$f"; done)
 hyperfine -N --runs "$RUNS" --style basic --prepare "sh -c '$reset'" \
 	--export-json "$W/out.json" \
-	-n "envseal rotate" "$ENVSEAL rotate --root $W/root --vault-password-file $W/old --new-vault-password-file $W/new $(echo $files)" \
-	-n "ansible-vault rekey" "ansible-vault rekey --vault-password-file $W/old --new-vault-password-file $W/new $(echo $files)" \
+	-n "envseal rotate" "$ENVSEAL rotate --root $W/root --vault-password-file $W/old --new-vault-password-file $W/new $abs" \
+	-n "ansible-vault rekey" "ansible-vault rekey --vault-password-file $W/old --new-vault-password-file $W/new $abs" \
 	>/dev/null
 python3 - "$W/out.json" <<'PY'
 import json, sys
