@@ -6,10 +6,10 @@
 #include "cmd/cmd.h"
 #include "common/envseal.h"
 #include "fs/fs.h"
-#include "fs/report.h"
+#include "report/report.h"
 #include "policy/policy.h"
-#include "render/render.h"
 #include "run/rotate.h"
+#include "run/run.h"
 #include "vault/vault.h"
 
 #include <errno.h>
