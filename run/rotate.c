@@ -6,6 +6,7 @@
 #include "common/envseal.h"
 #include "fs/fs.h"
 #include "sandbox/worker.h"
+#include "vault/age.h"
 #include "vault/vault.h"
 
 #include <errno.h>
@@ -188,6 +189,10 @@ prepare_one(struct es_rotate_file *f, struct work *w,
 
 	key_lists(k, &only, &all);
 	sha_hex(w->in, w->inlen, f->before);
+	if (es_age_is_age(w->in, w->inlen))
+		return es_failf(ES_EUSAGE, "%s: an age file: rotate is for "
+		    "Ansible Vault (vault reencrypt re-wraps an age file); "
+		    "nothing replaced", f->path);
 	whole = es_vault_is_envelope(w->in, w->inlen);
 	if ((r = open_job(f->path, w->in, w->inlen, &all, &a, &used)) != 0)
 		goto out;
@@ -487,6 +492,27 @@ rot_alloc(struct es_rotate *rot, const char *const *paths, size_t n)
 	return 0;
 }
 
+/* The file still holds the ciphertext it was decided on: the staging of
+ * many files takes time, and an edit meanwhile must not be lost under the
+ * rename (the commit checks the inode; this, the bytes). */
+static int
+still_before(const struct es_rotate_file *f)
+{
+	unsigned char *buf = NULL;
+	size_t len;
+	char now[65];
+	int r;
+
+	if ((r = es_user_read_file(f->path, ES_VAULT_MAX, &buf, &len)) != 0)
+		return r;
+	sha_hex(buf, len, now);
+	free(buf);
+	if (strcmp(now, f->before) != 0)
+		return es_failf(ES_ECONFLICT, "%s: changed while the rotation "
+		    "ran; not replaced (run it again)", f->path);
+	return 0;
+}
+
 /* Steps 3 to 6 of run/rotate.h. */
 static int
 commit_all(struct es_root *root, struct es_rotate *rot, struct work *w)
@@ -505,7 +531,8 @@ commit_all(struct es_root *root, struct es_rotate *rot, struct work *w)
 	for (i = 0; i < rot->n; i++) {
 		if (w[i].stage == NULL)
 			continue;
-		if ((r = es_stage_commit(root, w[i].stage, &act)) != 0)
+		if ((r = still_before(&rot->f[i])) != 0 ||
+		    (r = es_stage_commit(root, w[i].stage, &act)) != 0)
 			return fail_at(rot, i, r);
 		rot->f[i].replaced = 1;
 	}

@@ -178,6 +178,14 @@ check "no new key: exit 2" [ "$RC" = 2 ]
 run missing "$E" rotate --root "$R" "${OLD[@]}" "${NEW[@]}" whole1.yml nothere.yml
 check "a missing vault: exit 1, nothing replaced" [ "$RC" = 1 ] && [ "$(sums)" = "$before" ]
 
+# An age file is refused (vault reencrypt is its tool), nothing replaced.
+"$E" keygen -o "$W/age.id" 2>/dev/null
+printf 'a: 1\n' >"$W/v/age.yml"
+"$E" vault encrypt -r "$("$E" keygen -y "$W/age.id")" "$W/v/age.yml" 2>/dev/null
+run age "$E" rotate --root "$R" "${OLD[@]}" -i "$W/age.id" "${NEW[@]}" whole1.yml age.yml
+check "an age file: exit 2, named, nothing replaced" [ "$RC" = 2 ] && grep -q 'age.yml: an age file' "$L/age.err" && [ "$(sums)" = "$before" ]
+rm -f "$W/v/age.yml"
+
 # 9. Nothing secret anywhere.
 for s in "$OLDPW" "$NEWPW" "$VAL"; do
 	no_secret "no $s in outputs" "$s" "$L"
