@@ -11,6 +11,7 @@
 is_root || { skip rotate "needs root (owners, the state directory)"; exit 0; }
 command -v ansible-vault >/dev/null 2>&1 || { skip rotate "ansible-vault not installed"; exit 0; }
 use_base
+audit_root "$BASE/audit"
 export ANSIBLE_LOCAL_TEMP="$BASE/.ansible-tmp" ANSIBLE_NOCOLOR=1
 unset ANSIBLE_VAULT_PASSWORD_FILE ANSIBLE_VAULT_IDENTITY_LIST ANSIBLE_VAULT_ID_MATCH
 E=$ENVSEAL

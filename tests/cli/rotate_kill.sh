@@ -11,6 +11,7 @@
 is_root || { skip rotate_kill "needs root (strace, the state directory)"; exit 0; }
 command -v strace >/dev/null 2>&1 || { skip rotate_kill "strace not installed"; exit 0; }
 use_base
+audit_root "$BASE/audit"
 E=$ENVSEAL
 W=$BASE/w; mkdir -p "$W/pristine"
 printf 'OldKillPw\n' >"$W/old"; printf 'NewKillPw\n' >"$W/new"; chmod 0600 "$W/old" "$W/new"

@@ -11,6 +11,7 @@
 . "$TOP/tests/lib.sh"
 is_root || { skip rotate_runbook "needs root"; exit 0; }
 use_base
+audit_root "$BASE/audit"
 E=$ENVSEAL
 W=$BASE/w; mkdir -p "$W/repo"
 OLDPW=RunbookOldPw41; NEWPW=RunbookNewPw52; VAL=RunbookValue63
