@@ -173,9 +173,29 @@ check "journal whose files changed: names the first file" grep -q 'whole1.yml: c
 check "journal whose files changed: nothing replaced" [ "$(sums)" = "$before" ]
 rm -f "$J"
 
+# 7b. --check on an unfinished journal: says it would resume, writes nothing.
+{ printf 'envseal rotate journal 1\nstate staged\n'
+  for f in "${FILES[@]}"; do printf 'file rotate %s %064d %s\n' "$(sha256sum <"$W/v/$f" | cut -c1-64)" 0 "$W/v/$f"; done; } >"$J"
+chmod 0600 "$J"; jbefore=$(sha256sum <"$J")
+run checkres "$E" rotate --root "$R" "${OLD[@]}" "${NEW[@]}" --check --json "${FILES[@]}"
+check "--check on an unfinished journal: resumed, five would rotate" python3 -c '
+import json, sys
+j = json.load(open(sys.argv[1]))
+assert j["resumed"] is True and len(j["would_rotate"]) == 5 and j["changed"] is False, j' "$L/checkres.out"
+check "--check on an unfinished journal: journal and vaults untouched" [ "$(sha256sum <"$J")" = "$jbefore" ] && [ "$(sums)" = "$before" ]
+# A journal someone else could have written is refused.
+chmod 0644 "$J"
+run wide "$E" rotate --root "$R" "${OLD[@]}" "${NEW[@]}" "${FILES[@]}"
+check "a 0644 journal: refused, nothing replaced" [ "$RC" != 0 ] && grep -q 'rotate.journal: not the caller.s 0600 file; refused' "$L/wide.err" && [ "$(sums)" = "$before" ]
+rm -f "$J"
+
 # 8. Usage: no new key, both new keys, a missing vault.
 run nonew "$E" rotate --root "$R" "${OLD[@]}" "${FILES[@]}"
 check "no new key: exit 2" [ "$RC" = 2 ]
+run bothnew "$E" rotate --root "$R" "${OLD[@]}" "${NEW[@]}" --new-vault-id "x@$W/new" "${FILES[@]}"
+check "two new keys: exit 2" [ "$RC" = 2 ]
+run stdinrender "$E" rotate --root "$R" "${OLD[@]}" --new-vault-password-file - --render
+check "--render with the new key on stdin: exit 2, says why" [ "$RC" = 2 ] && grep -q 'not on stdin' "$L/stdinrender.err"
 run missing "$E" rotate --root "$R" "${OLD[@]}" "${NEW[@]}" whole1.yml nothere.yml
 check "a missing vault: exit 1, nothing replaced" [ "$RC" = 1 ] && [ "$(sums)" = "$before" ]
 
