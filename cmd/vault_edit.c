@@ -487,18 +487,16 @@ static void __attribute__((noreturn))
 editor_child(char **argv, int errfd)
 {
 	extern char **environ;
-	char **e;
+	char **e, **k;
 	int err;
 
 	signal(SIGINT, SIG_DFL);
 	signal(SIGQUIT, SIG_DFL);
-	for (e = environ; *e != NULL; e++)
-		while (*e != NULL && env_dropped(*e)) {
-			char **m;
-
-			for (m = e; *m != NULL; m++)
-				m[0] = m[1];
-		}
+	/* Compact environ in place, keeping the order of what stays. */
+	for (e = k = environ; *e != NULL; e++)
+		if (!env_dropped(*e))
+			*k++ = *e;
+	*k = NULL;
 	for (err = 3; err < 1024; err++)
 		if (err != errfd)
 			close(err);
