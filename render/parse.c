@@ -483,6 +483,12 @@ env_side(const struct es_env *env, struct env_side *s)
 		return 0;
 	if ((s->idx = malloc(env->nnames * sizeof *s->idx)) == NULL)
 		return -ENOMEM;
+	/* es_env_index sorted them already (no name twice): a copy. */
+	if (env->byname != NULL) {
+		memcpy(s->idx, env->byname, env->nnames * sizeof *s->idx);
+		s->n = env->nnames;
+		return 0;
+	}
 	for (i = 0; i < env->nnames; i++)
 		s->idx[i] = i;
 	/* Stable: of equal names the last in the file comes last. */
