@@ -670,6 +670,13 @@ es_env_diff_env(const unsigned char *old, size_t old_len,
 
 	memset(d, 0, sizeof *d);
 	memset(&sd, 0, sizeof sd);
+	/* An unchanged rerun: the old file is the encoder's bytes, which
+	 * read back as env's own variables (test_render_sdenv holds the
+	 * encoder to systemd's reader), each once (es_env_index): nothing
+	 * added, removed or changed, and nothing to parse. */
+	if (env->byname != NULL && old != NULL && old_len == env->out.len &&
+	    (old_len == 0 || memcmp(old, env->out.p, old_len) == 0))
+		return 0;
 	if ((r = env_side(env, &nw)) != 0)
 		goto out;
 	sd.env = env;
