@@ -845,8 +845,10 @@ worker_main(int in_fd, int out_fd, int debug_fd, const struct es_job *job,
 	 * serially. */
 	if (drop_root(id) != 0 ||
 	    prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0 ||
-	    setrlimit(RLIMIT_CORE, &no_core) != 0 ||
-	    (es_av_parallel_start(), limit_resources()) != 0 ||
+	    setrlimit(RLIMIT_CORE, &no_core) != 0)
+		worker_exit(WORKER_EXIT_BROKEN);
+	(void)es_av_parallel_start();   /* best effort: serial without it */
+	if (limit_resources() != 0 ||
 	    close_others(keep, debug_fd >= 0 ? 3 : 2) != 0 ||
 	    es_seccomp_worker(in_fd, out_fd, debug_fd >= 0, debug_fd) != 0)
 		worker_exit(WORKER_EXIT_BROKEN);
