@@ -243,6 +243,33 @@ dq_run(struct parser *ps, const unsigned char *b, size_t n)
 	return k;
 }
 
+/* KEY and VALUE: a run of bytes that step() would only append (no line
+ * break, no whitespace, not '=' in a key, no backslash in a value), and
+ * which clear the whitespace marker (key_ws, val_ws) as step() does for
+ * each: appended at once. Returns how many were taken. */
+static size_t
+plain_run(struct parser *ps, enum pstate st, const unsigned char *b,
+    size_t n)
+{
+	struct es_sbuf *d = st == KEY ? &ps->key : &ps->out->val;
+	unsigned char stop = st == KEY ? '=' : '\\';
+	size_t k;
+
+	for (k = 0; k < n && !in(C_WS, b[k]) && b[k] != stop; k++)
+		;
+	if (k == 0)
+		return 0;
+	if (k > d->cap - d->len && es_sbuf_reserve(d, k) != 0)
+		return 0;   /* step() takes it byte by byte, and fails */
+	memcpy(d->p + d->len, b, k);
+	d->len += k;
+	if (st == KEY)
+		ps->key_ws = NONE;
+	else
+		ps->val_ws = NONE;
+	return k;
+}
+
 /* COMMENT: bytes before the next backslash or line break change nothing. */
 static size_t
 comment_run(const unsigned char *b, size_t n)
@@ -334,6 +361,8 @@ run_parser(struct parser *ps, const unsigned char *buf, size_t n)
 			i += dq_run(ps, buf + i, n - i);
 		else if (st == COMMENT)
 			i += comment_run(buf + i, n - i);
+		else if (st == KEY || st == VALUE)
+			i += plain_run(ps, st, buf + i, n - i);
 		if (i < n)
 			r = step(ps, &st, buf[i]);
 	}
