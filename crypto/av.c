@@ -122,9 +122,14 @@ static struct {
 	atomic_size_t jobs;        /* derivations shared, for the tests */
 } helper;
 
-/* Stack of the helper: PBKDF2's contexts and nettle's SHA-256, a few KiB;
- * the sanitizers' test build needs more. */
+/* Stack of the helper: PBKDF2's contexts and nettle's SHA-256, a few KiB
+ * (glibc puts the thread's TLS there too); the sanitizers' test build
+ * needs more. */
+#if defined(__SANITIZE_ADDRESS__)
 #define HELPER_STACK ((size_t)256 << 10)
+#else
+#define HELPER_STACK ((size_t)64 << 10)
+#endif
 
 static void
 futex_wait(atomic_int *w, int val)

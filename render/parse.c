@@ -491,6 +491,7 @@ es_env_diff(const unsigned char *old, size_t old_len,
 struct env_side {
 	size_t *idx;
 	size_t n;
+	int borrowed;            /* idx is env->byname: not ours to free */
 };
 
 static int
@@ -508,16 +509,18 @@ env_side(const struct es_env *env, struct env_side *s)
 
 	s->idx = NULL;
 	s->n = 0;
+	s->borrowed = 0;
 	if (env->nnames == 0)
 		return 0;
-	if ((s->idx = malloc(env->nnames * sizeof *s->idx)) == NULL)
-		return -ENOMEM;
-	/* es_env_index sorted them already (no name twice): a copy. */
+	/* es_env_index sorted them already (no name twice): used as is. */
 	if (env->byname != NULL) {
-		memcpy(s->idx, env->byname, env->nnames * sizeof *s->idx);
+		s->idx = env->byname;
 		s->n = env->nnames;
+		s->borrowed = 1;
 		return 0;
 	}
+	if ((s->idx = malloc(env->nnames * sizeof *s->idx)) == NULL)
+		return -ENOMEM;
 	for (i = 0; i < env->nnames; i++)
 		s->idx[i] = i;
 	/* Stable: of equal names the last in the file comes last. */
@@ -692,7 +695,7 @@ int
 es_env_diff_env(const unsigned char *old, size_t old_len,
     const struct es_env *env, struct es_env_diff *d)
 {
-	struct env_side nw;
+	struct env_side nw = { NULL, 0, 0 };
 	struct sdiff sd;
 	size_t i;
 	int r;
@@ -723,7 +726,8 @@ es_env_diff_env(const unsigned char *old, size_t old_len,
 		goto out;
 	r = sdiff_lists(&sd, d);
 out:
-	free(nw.idx);
+	if (!nw.borrowed)
+		free(nw.idx);
 	free(sd.rank);
 	free(sd.old);
 	es_strv_free(sd.gone, sd.ngone);
