@@ -65,7 +65,7 @@ pbkdf2_block(const unsigned char *pw, size_t pwlen, const unsigned char *salt,
 	static const unsigned char none;
 	struct hmac_sha256_ctx ctx;
 	struct sha256_ctx c;
-	unsigned char blk[SHA256_BLOCK_SIZE], be[4];
+	unsigned char blk[SHA256_BLOCK_SIZE], be[4], acc[ROUND_MSG];
 	unsigned i, k;
 
 	be[0] = (unsigned char)(idx >> 24);
@@ -76,7 +76,11 @@ pbkdf2_block(const unsigned char *pw, size_t pwlen, const unsigned char *salt,
 	hmac_sha256_update(&ctx, saltlen, salt ? salt : &none);
 	hmac_sha256_update(&ctx, sizeof be, be);
 	hmac_sha256_digest(&ctx, ROUND_MSG, blk);
-	memcpy(out, blk, ROUND_MSG);
+	/* The rounds XOR into acc, on this thread's stack, and out is
+	 * written once: blocks 1 and 2 share a cache line of dk, and two
+	 * threads writing it every round made the parallel derivation
+	 * slower than the serial one (the line bounced between cores). */
+	memcpy(acc, blk, ROUND_MSG);
 	memset(blk + ROUND_MSG, 0, sizeof blk - ROUND_MSG);
 	blk[ROUND_MSG] = 0x80;
 	blk[ROUND_BITS_HI] = 0x03;
@@ -93,8 +97,10 @@ pbkdf2_block(const unsigned char *pw, size_t pwlen, const unsigned char *salt,
 		sha256_update(&c, sizeof blk, blk);
 		state_out(&c, blk);
 		for (k = 0; k < ROUND_MSG; k++)
-			out[k] ^= blk[k];
+			acc[k] ^= blk[k];
 	}
+	memcpy(out, acc, ROUND_MSG);
+	es_wipe(acc, sizeof acc);
 	es_wipe(blk, sizeof blk);
 	es_wipe(&c, sizeof c);
 	es_wipe(&ctx, sizeof ctx);
@@ -102,24 +108,32 @@ pbkdf2_block(const unsigned char *pw, size_t pwlen, const unsigned char *salt,
 
 /*
  * The PBKDF2 helper: one thread, started by es_av_parallel_start() before
- * the worker's filter is loaded (the filter then covers it too: TSYNC),
- * that computes blocks 1 and 3 while the caller computes block 2 and
- * checks the MAC: a derivation costs two blocks of wall time, not three,
- * on two cores. It touches only the password, the salt and the caller's
+ * the worker's filter is loaded (the filter then covers it too: TSYNC).
+ * Blocks 1 and 3 are offered to it while the caller computes block 2 and
+ * checks the MAC; each of the two is claimed by whichever thread gets to
+ * it first, so the caller, done with block 2, computes what the helper
+ * has not started: with a free core a derivation costs two blocks of wall
+ * time, not three, and with none (a loaded machine, the helper not yet
+ * scheduled) it costs what the serial one does, not a wait for the
+ * helper. It touches only the password, the salt and the caller's
  * guarded output, never malloc (no second arena, no new syscalls), and
  * talks through one futex word with FUTEX_WAIT_PRIVATE and
  * FUTEX_WAKE_PRIVATE only, the two futex rows of the worker's filter. It
  * never ends: exit_group takes it with the process.
  */
-enum { H_NONE, H_IDLE, H_JOB, H_DONE };
+enum { H_NONE, H_IDLE, H_JOB, H_RUN, H_DONE };
+/* The two blocks either thread may claim, as bits of helper.taken. */
+#define TAKE_B1 1
+#define TAKE_B3 2
 
 static struct {
 	atomic_int state;          /* the futex word: H_* */
 	atomic_int cancel;         /* the caller's MAC failed: stop */
+	atomic_int taken;          /* TAKE_*: claimed by one thread or other */
 	const unsigned char *pw, *salt;
 	size_t pwlen, saltlen;
 	unsigned char *b1, *b3;    /* the caller's guarded memory */
-	atomic_size_t jobs;        /* derivations shared, for the tests */
+	atomic_size_t blocks;      /* blocks the helper computed (tests) */
 } helper;
 
 /* Stack of the helper: PBKDF2's contexts and nettle's SHA-256, a few KiB
@@ -157,6 +171,26 @@ wait_while(atomic_int *w, int from)
 	return v;
 }
 
+/* Compute the blocks of the posted job that no thread has claimed yet;
+ * how many this call computed. */
+static size_t
+take_blocks(atomic_int *cancel)
+{
+	size_t n = 0;
+
+	if (!(atomic_fetch_or(&helper.taken, TAKE_B1) & TAKE_B1)) {
+		pbkdf2_block(helper.pw, helper.pwlen, helper.salt,
+		    helper.saltlen, 1, helper.b1, cancel);
+		n++;
+	}
+	if (!(atomic_fetch_or(&helper.taken, TAKE_B3) & TAKE_B3)) {
+		pbkdf2_block(helper.pw, helper.pwlen, helper.salt,
+		    helper.saltlen, 3, helper.b3, cancel);
+		n++;
+	}
+	return n;
+}
+
 static void *
 helper_main(void *arg)
 {
@@ -169,10 +203,12 @@ helper_main(void *arg)
 		/* H_DONE until the caller has collected, then H_IDLE. */
 		while ((v = atomic_load(&helper.state)) != H_JOB)
 			futex_wait(&helper.state, v);
-		pbkdf2_block(helper.pw, helper.pwlen, helper.salt,
-		    helper.saltlen, 1, helper.b1, &helper.cancel);
-		pbkdf2_block(helper.pw, helper.pwlen, helper.salt,
-		    helper.saltlen, 3, helper.b3, &helper.cancel);
+		/* The job is ours only if the caller has not taken it back
+		 * (it did everything itself): only then are its fields read. */
+		v = H_JOB;
+		if (!atomic_compare_exchange_strong(&helper.state, &v, H_RUN))
+			continue;
+		atomic_fetch_add(&helper.blocks, take_blocks(&helper.cancel));
 		atomic_store(&helper.state, H_DONE);
 		futex_wake(&helper.state);
 	}
@@ -218,12 +254,13 @@ es_av_parallel_start(void)
 }
 
 size_t
-es_av_parallel_jobs(void)
+es_av_parallel_blocks(void)
 {
-	return atomic_load(&helper.jobs);
+	return atomic_load(&helper.blocks);
 }
 
-/* Blocks 1 and 3 to the helper, when there is one: 1 if it took them. */
+/* Offer blocks 1 and 3 to the helper, when there is one: 1 if offered
+ * (helper_collect must follow), 0 when the caller computes them. */
 static int
 helper_post(const unsigned char *pw, size_t pwlen, const unsigned char *salt,
     size_t saltlen, unsigned char *b1, unsigned char *b3)
@@ -237,24 +274,33 @@ helper_post(const unsigned char *pw, size_t pwlen, const unsigned char *salt,
 	helper.b1 = b1;
 	helper.b3 = b3;
 	atomic_store(&helper.cancel, 0);
-	atomic_fetch_add(&helper.jobs, 1);
+	atomic_store(&helper.taken, 0);
 	atomic_store(&helper.state, H_JOB);   /* publishes the fields */
 	futex_wake(&helper.state);
 	return 1;
 }
 
-/* Wait for the posted blocks (cancel: they are not wanted, stop early);
- * the helper is idle again afterwards. */
+/* After block 2: compute what the helper has not claimed (cancel: the
+ * MAC failed, none is wanted, the helper stops early), then wait for the
+ * block the helper is in, if any; the helper is idle again afterwards. */
 static void
 helper_collect(int cancel)
 {
-	if (cancel)
+	int v = H_JOB;
+
+	if (cancel) {
 		atomic_store(&helper.cancel, 1);
-	if (wait_while(&helper.state, H_JOB) != H_DONE)
-		BUG("PBKDF2 helper: unexpected state");
+		atomic_fetch_or(&helper.taken, TAKE_B1 | TAKE_B3);
+	} else
+		(void)take_blocks(NULL);
+	/* Not picked up yet: taken back, the helper never reads it. */
+	if (!atomic_compare_exchange_strong(&helper.state, &v, H_IDLE)) {
+		if (wait_while(&helper.state, H_RUN) != H_DONE)
+			BUG("PBKDF2 helper: unexpected state");
+		atomic_store(&helper.state, H_IDLE);
+	}
 	helper.pw = helper.salt = NULL;
 	helper.b1 = helper.b3 = NULL;
-	atomic_store(&helper.state, H_IDLE);
 }
 
 void

@@ -19,6 +19,8 @@
 
 /* Random cases per run: each costs two derivations of 10000 rounds. */
 #define RANDOM_CASES 12
+/* Derivations at most before the helper has computed a block. */
+#define HELPER_TRIES 300
 
 static int
 same(const unsigned char *pw, size_t pwlen, const unsigned char *salt,
@@ -58,9 +60,10 @@ open_cycle(const unsigned char *pw, size_t pwlen, const unsigned char *salt,
 static void
 test_parallel(unsigned char *pw, unsigned char *salt)
 {
-	size_t i, ok, jobs = es_av_parallel_jobs();
+	size_t i, ok;
 
-	T_CHECK("helper thread: none shared before it starts", jobs == 0);
+	T_CHECK("helper thread: no block computed before it starts",
+	    es_av_parallel_blocks() == 0);
 	T_CHECK("helper thread starts", es_av_parallel_start() == 0);
 	T_CHECK("helper thread: a second start is refused, the first kept",
 	    es_av_parallel_start() != 0);
@@ -77,9 +80,14 @@ test_parallel(unsigned char *pw, unsigned char *salt)
 		ok &= open_cycle(pw, 1 + randombytes_uniform(200), salt,
 		    randombytes_uniform(64), randombytes_uniform(700));
 	T_CHECK("parallel open: wrong password refused, right one opens", ok);
-	/* 12 + 1 derivations, 6 x (seal + two opens): all of them shared. */
-	T_CHECK("helper thread: every derivation shared",
-	    es_av_parallel_jobs() == RANDOM_CASES + 1 + 6 * 3);
+	/* The caller takes what the helper has not started: on a busy
+	 * machine the helper may have computed none yet. More derivations
+	 * (each checked) until it has. */
+	for (i = 0, ok = 1; i < HELPER_TRIES && es_av_parallel_blocks() == 0;
+	    i++)
+		ok &= same(pw, 1 + randombytes_uniform(100), salt, 32);
+	T_CHECK("helper thread: it computed blocks, every key nettle's",
+	    ok && es_av_parallel_blocks() > 0);
 }
 
 int
