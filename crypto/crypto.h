@@ -72,7 +72,9 @@ void es_secrets_free(struct es_secrets *list);
  * before RLIMIT_NPROC 0 and before the seccomp filter, which must then be
  * loaded with TSYNC and allow futex(FUTEX_WAIT_PRIVATE, FUTEX_WAKE_PRIVATE).
  * 0, or -errno (-EALREADY when started before): without it every
- * derivation stays serial, with the same result.
+ * derivation stays serial, with the same result. Derivations then come
+ * from one thread only (the worker's main thread): the helper serves one
+ * at a time.
  */
 int es_av_parallel_start(void);
 /* How many PBKDF2 blocks the helper has computed so far (tests). */
