@@ -151,6 +151,34 @@ fail_file(const struct eopts *o, const char *file, int code)
 	return cmd_fail(what, code);
 }
 
+/*
+ * FILE still holds the bytes it was read as (in, inlen; NULL: it did not
+ * exist), checked again just before the write: an edit that took minutes
+ * in an editor, or a rotation or another set meanwhile, must not be undone
+ * by writing a result made from the old bytes (ES_ECONFLICT, nothing
+ * written). The window left is the instant between this read and fs/'s
+ * rename.
+ */
+static int
+unchanged_since(const char *file, const unsigned char *in, size_t inlen)
+{
+	unsigned char *now = NULL;
+	size_t len = 0;
+	struct stat st;
+	int r, same;
+
+	if (in == NULL)
+		return lstat(file, &st) == 0 ? es_failf(ES_ECONFLICT, "%s was "
+		    "created while the editor ran: nothing written", file) : 0;
+	if ((r = es_user_read_file(file, ES_VAULT_MAX, &now, &len)) != 0)
+		return r;
+	same = len == inlen && memcmp(now, in, len) == 0;
+	free(now);
+	return same ? 0 : es_failf(ES_ECONFLICT, "%s changed since it was read "
+	    "(another edit, set or rotate): nothing written; run the command "
+	    "again", file);
+}
+
 /* One job in the worker; the result's bytes into out, *how its count. */
 static int
 run_job(enum es_job_op op, const char *file, const unsigned char *in,
@@ -354,7 +382,8 @@ how_name(size_t how)
 
 static int
 write_set(const struct eopts *o, struct erun *v, const char *file,
-    const char *key, const struct es_sbuf *out, size_t how)
+    const unsigned char *in, size_t inlen, const char *key,
+    const struct es_sbuf *out, size_t how)
 {
 	const char *names[1] = { key };
 	struct es_user_names nm;
@@ -370,8 +399,10 @@ write_set(const struct eopts *o, struct erun *v, const char *file,
 		nm.changed = names, nm.nchanged = 1;
 	if ((r = audit_open(v, o)) != 0)
 		return cmd_fail(o->what, r);
-	r = es_user_write_file_names(v->audit, file, out->p, out->len, 0, 0,
-	    &nm, &act);
+	r = how == ES_VSET_UNCHANGED ? 0 : unchanged_since(file, in, inlen);
+	if (r == 0)
+		r = es_user_write_file_names(v->audit, file, out->p, out->len, 0,
+		    0, &nm, &act);
 	if (r != 0)
 		r = fail_file(o, file, r);
 	else
@@ -405,7 +436,8 @@ cmd_set(const struct eopts *o, struct erun *v)
 	}
 	/* Printed only once it is in the file: a failed write prints no
 	 * value that was never stored. */
-	if ((r = write_set(o, v, file, key, &out, how)) == 0 && o->print &&
+	if ((r = write_set(o, v, file, in, inlen, key, &out, how)) == 0 &&
+	    o->print &&
 	    (fwrite(val.p, 1, val.len, stdout) != val.len ||
 	    fputc('\n', stdout) == EOF || fflush(stdout) != 0))
 		r = cmd_fail(o->what, -EIO);
@@ -653,6 +685,8 @@ edit_one(const struct eopts *o, struct erun *v, const char *file)
 	nm.nremoved = keys.nremoved;
 	nm.changed = (const char *const *)keys.changed;
 	nm.nchanged = keys.nchanged;
+	if ((r = unchanged_since(file, in, inlen)) != 0)
+		goto out;
 	r = es_user_write_file_names(v->audit, file, out.p, out.len, 0600, 0,
 	    &nm, &act);
 	if (r == 0)

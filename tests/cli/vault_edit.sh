@@ -48,6 +48,7 @@ stat -f -c %T "$d" >"$ED_LOG/fstype"
 awk -v d="$d" '$5 == d { print $9 }' /proc/self/mountinfo >"$ED_LOG/mount"
 sed "$(cat "$ED_LOG/../ed/sed")" "$f" >"$f.new" && cat "$f.new" >"$f" && rm -f "$f.new"
 cp "$f" "$d/.$(basename "$f").swp"; cp "$f" "$f~"; mkdir "$d/sub"; cp "$f" "$d/sub/x"
+if [ -f "$ED_LOG/hook" ]; then sh "$ED_LOG/hook"; fi
 if [ -n "$ED_SLEEP" ]; then echo $$ >"$ED_LOG/pid"; sleep 60; fi
 exit 0
 EOF
@@ -102,6 +103,25 @@ EDITOR="'$ED/ed.sh' --flag" $E vault edit --vault-id prod@pw vault.yml >"$L/flag
 check "EDITOR with an argument: the editor got it before the file" \
 	[ "$(sed -n 3p "$L/cmdline")" = --flag ]
 
+# --- the vault changed while the editor ran: not overwritten -----------------
+cp vault.yml vault.before
+printf 's/5432/5999/' >"$ED/sed"
+printf 'printf "\\n" >>"%s"\n' "$W/vault.yml" >"$L/hook"
+EDITOR="$ED/ed.sh" $E vault edit --vault-id prod@pw vault.yml >"$L/race.out" 2>"$L/race.err"
+rc=$?
+rm -f "$L/hook"
+check "vault changed during the edit: exit 1" [ $rc -eq 1 ]
+check "vault changed during the edit: says so" grep -q "vault.yml changed since it was read" "$L/race.err"
+check "vault changed during the edit: the other change kept, not overwritten" \
+	cmp -s <(cat vault.before; printf '\n') vault.yml
+cp vault.yml vault.before
+printf 'printf "x" >"%s"\n' "$W/late.yml" >"$L/hook"
+EDITOR="$ED/ed.sh" $E vault create --vault-password-file pw late.yml >"$L/race2.out" 2>"$L/race2.err"
+rc=$?
+rm -f "$L/hook"
+check "file created during create: exit 1, kept" [ $rc -eq 1 ] && [ "$(cat late.yml)" = x ]
+rm -f late.yml
+
 # --- the editor killed: nothing saved, nothing left -------------------------
 cp vault.yml vault.before
 rm -f "$L/pid" "$L/dir"
@@ -137,7 +157,7 @@ fi
 # --- not root: a mkdtemp directory of /dev/shm, checked to be a tmpfs ---------
 if is_root && command -v setpriv >/dev/null && command -v unshare >/dev/null; then
 	U="$S/u"; mkdir -p "$U/log" "$U/ed" "$U/xdg" "$S/disk"
-	cp pw vault.yml "$U/"; printf "s/5432/5433/" >"$U/ed/sed"
+	cp pw vault.yml "$U/"; printf "s/^port2: .*/&0/" >"$U/ed/sed"
 	chown -R 65534:65534 "$U"; chmod 0700 "$U" "$U/xdg"; chmod 1777 "$S/disk"
 	cp "$U/vault.yml" "$S/u.before"
 	asnobody() { # [unshare-prefix...] -- envseal args: as uid/gid 65534 in $U
