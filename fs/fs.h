@@ -253,6 +253,10 @@ int es_user_read_file(const char *path, size_t max, unsigned char **buf,
 
 /* --- audit log: /var/log/envseal/audit.jsonl under the root --- */
 
+/* Longest record line envseal writes, its newline included (fs/audit.c
+ * says why 64 KiB); readers hold one in a buffer of this size. */
+#define ES_AUDIT_RECORD_MAX ((size_t)64 << 10)
+
 /* Start a run: record command and policy hash (32 bytes or NULL). */
 int es_audit_begin(struct es_root *root, const char *command,
     const unsigned char *policy_sha256);
@@ -262,15 +266,35 @@ int es_audit_begin(struct es_root *root, const char *command,
 void es_audit_set_signer(struct es_root *root, const char *keyid);
 /* End the run with the exit status it will have (appended and fsync'd). */
 int es_audit_end(struct es_root *root, int exit_status);
-/* Verify the chain; on a break return ES_EINTEGRITY with a detail naming
- * the first bad record (line number). An intact chain returns 0 and
- * prints, after its summary line, one line beginning "incomplete run
- * <id>" for each run that recorded an intent and has no end record (a
- * crash, a kill, a full disk), naming the paths it intended, and a "note"
- * for each line over the record bound (an older envseal's record: its
- * hash and link are checked, its fields are not read). */
-int es_audit_verify(struct es_root *root, FILE *out);
-/* Print records for humans. */
-int es_audit_show(struct es_root *root, FILE *out);
+/*
+ * Walk the log and check its chain: each line's hash over its bytes and
+ * its link to the line before. The wording is the caller's (cmd/ for
+ * `audit verify`, verify/ for `envseal verify`): the walk hands over what
+ * it finds through w's callbacks, any of which may be NULL, in log order:
+ *   over_bound  a line over the record bound (an older envseal's record:
+ *               its hash and link are checked, its fields are not read);
+ *   intact      the chain is whole: how many records, the last hash;
+ *   incomplete  after intact (or, past FS_VERIFY_RUNS_MAX runs open at
+ *               once, during the walk): a run that recorded an intent
+ *               and has no end record (a crash, a kill, a full disk),
+ *               with the items it intended.
+ * No log: 0, w->none = 1, no callback. A break: ES_EINTEGRITY with a
+ * detail naming the first bad record (line number), no intact call.
+ */
+struct es_audit_open_run {
+	const char *id, *command, *time;
+	size_t line;                 /* its first intent */
+	size_t nitems;               /* intents recorded */
+	const char *const *named;    /* "<action> <path>" of the first ones */
+	size_t nnamed;               /* at most nitems; NULL entries: unknown */
+};
+struct es_audit_walk {
+	void (*over_bound)(void *arg, size_t line, size_t bytes);
+	void (*intact)(void *arg, size_t records, const char *last_hash);
+	void (*incomplete)(void *arg, const struct es_audit_open_run *o);
+	void *arg;
+	int none;                    /* out: there is no log */
+};
+int es_audit_verify(struct es_root *root, struct es_audit_walk *w);
 
 #endif

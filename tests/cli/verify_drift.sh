@@ -124,11 +124,32 @@ verify_is "anchored on the last record" 0
 sed '$d' "$BASE/log.orig" >"$BASE/log.cut"
 cat "$BASE/log.cut" >"$LOG"
 expect_exit "cut log: audit verify alone still says intact" 0 "$ENVSEAL" audit verify --root "$R"
+# The end record cut off also leaves apply's run without its end.
 verify_is "audit record deleted from the end" 5 \
-	"drift    anchor  /var/log/envseal/audit.jsonl  expected $EXPECT; found no record has that hash"
+	"drift    anchor  /var/log/envseal/audit.jsonl  expected $EXPECT; found no record has that hash" \
+	"drift    run     /var/log/envseal/audit.jsonl  expected an end record; found run "
 cat "$BASE/log.orig" >"$LOG"
 verify_is "log restored" 0
 EXPECT=
+
+# A run cut off after its intent (a crash): an intent and no end record,
+# chained as envseal chains (any writer of the log could append it).
+python3 - "$LOG" <<'PY'
+import hashlib, sys
+log = sys.argv[1]
+prev = open(log).read().rstrip("\n").split("\n")[-1].rsplit('"hash":"', 1)[1][:64]
+body = ('{"time":"2026-12-01T10:00:00Z","run":"' + "ab" * 16 + '","event":"intent",'
+        '"uid":0,"sudo_user":null,"command":"render","policy":null,"kind":"file",'
+        '"path":"/etc/veza/backend-api.env","action":"replaced","owner":"root",'
+        '"group":"root","mode":"0600","prev":"' + prev + '"')
+h = hashlib.sha256(body.encode()).hexdigest()
+open(log, "a").write(body + ',"hash":"' + h + '"}\n')
+PY
+expect_exit "crashed run: audit verify says intact" 0 "$ENVSEAL" audit verify --root "$R"
+verify_is "crashed run: an incomplete run is drift" 5 \
+	"drift    run     /var/log/envseal/audit.jsonl  expected an end record; found run $(printf 'ab%.0s' $(seq 16)) (render, 2026-12-01T10:00:00Z, line $(wc -l <"$LOG")) has none; it intended: replaced /etc/veza/backend-api.env"
+cat "$BASE/log.orig" >"$LOG"
+verify_is "crashed run: log restored" 0
 
 # An edited record is an integrity failure (exit 3), not drift.
 sed '2s/"uid":0/"uid":7/' "$BASE/log.orig" >"$BASE/log.edit"
