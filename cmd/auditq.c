@@ -162,6 +162,14 @@ put_text(FILE *out, const struct es_audit_rec *r)
 		fprintf(out, "  policy %s", get(r, "policy"));
 	if (!strcmp(ev, "end"))
 		fprintf(out, "  status %s", get(r, "status"));
+	if (!strcmp(ev, "end") && es_audit_rec_get(r, "error_class") != NULL)
+		fprintf(out, "  error: %s: %s", get(r, "error_class"),
+		    get(r, "error"));
+	if (!strcmp(ev, "vault")) {
+		fprintf(out, "  %s  sha256 %s  key %s\n", get(r, "path"),
+		    get(r, "sha256"), get(r, "key"));
+		return;
+	}
 	if (strcmp(get(r, "path"), "-") != 0)
 		fprintf(out, "  %s %s  %s:%s %s", get(r, "action"),
 		    get(r, "path"), get(r, "owner"), get(r, "group"),
@@ -169,7 +177,7 @@ put_text(FILE *out, const struct es_audit_rec *r)
 	for (i = 0; i < sizeof lists / sizeof lists[0]; i++)
 		if (es_audit_rec_get(r, lists[i]) != NULL)
 			fprintf(out, "  %s %s", lists[i], get(r, lists[i]));
-	if (es_audit_rec_get(r, "error") != NULL)
+	if (es_audit_rec_get(r, "error") != NULL && strcmp(ev, "end") != 0)
 		fprintf(out, "  error: %s", get(r, "error"));
 	fputc('\n', out);
 }
@@ -331,7 +339,15 @@ show_line(FILE *out, const struct es_audit_rec *r)
 			fprintf(out, " (sudo %s)", get(r, "sudo_user"));
 		fprintf(out, "  policy %s\n", get(r, "policy"));
 	} else if (!strcmp(ev, "end")) {
-		fprintf(out, "end   status %s\n", get(r, "status"));
+		fprintf(out, "end   status %s", get(r, "status"));
+		if (es_audit_rec_get(r, "error_class") != NULL)
+			fprintf(out, "  error: %s: %s", get(r, "error_class"),
+			    get(r, "error"));
+		fputc('\n', out);
+	} else if (!strcmp(ev, "vault")) {
+		fprintf(out, "vault     %s  sha256 %s  key %s\n", get(r, "path"),
+		    get(r, "sha256"), strcmp(get(r, "key"), "null") != 0 ?
+		    get(r, "key") : "none");
 	} else if (!strcmp(ev, "intent")) {
 		fprintf(out, "intent    %s %s %s  %s:%s %s\n", get(r, "action"),
 		    get(r, "kind"), get(r, "path"), get(r, "owner"),

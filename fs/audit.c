@@ -10,14 +10,19 @@
  * the policy, when the root trusts keys)]; intent: "kind" ("file"|"dir"),
  * "path","action","owner",
  * "group","mode" ["fingerprint"]; file/dir: "path","action","owner",
- * "group","mode" ["fingerprint"] [name lists] ["error"]; end: "status".
+ * "group","mode" ["fingerprint"] [name lists] ["error"]; vault: "path",
+ * "sha256" (of the vault's bytes as read: ciphertext), "key" (the label
+ * of the key that opened it, null when none did or nothing in it was
+ * encrypted); end: "status" ["error_class","error" when the run failed
+ * and said why (es_audit_fail)].
  * Name lists (env files), changed names first: "added", "removed",
  * "changed" (when not empty), "vars" (every name) — each as an array, or,
  * when it would push the line over FS_AUDIT_RECORD_MAX, as
  * "<list>_count":N,"<list>_sha256":"<64 hex>" (list_hashed says how to
  * reproduce it).
  *
- * Order (fs/fs.h): begin, then for each item that changes an intent
+ * Order (fs/fs.h): begin, a vault record for each vault the run opened
+ * (before it writes anything), then for each item that changes an intent
  * (fsync'd) before the change is visible and its outcome after; items
  * left unchanged get only their outcome; end (fsync'd). Begin and
  * outcomes are not fsync'd: the next intent or the end makes them
@@ -799,6 +804,34 @@ es_audit_begin(struct es_root *root, const char *command,
 	return r;
 }
 
+void
+es_audit_fail(struct es_root *root, int code)
+{
+	/* Cut on purpose: both are bounded for the record (the detail at
+	 * ES_ERRDETAIL_MAX, as the channel holds it). */
+	(void)snprintf(root->fail_class, sizeof root->fail_class, "%s",
+	    es_strerror(code));
+	(void)snprintf(root->fail_detail, sizeof root->fail_detail, "%s",
+	    *es_errdetail() ? es_errdetail() : es_strerror(code));
+}
+
+/* A failed run's end: what failed, in the one line the user was told.
+ * The detail names paths, variables and causes, never values (the error
+ * contract of common/envseal.h). */
+static int
+end_fields(struct es_root *root, struct es_sbuf *b, int exit_status)
+{
+	int r = fs_sbuf_printf(b, ",\"status\":%d", exit_status);
+
+	if (r != 0 || exit_status == 0 || root->fail_class[0] == '\0')
+		return r;
+	if ((r = fs_sbuf_printf(b, ",\"error_class\":")) == 0 &&
+	    (r = fs_json_str(b, root->fail_class)) == 0 &&
+	    (r = fs_sbuf_printf(b, ",\"error\":")) == 0)
+		r = fs_json_str(b, root->fail_detail);
+	return r;
+}
+
 int
 es_audit_end(struct es_root *root, int exit_status)
 {
@@ -809,11 +842,41 @@ es_audit_end(struct es_root *root, int exit_status)
 		return 0;
 	if (!es_root_checking(root)) {
 		if ((r = record_head(root, &b, "end")) == 0 &&
-		    (r = fs_sbuf_printf(&b, ",\"status\":%d", exit_status)) == 0)
+		    (r = end_fields(root, &b, exit_status)) == 0)
 			r = append(root, &b, 1);
 		es_sbuf_free(&b);
 	}
 	root->audit_on = 0;
+	root->fail_class[0] = root->fail_detail[0] = '\0';
+	return r;
+}
+
+int
+es_audit_vault(struct es_root *root, const char *path, const void *bytes,
+    size_t len, const char *key_label)
+{
+	unsigned char h[FS_SHA256_BYTES];
+	char hex[FS_HASH_HEX + 1], abs[FS_USER_ABS_MAX], why[ES_ERRDETAIL_MAX];
+	struct es_sbuf b = { 0 };
+	int r;
+
+	if (root == NULL || !root->audit_on || es_root_checking(root))
+		return 0;
+	/* Whole: both hold ES_ERRDETAIL_MAX bytes. A vault that failed to
+	 * open is recorded before its error is reported: keep that. */
+	(void)snprintf(why, sizeof why, "%s", es_errdetail());
+	es_sha256(bytes, len, h);
+	es_hex(hex, h, sizeof h);
+	if ((r = record_head(root, &b, "vault")) == 0 &&
+	    (r = path_field(&b, fs_user_abs(path, abs))) == 0 &&
+	    (r = fs_sbuf_printf(&b, ",\"sha256\":\"%s\",\"key\":", hex)) == 0)
+		r = key_label != NULL && strlen(key_label) <= FS_AUDIT_OWNER_MAX ?
+		    fs_json_str(&b, key_label) : fs_sbuf_printf(&b, "null");
+	if (r == 0)
+		r = append(root, &b, 0);
+	es_sbuf_free(&b);
+	if (r == 0 && why[0] != '\0')
+		(void)es_failf(0, "%s", why);
 	return r;
 }
 

@@ -264,6 +264,18 @@ int es_audit_begin(struct es_root *root, const char *command,
  * begin record as "signer"; "" or NULL: none. Call before
  * es_audit_begin. */
 void es_audit_set_signer(struct es_root *root, const char *keyid);
+/* A vault the run opened or tried to: its path (a relative one made
+ * absolute against the working directory, as working-tree files are),
+ * the SHA-256 of its bytes as read (ciphertext: not secret), and the
+ * label of the key that opened it (NULL: none did, or nothing in it was
+ * encrypted). One "vault" record; none outside a run, in check mode, or
+ * with root NULL. The error detail is kept. */
+int es_audit_vault(struct es_root *root, const char *path, const void *bytes,
+    size_t len, const char *key_label);
+/* The run failed with code: its end record gives the error class
+ * (es_strerror(code)) and the one-line detail as it is now (it names
+ * things, never a value). Call before es_audit_end. */
+void es_audit_fail(struct es_root *root, int code);
 /* End the run with the exit status it will have (appended and fsync'd). */
 int es_audit_end(struct es_root *root, int exit_status);
 /*

@@ -496,15 +496,11 @@ user_open(const char *path, int *dfd, char *name)
 	return 0;
 }
 
-/* Room for a working-tree path made absolute: a cwd and a path of at most
- * ES_PATH_MAX each. */
-#define FS_USER_ABS_MAX (2 * ES_PATH_MAX + 2)
-
 /* A working-tree path as its audit records name it: absolute when it is
  * relative and user_open would take it (a longer one is refused and
  * recorded as given; audit.c cuts a path over its own bound). */
-static const char *
-user_abs(const char *path, char *abs)
+const char *
+fs_user_abs(const char *path, char *abs)
 {
 	char cwd[ES_PATH_MAX];
 	int n;
@@ -534,7 +530,7 @@ es_user_write_file(struct es_root *audit_root, const char *path,
 	memset(&w, 0, sizeof w);
 	memset(&rec, 0, sizeof rec);
 	rec.kind = "file";
-	rec.path = user_abs(path, abs);
+	rec.path = fs_user_abs(path, abs);
 	rec.data = data;
 	rec.len = len;
 	memset(&in, 0, sizeof in);

@@ -192,8 +192,24 @@ check_result(const struct rfile *f)
 	return 0;
 }
 
+/* What the run opened goes on record whether or not it opened: the
+ * vault's path, its ciphertext's sha256, the label of the key that
+ * opened it (none when the worker failed or nothing was encrypted). */
 static int
-render_one(struct rfile *f, const struct es_secrets *secrets, int no_keys)
+vault_record(struct es_root *root, const struct rfile *f,
+    const struct es_secrets *secrets, int r)
+{
+	const char *label = r == 0 && f->res.used >= 0 &&
+	    (size_t)f->res.used < secrets->n ?
+	    secrets->v[f->res.used].label : NULL;
+	int ar = es_audit_vault(root, f->vault, f->in, f->in_len, label);
+
+	return r != 0 ? r : ar;
+}
+
+static int
+render_one(struct es_root *root, struct rfile *f,
+    const struct es_secrets *secrets, int no_keys)
 {
 	struct es_job job;
 	int r;
@@ -206,7 +222,7 @@ render_one(struct rfile *f, const struct es_secrets *secrets, int no_keys)
 	job.secrets = secrets;
 	job.render = &f->spec;
 	job.allow_plaintext = f->ef->allow_plaintext;
-	r = es_worker_run(&job, &f->res);
+	r = vault_record(root, f, secrets, es_worker_run(&job, &f->res));
 	if (r == ES_EKEY && no_keys)
 		return es_failf(ES_EKEYSRC, "%s is encrypted and no vault "
 		    "secret was given (use --vault-password-file, --vault-id "
@@ -454,7 +470,7 @@ es_render_prepare(struct es_root *root, const struct es_policy *p,
 	    (r = load_keys(o, &secrets, &no_keys)) != 0)
 		goto out;
 	for (i = 0; i < pl->n && r == 0; i++)
-		r = render_one(&pl->fs[i], &secrets, no_keys);
+		r = render_one(root, &pl->fs[i], &secrets, no_keys);
 out:
 	/* Every file rendered (or the run failed): the keys die here. */
 	es_secrets_free(&secrets);
