@@ -90,6 +90,7 @@ write_sig(const struct es_ms_seckey *sk, const struct es_policy *p,
     const char *sigpath, const char *sig, size_t slen, enum es_action *act)
 {
 	char keyid[2 * ES_MS_KEYNUM + 1];
+	struct cmd_host_names names = { 0, { NULL, NULL }, { 0, 0 } };
 	struct es_root *audit = NULL;
 	const char *ar = secure_getenv(AUDIT_ROOT_ENV);
 	int r, w;
@@ -99,6 +100,7 @@ write_sig(const struct es_ms_seckey *sk, const struct es_policy *p,
 			return r;
 		es_ms_keyid(sk->keynum, keyid);
 		es_audit_set_signer(audit, keyid);
+		es_root_set_namer(audit, cmd_host_name, &names);
 		if ((r = es_audit_begin(audit, "policy sign", p->sha256)) != 0) {
 			es_root_close(audit);
 			return r;
@@ -107,8 +109,11 @@ write_sig(const struct es_ms_seckey *sk, const struct es_policy *p,
 	w = es_user_write_file(audit, sigpath, sig, slen, 0644, 0, act);
 	r = 0;
 	if (audit != NULL) {
+		if (w != 0)
+			es_audit_fail(audit, w);
 		r = es_audit_end(audit, w == 0 ? 0 : es_exit_status(w));
 		es_root_close(audit);
+		cmd_host_names_free(&names);
 	}
 	return w != 0 ? w : r;
 }

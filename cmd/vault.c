@@ -108,6 +108,7 @@ struct vrun {
 	size_t *rawlen;
 	size_t n;
 	struct es_root *audit;
+	struct cmd_host_names names;       /* owner names for its records */
 };
 
 static void
@@ -236,6 +237,7 @@ vrun_free(struct vrun *v)
 	es_secrets_free(&v->secrets);
 	es_secrets_free(&v->fresh);
 	es_root_close(v->audit);
+	cmd_host_names_free(&v->names);
 }
 
 static int
@@ -274,6 +276,7 @@ audit_open(struct vrun *v, const struct vopts *o)
 		return 0;
 	if ((r = es_root_open(&v->audit, audit_root_of(o), 0)) != 0)
 		return r;
+	es_root_set_namer(v->audit, cmd_host_name, &v->names);
 	return es_audit_begin(v->audit, o->what, NULL);
 }
 

@@ -64,9 +64,6 @@
 /* Longest path a record holds as given; a longer one (a refused path, a
  * deep working-tree path made absolute) is recorded cut, ending "...". */
 #define FS_AUDIT_PATH_MAX ES_PATH_MAX
-/* Longest owner or group name recorded as a name; a longer one goes in as
- * its number (policy names are at most ES_NAME_MAX, 64 bytes). */
-#define FS_AUDIT_OWNER_MAX 256
 /* JSON escaping grows a string at most sixfold: a byte that is not UTF-8
  * becomes \ufffd, a control byte \u00XX. */
 #define FS_JSON_GROWTH 6

@@ -108,6 +108,15 @@ int es_root_lock(struct es_root *root);
  * under the root; NULL (the default) is silent. */
 void es_root_set_lock_notice(struct es_root *root,
     void (*notice)(const char *lockpath, void *arg), void *arg);
+/* Names for the owner and group of working-tree files in this root's
+ * audit records (es_user_write_file: the vault commands' writes), as
+ * render's records give its policy's names: fn puts the name of uid
+ * (group 0) or gid (group 1) in out (size bytes) and returns 0, or
+ * returns non-zero when it has none (the number is recorded then). fs/
+ * reads no account database for this itself. */
+void es_root_set_namer(struct es_root *root,
+    int (*fn)(void *arg, int group, unsigned long id, char *out,
+    size_t size), void *arg);
 /* Hold /etc/.pwd.lock (fcntl write lock, as lckpwdf) until unlock/close. */
 int es_root_lock_passwd(struct es_root *root);
 void es_root_unlock_passwd(struct es_root *root);

@@ -75,6 +75,9 @@
 /* Longest key of an audit record field that `audit show` keeps. */
 #define FS_JKEY_MAX 32
 
+/* Longest owner or group name recorded as a name; a longer one goes in as
+ * its number (policy names are at most ES_NAME_MAX, 64 bytes). */
+#define FS_AUDIT_OWNER_MAX 256
 /* Longest error class recorded (es_strerror's texts are shorter; an
  * errno's strerror too). */
 #define FS_FAIL_CLASS_MAX 64
@@ -86,6 +89,10 @@ struct es_root {
 	int pwlockfd;           /* /etc/.pwd.lock, -1 when not held */
 	void (*notice)(const char *lockpath, void *arg);
 	void *notice_arg;
+	/* es_root_set_namer: owner names for working-tree records. */
+	int (*namer)(void *arg, int group, unsigned long id, char *out,
+	    size_t size);
+	void *namer_arg;
 	/* audit run, set up by es_audit_begin */
 	int audit_on;
 	char run_id[2 * FS_RUN_ID_BYTES + 1];

@@ -520,6 +520,7 @@ es_user_write_file(struct es_root *audit_root, const char *path,
     enum es_action *action)
 {
 	char name[FS_NAME_MAX + 1], abs[FS_USER_ABS_MAX];
+	char oname[FS_AUDIT_OWNER_MAX + 1], gname[FS_AUDIT_OWNER_MAX + 1];
 	struct fs_want w;
 	struct fs_record rec;
 	struct fs_intent in;
@@ -562,6 +563,14 @@ es_user_write_file(struct es_root *audit_root, const char *path,
 	rec.uid = w.uid;
 	rec.gid = w.gid;
 	rec.mode = w.mode;
+	if (audit_root != NULL && audit_root->namer != NULL) {
+		if (audit_root->namer(audit_root->namer_arg, 0, w.uid, oname,
+		    sizeof oname) == 0)
+			rec.owner_name = oname;
+		if (audit_root->namer(audit_root->namer_arg, 1, w.gid, gname,
+		    sizeof gname) == 0)
+			rec.group_name = gname;
+	}
 	w.check = audit_root != NULL && es_root_checking(audit_root);
 	if (audit_root != NULL) {
 		w.before = fs_audit_intent;

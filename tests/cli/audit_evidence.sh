@@ -127,5 +127,12 @@ run = recs[-1]["run"]
 v = [r for r in recs if r["run"] == run and r["event"] == "vault"]
 assert len(v) == 1 and v[0]["path"] == path and v[0]["sha256"] == sha and v[0]["key"] == "default", v
 PY
+# Vault-command records give owners as names, like render's.
+check "vault commands: owner and group as names" python3 - "$LOG" <<'PY'
+import json, sys
+recs = [json.loads(l) for l in open(sys.argv[1])]
+f = [r for r in recs if r["command"] == "vault encrypt" and r["event"] == "file"]
+assert f and all(r["owner"] == "root" and r["group"] == "root" for r in f), f
+PY
 no_secret "no secret in any output" "$SECRET1" "$ALL"
 no_secret "no secret in the log" "$SECRET1" "$LOG"
