@@ -11,7 +11,7 @@
 #include "cmd/cmd.h"
 #include "cmd/agecrypt.h"
 #include "common/envseal.h"
-#include "crypto/keysrc.h"
+#include "keys/keysrc.h"
 #include "fs/fs.h"
 #include "policy/policy.h"
 #include "sandbox/worker.h"
