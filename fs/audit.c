@@ -13,7 +13,8 @@
  * "group","mode" ["fingerprint"] [name lists] ["error"]; vault: "path",
  * "sha256" (of the vault's bytes as read: ciphertext), "key" (the label
  * of the key that opened it, null when none did or nothing in it was
- * encrypted); end: "status" ["error_class","error" when the run failed
+ * encrypted); account: "user","user_id","group","group_id","created"
+ * (["user","group"]: which it made); end: "status" ["error_class","error" when the run failed
  * and said why (es_audit_fail)].
  * Name lists (env files), changed names first: "added", "removed",
  * "changed" (when not empty), "vars" (every name) — each as an array, or,
@@ -845,6 +846,29 @@ es_audit_end(struct es_root *root, int exit_status)
 	}
 	root->audit_on = 0;
 	root->fail_class[0] = root->fail_detail[0] = '\0';
+	return r;
+}
+
+int
+es_audit_account(struct es_root *root, const char *user, unsigned long uid,
+    const char *group, unsigned long gid, int user_created,
+    int group_created)
+{
+	struct es_sbuf b = { 0 };
+	int r;
+
+	if (!root->audit_on || es_root_checking(root))
+		return 0;
+	if ((r = record_head(root, &b, "account")) == 0 &&
+	    (r = fs_sbuf_printf(&b, ",\"user\":")) == 0 &&
+	    (r = fs_json_str(&b, user)) == 0 &&
+	    (r = fs_sbuf_printf(&b, ",\"user_id\":%lu,\"group\":", uid)) == 0 &&
+	    (r = fs_json_str(&b, group)) == 0 &&
+	    (r = fs_sbuf_printf(&b, ",\"group_id\":%lu,\"created\":[%s%s%s]", gid,
+	    user_created ? "\"user\"" : "", user_created && group_created ?
+	    "," : "", group_created ? "\"group\"" : "")) == 0)
+		r = append(root, &b, 0);
+	es_sbuf_free(&b);
 	return r;
 }
 

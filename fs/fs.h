@@ -286,6 +286,14 @@ void es_audit_set_signer(struct es_root *root, const char *keyid);
  * with root NULL. The error detail is kept. */
 int es_audit_vault(struct es_root *root, const char *path, const void *bytes,
     size_t len, const char *key_label);
+/* Accounts a run created: the user and group with the ids they were
+ * made with (allocated, or the policy's), and which of the two it made.
+ * One "account" record, after the passwd family is written; none outside
+ * a run or in check mode. verify takes the first such record of a user
+ * (or group) as its expected ids when the policy pins none. */
+int es_audit_account(struct es_root *root, const char *user,
+    unsigned long uid, const char *group, unsigned long gid,
+    int user_created, int group_created);
 /* The run failed with code: its end record gives the error class
  * (es_strerror(code)) and the one-line detail as it is now (it names
  * things, never a value). Call before es_audit_end. */
