@@ -324,7 +324,8 @@ run_job(enum es_job_op op, const char *name, const unsigned char *in,
 	if (op == ES_JOB_REKEY && (r = es_salt_seed()) != 0)
 		return r;
 	r = es_worker_run(&job, &res);
-	ar = es_audit_vault(v->audit, name, job.input, inlen, r == 0 &&
+	ar = es_audit_vault(v->audit, name, job.input, inlen,
+	    es_vault_is_ciphertext(job.input, inlen), r == 0 &&
 	    res.used >= 0 && (size_t)res.used < v->secrets.n ?
 	    v->secrets.v[res.used].label : NULL);
 	if (r == 0 && ar != 0)

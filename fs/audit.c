@@ -13,7 +13,8 @@
  * "group","mode" ["fingerprint"] [name lists] ["error"]; vault: "path",
  * "sha256" (of the vault's bytes as read: ciphertext), "key" (the label
  * of the key that opened it, null when none did or nothing in it was
- * encrypted); account: "user","user_id","group","group_id","created"
+ * encrypted; "fingerprint" instead of "sha256" when the file is not
+ * ciphertext as a whole: inline !vault values, plaintext); account: "user","user_id","group","group_id","created"
  * (["user","group"]: which it made); end: "status" ["error_class","error" when the run failed
  * and said why (es_audit_fail)].
  * Name lists (env files), changed names first: "added", "removed",
@@ -874,23 +875,33 @@ es_audit_account(struct es_root *root, const char *user, unsigned long uid,
 
 int
 es_audit_vault(struct es_root *root, const char *path, const void *bytes,
-    size_t len, const char *key_label)
+    size_t len, int ciphertext, const char *key_label)
 {
 	unsigned char h[FS_SHA256_BYTES];
 	char hex[FS_HASH_HEX + 1], abs[FS_USER_ABS_MAX], why[ES_ERRDETAIL_MAX];
 	struct es_sbuf b = { 0 };
 	int r;
 
+	_Static_assert(FS_FP_HEX == FS_HASH_HEX, "one hex buffer for both");
 	if (root == NULL || !root->audit_on || es_root_checking(root))
 		return 0;
 	/* Whole: both hold ES_ERRDETAIL_MAX bytes. A vault that failed to
 	 * open is recorded before its error is reported: keep that. */
 	(void)snprintf(why, sizeof why, "%s", es_errdetail());
-	es_sha256(bytes, len, h);
-	es_hex(hex, h, sizeof h);
+	/* Readable bytes (a low-entropy value among them) must not be
+	 * recorded as a digest anyone could test guesses against. */
+	if (ciphertext) {
+		es_sha256(bytes, len, h);
+		es_hex(hex, h, sizeof h);
+	} else if ((r = key_load(root)) == 0) {
+		fingerprint(root, bytes, len, hex);
+	} else {
+		return r;
+	}
 	if ((r = record_head(root, &b, "vault")) == 0 &&
 	    (r = path_field(&b, fs_user_abs(path, abs))) == 0 &&
-	    (r = fs_sbuf_printf(&b, ",\"sha256\":\"%s\",\"key\":", hex)) == 0)
+	    (r = fs_sbuf_printf(&b, ",\"%s\":\"%s\",\"key\":", ciphertext ?
+	    "sha256" : "fingerprint", hex)) == 0)
 		r = key_label != NULL && strlen(key_label) <= FS_AUDIT_OWNER_MAX ?
 		    fs_json_str(&b, key_label) : fs_sbuf_printf(&b, "null");
 	if (r == 0)

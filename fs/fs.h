@@ -280,12 +280,15 @@ int es_audit_begin(struct es_root *root, const char *command,
 void es_audit_set_signer(struct es_root *root, const char *keyid);
 /* A vault the run opened or tried to: its path (a relative one made
  * absolute against the working directory, as working-tree files are),
- * the SHA-256 of its bytes as read (ciphertext: not secret), and the
- * label of the key that opened it (NULL: none did, or nothing in it was
- * encrypted). One "vault" record; none outside a run, in check mode, or
- * with root NULL. The error detail is kept. */
+ * what its bytes as read were, and the label of the key that opened it
+ * (NULL: none did, or nothing in it was encrypted). ciphertext (the
+ * caller's es_vault_is_ciphertext()): the file is ciphertext as a whole,
+ * recorded as "sha256" of its bytes (not secret); else its bytes hold
+ * plaintext and are recorded as a keyed "fingerprint", as env files are.
+ * One "vault" record; none outside a run, in check mode, or with root
+ * NULL. The error detail is kept. */
 int es_audit_vault(struct es_root *root, const char *path, const void *bytes,
-    size_t len, const char *key_label);
+    size_t len, int ciphertext, const char *key_label);
 /* Accounts a run created: the user and group with the ids they were
  * made with (allocated, or the policy's), and which of the two it made.
  * One "account" record, after the passwd family is written; none outside

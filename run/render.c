@@ -199,7 +199,8 @@ vault_record(struct es_root *root, const struct rfile *f,
 	const char *label = r == 0 && f->res.used >= 0 &&
 	    (size_t)f->res.used < secrets->n ?
 	    secrets->v[f->res.used].label : NULL;
-	int ar = es_audit_vault(root, f->vault, f->in, f->in_len, label);
+	int ar = es_audit_vault(root, f->vault, f->in, f->in_len,
+	    es_vault_is_ciphertext(f->in, f->in_len), label);
 
 	return r != 0 ? r : ar;
 }

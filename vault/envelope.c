@@ -10,6 +10,7 @@
  * the fourth ignored, the version never checked. Pure: memory only.
  */
 #include "vault/vault.h"
+#include "vault/age.h"
 
 #include <errno.h>
 #include <string.h>
@@ -568,4 +569,10 @@ out:
 	es_sbuf_free(&ct);
 	es_sbuf_free(&inner);
 	return r;
+}
+
+int
+es_vault_is_ciphertext(const unsigned char *in, size_t len)
+{
+	return es_vault_is_envelope(in, len) || es_age_is_age(in, len);
 }

@@ -127,6 +127,19 @@ run = recs[-1]["run"]
 v = [r for r in recs if r["run"] == run and r["event"] == "vault"]
 assert len(v) == 1 and v[0]["path"] == path and v[0]["sha256"] == sha and v[0]["key"] == "default", v
 PY
+# A vault that is not ciphertext as a whole (plain YAML with inline
+# !vault values, or a plaintext vault) holds readable bytes: the log gets
+# their keyed fingerprint, never a plain sha256 a reader could brute-force.
+cp "$VECTORS/c_mixed_inline.yml" "$W/inline.yml"
+expect_exit "vault view of inline values: exit 0" 0 "$ENVSEAL" vault view --vault-password-file "$VECTORS/pw_correct_horse.txt" --audit-root "$R" "$W/inline.yml"
+check "inline vault: a keyed fingerprint, no sha256" python3 - "$LOG" "$W/inline.yml" <<'PY'
+import json, re, sys
+log, path = sys.argv[1:3]
+recs = [json.loads(l) for l in open(log)]
+v = [r for r in recs if r["event"] == "vault" and r["path"] == path]
+assert len(v) == 1 and "sha256" not in v[0], v
+assert re.fullmatch("[0-9a-f]{64}", v[0].get("fingerprint", "")), v
+PY
 # Vault-command records give owners as names, like render's.
 check "vault commands: owner and group as names" python3 - "$LOG" <<'PY'
 import json, sys
