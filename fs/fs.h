@@ -9,8 +9,10 @@
  *	es_root_open(&root, "/", flags);          // root dirfd; check mode?
  *	es_root_lock(root);                       // one run per root
  *	es_audit_begin(root, "render", policy_sha256);
+ *	es_audit_vault(root, path, bytes, len, ciphertext, label); // each vault
  *	es_ensure_dir(root, &dirspec, &action);   // each directory
  *	es_write_file(root, &filespec, &action);  // each file: audited
+ *	es_audit_fail(root, code);                // when the run failed
  *	es_audit_end(root, status);
  *	es_root_close(root);                      // unlocks
  *
@@ -52,7 +54,9 @@
  * fails. After the action its outcome record is appended (not fsync'd: it
  * becomes durable with the next intent or the end record, which is
  * fsync'd). So a run killed after a change shows an intent and no end,
- * which es_audit_verify reports; an unchanged run costs one fsync.
+ * which es_audit_verify hands to its caller; an unchanged run costs one
+ * fsync. Reading the log (es_audit_verify here, es_audit_each in
+ * fs/inspect.h) prints nothing: cmd/ and verify/ say what was found.
  *
  * Errors: 0 or a negative code (common/envseal.h) with a detail naming the
  * path. A refused write reports ES_ACT_REFUSED through *action as well as
