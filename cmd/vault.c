@@ -15,6 +15,7 @@
 #include "fs/fs.h"
 #include "policy/policy.h"
 #include "sandbox/worker.h"
+#include "vault/age.h"
 #include "vault/vault.h"
 
 #include <errno.h>

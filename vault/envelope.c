@@ -10,7 +10,6 @@
  * the fourth ignored, the version never checked. Pure: memory only.
  */
 #include "vault/vault.h"
-#include "vault/age.h"
 
 #include <errno.h>
 #include <string.h>
@@ -569,10 +568,4 @@ out:
 	es_sbuf_free(&ct);
 	es_sbuf_free(&inner);
 	return r;
-}
-
-int
-es_vault_is_ciphertext(const unsigned char *in, size_t len)
-{
-	return es_vault_is_envelope(in, len) || es_age_is_age(in, len);
 }

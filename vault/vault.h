@@ -118,12 +118,6 @@ int es_vault_rekey(const unsigned char *in, size_t len,
  * es_salt_next(); out is appended to.
  */
 int es_vault_is_envelope(const unsigned char *in, size_t len);
-/* 1 when the file is ciphertext as a whole: an Ansible Vault envelope or
- * an age file (binary or armored). Its bytes reveal nothing of the
- * plaintext, so the audit log may record their plain SHA-256; anything
- * else (plain YAML with inline !vault values, a plaintext vault) gets a
- * keyed fingerprint instead. */
-int es_vault_is_ciphertext(const unsigned char *in, size_t len);
 int es_vault_open(const unsigned char *in, size_t len,
     const struct es_secrets *secrets, struct es_sbuf *pt, int *used);
 int es_vault_seal(const unsigned char *pt, size_t len,
