@@ -146,12 +146,33 @@ get(const struct es_audit_rec *r, const char *key)
 	return v != NULL ? v : "-";
 }
 
+/* Longest "sha256 <64>  key <label>" line part: a label is at most
+ * ES_LABEL_MAX (128) bytes, here with room to spare. */
+#define AQ_VAULT_TEXT 512
+
+/* A vault record's digest and key: "sha256 X" for ciphertext,
+ * "fingerprint X" for a file that was not, "key none" when none opened
+ * it. */
+static const char *
+vault_text(const struct es_audit_rec *r, char *buf, size_t size)
+{
+	const char *key = get(r, "key");
+
+	/* Cut on purpose: the record's fields are bounded already. */
+	(void)snprintf(buf, size, "%s %s  key %s",
+	    es_audit_rec_get(r, "sha256") != NULL ? "sha256" : "fingerprint",
+	    es_audit_rec_get(r, "sha256") != NULL ? get(r, "sha256") :
+	    get(r, "fingerprint"), strcmp(key, "null") != 0 ? key : "none");
+	return buf;
+}
+
 /* One line for humans, the fields an auditor filters on first. */
 static void
 put_text(FILE *out, const struct es_audit_rec *r)
 {
 	const char *ev = get(r, "event");
 	static const char *const lists[] = { "added", "removed", "changed" };
+	char buf[AQ_VAULT_TEXT];
 	size_t i;
 
 	fprintf(out, "%s  %.*s  %-6s %s", get(r, "time"), AQ_RUN_HEX,
@@ -166,8 +187,8 @@ put_text(FILE *out, const struct es_audit_rec *r)
 		fprintf(out, "  error: %s: %s", get(r, "error_class"),
 		    get(r, "error"));
 	if (!strcmp(ev, "vault")) {
-		fprintf(out, "  %s  sha256 %s  key %s\n", get(r, "path"),
-		    get(r, "sha256"), get(r, "key"));
+		fprintf(out, "  %s  %s\n", get(r, "path"), vault_text(r, buf,
+		    sizeof buf));
 		return;
 	}
 	if (strcmp(get(r, "path"), "-") != 0)
@@ -330,6 +351,7 @@ static void
 show_line(FILE *out, const struct es_audit_rec *r)
 {
 	const char *ev = get(r, "event");
+	char buf[AQ_VAULT_TEXT];
 
 	fprintf(out, "%s  %.*s  ", get(r, "time"), AQ_RUN_HEX, get(r, "run"));
 	if (!strcmp(ev, "begin")) {
@@ -344,10 +366,13 @@ show_line(FILE *out, const struct es_audit_rec *r)
 			fprintf(out, "  error: %s: %s", get(r, "error_class"),
 			    get(r, "error"));
 		fputc('\n', out);
+	} else if (!strcmp(ev, "account")) {
+		fprintf(out, "account   user %s uid %s  group %s gid %s  created "
+		    "%s\n", get(r, "user"), get(r, "user_id"), get(r, "group"),
+		    get(r, "group_id"), get(r, "created"));
 	} else if (!strcmp(ev, "vault")) {
-		fprintf(out, "vault     %s  sha256 %s  key %s\n", get(r, "path"),
-		    get(r, "sha256"), strcmp(get(r, "key"), "null") != 0 ?
-		    get(r, "key") : "none");
+		fprintf(out, "vault     %s  %s\n", get(r, "path"), vault_text(r,
+		    buf, sizeof buf));
 	} else if (!strcmp(ev, "intent")) {
 		fprintf(out, "intent    %s %s %s  %s:%s %s\n", get(r, "action"),
 		    get(r, "kind"), get(r, "path"), get(r, "owner"),
