@@ -140,6 +140,9 @@ v = [r for r in recs if r["event"] == "vault" and r["path"] == path]
 assert len(v) == 1 and "sha256" not in v[0], v
 assert re.fullmatch("[0-9a-f]{64}", v[0].get("fingerprint", "")), v
 PY
+expect_exit "show: after the inline view" 0 "$ENVSEAL" audit show --root "$R"
+contains "show: a vault record that is not ciphertext names its fingerprint" "vault     $W/inline.yml  fingerprint "
+contains "show: apply's account record in words" "account   user veza-api uid 1001  group veza-api gid 1001  created user,group"
 # Vault-command records give owners as names, like render's.
 check "vault commands: owner and group as names" python3 - "$LOG" <<'PY'
 import json, sys
