@@ -666,7 +666,7 @@ es_user_stage_file(const char *path, const void *data, size_t len,
 		return -ENOMEM;
 	s->dirfd = s->fd = -1;
 	if ((s->path = strdup(path)) == NULL ||
-	    (s->abs = strdup(user_abs(path, abs))) == NULL ||
+	    (s->abs = strdup(fs_user_abs(path, abs))) == NULL ||
 	    (s->data = malloc(len ? len : 1)) == NULL) {
 		r = -ENOMEM;
 		goto out;
