@@ -15,6 +15,7 @@
 #include "fs/fs.h"
 #include "policy/policy.h"
 #include "sandbox/worker.h"
+#include "vault/age.h"
 #include "vault/vault.h"
 
 #include <errno.h>
@@ -108,6 +109,7 @@ struct vrun {
 	size_t *rawlen;
 	size_t n;
 	struct es_root *audit;
+	struct cmd_host_names names;       /* owner names for its records */
 };
 
 static void
@@ -236,6 +238,7 @@ vrun_free(struct vrun *v)
 	es_secrets_free(&v->secrets);
 	es_secrets_free(&v->fresh);
 	es_root_close(v->audit);
+	cmd_host_names_free(&v->names);
 }
 
 static int
@@ -270,13 +273,15 @@ audit_open(struct vrun *v, const struct vopts *o)
 {
 	int r;
 
-	if (geteuid() != 0)
+	if (geteuid() != 0 || v->audit != NULL)
 		return 0;
 	if ((r = es_root_open(&v->audit, audit_root_of(o), 0)) != 0)
 		return r;
+	es_root_set_namer(v->audit, cmd_host_name, &v->names);
 	return es_audit_begin(v->audit, o->what, NULL);
 }
 
+/* End the run (once: a second call finds it ended) with status. */
 static int
 audit_close(struct vrun *v, int status)
 {
@@ -285,7 +290,19 @@ audit_close(struct vrun *v, int status)
 	return status;
 }
 
-/* Decrypt (or rekey) one input in the sandboxed worker. */
+/* A failure with file while the run is open: recorded with its class and
+ * detail, then reported (fail_file); the exit status. */
+static int
+vfail(const struct vopts *o, struct vrun *v, const char *file, int code)
+{
+	if (v->audit != NULL)
+		es_audit_fail(v->audit, code);
+	return fail_file(o, file, code);
+}
+
+/* Decrypt (or rekey) one input in the sandboxed worker; the vault goes
+ * on record (path, ciphertext sha256, the label of the key that opened
+ * it) whether or not it opened. */
 static int
 run_job(enum es_job_op op, const char *name, const unsigned char *in,
     size_t inlen, const struct vrun *v, const char *new_label,
@@ -302,13 +319,22 @@ run_job(enum es_job_op op, const char *name, const unsigned char *in,
 		.new_label = new_label,
 	};
 	struct es_job_result res;
-	int r;
+	int r, ar;
 
 	/* The worker cannot reach getrandom(): it inherits a fresh seed. */
 	if (op == ES_JOB_REKEY && (r = es_salt_seed()) != 0)
 		return r;
-	if ((r = es_worker_run(&job, &res)) != 0)
+	r = es_worker_run(&job, &res);
+	ar = es_audit_vault(v->audit, name, job.input, inlen,
+	    es_vault_is_ciphertext(job.input, inlen), r == 0 &&
+	    res.used >= 0 && (size_t)res.used < v->secrets.n ?
+	    v->secrets.v[res.used].label : NULL);
+	if (r == 0 && ar != 0)
+		r = ar;
+	if (r != 0) {
+		es_job_result_free(&res);
 		return r;
+	}
 	*out = res.out;   /* transferred */
 	memset(&res.out, 0, sizeof res.out);
 	es_job_result_free(&res);
@@ -408,11 +434,14 @@ run_all(const struct vopts *o, struct vrun *v, enum es_job_op op,
 	size_t i, len;
 	int r;
 
+	/* As root the run is audited from its first vault on. */
+	if ((r = audit_open(v, o)) != 0)
+		return cmd_fail(o->what, r);
 	for (i = 0; i < v->n; i++) {
 		if ((r = read_cipher(v, i, o->args[i], &p, &len)) != 0 ||
 		    (r = run_job(op, o->args[i], p, len, v, new_label,
 		    &v->out[i])) != 0)
-			return fail_file(o, o->args[i], r);
+			return audit_close(v, vfail(o, v, o->args[i], r));
 	}
 	return -1;
 }
@@ -429,7 +458,7 @@ write_all(const struct vopts *o, struct vrun *v)
 		return cmd_fail(o->what, r);
 	for (i = 0; i < v->n; i++)
 		if ((r = write_result(o, v, dest_of(o, i), &v->out[i])) != 0)
-			return audit_close(v, fail_file(o, dest_of(o, i), r));
+			return audit_close(v, vfail(o, v, dest_of(o, i), r));
 	return audit_close(v, 0);
 }
 
@@ -940,6 +969,8 @@ cmd_vault(int argc, char **argv)
 		r = cmd_reencrypt(&o, &v);
 	else
 		r = cmd_rekey(&o, &v);
+	/* A run that stopped between its vaults and its writes ends here. */
+	audit_close(&v, r);
 	vrun_free(&v);
 	return r;
 }
