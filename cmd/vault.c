@@ -1,20 +1,15 @@
 /*
  * cmd/vault.c — `envseal vault`: view, decrypt, encrypt, encrypt-string,
- * rekey. Ansible Vault files byte for byte (vault/vault.h); every
- * decryption runs in the sandboxed worker (sandbox/worker.h); every write
- * goes through fs/ with owner and mode kept, atomically.
- *
- * Multi-file commands are all-or-nothing: every input is read and
- * transformed in memory before the first file is replaced, so a wrong key
- * or a bad file changes nothing.
+ * rekey, migrate, reencrypt. Options, the calls into the run
+ * (run/vault.h: inputs, the sandboxed worker, outputs through fs/),
+ * messages and exit statuses; nothing else.
  */
 #include "cmd/cmd.h"
 #include "cmd/agecrypt.h"
 #include "common/envseal.h"
 #include "crypto/keysrc.h"
-#include "fs/fs.h"
 #include "policy/policy.h"
-#include "sandbox/worker.h"
+#include "run/vault.h"
 #include "vault/vault.h"
 
 #include <errno.h>
@@ -29,8 +24,6 @@
 #define VAULT_NAMES_MAX 64
 /* Most files on one command line. */
 #define VAULT_FILES_MAX 4096
-/* The 10-space indent of ansible's encrypt_string (cli/vault.py 268-285). */
-#define ENCRYPT_STRING_INDENT "          "
 /* Where root's vault writes are audited when --audit-root is not given
  * (read with secure_getenv); unset or empty: the host's log under "/". */
 #define AUDIT_ROOT_ENV "ENVSEAL_AUDIT_ROOT"
@@ -84,7 +77,7 @@ struct vopts {
 	char what[64];                     /* "vault decrypt" */
 	struct es_keysrc_opts ks;
 	struct cmd_age_opts age;           /* encrypt to age (cmd/agecrypt.c) */
-	const char *output;
+	char *output;                      /* --output, else NULL */
 	const char *encrypt_id;
 	const char *names[VAULT_NAMES_MAX];
 	size_t nnames;
@@ -98,42 +91,10 @@ struct vopts {
 	size_t nargs;
 };
 
-/* Everything a run holds, released in one place. */
-struct vrun {
-	struct es_secrets secrets;
-	struct es_secrets fresh;           /* rekey: the new candidates */
-	size_t fresh_idx;                  /* rekey: the one that encrypts */
-	struct es_sbuf *in, *out;          /* per file */
-	unsigned char **raw;               /* per file: ciphertext, heap */
-	size_t *rawlen;
-	size_t n;
-	struct es_root *audit;
-};
-
 static void
 usage(FILE *f)
 {
 	cmd_help("vault", f);
-}
-
-/* --- small helpers ---------------------------------------------------------- */
-
-static int
-write_fd_all(int fd, const unsigned char *p, size_t n)
-{
-	ssize_t k;
-
-	while (n > 0) {
-		k = write(fd, p, n);
-		if (k < 0 && errno == EINTR)
-			continue;
-		if (k < 0)
-			return es_failf(-errno, "standard output: %s",
-			    strerror(errno));
-		p += k;
-		n -= (size_t)k;
-	}
-	return 0;
 }
 
 /* "envseal: vault decrypt: FILE: detail", without repeating FILE when the
@@ -152,103 +113,6 @@ fail_file(const struct vopts *o, const char *file, int code)
 	return cmd_fail(what, code);
 }
 
-/* The whole of stdin, into guarded memory, through fs/'s bounded read. */
-static int
-read_stdin(struct es_sbuf *b)
-{
-	int r;
-
-	/* The password may have been piped in already (-). */
-	if ((r = es_keysrc_take_stdin("input file -")) != 0)
-		return r;
-	return es_read_fd_secure(STDIN_FILENO, ES_VAULT_MAX, b,
-	    "standard input");
-}
-
-/* A file ("-": stdin) into guarded memory. */
-static int
-read_input(const char *path, struct es_sbuf *b)
-{
-	unsigned char *buf = NULL;
-	size_t len = 0;
-	int r;
-
-	if (!strcmp(path, "-"))
-		return read_stdin(b);
-	if ((r = es_user_read_file(path, ES_VAULT_MAX, &buf, &len)) != 0)
-		return r;
-	r = es_sbuf_append(b, buf, len);
-	if (r == 0 && b->p == NULL)
-		r = es_sbuf_reserve(b, 1);
-	es_wipe(buf, len);
-	free(buf);
-	return r;
-}
-
-/* A ciphertext file into one heap buffer of its size (ciphertext needs no
- * guarded memory), under the trusted-input rule as every vault is. */
-static int
-read_file_heap(const char *path, unsigned char **buf, size_t *len)
-{
-	return es_user_read_file(path, ES_VAULT_MAX, buf, len);
-}
-
-/* Input i for decrypt and rekey: ciphertext (or YAML whose secrets are
- * !vault values), so ordinary memory is fine; stdin still goes to
- * guarded memory. Sets *p, *len. */
-static int
-read_cipher(struct vrun *v, size_t i, const char *path,
-    const unsigned char **p, size_t *len)
-{
-	int r;
-
-	if (!strcmp(path, "-")) {
-		if ((r = read_stdin(&v->in[i])) != 0)
-			return r;
-		*p = v->in[i].p;
-		*len = v->in[i].len;
-		return 0;
-	}
-	if ((r = read_file_heap(path, &v->raw[i], &v->rawlen[i])) != 0)
-		return r;
-	*p = v->raw[i];
-	*len = v->rawlen[i];
-	return 0;
-}
-
-static void
-vrun_free(struct vrun *v)
-{
-	size_t i;
-
-	for (i = 0; i < v->n; i++) {
-		es_sbuf_free(&v->in[i]);
-		es_sbuf_free(&v->out[i]);
-		if (v->raw && v->raw[i]) {
-			es_wipe(v->raw[i], v->rawlen[i]);
-			free(v->raw[i]);
-		}
-	}
-	free(v->in);
-	free(v->out);
-	free(v->raw);
-	free(v->rawlen);
-	es_secrets_free(&v->secrets);
-	es_secrets_free(&v->fresh);
-	es_root_close(v->audit);
-}
-
-static int
-vrun_alloc(struct vrun *v, size_t n)
-{
-	v->n = n;
-	v->in = calloc(n ? n : 1, sizeof *v->in);
-	v->out = calloc(n ? n : 1, sizeof *v->out);
-	v->raw = calloc(n ? n : 1, sizeof *v->raw);
-	v->rawlen = calloc(n ? n : 1, sizeof *v->rawlen);
-	return v->in && v->out && v->raw && v->rawlen ? 0 : -ENOMEM;
-}
-
 /* The root whose audit log records root's vault writes: --audit-root,
  * else $ENVSEAL_AUDIT_ROOT when set and not empty, else the host's "/". A
  * scratch root keeps tests and demos off the host's log. */
@@ -263,91 +127,39 @@ audit_root_of(const struct vopts *o)
 	return env != NULL && *env != '\0' ? env : "/";
 }
 
-/* As root, writes are audited in the log under audit_root_of(o); as
- * anyone else there is no log envseal may append to. */
-static int
-audit_open(struct vrun *v, const struct vopts *o)
+/* Where each input goes: --output (one input), or the file itself. */
+static char *const *
+dests_of(const struct vopts *o)
 {
-	int r;
-
-	if (geteuid() != 0)
-		return 0;
-	if ((r = es_root_open(&v->audit, audit_root_of(o), 0)) != 0)
-		return r;
-	return es_audit_begin(v->audit, o->what, NULL);
+	return o->output != NULL ? &o->output : o->args;
 }
 
+/* Every result to its destination, audited as root, one note per file
+ * written; the exit status. */
 static int
-audit_close(struct vrun *v, int status)
+write_all(const struct vopts *o, struct es_vrun *v)
 {
-	if (v->audit != NULL)
-		es_audit_end(v->audit, status);
-	return status;
-}
-
-/* Decrypt (or rekey) one input in the sandboxed worker. */
-static int
-run_job(enum es_job_op op, const char *name, const unsigned char *in,
-    size_t inlen, const struct vrun *v, const char *new_label,
-    struct es_sbuf *out)
-{
-	struct es_job job = {
-		.op = op,
-		.input_name = name,
-		.input = in ? in : (const unsigned char *)"",
-		.input_len = inlen,
-		.secrets = &v->secrets,
-		.new_secret = op == ES_JOB_REKEY ? &v->fresh.v[v->fresh_idx] :
-		    NULL,
-		.new_label = new_label,
-	};
-	struct es_job_result res;
+	char *const *dests = dests_of(o);
+	size_t i, bad;
 	int r;
 
-	/* The worker cannot reach getrandom(): it inherits a fresh seed. */
-	if (op == ES_JOB_REKEY && (r = es_salt_seed()) != 0)
-		return r;
-	if ((r = es_worker_run(&job, &res)) != 0)
-		return r;
-	*out = res.out;   /* transferred */
-	memset(&res.out, 0, sizeof res.out);
-	es_job_result_free(&res);
-	if (out->p == NULL)
-		return es_sbuf_reserve(out, 1);
-	return 0;
-}
-
-static int
-write_result(const struct vopts *o, const struct vrun *v, const char *path,
-    const struct es_sbuf *data)
-{
-	enum es_action act;
-	int r;
-
-	if (!strcmp(path, "-"))
-		return write_fd_all(STDOUT_FILENO, data->p, data->len);
 	/* Plaintext is 0600 (as ansible-vault writes it), never the mode
 	 * the vault had as ciphertext; encrypt and rekey keep the mode. */
-	r = es_user_write_file(v->audit, path, data->p, data->len, 0,
-	    o->sub == SUB_DECRYPT ? ES_UW_PRIVATE : 0, &act);
-	if (r == 0)
-		cmd_note("%s: %s: %s", o->what, path, es_action_name(act));
-	return r;
-}
-
-/* Where input i goes: --output, or the file itself. */
-static const char *
-dest_of(const struct vopts *o, size_t i)
-{
-	if (o->output != NULL)
-		return o->output;
-	return o->args[i];
+	if ((r = es_vrun_audit_open(v, o->what, audit_root_of(o))) != 0)
+		return cmd_fail(o->what, r);
+	r = es_vrun_write_all(v, dests, o->sub == SUB_DECRYPT ?
+	    ES_UW_PRIVATE : 0, &bad);
+	for (i = 0; i < bad; i++)
+		if (strcmp(dests[i], "-") != 0)
+			cmd_note("%s: %s: %s", o->what, dests[i],
+			    es_action_name(v->act[i]));
+	return r ? fail_file(o, dests[bad], r) : 0;
 }
 
 /* --- secrets ------------------------------------------------------------------ */
 
 static int
-load_secrets(const struct vopts *o, struct vrun *v)
+load_secrets(const struct vopts *o, struct es_vrun *v)
 {
 	int r;
 
@@ -360,7 +172,7 @@ load_secrets(const struct vopts *o, struct vrun *v)
  * of the label --encrypt-vault-id or ANSIBLE_VAULT_ENCRYPT_IDENTITY names,
  * else the only one; several and none chosen is an error naming them. */
 static int
-pick_secret(const struct vopts *o, const struct vrun *v, size_t *idx)
+pick_secret(const struct vopts *o, const struct es_vrun *v, size_t *idx)
 {
 	char buf[ES_LABEL_MAX + 2];
 	const char *id = es_keysrc_encrypt_id(o->encrypt_id, buf, sizeof buf);
@@ -394,59 +206,34 @@ set_test_salt(const char *hex)
 }
 #endif
 
-/*
- * Every input through the sandboxed worker (op: decrypt, or rekey to
- * new_label), each result into v->out[i], before anything is written.
- * Returns -1 when all went through, else the exit status of the first
- * failure, reported with its file.
- */
+/* Every input through the worker (decrypt, or rekey to new_label): -1
+ * when all went through, else the exit status, reported with its file. */
 static int
-run_all(const struct vopts *o, struct vrun *v, enum es_job_op op,
+decrypt_all(const struct vopts *o, struct es_vrun *v, enum es_job_op op,
     const char *new_label)
 {
-	const unsigned char *p;
-	size_t i, len;
+	size_t bad;
 	int r;
 
-	for (i = 0; i < v->n; i++) {
-		if ((r = read_cipher(v, i, o->args[i], &p, &len)) != 0 ||
-		    (r = run_job(op, o->args[i], p, len, v, new_label,
-		    &v->out[i])) != 0)
-			return fail_file(o, o->args[i], r);
-	}
+	if ((r = es_vrun_decrypt_all(v, o->args, op, new_label, &bad)) != 0)
+		return fail_file(o, o->args[bad], r);
 	return -1;
-}
-
-/* Every result to its destination (dest_of), audited as root; the exit
- * status. */
-static int
-write_all(const struct vopts *o, struct vrun *v)
-{
-	size_t i;
-	int r;
-
-	if ((r = audit_open(v, o)) != 0)
-		return cmd_fail(o->what, r);
-	for (i = 0; i < v->n; i++)
-		if ((r = write_result(o, v, dest_of(o, i), &v->out[i])) != 0)
-			return audit_close(v, fail_file(o, dest_of(o, i), r));
-	return audit_close(v, 0);
 }
 
 /* --- view, decrypt ---------------------------------------------------------------- */
 
 static int
-cmd_view_decrypt(const struct vopts *o, struct vrun *v)
+cmd_view_decrypt(const struct vopts *o, struct es_vrun *v)
 {
 	size_t i;
 	int r;
 
 	if ((r = load_secrets(o, v)) >= 0 ||
-	    (r = run_all(o, v, ES_JOB_DECRYPT, NULL)) >= 0)
+	    (r = decrypt_all(o, v, ES_JOB_DECRYPT, NULL)) >= 0)
 		return r;
 	if (o->sub == SUB_VIEW || (o->output && !strcmp(o->output, "-"))) {
 		for (i = 0; i < v->n; i++)
-			if ((r = write_fd_all(STDOUT_FILENO, v->out[i].p,
+			if ((r = es_vrun_write_fd(STDOUT_FILENO, v->out[i].p,
 			    v->out[i].len)) != 0)
 				return cmd_fail(o->what, r);
 		return 0;
@@ -460,7 +247,7 @@ cmd_view_decrypt(const struct vopts *o, struct vrun *v)
  * that encrypts, seed the salt generator (unless --test-fixed-salt fixed
  * the salt). >= 0: the exit status to return; -1: go on. */
 static int
-encrypt_setup(const struct vopts *o, struct vrun *v, size_t *k)
+encrypt_setup(const struct vopts *o, struct es_vrun *v, size_t *k)
 {
 	int r;
 
@@ -474,7 +261,7 @@ encrypt_setup(const struct vopts *o, struct vrun *v, size_t *k)
 /* -r/-R: no secret is loaded (public keys only); --age-passphrase: the
  * key sources give it, picked as for Ansible Vault. */
 static int
-cmd_encrypt_age(const struct vopts *o, struct vrun *v)
+cmd_encrypt_age(const struct vopts *o, struct es_vrun *v)
 {
 	static unsigned char pk[ES_AGE_RECIPIENTS_MAX * ES_AGE_KEY];
 	const struct es_secret *pw = NULL;
@@ -491,7 +278,7 @@ cmd_encrypt_age(const struct vopts *o, struct vrun *v)
 		es_salt_seed();
 	}
 	for (i = 0; i < v->n; i++) {
-		if ((r = read_input(o->args[i], &v->in[i])) != 0 ||
+		if ((r = es_vrun_read_input(o->args[i], &v->in[i])) != 0 ||
 		    (r = cmd_age_seal(&o->age, pk, npk, pw, v->in[i].p,
 		    v->in[i].len, &v->out[i])) != 0)
 			return fail_file(o, o->args[i], r);
@@ -501,31 +288,17 @@ cmd_encrypt_age(const struct vopts *o, struct vrun *v)
 }
 
 static int
-cmd_encrypt(const struct vopts *o, struct vrun *v)
+cmd_encrypt(const struct vopts *o, struct es_vrun *v)
 {
-	size_t i, k;
+	size_t k, bad;
 	int r;
 
 	if (cmd_age_wanted(&o->age))
 		return cmd_encrypt_age(o, v);
 	if ((r = encrypt_setup(o, v, &k)) >= 0)
 		return r;
-	for (i = 0; i < v->n; i++) {
-		if ((r = read_input(o->args[i], &v->in[i])) != 0)
-			return fail_file(o, o->args[i], r);
-		if (es_vault_is_envelope(v->in[i].p, v->in[i].len) ||
-		    (v->in[i].len >= 14 && !memcmp(v->in[i].p,
-		    "$ANSIBLE_VAULT", 14)))
-			return fail_file(o, o->args[i], es_failf(ES_EUSAGE,
-			    "already an Ansible Vault"));
-		if (es_age_is_age(v->in[i].p, v->in[i].len))
-			return fail_file(o, o->args[i], es_failf(ES_EUSAGE,
-			    "already an age file"));
-		if ((r = es_vault_seal(v->in[i].p, v->in[i].len,
-		    &v->secrets.v[k], v->secrets.v[k].label, &v->out[i])) != 0)
-			return fail_file(o, o->args[i], r);
-		es_sbuf_free(&v->in[i]);
-	}
+	if ((r = es_vrun_encrypt_all(v, o->args, dests_of(o), k, &bad)) != 0)
+		return fail_file(o, o->args[bad], r);
 	return write_all(o, v);
 }
 
@@ -539,7 +312,7 @@ cmd_encrypt(const struct vopts *o, struct vrun *v)
  * memory before the first is replaced, as rekey does.
  */
 static int
-cmd_migrate(const struct vopts *o, struct vrun *v)
+cmd_migrate(const struct vopts *o, struct es_vrun *v)
 {
 	static unsigned char pk[ES_AGE_RECIPIENTS_MAX * ES_AGE_KEY];
 	struct es_sbuf ct;
@@ -549,7 +322,7 @@ cmd_migrate(const struct vopts *o, struct vrun *v)
 	if ((r = cmd_age_recipients(&o->age, pk, &npk)) != 0)
 		return cmd_fail(o->what, r);
 	if ((r = load_secrets(o, v)) >= 0 ||
-	    (r = run_all(o, v, ES_JOB_DECRYPT, NULL)) >= 0)
+	    (r = decrypt_all(o, v, ES_JOB_DECRYPT, NULL)) >= 0)
 		return r;
 	if (o->test_salt == NULL)
 		es_salt_seed();
@@ -573,7 +346,7 @@ cmd_migrate(const struct vopts *o, struct vrun *v)
  * recipients in the worker, all in memory before the first is written.
  */
 static int
-cmd_reencrypt(struct vopts *o, struct vrun *v)
+cmd_reencrypt(struct vopts *o, struct es_vrun *v)
 {
 	struct es_policy *p = NULL;
 	const char *notes[VAULT_FILES_MAX];
@@ -586,8 +359,8 @@ cmd_reencrypt(struct vopts *o, struct vrun *v)
 	for (i = 0; i < p->nenv_files && n < VAULT_FILES_MAX; i++)
 		if (p->env_files[i].nrecipients)
 			paths[n++] = p->env_files[i].vault;
-	vrun_free(v);
-	if (n == 0 || vrun_alloc(v, n) != 0) {
+	es_vrun_free(v);
+	if (n == 0 || es_vrun_alloc(v, n) != 0) {
 		r = n ? cmd_fail(o->what, -ENOMEM) : cmd_usage("%s: %s: no "
 		    "env_files entry has recipients", o->what, o->policy);
 		goto out;
@@ -616,49 +389,19 @@ out:
 
 /* --- encrypt-string ---------------------------------------------------------------- */
 
-/* "NAME: !vault |" (or "!vault |"), then the envelope indented by 10. */
 static int
-put_yaml_block(const char *name, const struct es_sbuf *env,
-    struct es_sbuf *out)
+seal_string(const struct vopts *o, struct es_vrun *v, size_t k,
+    const char *name, const struct es_sbuf *pt, struct es_sbuf *out)
 {
-	size_t i = 0, j;
-	int r;
+	int r = es_vrun_seal_string(v, k, name, pt, out);
 
-	if (name != NULL && ((r = es_sbuf_append(out, name, strlen(name))) != 0 ||
-	    (r = es_sbuf_append(out, ": ", 2)) != 0))
-		return r;
-	if ((r = es_sbuf_append(out, "!vault |\n", 9)) != 0)
-		return r;
-	while (i < env->len) {
-		for (j = i; j < env->len && env->p[j] != '\n'; j++)
-			;
-		if ((r = es_sbuf_append(out, ENCRYPT_STRING_INDENT, 10)) != 0 ||
-		    (r = es_sbuf_append(out, env->p + i, j - i + 1)) != 0)
-			return r;
-		i = j + 1;
-	}
-	return 0;
-}
-
-static int
-seal_string(const struct vopts *o, struct vrun *v, size_t k, const char *name,
-    const struct es_sbuf *pt, struct es_sbuf *out)
-{
-	struct es_sbuf env = { 0 };
-	int r;
-
-	if (pt->len == 0)
-		return cmd_usage("%s: empty string to encrypt", o->what);
-	r = es_vault_seal(pt->p, pt->len, &v->secrets.v[k],
-	    v->secrets.v[k].label, &env);
-	if (r == 0)
-		r = put_yaml_block(name, &env, out);
-	es_sbuf_free(&env);
+	if (r == ES_EUSAGE)
+		return cmd_usage("%s: %s", o->what, es_errdetail());
 	return r ? cmd_fail(o->what, r) : -1;
 }
 
 static int
-cmd_encrypt_string(const struct vopts *o, struct vrun *v)
+cmd_encrypt_string(const struct vopts *o, struct es_vrun *v)
 {
 	struct es_sbuf pt = { 0 }, out = { 0 };
 	size_t i, k;
@@ -673,7 +416,7 @@ cmd_encrypt_string(const struct vopts *o, struct vrun *v)
 			fprintf(stderr, "Reading plaintext input from stdin "
 			    "(ctrl-d to end input, twice if it does not end "
 			    "in a newline)\n");
-		if ((r = read_stdin(&pt)) != 0)
+		if ((r = es_vrun_read_stdin(&pt)) != 0)
 			r = cmd_fail(o->what, r);
 		else
 			r = seal_string(o, v, k, o->stdin_name ? o->stdin_name :
@@ -689,7 +432,7 @@ cmd_encrypt_string(const struct vopts *o, struct vrun *v)
 			    NULL, &pt, &out);
 		}
 	}
-	if (r < 0 && (r = write_fd_all(STDOUT_FILENO, out.p, out.len)) != 0)
+	if (r < 0 && (r = es_vrun_write_fd(STDOUT_FILENO, out.p, out.len)) != 0)
 		r = cmd_fail(o->what, r);
 	es_sbuf_free(&pt);
 	es_sbuf_free(&out);
@@ -706,7 +449,7 @@ cmd_encrypt_string(const struct vopts *o, struct vrun *v)
  * one picked (cli/vault.py 206-240); without one, the --new-* option.
  */
 static int
-load_new_secret(const struct vopts *o, struct vrun *v, const char **label)
+load_new_secret(const struct vopts *o, struct es_vrun *v, const char **label)
 {
 	const char *spec = o->new_vault_id ? o->new_vault_id : o->new_pwfile;
 	char buf[ES_LABEL_MAX + 2];
@@ -739,14 +482,14 @@ load_new_secret(const struct vopts *o, struct vrun *v, const char **label)
 }
 
 static int
-cmd_rekey(const struct vopts *o, struct vrun *v)
+cmd_rekey(const struct vopts *o, struct es_vrun *v)
 {
 	const char *label = NULL;
 	int r;
 
 	/* No --output with rekey (check_opts): each file is rewritten. */
 	if ((r = load_secrets(o, v)) >= 0 || (r = load_new_secret(o, v,
-	    &label)) >= 0 || (r = run_all(o, v, ES_JOB_REKEY, label)) >= 0)
+	    &label)) >= 0 || (r = decrypt_all(o, v, ES_JOB_REKEY, label)) >= 0)
 		return r;
 	return write_all(o, v);
 }
@@ -754,7 +497,7 @@ cmd_rekey(const struct vopts *o, struct vrun *v)
 /* --- options ------------------------------------------------------------------------- */
 
 static int
-take_opt(struct vopts *o, int c, const char *arg)
+take_opt(struct vopts *o, int c, char *arg)
 {
 	int r;
 
@@ -903,7 +646,7 @@ int
 cmd_vault(int argc, char **argv)
 {
 	struct vopts o;
-	struct vrun v;
+	struct es_vrun v;
 	size_t i;
 	int r;
 
@@ -926,7 +669,7 @@ cmd_vault(int argc, char **argv)
 	snprintf(o.what, sizeof o.what, "vault %s", sub_names[i]);
 	if ((r = parse_opts(argc - 1, argv + 1, &o)) >= 0)
 		return r;
-	if (vrun_alloc(&v, o.sub == SUB_ENCRYPT_STRING ? 0 : o.nargs) != 0)
+	if (es_vrun_alloc(&v, o.sub == SUB_ENCRYPT_STRING ? 0 : o.nargs) != 0)
 		r = cmd_fail(o.what, -ENOMEM);
 	else if (o.sub == SUB_VIEW || o.sub == SUB_DECRYPT)
 		r = cmd_view_decrypt(&o, &v);
@@ -940,6 +683,6 @@ cmd_vault(int argc, char **argv)
 		r = cmd_reencrypt(&o, &v);
 	else
 		r = cmd_rekey(&o, &v);
-	vrun_free(&v);
+	es_vrun_free(&v);
 	return r;
 }

@@ -16,7 +16,8 @@ declare -A allow=(
 	[fs]="common crypto"
 	[provision]="common fs policy"
 	[verify]="common fs policy provision render"
-	[cmd]="common crypto vault policy render sandbox fs provision verify"
+	[run]="common crypto vault sandbox fs"
+	[cmd]="common crypto vault policy render sandbox fs provision verify run"
 )
 # file -> modules it includes against its room's row (issue 10 moves them).
 declare -A debt=(
