@@ -153,21 +153,23 @@ static const struct {
 	    "options:\n" HELP_IDENTITY HELP_AUDIT_ROOT HELP_END HELP_KEYS },
 	{ "vault decrypt",
 	    "usage: envseal vault decrypt [KEY SOURCES] [-i FILE]... [--output FILE|-]\n"
-	    "           [--audit-root DIR] FILE...\n"
+	    "           [--audit-root DIR] [FILE...]\n"
 	    "Decrypt each FILE in place (atomically, mode 0600, owner kept).\n"
+	    "No FILE (or '-'): stdin to stdout, or to --output.\n"
 	    "options:\n"
 	    "  --output FILE|-             write the plaintext to FILE (0600)\n"
 	    "                              or stdout instead; one input only\n"
 	    HELP_IDENTITY HELP_AUDIT_ROOT HELP_END HELP_KEYS },
 	{ "vault encrypt",
 	    "usage: envseal vault encrypt [KEY SOURCES] [--output FILE|-]\n"
-	    "           [--encrypt-vault-id LABEL] [--audit-root DIR] FILE...\n"
+	    "           [--encrypt-vault-id LABEL] [--audit-root DIR] [FILE...]\n"
 	    "       envseal vault encrypt (-r age1... | -R FILE)... [--armor]\n"
 	    "           [--output FILE|-] [--audit-root DIR] FILE...\n"
 	    "       envseal vault encrypt --age-passphrase [KEY SOURCES] [--armor]\n"
 	    "           [--output FILE|-] [--audit-root DIR] FILE...\n"
 	    "Encrypt each FILE in place (atomically, owner and mode kept); a\n"
-	    "file that is already a vault is refused.\n"
+	    "file that is already a vault is refused. No FILE (or '-'): stdin\n"
+	    "to stdout, or to --output.\n"
 	    "options:\n"
 	    "  --output FILE|-             write the vault to FILE or stdout\n"
 	    "                              instead; one input only\n"
@@ -178,15 +180,18 @@ static const struct {
 	    HELP_AUDIT_ROOT HELP_END HELP_KEYS },
 	{ "vault encrypt-string",
 	    "usage: envseal vault encrypt-string [KEY SOURCES]\n"
-	    "           [--encrypt-vault-id LABEL] [--name NAME]... [STRING...]\n"
-	    "       envseal vault encrypt-string [KEY SOURCES] --stdin-name NAME\n"
+	    "           [--encrypt-vault-id LABEL] [--name NAME]... [--stdin-name NAME]\n"
+	    "           [--output FILE|-] [STRING...|-]\n"
 	    "Print each STRING as ansible does: NAME: !vault | and the envelope\n"
-	    "indented by 10 spaces. Without STRING, stdin is read as is.\n"
+	    "indented by 10 spaces. stdin (read as is) comes first when there is\n"
+	    "no STRING, a STRING '-', or --stdin-name; then each STRING.\n"
 	    "options:\n"
 	    "  --name NAME                 the variable name of the next STRING\n"
-	    "                              (one per STRING, in order)\n"
-	    "  --stdin-name NAME           read the value from stdin and name it\n"
-	    "                              NAME (no STRING, no --name with it)\n"
+	    "                              (in order; not of stdin's value)\n"
+	    "  --stdin-name NAME           read a value from stdin and name it\n"
+	    "                              NAME\n"
+	    "  --output FILE|-             write the blocks to FILE (0600 when\n"
+	    "                              new) or stdout\n"
 	    HELP_ENCRYPT_ID HELP_END HELP_KEYS },
 	{ "vault rekey",
 	    "usage: envseal vault rekey [KEY SOURCES]\n"

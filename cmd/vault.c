@@ -400,43 +400,102 @@ seal_string(const struct vopts *o, struct es_vrun *v, size_t k,
 	return r ? cmd_fail(o->what, r) : -1;
 }
 
+/* ansible's words for where a string came from (cli/vault.py FROM_*), in
+ * the stderr line that tells several outputs apart. */
+#define FROM_STDIN "stdin"
+#define FROM_ARGS "the command line args"
+
+/*
+ * One string sealed as a "NAME: !vault |" block onto out; with several
+ * (of n), first the stderr line ansible prints to tell them apart (names
+ * and positions only, never text). >= 0: exit status; -1: go on.
+ */
+static int
+seal_one(const struct vopts *o, struct es_vrun *v, size_t k, size_t idx,
+    size_t n, const char *src, const char *name, const struct es_sbuf *pt,
+    struct es_sbuf *out)
+{
+	if (n > 1 && name != NULL)
+		fprintf(stderr, "# The encrypted version of variable (\"%s\", "
+		    "the string #%zu from %s).\n", name, idx, src);
+	else if (n > 1)
+		fprintf(stderr, "# The encrypted version of the string #%zu "
+		    "from %s.)\n", idx, src);
+	/* Blocks are joined by a newline, as ansible joins them; each
+	 * ends with its own (ansible 2.15 ends the last one too). */
+	return seal_string(o, v, k, name, pt, out);
+}
+
+/* STRING arguments other than "-" (which means stdin) into strs. */
+static size_t
+strings_of(const struct vopts *o, const char **strs)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < o->nargs; i++)
+		if (strcmp(o->args[i], "-") != 0)
+			strs[n++] = o->args[i];
+	return n;
+}
+
+/*
+ * ansible's execute_encrypt_string: stdin (when there is no STRING, a
+ * lone "-", or --stdin-name; named by --stdin-name only) first, then each
+ * STRING, the first ones named by the --name options in order. Every
+ * input is checked before anything is printed.
+ */
 static int
 cmd_encrypt_string(const struct vopts *o, struct es_vrun *v)
 {
-	struct es_sbuf pt = { 0 }, out = { 0 };
-	size_t i, k;
-	int r;
+	struct es_sbuf pt = { 0 }, *out = &v->out[0];
+	const char *strs[VAULT_FILES_MAX];
+	size_t i, k, nstr = strings_of(o, strs), n;
+	int from_stdin = o->stdin_name || nstr < o->nargs || o->nargs == 0, r;
 
 	if ((r = encrypt_setup(o, v, &k)) >= 0)
 		return r;
-	if (o->stdin_name || o->nargs == 0 || (o->nargs == 1 &&
-	    !strcmp(o->args[0], "-"))) {
-		/* All of stdin, as is: ansible keeps a trailing newline. */
+	n = (size_t)from_stdin + nstr;
+	for (i = 0; i < nstr; i++)
+		if (*strs[i] == '\0')
+			return cmd_usage("%s: the plaintext provided from the "
+			    "command line args was empty, not encrypting",
+			    o->what);
+	if (o->nnames && nstr > o->nnames)
+		fprintf(stderr, "The number of --name options do not match the "
+		    "number of args.\nThe last named variable will be \"%s\". "
+		    "The rest will not have names.\n", o->names[o->nnames - 1]);
+	r = -1;
+	if (from_stdin) {
 		if (isatty(STDIN_FILENO))
-			fprintf(stderr, "Reading plaintext input from stdin "
-			    "(ctrl-d to end input, twice if it does not end "
-			    "in a newline)\n");
+			fprintf(stderr, "Reading plaintext input from stdin. "
+			    "(ctrl-d to end input, twice if your content does "
+			    "not already have a newline)\n");
+		/* All of stdin, as is: ansible keeps a trailing newline. */
 		if ((r = es_vrun_read_stdin(&pt)) != 0)
 			r = cmd_fail(o->what, r);
+		else if (pt.len == 0)
+			r = cmd_usage("%s: stdin was empty, not encrypting",
+			    o->what);
 		else
-			r = seal_string(o, v, k, o->stdin_name ? o->stdin_name :
-			    (o->nnames ? o->names[0] : NULL), &pt, &out);
-	} else {
-		for (i = 0, r = -1; i < o->nargs && r < 0; i++) {
-			/* Blocks follow each other directly, as ansible 2.15
-			 * joins them. */
-			pt.len = 0;
-			if (es_sbuf_append(&pt, o->args[i], strlen(o->args[i])))
-				break;
-			r = seal_string(o, v, k, i < o->nnames ? o->names[i] :
-			    NULL, &pt, &out);
-		}
+			r = seal_one(o, v, k, 1, n, FROM_STDIN, o->stdin_name,
+			    &pt, out);
 	}
-	if (r < 0 && (r = es_vrun_write_fd(STDOUT_FILENO, out.p, out.len)) != 0)
-		r = cmd_fail(o->what, r);
+	for (i = 0; i < nstr && r < 0; i++) {
+		pt.len = 0;
+		if (es_sbuf_append(&pt, strs[i], strlen(strs[i])) != 0)
+			r = cmd_fail(o->what, -ENOMEM);
+		else
+			r = seal_one(o, v, k, i + 1 + (size_t)from_stdin, n,
+			    FROM_ARGS, i < o->nnames ? o->names[i] : NULL, &pt,
+			    out);
+	}
 	es_sbuf_free(&pt);
-	es_sbuf_free(&out);
-	return r < 0 ? 0 : r;
+	if (r >= 0)
+		return r;
+	if (o->output == NULL || !strcmp(o->output, "-"))
+		return (r = es_vrun_write_fd(STDOUT_FILENO, out->p, out->len)) ?
+		    cmd_fail(o->what, r) : 0;
+	return write_all(o, v);
 }
 
 /* --- rekey --------------------------------------------------------------------------- */
@@ -560,10 +619,10 @@ check_opts(const struct vopts *o)
 	int es = o->sub == SUB_ENCRYPT_STRING, rk = o->sub == SUB_REKEY, r;
 
 	if (o->output && o->sub != SUB_DECRYPT && o->sub != SUB_ENCRYPT &&
-	    o->sub != SUB_MIGRATE)
-		return cmd_usage("%s: --output is for decrypt, encrypt and "
-		    "migrate", o->what);
-	if (o->output && o->nargs > 1)
+	    o->sub != SUB_MIGRATE && !es)
+		return cmd_usage("%s: --output is for decrypt, encrypt, "
+		    "encrypt-string and migrate", o->what);
+	if (o->output && o->nargs > 1 && !es)
 		return cmd_usage("%s: --output takes one input file", o->what);
 	if (o->encrypt_id && o->sub != SUB_ENCRYPT && !es && !rk)
 		return cmd_usage("%s: --encrypt-vault-id is for encrypt and "
@@ -571,9 +630,6 @@ check_opts(const struct vopts *o)
 	if ((o->nnames || o->stdin_name) && !es)
 		return cmd_usage("%s: --name/--stdin-name are for "
 		    "encrypt-string", o->what);
-	if (o->stdin_name && (o->nnames || o->nargs))
-		return cmd_usage("%s: --stdin-name reads stdin: no --name or "
-		    "STRING with it", o->what);
 	if (o->stdin_name && es_keysrc_reads_stdin(&o->ks))
 		return cmd_usage("%s: --stdin-name and the vault password "
 		    "cannot both be read from stdin", o->what);
@@ -612,13 +668,20 @@ check_opts(const struct vopts *o)
 #endif
 	if (o->test_salt && o->sub != SUB_ENCRYPT && !es && !rk)
 		return cmd_usage("%s: unknown option", o->what);
-	if (!es && o->nargs == 0)
+	/* decrypt and encrypt with no FILE read stdin, as ansible's do;
+	 * view and rekey of no file are a mistake (ansible does nothing). */
+	if (!es && o->nargs == 0 && o->sub != SUB_DECRYPT &&
+	    o->sub != SUB_ENCRYPT)
 		return cmd_usage("%s: no FILE given", o->what);
 	if (o->nargs > VAULT_FILES_MAX)
 		return cmd_usage("%s: more than %d files", o->what,
 		    VAULT_FILES_MAX);
 	return -1;
 }
+
+/* The FILE list of decrypt and encrypt given none: standard input. */
+static char stdin_arg[] = "-";
+static char *stdin_args[] = { stdin_arg, NULL };
 
 static int
 parse_opts(int argc, char **argv, struct vopts *o)
@@ -639,7 +702,16 @@ parse_opts(int argc, char **argv, struct vopts *o)
 	}
 	o->args = argv + optind;
 	o->nargs = (size_t)(argc - optind);
-	return check_opts(o);
+	if ((r = check_opts(o)) >= 0)
+		return r;
+	if (o->nargs == 0 && (o->sub == SUB_DECRYPT || o->sub == SUB_ENCRYPT)) {
+		if (isatty(STDIN_FILENO))
+			fprintf(stderr, "Reading %s input from stdin\n",
+			    o->sub == SUB_DECRYPT ? "ciphertext" : "plaintext");
+		o->args = stdin_args;
+		o->nargs = 1;
+	}
+	return -1;
 }
 
 int
@@ -669,7 +741,7 @@ cmd_vault(int argc, char **argv)
 	snprintf(o.what, sizeof o.what, "vault %s", sub_names[i]);
 	if ((r = parse_opts(argc - 1, argv + 1, &o)) >= 0)
 		return r;
-	if (es_vrun_alloc(&v, o.sub == SUB_ENCRYPT_STRING ? 0 : o.nargs) != 0)
+	if (es_vrun_alloc(&v, o.sub == SUB_ENCRYPT_STRING ? 1 : o.nargs) != 0)
 		r = cmd_fail(o.what, -ENOMEM);
 	else if (o.sub == SUB_VIEW || o.sub == SUB_DECRYPT)
 		r = cmd_view_decrypt(&o, &v);
