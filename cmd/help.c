@@ -143,7 +143,11 @@ static const struct {
 	    "  rekey           re-encrypt under a new secret\n"
 	    "  migrate         turn Ansible Vault files into age files\n"
 	    "  reencrypt       give each policy age vault the policy's\n"
-	    "                  recipients\n" },
+	    "                  recipients\n"
+	    "ansible-vault's spellings are taken too: encrypt_string,\n"
+	    "--vault-pass-file, --ask-vault-pass/--ask-vault-password/-J (the\n"
+	    "terminal, else a line of stdin per question), -v/--verbose\n"
+	    "(accepted, no effect), -n for --name, -p/--prompt, --show-input.\n" },
 	{ "vault view",
 	    "usage: envseal vault view [KEY SOURCES] [-i FILE]... [--audit-root DIR]\n"
 	    "           FILE...\n"
@@ -192,6 +196,9 @@ static const struct {
 	    "                              NAME\n"
 	    "  --output FILE|-             write the blocks to FILE (0600 when\n"
 	    "                              new) or stdout\n"
+	    "  -p, --prompt                ask for a name and a string first\n"
+	    "                              (needs a STRING, as in ansible)\n"
+	    "  --show-input                echo the string asked for\n"
 	    HELP_ENCRYPT_ID HELP_END HELP_KEYS },
 	{ "vault rekey",
 	    "usage: envseal vault rekey [KEY SOURCES]\n"

@@ -39,6 +39,10 @@ enum {
 	OPT_POLICY,
 	OPT_TEST_FIXED_SALT,
 	OPT_HELP,
+	OPT_ASK_VAULT_PASS,
+	OPT_VERBOSE,
+	OPT_PROMPT,
+	OPT_SHOW_INPUT,
 };
 
 static const struct option vault_longopts[] = {
@@ -61,8 +65,19 @@ static const struct option vault_longopts[] = {
 	{ "test-fixed-salt", required_argument, NULL, OPT_TEST_FIXED_SALT },
 #endif
 	{ "help", no_argument, NULL, OPT_HELP },
+	/* ansible-vault 2.14's other spellings (cli/arguments/option_helpers.py
+	 * add_vault_options, add_verbosity_options; cli/vault.py). */
+	{ "vault-pass-file", required_argument, NULL, OPT_VAULT_PASSWORD_FILE },
+	{ "ask-vault-pass", no_argument, NULL, OPT_ASK_VAULT_PASS },
+	{ "ask-vault-password", no_argument, NULL, OPT_ASK_VAULT_PASS },
+	{ "verbose", no_argument, NULL, OPT_VERBOSE },
+	{ "prompt", no_argument, NULL, OPT_PROMPT },
+	{ "show-input", no_argument, NULL, OPT_SHOW_INPUT },
 	{ NULL, 0, NULL, 0 },
 };
+/* -J: --ask-vault-pass as ansible-playbook spells it; -v: --verbose;
+ * -n: --name; -p: --prompt (encrypt-string). */
+#define VAULT_SHORTOPTS ":hi:r:R:aJvn:p"
 
 enum sub { SUB_VIEW, SUB_DECRYPT, SUB_ENCRYPT, SUB_ENCRYPT_STRING, SUB_REKEY,
 	SUB_MIGRATE, SUB_REENCRYPT };
@@ -87,6 +102,8 @@ struct vopts {
 	const char *audit_root;            /* --audit-root, else NULL */
 	const char *policy;                /* reencrypt --policy */
 	const char *test_salt;
+	int prompt;                        /* encrypt-string -p/--prompt */
+	int show_input;                    /* ... --show-input */
 	char **args;
 	size_t nargs;
 };
@@ -426,6 +443,44 @@ seal_one(const struct vopts *o, struct es_vrun *v, size_t k, size_t idx,
 	return seal_string(o, v, k, name, pt, out);
 }
 
+#define FROM_PROMPT "the interactive prompt"
+
+/*
+ * -p/--prompt, ansible's two questions (utils/display.py prompt): the
+ * name with input() (the question on stdout, a line of stdin), then the
+ * string with getpass (on the terminal without echo; with none, a line
+ * of stdin, the question on stderr), or input() with --show-input.
+ * >= 0: exit status; -1: go on.
+ */
+static int
+ask_string(const struct vopts *o, struct es_sbuf *name, struct es_sbuf *pt)
+{
+	int r;
+
+	if ((r = es_keysrc_take_stdin("--prompt")) != 0)
+		return cmd_fail(o->what, r);
+	printf("Variable name (enter for no name): ");
+	fflush(stdout);
+	if ((r = es_keysrc_ask_line(NULL, name)) != 0)
+		return cmd_fail(o->what, r);
+	if (o->show_input) {
+		printf("String to encrypt:");
+		fflush(stdout);
+		r = es_keysrc_ask_line(NULL, pt);
+	} else if (isatty(STDIN_FILENO)) {
+		r = es_keysrc_prompt_tty("String to encrypt (hidden): ", 0, pt);
+	} else {
+		r = es_keysrc_ask_line("String to encrypt (hidden): ", pt);
+	}
+	if (r != 0)
+		return cmd_fail(o->what, r);
+	if (pt->len == 0)
+		return cmd_usage("%s: the plaintext provided from the prompt "
+		    "was empty, not encrypting", o->what);
+	/* A name is printed: it is a name, not a value. */
+	return es_sbuf_putc(name, '\0') ? cmd_fail(o->what, -ENOMEM) : -1;
+}
+
 /* STRING arguments other than "-" (which means stdin) into strs. */
 static size_t
 strings_of(const struct vopts *o, const char **strs)
@@ -447,14 +502,18 @@ strings_of(const struct vopts *o, const char **strs)
 static int
 cmd_encrypt_string(const struct vopts *o, struct es_vrun *v)
 {
-	struct es_sbuf pt = { 0 }, *out = &v->out[0];
+	struct es_sbuf pt = { 0 }, name = { 0 }, *out = &v->out[0];
 	const char *strs[VAULT_FILES_MAX];
-	size_t i, k, nstr = strings_of(o, strs), n;
+	size_t i, k, nstr = strings_of(o, strs), n, first;
 	int from_stdin = o->stdin_name || nstr < o->nargs || o->nargs == 0, r;
 
+	if (o->prompt && from_stdin)
+		return cmd_usage("%s: the --prompt option is not supported if "
+		    "also reading input from stdin", o->what);
 	if ((r = encrypt_setup(o, v, &k)) >= 0)
 		return r;
-	n = (size_t)from_stdin + nstr;
+	first = (size_t)from_stdin + (size_t)o->prompt;
+	n = first + nstr;
 	for (i = 0; i < nstr; i++)
 		if (*strs[i] == '\0')
 			return cmd_usage("%s: the plaintext provided from the "
@@ -465,6 +524,10 @@ cmd_encrypt_string(const struct vopts *o, struct es_vrun *v)
 		    "number of args.\nThe last named variable will be \"%s\". "
 		    "The rest will not have names.\n", o->names[o->nnames - 1]);
 	r = -1;
+	if (o->prompt && (r = ask_string(o, &name, &pt)) < 0)
+		r = seal_one(o, v, k, 1, n, FROM_PROMPT, name.len > 1 ?
+		    (const char *)name.p : NULL, &pt, out);
+	es_sbuf_free(&name);
 	if (from_stdin) {
 		if (isatty(STDIN_FILENO))
 			fprintf(stderr, "Reading plaintext input from stdin. "
@@ -485,7 +548,7 @@ cmd_encrypt_string(const struct vopts *o, struct es_vrun *v)
 		if (es_sbuf_append(&pt, strs[i], strlen(strs[i])) != 0)
 			r = cmd_fail(o->what, -ENOMEM);
 		else
-			r = seal_one(o, v, k, i + 1 + (size_t)from_stdin, n,
+			r = seal_one(o, v, k, i + 1 + first, n,
 			    FROM_ARGS, i < o->nnames ? o->names[i] : NULL, &pt,
 			    out);
 	}
@@ -597,6 +660,19 @@ take_opt(struct vopts *o, int c, char *arg)
 	case OPT_HELP:
 		cmd_help(o->what, stdout);
 		return -2;
+	case OPT_ASK_VAULT_PASS:
+		o->ks.ask = 1;
+		return 0;
+	case OPT_VERBOSE:
+		/* Accepted as ansible accepts it; envseal's messages do not
+		 * change with it. */
+		return 0;
+	case OPT_PROMPT:
+		o->prompt = 1;
+		return 0;
+	case OPT_SHOW_INPUT:
+		o->show_input = 1;
+		return 0;
 	default:
 		if ((r = cmd_age_option(&o->age, c, arg)) != 0)
 			return r > 0 ? 0 : cmd_usage("too many recipients");
@@ -627,9 +703,13 @@ check_opts(const struct vopts *o)
 	if (o->encrypt_id && o->sub != SUB_ENCRYPT && !es && !rk)
 		return cmd_usage("%s: --encrypt-vault-id is for encrypt and "
 		    "rekey", o->what);
-	if ((o->nnames || o->stdin_name) && !es)
-		return cmd_usage("%s: --name/--stdin-name are for "
-		    "encrypt-string", o->what);
+	if ((o->nnames || o->stdin_name || o->prompt || o->show_input) && !es)
+		return cmd_usage("%s: --name/--stdin-name/--prompt/--show-input "
+		    "are for encrypt-string", o->what);
+	/* ansible's argparse group: one or the other (its exit 2). */
+	if (o->ks.ask && o->ks.n_password_files)
+		return cmd_usage("%s: --ask-vault-pass: not allowed with "
+		    "--vault-password-file", o->what);
 	if (o->stdin_name && es_keysrc_reads_stdin(&o->ks))
 		return cmd_usage("%s: --stdin-name and the vault password "
 		    "cannot both be read from stdin", o->what);
@@ -690,10 +770,11 @@ parse_opts(int argc, char **argv, struct vopts *o)
 
 	optind = 1;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":hi:r:R:a", vault_longopts,
+	while ((c = getopt_long(argc, argv, VAULT_SHORTOPTS, vault_longopts,
 	    NULL)) != -1) {
-		if (c == 'h')
-			c = OPT_HELP;
+		c = c == 'h' ? OPT_HELP : c == 'J' ? OPT_ASK_VAULT_PASS :
+		    c == 'v' ? OPT_VERBOSE : c == 'n' ? OPT_NAME :
+		    c == 'p' ? OPT_PROMPT : c;
 		if (c == '?' || c == ':')
 			return cmd_help(o->what, stderr), cmd_bad_option(o->what, c,
 			    argv[optind - 1]);
@@ -738,6 +819,8 @@ cmd_vault(int argc, char **argv)
 		return usage(stderr), cmd_usage("vault: unknown subcommand '%s'",
 		    argv[1]);
 	o.sub = (enum sub)i;
+	/* Encrypting asks for a new password twice, as ansible does. */
+	o.ks.ask_twice = o.sub == SUB_ENCRYPT || o.sub == SUB_ENCRYPT_STRING;
 	snprintf(o.what, sizeof o.what, "vault %s", sub_names[i]);
 	if ((r = parse_opts(argc - 1, argv + 1, &o)) >= 0)
 		return r;

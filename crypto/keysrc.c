@@ -475,8 +475,11 @@ guard_remove(const sigset_t *saved)
 	sigprocmask(SIG_SETMASK, saved, NULL);
 }
 
+/* The prompt for label ("Vault password (LABEL): "), or ask's text when
+ * not NULL; the line typed (no echo), stripped, into out. */
 static int
-prompt_tty(const char *label, struct es_sbuf *out)
+prompt_tty_as(const char *label, const char *ask, int ws,
+    struct es_sbuf *out)
 {
 	char msg[ES_LABEL_MAX + 32];
 	sigset_t saved;
@@ -496,6 +499,8 @@ prompt_tty(const char *label, struct es_sbuf *out)
 	n = strcmp(label, "default") ? snprintf(msg, sizeof msg,
 	    "Vault password (%s): ", label) : snprintf(msg, sizeof msg,
 	    "Vault password: ");
+	if (ask != NULL)
+		n = snprintf(msg, sizeof msg, "%s", ask);
 	if (n < 0 || (size_t)n >= sizeof msg)
 		n = snprintf(msg, sizeof msg, "Vault password: ");
 	tty.fd = fd;
@@ -519,7 +524,106 @@ prompt_tty(const char *label, struct es_sbuf *out)
 		r = -errno;
 	close(fd);
 	if (r == 0)
-		strip(out, 1);
+		strip(out, ws);
+	return r;
+}
+
+static int
+prompt_tty(const char *label, struct es_sbuf *out)
+{
+	return prompt_tty_as(label, NULL, 1, out);
+}
+
+int
+es_keysrc_prompt_tty(const char *ask, int ws, struct es_sbuf *out)
+{
+	return prompt_tty_as("default", ask, ws, out);
+}
+
+/*
+ * One line of stdin for --ask-vault-pass without a terminal, as Python's
+ * getpass falls back to reading it: the prompt on stderr, then the bytes
+ * up to the first newline, read one at a time so nothing after it is
+ * consumed; end of input before a byte is an error, as ansible's EOFError.
+ */
+int
+es_keysrc_ask_line(const char *ask, struct es_sbuf *out)
+{
+	unsigned char c;
+	ssize_t k;
+	int r = 0, got = 0;
+
+	if (ask != NULL) {
+		fprintf(stderr, "%s", ask);
+		fflush(stderr);
+	}
+	while ((k = read(STDIN_FILENO, &c, 1)) == 1 || (k < 0 && errno == EINTR)) {
+		if (k < 0)
+			continue;
+		got = 1;
+		if (c == '\n')
+			break;
+		if (out->len >= ES_SECRET_MAX) {
+			r = es_failf(ES_EKEYSRC, "--ask-vault-pass: password "
+			    "longer than %d bytes", ES_SECRET_MAX);
+			break;
+		}
+		if ((r = es_sbuf_putc(out, c)) != 0)
+			break;
+	}
+	es_wipe(&c, sizeof c);
+	if (ask != NULL)
+		fprintf(stderr, "\n");
+	if (r == 0 && k < 0)
+		r = es_failf(ES_EKEYSRC, "--ask-vault-pass: stdin: %s",
+		    strerror(errno));
+	if (r == 0 && !got)
+		r = es_failf(ES_EKEYSRC, "--ask-vault-pass: end of input (ctrl-d) "
+		    "on the prompt");
+	return r;
+}
+
+/*
+ * --ask-vault-pass: ansible's "default@prompt_ask_vault_pass". On the
+ * terminal (/dev/tty, no echo) when there is one, else one line of stdin
+ * per question (ansible reads a pipe then, runme.sh's setsid cases); with
+ * twice, a second question must give the same password (encrypt: a new
+ * password). Stripped as ansible strips it; empty is an error.
+ */
+static int
+ask_pass(struct es_secrets *out, int twice)
+{
+	static const char *const asks[2][2] = {
+		{ "Vault password: ", NULL },
+		{ "New Vault password: ", "Confirm New Vault password: " },
+	};
+	struct es_sbuf pw[2] = { { 0 }, { 0 } };
+	int fd, on_tty, r = 0, i;
+
+	if ((fd = open("/dev/tty", O_RDWR | O_NOCTTY | O_CLOEXEC)) >= 0)
+		close(fd);
+	on_tty = fd >= 0;
+	if (!on_tty && (r = es_keysrc_take_stdin("--ask-vault-pass")) != 0)
+		return r;
+	for (i = 0; i < 1 + !!twice && r == 0; i++) {
+		const char *ask = asks[!!twice][i];
+
+		r = on_tty ? prompt_tty_as("default", ask, 1, &pw[i]) :
+		    es_keysrc_ask_line(ask, &pw[i]);
+		if (r == 0)
+			strip(&pw[i], 1);
+		if (r == 0 && pw[i].len == 0)
+			r = es_failf(ES_EKEYSRC, "--ask-vault-pass: invalid vault "
+			    "password was provided (empty)");
+	}
+	if (r == 0 && twice && (pw[0].len != pw[1].len ||
+	    !es_ct_equal(pw[0].p, pw[1].p, pw[0].len)))
+		r = es_failf(ES_EKEYSRC, "--ask-vault-pass: passwords do not "
+		    "match");
+	if (r == 0)
+		r = es_secrets_add(out, "default", pw[0].p, pw[0].len);
+	es_sbuf_free(&pw[0]);
+	es_sbuf_free(&pw[1]);
 	return r;
 }
 
@@ -892,6 +996,9 @@ es_keysrc_load(const struct es_keysrc_opts *o, struct es_secrets *out)
 		goto out;
 	for (i = 0; i < o->n_vault_ids && r == 0; i++)
 		r = es_keysrc_add(out, o->vault_ids[i], 1, NULL);
+	/* ansible appends its prompt after the --vault-id list. */
+	if (r == 0 && o->ask)
+		r = ask_pass(out, o->ask_twice);
 	for (i = 0; i < o->n_password_files && r == 0; i++)
 		r = es_keysrc_add(out, o->password_files[i], 0, NULL);
 	if (r == 0 && envfile != NULL && *envfile)

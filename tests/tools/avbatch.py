@@ -13,6 +13,7 @@ CASES is JSON lines, one case a line:
   id       the name printed in "ok"/"not ok"
   args     the argv after `ansible-vault` / `envseal vault`
   stdin    text for standard input (default: empty)
+  stdin_file  a fixture file for standard input instead
   env      extra environment for both tools (optional)
   cmp      what must agree, a list of:
              "rc"        success on both or failure on both
@@ -24,6 +25,8 @@ CASES is JSON lines, one case a line:
              "errline:S" both tools' stderr contain S (fixed string)
   pw       password files (relative) that open the envelopes for outv/filev
   rc       optional [ansible_status, envseal_status]: exact statuses
+  setsid   true: both tools run in a new session, with no controlling
+           terminal (ansible's prompts then read stdin, as in runme.sh)
   mode     "A" for a case expected to differ (documented in README), with
            "why"; the case then checks only the statuses in rc.
 
@@ -47,11 +50,13 @@ ENVELOPE = re.compile(
     rb"(?m)^([ ]*)(\$ANSIBLE_VAULT;[^\n]*)\n((?:\1[0-9a-f]+\n?)+)")
 
 
-def run_ansible_fork(args, cwd, stdin_path, out_path, err_path):
+def run_ansible_fork(args, cwd, stdin_path, out_path, err_path, setsid):
     pid = os.fork()
     if pid == 0:
         code = 70
         try:
+            if setsid:
+                os.setsid()
             os.chdir(cwd)
             for fd, path, flags in ((0, stdin_path, os.O_RDONLY),
                                     (1, out_path, os.O_WRONLY | os.O_CREAT),
@@ -77,13 +82,14 @@ def run_ansible_fork(args, cwd, stdin_path, out_path, err_path):
     return os.waitstatus_to_exitcode(status)
 
 
-def run_tool(argv, cwd, stdin_path, out_path, err_path, env):
+def run_tool(argv, cwd, stdin_path, out_path, err_path, env, setsid):
     with open(stdin_path, "rb") as i, open(out_path, "wb") as o, \
             open(err_path, "wb") as e:
         full = dict(os.environ)
         full.update(env)
         return subprocess.run(argv, cwd=cwd, stdin=i, stdout=o, stderr=e,
-                              env=full, timeout=120).returncode
+                              env=full, timeout=120,
+                              start_new_session=setsid).returncode
 
 
 def normalise(data, secrets):
@@ -146,17 +152,21 @@ def one_case(envseal, fixture, work, n, case):
         shutil.copytree(fixture, cwd, symlinks=True)
         stdin = os.path.join(work, "%d.in" % n)
         with open(stdin, "wb") as f:
-            f.write(case.get("stdin", "").encode())
+            if "stdin_file" in case:
+                f.write(read(os.path.join(fixture, case["stdin_file"])))
+            else:
+                f.write(case.get("stdin", "").encode())
         out, err = cwd + ".out", cwd + ".err"
         env = case.get("env", {})
+        ss = bool(case.get("setsid"))
         if tool == "a" and env:
             rc = run_tool(["ansible-vault"] + case["args"], cwd, stdin, out,
-                          err, env)
+                          err, env, ss)
         elif tool == "a":
-            rc = run_ansible_fork(case["args"], cwd, stdin, out, err)
+            rc = run_ansible_fork(case["args"], cwd, stdin, out, err, ss)
         else:
             rc = run_tool([envseal, "vault"] + case["args"], cwd, stdin, out,
-                          err, env)
+                          err, env, ss)
         res[tool] = (rc, read(out), read(err), cwd)
     (arc, aout, aerr, acwd), (erc, eout, eerr, ecwd) = res["a"], res["e"]
     bad = []
