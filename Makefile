@@ -25,7 +25,7 @@ LDFLAGS ?=
 ALL_CFLAGS = $(WARN) $(DEFS) $(HARDEN) $(PKG_CFLAGS) $(CFLAGS)
 SAN_CFLAGS = $(WARN) $(DEFS) $(SAN) $(PKG_CFLAGS) $(CFLAGS)
 
-MODULES = common crypto vault policy render sandbox fs provision verify run
+MODULES = common crypto keys vault policy render sandbox fs report provision run verify
 LIB_SRCS := $(sort $(foreach m,$(MODULES),$(wildcard $(m)/*.c)))
 CMD_SRCS := $(sort $(wildcard cmd/*.c))
 UNIT_SRCS := $(sort $(wildcard tests/unit/test_*.c))

@@ -1,6 +1,6 @@
 /*
  * cmd/apply.c — `envseal apply`: provision (provision/provision.h), then
- * render (render/render.h), under one run lock and one audit run, with one
+ * render (run/run.h), under one run lock and one audit run, with one
  * report. Options are provision's plus render's (--vault, key sources).
  *
  * Order: the reloader is forked (--reload, before any key exists); the
@@ -14,10 +14,11 @@
 #include "cmd/cmd.h"
 #include "common/envseal.h"
 #include "fs/fs.h"
-#include "fs/report.h"
+#include "report/report.h"
 #include "policy/policy.h"
 #include "provision/provision.h"
 #include "render/render.h"
+#include "run/run.h"
 
 #include <errno.h>
 #include <getopt.h>

@@ -10,7 +10,7 @@
 #include <getopt.h>
 #include <stdio.h>
 
-#include "crypto/keysrc.h"
+#include "keys/keysrc.h"
 
 int cmd_vault(int argc, char **argv);
 int cmd_render(int argc, char **argv);

@@ -15,7 +15,7 @@
 #include "cmd/cmd.h"
 #include "common/envseal.h"
 #include "crypto/crypto.h"
-#include "crypto/keysrc.h"
+#include "keys/keysrc.h"
 #include "fs/fs.h"
 
 #include <errno.h>

@@ -66,7 +66,7 @@ make_text(struct es_sbuf *out, char *pub, size_t pubsz)
 	n = snprintf((char *)out->p, KEYGEN_TEXT_MAX, "# created: %s\n"
 	    "# public key: %s\n%s\n", when, pub, id);
 	if (n < 0 || n >= KEYGEN_TEXT_MAX) {
-		r = es_failf(ES_EINTERNAL, "keygen text truncated");
+		r = es_failf(ES_EBUG, "keygen text truncated");
 		goto out;
 	}
 	out->len = (size_t)n;

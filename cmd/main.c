@@ -3,6 +3,9 @@
  */
 #include "cmd/cmd.h"
 #include "common/envseal.h"
+#ifdef ENVSEAL_TEST_HOOKS
+#include "sandbox/worker.h"
+#endif
 
 #include <errno.h>
 #include <fcntl.h>
@@ -97,7 +100,7 @@ named_fd(const char *arg)
 }
 
 /* Close every descriptor from 3 up but those the arguments name (the
- * caller's pipes, `<(...)`: crypto/keysrc.c judges them), which become
+ * caller's pipes, `<(...)`: keys/keysrc.c judges them), which become
  * close-on-exec. */
 static int
 close_inherited(int argc, char **argv)
@@ -258,6 +261,12 @@ main(int argc, char **argv)
 
 	if ((r = harden_process(argc, argv)) != 0)
 		return cmd_fail("start-up hardening", r);
+#ifdef ENVSEAL_TEST_HOOKS
+	/* TEST BUILD ONLY: a worker that hits BUG() (tests/cli/worker_bug.sh). */
+	if (getenv("ENVSEAL_TEST_WORKER_BUG") != NULL &&
+	    !strcmp(getenv("ENVSEAL_TEST_WORKER_BUG"), "1"))
+		es_worker_test_bug(1);
+#endif
 	if (argc < 2)
 		return usage(stderr), ES_EXIT_USAGE;
 	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") ||

@@ -6,7 +6,7 @@
 #include "cmd/cmd.h"
 #include "common/envseal.h"
 #include "fs/fs.h"
-#include "fs/report.h"
+#include "report/report.h"
 #include "policy/policy.h"
 #include "provision/provision.h"
 

@@ -1,6 +1,6 @@
 /*
  * cmd/render.c — `envseal render`: options, the run lock and audit run
- * around es_render_run() (render/render.h), and the report. No logic.
+ * around es_render_run() (run/run.h), and the report. No logic.
  *
  * The policy's /run directories are made first (provision/provision.h
  * es_runtime_dirs: tmpfs, empty at boot). --try-restart (the env-file
@@ -11,10 +11,11 @@
 #include "cmd/cmd.h"
 #include "common/envseal.h"
 #include "fs/fs.h"
-#include "fs/report.h"
+#include "report/report.h"
 #include "policy/policy.h"
 #include "provision/provision.h"
 #include "render/render.h"
+#include "run/run.h"
 
 #include <string.h>
 

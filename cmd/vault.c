@@ -7,7 +7,7 @@
 #include "cmd/cmd.h"
 #include "cmd/agecrypt.h"
 #include "common/envseal.h"
-#include "crypto/keysrc.h"
+#include "keys/keysrc.h"
 #include "policy/policy.h"
 #include "run/vault.h"
 #include "vault/vault.h"

@@ -46,9 +46,15 @@ enum {
 	ES_EKEYSRC,         /* a key source failed (file, script, prompt) */
 	ES_ELOCKED,         /* lock not obtained in the bounded wait */
 	ES_ENOSYS,          /* kernel lacks a required feature (openat2) */
-	ES_EINTERNAL,       /* should not happen; a bug, reported not hidden */
+	ES_EINTERNAL,       /* a runtime failure that is neither the input's
+	                       nor the user's fault: a library that failed
+	                       to start, a helper process that failed (exit 1) */
 	ES_EAGE,            /* malformed age file, armor or key (exit 2) */
+	ES_EBUG,            /* a caller broke an internal contract or BUG()
+	                       fired: a bug in envseal (exit 70) */
 };
+/* The last domain code: a range check is ES_EUSAGE .. ES_ECODE_LAST. */
+#define ES_ECODE_LAST ES_EBUG
 
 /* Exit statuses (envseal(1) EXIT STATUS; cmd/ returns them). */
 enum {
@@ -61,7 +67,14 @@ enum {
 	 * policy, or a lint finding reached --fail-on. Not an error of the
 	 * command: what it was asked to find. */
 	ES_EXIT_DRIFT = 5,
+	/* A bug in envseal (ES_EBUG, a BUG() in the worker): sysexits.h's
+	 * EX_SOFTWARE. */
+	ES_EXIT_SOFTWARE = 70,
 };
+
+/* Longest path accepted anywhere (policy, vault, key source, state):
+ * PATH_MAX minus room for temp suffixes. */
+#define ES_PATH_MAX 3072
 
 /* Longest error detail kept; longer details are cut, never overflow. */
 #define ES_ERRDETAIL_MAX 512
@@ -83,11 +96,19 @@ const char *es_strerror(int code);
 /* The exit status (above) for code (0 for 0). */
 int es_exit_status(int code);
 
-/* A broken internal invariant: a bug. Crash, never limp on. */
+/* A broken internal invariant: a bug. Crash, never limp on: "envseal: BUG
+ * at FILE:LINE: MSG" on stderr, then abort(), unless a handler is set. */
 #define BUG(msg) es_bug(__FILE__, __LINE__, (msg))
 #define BUG_ON(cond) do { if (cond) BUG(#cond); } while (0)
 __attribute__((noreturn)) void es_bug(const char *file, int line,
     const char *msg);
+/* Where BUG() goes instead: the sandboxed worker has no stderr and its
+ * filter kills abort(), so it reports the BUG to its parent and exits
+ * (sandbox/worker.c). The handler must not return; if it does, es_bug()
+ * goes on as without one. NULL restores the default. */
+typedef void (*es_bug_handler_fn)(const char *file, int line,
+    const char *msg);
+void es_bug_set_handler(es_bug_handler_fn fn);
 
 /* Largest secure buffer: the vault size bound plus its expansions. */
 #define ES_SBUF_MAX ((size_t)256 << 20)

@@ -58,8 +58,9 @@ static const struct {
 	{ ES_EKEYSRC, "key source failed", ES_EXIT_RUNTIME },
 	{ ES_ELOCKED, "lock busy", ES_EXIT_RUNTIME },
 	{ ES_ENOSYS, "kernel feature missing", ES_EXIT_RUNTIME },
-	{ ES_EINTERNAL, "internal error", ES_EXIT_RUNTIME },
+	{ ES_EINTERNAL, "runtime failure", ES_EXIT_RUNTIME },
 	{ ES_EAGE, "malformed age file", ES_EXIT_USAGE },
+	{ ES_EBUG, "internal error (a bug in envseal)", ES_EXIT_SOFTWARE },
 };
 
 const char *
@@ -90,9 +91,19 @@ es_exit_status(int code)
 	return ES_EXIT_RUNTIME;
 }
 
+static es_bug_handler_fn bug_handler;
+
+void
+es_bug_set_handler(es_bug_handler_fn fn)
+{
+	bug_handler = fn;
+}
+
 void
 es_bug(const char *file, int line, const char *msg)
 {
+	if (bug_handler != NULL)
+		bug_handler(file, line, msg);
 	fprintf(stderr, "envseal: BUG at %s:%d: %s\n", file, line, msg);
 	abort();
 }

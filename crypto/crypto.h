@@ -5,7 +5,7 @@
  * than memory management.
  *
  * A vault secret is a label plus password bytes in guarded memory.
- * es_secrets is the ordered candidate list built by crypto/keysrc.h.
+ * es_secrets is the ordered candidate list built by keys/keysrc.h.
  *
  * Errors: 0 or a negative code (common/envseal.h).
  */
@@ -104,7 +104,7 @@ int es_av_seal(const unsigned char *pw, size_t pwlen,
  * libsodium) right before it forks a worker that will encrypt; pure code
  * then draws salts with es_salt_next() (ChaCha20 keyed by the seed,
  * randombytes_buf_deterministic, a counter per draw). Drawing from an
- * unseeded generator is ES_EINTERNAL, never a predictable salt.
+ * unseeded generator is ES_EBUG (a caller bug), never a predictable salt.
  *
  * es_salt_fixed() makes every salt equal to the given bytes. TEST ONLY:
  * it exists so the byte-exact vectors g1-g4 can be reproduced; the CLI

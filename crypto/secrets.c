@@ -95,13 +95,13 @@ es_salt_next(unsigned char *out, size_t len)
 
 	if (salt_gen.mode == 2) {
 		if (len != salt_gen.fixed_len)
-			return es_failf(ES_EINTERNAL, "test salt has the wrong "
+			return es_failf(ES_EBUG, "test salt has the wrong "
 			    "length");
 		memcpy(out, salt_gen.fixed, len);
 		return 0;
 	}
 	if (salt_gen.mode != 1)
-		return es_failf(ES_EINTERNAL, "salt generator not seeded");
+		return es_failf(ES_EBUG, "salt generator not seeded");
 	/* One derived seed per draw: seed XOR counter, so no draw repeats. */
 	memcpy(seed, salt_gen.seed, sizeof seed);
 	for (i = 0; i < sizeof salt_gen.counter; i++)

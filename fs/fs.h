@@ -65,8 +65,8 @@
 #include <stdio.h>
 #include <sys/types.h>
 
-/* Longest policy path accepted (PATH_MAX minus room for temp suffixes). */
-#define ES_PATH_MAX 3072
+#include "common/envseal.h"
+
 /* Largest file the layer reads back for comparison (env files are < 64MiB). */
 #define ES_FILE_MAX ((size_t)64 << 20)
 /* Bounded wait for the per-root run lock and /etc/.pwd.lock, in seconds. */
@@ -97,6 +97,11 @@ void es_root_close(struct es_root *root);
 int es_root_checking(const struct es_root *root);
 /* The root directory fd (O_PATH|O_DIRECTORY), for Landlock rules. */
 int es_root_fd(const struct es_root *root);
+/* envseal's own directories under a root, which this layer writes (run
+ * lock and audit key in the first, the audit log in the second): for the
+ * writer's Landlock rules (run/) and the paths no policy may name
+ * (policy/). *n is set to their count (2). */
+const char *const *es_state_dirs(size_t *n);
 
 /* Take the per-root run lock (/var/lib/envseal/lock), waiting at most
  * ES_LOCK_WAIT_SECONDS (then ES_ELOCKED). The library never prints: when

@@ -373,3 +373,12 @@ fs_write_all(int fd, const void *buf, size_t len)
 	}
 	return 0;
 }
+
+static const char *const state_dirs[] = { FS_STATE_DIR, FS_LOG_DIR };
+
+const char *const *
+es_state_dirs(size_t *n)
+{
+	*n = sizeof state_dirs / sizeof state_dirs[0];
+	return state_dirs;
+}

@@ -924,13 +924,10 @@ is_root_name(const char *s)
  * Paths under the root that envseal writes itself, which no policy entry
  * may name: an env file there would replace the audit log, its key or the
  * run lock with service data, or put a service's secrets in the passwd
- * family (fs/fs_int.h FS_*_PATH, provision/pwdb.c es_acct_paths, the
- * backups ES_W_BACKUP makes, lckpwdf()'s lock). Trees are refused with
- * everything inside them.
+ * family (fs/fs.h es_state_dirs, provision/pwdb.c es_acct_paths, the
+ * backups ES_W_BACKUP makes, lckpwdf()'s lock). Trees (es_state_dirs)
+ * are refused with everything inside them.
  */
-static const char *const own_trees[] = {
-	"/var/log/envseal", "/var/lib/envseal",
-};
 static const char *const passwd_files[] = {
 	"/etc/passwd", "/etc/passwd-", "/etc/shadow", "/etc/shadow-",
 	"/etc/group", "/etc/group-", "/etc/gshadow", "/etc/gshadow-",
@@ -962,12 +959,14 @@ static int
 check_own_paths(struct pctx *c, size_t line, const char *what, size_t i,
     const char *path)
 {
-	size_t k;
+	const char *const *own_trees;
+	size_t k, nown;
 
+	own_trees = es_state_dirs(&nown);
 	if (!strcmp(path, "/"))
 		return failat(c, line, "%s[%zu].path: / is the root "
 		    "directory", what, i);
-	for (k = 0; k < NELEM(own_trees); k++)
+	for (k = 0; k < nown; k++)
 		if (path_within(path, own_trees[k]))
 			return failat(c, line, "%s[%zu].path: %s is envseal's "
 			    "own (%s holds its audit log, key and lock)", what,
@@ -989,12 +988,14 @@ check_env_path(struct pctx *c, size_t fi, const struct es_env_file *f)
 {
 	const struct es_policy *p = c->p;
 	const char *unit = p->service ? p->service->unit : NULL;
-	size_t k;
+	const char *const *own_trees;
+	size_t k, nown;
 	int r;
 
+	own_trees = es_state_dirs(&nown);
 	if ((r = check_own_paths(c, f->line, "env_files", fi, f->path)) != 0)
 		return r;
-	for (k = 0; k < NELEM(own_trees); k++)
+	for (k = 0; k < nown; k++)
 		if (path_above(f->path, own_trees[k]))
 			return failat(c, f->line, "env_files[%zu].path: %s is "
 			    "a directory on the way to %s", fi, f->path,

@@ -52,7 +52,7 @@
 #include <stddef.h>
 
 #include "fs/fs.h"
-#include "fs/report.h"
+#include "report/report.h"
 #include "policy/policy.h"
 
 /* Largest unit file we render: a policy has at most ES_POLICY_MAX_ITEMS
@@ -82,7 +82,7 @@ int es_provision_commit(struct es_provision_plan *plan,
 /* NULL is a no-op. */
 void es_provision_plan_free(struct es_provision_plan *plan);
 /* Owner names in the planned passwd and group (numbers taken as ids): the
- * resolver render's prepare takes in apply (render/render.h). */
+ * resolver render's prepare takes in apply (run/run.h). */
 int es_provision_resolve(void *plan, const char *user, const char *group,
     uid_t *uid, gid_t *gid);
 

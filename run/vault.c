@@ -4,7 +4,7 @@
  * with vault/, outputs written through fs/, audited as root.
  */
 #include "run/vault.h"
-#include "crypto/keysrc.h"
+#include "keys/keysrc.h"
 #include "vault/age.h"
 #include "vault/vault.h"
 

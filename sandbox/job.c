@@ -106,7 +106,7 @@ job_render(const struct es_job *job, struct es_job_result *res)
 
 	memset(&env, 0, sizeof env);
 	if (s == NULL)
-		return es_failf(ES_EINTERNAL, "render job without a spec");
+		return es_failf(ES_EBUG, "render job without a spec");
 	if ((r = load_doc(job, &doc, &res->used, &age)) != 0)
 		goto out;
 	res->nencrypted = age ? 1 : count_encrypted(job, doc);
@@ -156,7 +156,7 @@ job_recipients(const struct es_job *job, struct es_job_result *res)
 
 	if (rs == NULL || strcmp(rs->label, ES_AGE_RECIPIENTS_LABEL) != 0 ||
 	    rs->len == 0 || rs->len % ES_AGE_KEY != 0)
-		return es_failf(ES_EINTERNAL, "reencrypt job without recipients");
+		return es_failf(ES_EBUG, "reencrypt job without recipients");
 	if (!es_age_is_age(job->input, job->input_len))
 		return es_failf(ES_EUSAGE, "%s: not an age file (vault migrate "
 		    "turns an Ansible Vault into one)", job->input_name ?
@@ -205,12 +205,12 @@ es_job_execute(const struct es_job *job, struct es_job_result *res)
 			    "with vault encrypt -r)", job->input_name ?
 			    job->input_name : "input");
 		if (job->new_secret == NULL)
-			return es_failf(ES_EINTERNAL, "rekey without a secret");
+			return es_failf(ES_EBUG, "rekey without a secret");
 		r = es_vault_rekey(job->input, job->input_len, job->secrets,
 		    job->new_secret, job->new_label, &res->out, &res->used);
 		break;
 	default:
-		return es_failf(ES_EINTERNAL, "unknown job %d", (int)job->op);
+		return es_failf(ES_EBUG, "unknown job %d", (int)job->op);
 	}
 	if (r != 0)
 		es_job_result_free(res);

@@ -91,7 +91,7 @@ open_dir_or_ancestor(int rootfd, const char *dir)
 
 	n = snprintf(path, sizeof path, "%s", dir);
 	if (n < 0 || (size_t)n >= sizeof path || path[0] != '/')
-		return es_failf(ES_EINTERNAL, "%.64s: not an absolute path "
+		return es_failf(ES_EBUG, "%.64s: not an absolute path "
 		    "under %zu bytes", dir, sizeof path);
 	memset(&how, 0, sizeof how);
 	how.flags = O_PATH | O_DIRECTORY | O_CLOEXEC;

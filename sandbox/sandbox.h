@@ -44,6 +44,9 @@
 #define ES_SANDBOX_DEBUG_ENV "ENVSEAL_SANDBOX_DEBUG"
 /* Exit status of a worker that trapped in debug mode. */
 #define ES_WORKER_EXIT_TRAPPED 125
+/* Exit status of a worker that hit BUG(): it sent an ES_EBUG result
+ * naming the location first (sandbox/worker.c worker_bug). */
+#define ES_WORKER_EXIT_BUG 124
 
 /* One row of a filter table: a syscall and why it is there. */
 struct es_seccomp_row {

@@ -498,7 +498,7 @@ check_job(const struct es_job *job)
 		    job->input_name ? job->input_name : "input",
 		    (size_t)ES_VAULT_MAX);
 	if (job->op == ES_JOB_RENDER && s == NULL)
-		return es_failf(ES_EINTERNAL, "render job without a spec");
+		return es_failf(ES_EBUG, "render job without a spec");
 	if (s != NULL && ((s->explicit_vars && s->nvars > ES_ENV_VARS_MAX) ||
 	    s->nstatics > ES_ENV_VARS_MAX || s->old_len > ES_ENV_FILE_MAX))
 		return es_failf(ES_ELIMIT, "render spec over its bounds");
@@ -728,7 +728,7 @@ drop_root(uid_t id)
 	if (geteuid() != 0)
 		return 0;
 	if (!ES_ID_IS_WORKER(id))
-		return ES_EINTERNAL;
+		return ES_EBUG;
 	(void)setrlimit(RLIMIT_MEMLOCK, &inf);   /* best effort, see above */
 	/* Groups first: once the uid is gone, so is the right to drop them. */
 	if (setgroups(0, NULL) != 0 || setresgid(id, id, id) != 0 ||
@@ -767,6 +767,61 @@ limit_resources(void)
 	return 0;
 }
 
+static int test_bug;   /* es_worker_test_bug(), inherited by the fork */
+
+void
+es_worker_test_bug(int on)
+{
+	test_bug = on;
+}
+
+/* The worker's result pipe, for worker_bug(). */
+static int bug_fd = -1;
+
+/*
+ * BUG() inside the worker (es_bug_set_handler): the default handler's
+ * stderr is closed here and its abort() is not in the filter (SIGSYS: the
+ * user would read "sandbox violation"). Instead the worker sends, straight
+ * to the fd and past whatever it had buffered, a complete failure result
+ * (STATUS ES_EBUG, DETAIL "internal error: BUG at FILE:LINE: MSG", END)
+ * and exits ES_WORKER_EXIT_BUG; the parent takes the two together as
+ * ES_EBUG (child_status). BUG messages are fixed strings and a location,
+ * never data. Only write and exit_group: both in the filter.
+ */
+__attribute__((noreturn)) static void
+worker_bug(const char *file, int line, const char *msg)
+{
+	static unsigned char rec[ES_ERRDETAIL_MAX + 64];
+	struct wire_status st = { .code = ES_EBUG, .used = -1 };
+	uint32_t hdr[2];
+	size_t n = 0;
+	int len;
+
+	hdr[0] = W_STATUS;
+	hdr[1] = sizeof st;
+	memcpy(rec + n, hdr, sizeof hdr);
+	memcpy(rec + n + sizeof hdr, &st, sizeof st);
+	n += sizeof hdr + sizeof st;
+	len = snprintf((char *)rec + n + sizeof hdr, ES_ERRDETAIL_MAX,
+	    "internal error: BUG at %s:%d: %s (in the worker)", file, line,
+	    msg);
+	if (len < 0)
+		len = 0;
+	else if (len >= ES_ERRDETAIL_MAX)
+		len = ES_ERRDETAIL_MAX - 1;
+	hdr[0] = W_DETAIL;
+	hdr[1] = (uint32_t)len;
+	memcpy(rec + n, hdr, sizeof hdr);
+	n += sizeof hdr + (size_t)len;
+	hdr[0] = W_RES_END;
+	hdr[1] = 0;
+	memcpy(rec + n, hdr, sizeof hdr);
+	n += sizeof hdr;
+	if (bug_fd >= 0)
+		(void)write_all(bug_fd, rec, n, 0);
+	worker_exit(ES_WORKER_EXIT_BUG);
+}
+
 __attribute__((noreturn)) static void
 worker_main(int in_fd, int out_fd, int debug_fd, const struct es_job *job,
     uid_t id)
@@ -778,6 +833,9 @@ worker_main(int in_fd, int out_fd, int debug_fd, const struct es_job *job,
 	struct wio in, out;
 	int r;
 
+	/* From here a BUG() is reported to the parent (worker_bug). */
+	bug_fd = out_fd;
+	es_bug_set_handler(worker_bug);
 	/* Before a single byte: no root, no core, no ptrace peers, no other
 	 * fds, then the filter. */
 	if (drop_root(id) != 0 ||
@@ -793,6 +851,8 @@ worker_main(int in_fd, int out_fd, int debug_fd, const struct es_job *job,
 	if (wio_open(&in, in_fd, 1) != 0 || wio_open(&out, out_fd, 0) != 0 ||
 	    recv_job(&in, job, &w) != 0)
 		worker_exit(WORKER_EXIT_BROKEN);
+	if (test_bug)
+		BUG("test hook ENVSEAL_TEST_WORKER_BUG");
 	r = es_job_execute(&w.job, &res);
 	if (send_result(&out, r, &res) != 0 || flush(&out) != 0)
 		worker_exit(WORKER_EXIT_BROKEN);
@@ -828,7 +888,7 @@ recv_names(struct wio *io, uint32_t type, size_t n, char ***out, size_t *count)
 static int
 code_ok(int code)
 {
-	return code == 0 || (code >= ES_EUSAGE && code <= ES_EAGE &&
+	return code == 0 || (code >= ES_EUSAGE && code <= ES_ECODE_LAST &&
 	    code != ES_ESANDBOX) || (code < 0 && code > -4096);
 }
 
@@ -912,8 +972,10 @@ trapped(int dbg)
 	    "(#%d)", name, (int)nr);
 }
 
+/* How the worker ended. code: what its result said (ES_EBUG with the BUG's
+ * location in the detail, when it reported one). */
 static int
-child_status(pid_t pid, int dbg)
+child_status(pid_t pid, int dbg, int code)
 {
 	int st;
 
@@ -927,6 +989,9 @@ child_status(pid_t pid, int dbg)
 		    " (SIGSYS: a forbidden syscall)" : "");
 	if (WIFEXITED(st) && WEXITSTATUS(st) == ES_WORKER_EXIT_TRAPPED)
 		return trapped(dbg);
+	if (WIFEXITED(st) && WEXITSTATUS(st) == ES_WORKER_EXIT_BUG)
+		return code == ES_EBUG ? ES_EBUG : es_failf(ES_EBUG,
+		    "internal error: BUG in the worker (its report was lost)");
 	if (!WIFEXITED(st) || WEXITSTATUS(st) != 0)
 		return es_failf(ES_ESANDBOX, "worker exited with status %d",
 		    WIFEXITED(st) ? WEXITSTATUS(st) : -1);
@@ -1006,7 +1071,7 @@ converse(pid_t pid, int to, int from, int dbg, const struct es_job *job,
 	wio_close(&in);
 	if (r == -ETIMEDOUT)
 		return hung(pid, secs);
-	st = child_status(pid, dbg);
+	st = child_status(pid, dbg, r == 0 ? code : 0);
 	if (st != 0)
 		return st;
 	if (r != 0)

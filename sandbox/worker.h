@@ -17,7 +17,10 @@
  * order. A worker killed by a signal or sending anything unexpected gives
  * ES_ESANDBOX (exit 4). A worker that reports a domain error (wrong key,
  * bad YAML, value not renderable) returns that code and its detail (names
- * only).
+ * only). A BUG() inside the worker is a bug, not a violation: the worker
+ * sends an ES_EBUG result naming the location and exits
+ * ES_WORKER_EXIT_BUG; the parent returns ES_EBUG (exit 70), "internal
+ * error: BUG at FILE:LINE: MSG (in the worker)".
  *
  * es_job_execute() is the pure part, the same code the worker runs after
  * its filter is in; tests and fuzzers call it directly.
@@ -112,6 +115,11 @@ struct es_job_result {
  */
 
 int es_worker_run(const struct es_job *job, struct es_job_result *res);
+/* TEST ONLY: the test build's cmd/main.c (ENVSEAL_TEST_HOOKS) calls this
+ * when ENVSEAL_TEST_WORKER_BUG=1, and every later worker hits BUG() right
+ * after its filter, before it runs the job (tests/cli/worker_bug.sh). The
+ * release binary never calls it. */
+void es_worker_test_bug(int on);
 int es_job_execute(const struct es_job *job, struct es_job_result *res);
 void es_job_result_free(struct es_job_result *res);
 

@@ -5,7 +5,6 @@
  * policy; on failure, that no policy came back and a detail was set. */
 #include "policy/policy.h"
 #include "common/envseal.h"
-#include "fs/fs.h"   /* ES_PATH_MAX */
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -106,6 +106,21 @@ main(void)
 	    strstr(es_strerror(ES_EINTERNAL), "Unknown") == NULL &&
 	    strstr(es_strerror(ES_EKEY), "Unknown") == NULL);
 
+	/* Every domain code, ES_EUSAGE to ES_ECODE_LAST, has its own text
+	 * and a status; a bug is EX_SOFTWARE, a runtime failure is not. */
+	{
+		int c, all = 1;
+
+		for (c = ES_EUSAGE; c <= ES_ECODE_LAST; c++)
+			if (!strcmp(es_strerror(c), "unknown error"))
+				all = 0;
+		T_CHECK("every domain code has a text", all);
+	}
+	T_CHECK("exit: bug 70 (EX_SOFTWARE)", es_exit_status(ES_EBUG) == 70);
+	T_CHECK("exit: runtime failure 1", es_exit_status(ES_EINTERNAL) == 1);
+	T_CHECK("strerror: bug says internal error",
+	    strstr(es_strerror(ES_EBUG), "internal error") != NULL);
+
 	/* A long detail is cut, marked, and never overflows. */
 	memset(big, 'x', sizeof big - 1);
 	big[sizeof big - 1] = 0;

@@ -3,7 +3,7 @@
  * vaulted password files, ansible's order, the no-secret error,
  * ANSIBLE_VAULT_ID_MATCH (its reading and es_vault_try_order) and the
  * vault-id to encrypt with (ANSIBLE_VAULT_ENCRYPT_IDENTITY). */
-#include "crypto/keysrc.h"
+#include "keys/keysrc.h"
 #include "vault/vault.h"
 #include "tests/unit/t.h"
 

@@ -1,7 +1,7 @@
 /* tests/unit/test_report.c — the run report: JSON shape and escaping,
  * "changed", deep copies; printed through the terminal escaper as cmd/
  * prints it. */
-#include "fs/report.h"
+#include "report/report.h"
 #include "common/envseal.h"
 #include "tests/unit/t.h"
 

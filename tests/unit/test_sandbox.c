@@ -200,6 +200,19 @@ test_worker_render(void)
 	es_secrets_add(&secs, "default", (const unsigned char *)"nope", 4);
 	r = es_worker_run(&job, &res);
 	T_CHECK("worker wrong key is ES_EKEY", r == ES_EKEY);
+
+	/* A BUG() in the worker: ES_EBUG naming the location, not SIGSYS. */
+	es_worker_test_bug(1);
+	r = es_worker_run(&job, &res);
+	es_worker_test_bug(0);
+	T_CHECK("worker BUG is ES_EBUG", r == ES_EBUG);
+	T_CHECK("worker BUG names the location",
+	    strstr(es_errdetail(), "BUG at sandbox/worker.c:") != NULL &&
+	    strstr(es_errdetail(), "(in the worker)") != NULL);
+	T_CHECK("worker BUG gives no result", res.out.len == 0 &&
+	    res.nnames == 0);
+	r = es_worker_run(&job, &res);
+	T_CHECK("a worker after the BUG one runs as before", r == ES_EKEY);
 	free(in);
 	es_secrets_free(&secs);
 }

@@ -1,5 +1,5 @@
 /*
- * crypto/keysrc.h — where vault passwords come from, as ansible has them:
+ * keys/keysrc.h — where vault passwords come from, as ansible has them:
  * ANSIBLE_VAULT_IDENTITY_LIST, --vault-id [LABEL@]SOURCE (file, executable,
  * *-client executable, "prompt"), --vault-password-file, then
  * ANSIBLE_VAULT_PASSWORD_FILE; plus --vault-password-credential NAME
@@ -33,7 +33,7 @@ struct es_keysrc_opts {
 	size_t n_password_files;
 	const char *credentials[ES_SECRETS_MAX];     /* --vault-password-credential */
 	size_t n_credentials;
-	/* age identities (crypto/keysrc.c): -i/--identity FILE and
+	/* age identities (keys/keysrc.c): -i/--identity FILE and
 	 * --identity-credential NAME, appended first, labelled
 	 * ES_AGE_ID_LABEL. Any given: no prompt unless a password source is
 	 * named too (an scrypt age file takes a password source). */
@@ -121,7 +121,7 @@ int es_keysrc_add_password_env(struct es_secrets *out,
  * names it in the error) and fails with ES_EUSAGE for the second. */
 int es_keysrc_take_stdin(const char *who);
 
-/* The age identities of o into out (crypto/keysrc.c): ES_EKEYSRC,
+/* The age identities of o into out (keys/keysrc.c): ES_EKEYSRC,
  * ES_EUNSAFE (trusted-input rule) or ES_EAGE (not an identity file,
  * naming file:line) on failure. */
 int es_keysrc_add_age_identities(const struct es_keysrc_opts *o,

@@ -1,8 +1,8 @@
 /*
- * crypto/keysrc.c — vault passwords from files, scripts, vault-id client
+ * keys/keysrc.c — vault passwords from files, scripts, vault-id client
  * scripts, systemd credentials and the terminal, with ansible's stripping
  * rules (vault.py 351-515, cli/__init__.py 190-317). Runs in the parent,
- * before any sandbox. See crypto/keysrc.h.
+ * before any sandbox. See keys/keysrc.h.
  *
  * Where this differs from ansible, on purpose:
  * - A missing or unreadable password file is an error (ansible warns and
@@ -12,7 +12,7 @@
  *   bound; their stderr is inherited (they may prompt), their stdout is
  *   the secret and is never shown.
  */
-#include "crypto/keysrc.h"
+#include "keys/keysrc.h"
 #include "fs/fs.h"
 #include "vault/age.h"
 #include "vault/vault.h"
@@ -96,8 +96,8 @@ keysrc_error(int r)
 {
 	if (r == ES_ELIMIT)
 		return ES_EKEYSRC;
-	/* Domain codes run from ES_EUSAGE up to ES_EINTERNAL. */
-	if (r >= ES_EUSAGE && r <= ES_EINTERNAL)
+	/* Domain codes run from ES_EUSAGE up to ES_ECODE_LAST. */
+	if (r >= ES_EUSAGE && r <= ES_ECODE_LAST)
 		return r;
 	return r < 0 ? ES_EKEYSRC : r;   /* -errno */
 }

@@ -1,5 +1,5 @@
 /*
- * render/run.c — es_render_prepare/confine/commit and es_render_run(): the
+ * run/render.c — es_render_prepare/confine/commit and es_render_run(): the
  * parent's side of `envseal render` and the render half of `envseal
  * apply`.
  * Inputs first (owners, vaults, old files, keys), then one sandboxed worker
@@ -8,11 +8,12 @@
  * names) and hands the bytes to fs/.
  */
 #include "render/render.h"
+#include "run/run.h"
 #include "sandbox/sandbox.h"
 #include "sandbox/worker.h"
-#include "crypto/keysrc.h"
+#include "keys/keysrc.h"
 #include "fs/fs.h"
-#include "fs/report.h"
+#include "report/report.h"
 #include "policy/policy.h"
 #include "provision/accounts.h"
 #include "vault/vault.h"
@@ -21,10 +22,6 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
-
-/* envseal's own state and log directories (lock, audit log). */
-static const char *const own_dirs[] = { "/var/lib/envseal",
-	"/var/log/envseal" };
 
 /* Everything one env file needs between the phases. */
 struct rfile {
@@ -247,11 +244,14 @@ int
 es_render_confine(struct es_root *root, const struct es_policy *p,
     struct es_render_opts *o)
 {
+	const char *const *own;
 	const char **dirs;
 	char *bufs;
-	size_t n = 0, nb = 0, i, max = p->nenv_files + p->ndirs + 4 +
-	    o->nextra_dirs;
+	size_t n = 0, nb = 0, i, nown, max;
 	int r = 0;
+
+	own = es_state_dirs(&nown);   /* fs/'s lock, key and audit log */
+	max = p->nenv_files + 1 + p->ndirs + nown + o->nextra_dirs;
 
 	dirs = calloc(max, sizeof *dirs);
 	bufs = calloc(p->nenv_files + 1, ES_PATH_MAX);
@@ -267,8 +267,8 @@ es_render_confine(struct es_root *root, const struct es_policy *p,
 		    p->service->unit);
 	for (i = 0; i < p->ndirs && r == 0; i++)
 		dirs[n++] = p->dirs[i].path;
-	for (i = 0; i < 2 && r == 0; i++)
-		dirs[n++] = own_dirs[i];
+	for (i = 0; i < nown && r == 0; i++)
+		dirs[n++] = own[i];
 	for (i = 0; i < o->nextra_dirs && r == 0; i++)
 		dirs[n++] = o->extra_dirs[i];
 	if (r == 0 && n > ES_SANDBOX_DIRS_MAX)
@@ -419,7 +419,7 @@ check_call(struct es_root *root, const struct es_policy *p,
 		return r;
 	/* A caller that asked for a plan must never get writes. */
 	if ((o->flags & ES_RENDER_CHECK) && !es_root_checking(root))
-		return es_failf(ES_EINTERNAL, "check mode asked on a root "
+		return es_failf(ES_EBUG, "check mode asked on a root "
 		    "opened for writing");
 	if (o->vault != NULL && p->nenv_files != 1)
 		return es_failf(ES_EUSAGE, "--vault needs a policy with one "

@@ -1,5 +1,5 @@
-/* fs/report.c — the run report: deep copies of items, JSON and text. */
-#include "fs/report.h"
+/* report/report.c — the run report: deep copies of items, JSON and text. */
+#include "report/report.h"
 #include "common/envseal.h"
 
 #include <errno.h>

@@ -1,5 +1,5 @@
 /*
- * fs/report.h — what a run did, for humans and for Ansible's changed_when.
+ * report/report.h — what a run did, for humans and for Ansible's changed_when.
  *
  * Calling sequence:
  *	struct es_report rep = { 0 };
