@@ -153,7 +153,9 @@ static const struct {
 	    "           FILE...\n"
 	    "Print each FILE's plaintext (FILE '-': stdin). A YAML file with\n"
 	    "inline !vault values is printed with each value decrypted as a\n"
-	    "double-quoted scalar, every other line untouched.\n"
+	    "double-quoted scalar, every other line untouched. As ansible\n"
+	    "prints it: a byte that is not valid UTF-8 as '?', a final newline\n"
+	    "added when missing (decrypt is byte-exact).\n"
 	    "options:\n" HELP_IDENTITY HELP_AUDIT_ROOT HELP_END HELP_KEYS },
 	{ "vault decrypt",
 	    "usage: envseal vault decrypt [KEY SOURCES] [-i FILE]... [--output FILE|-]\n"

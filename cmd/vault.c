@@ -249,10 +249,19 @@ cmd_view_decrypt(const struct vopts *o, struct es_vrun *v)
 	    (r = decrypt_all(o, v, ES_JOB_DECRYPT, NULL)) >= 0)
 		return r;
 	if (o->sub == SUB_VIEW || (o->output && !strcmp(o->output, "-"))) {
-		for (i = 0; i < v->n; i++)
-			if ((r = es_vrun_write_fd(STDOUT_FILENO, v->out[i].p,
-			    v->out[i].len)) != 0)
+		for (i = 0; i < v->n; i++) {
+			struct es_sbuf text = { 0 }, *b = &v->out[i];
+
+			r = 0;
+			if (o->sub == SUB_VIEW &&
+			    (r = es_vrun_view_text(&v->out[i], &text)) == 0)
+				b = &text;
+			if (r == 0)
+				r = es_vrun_write_fd(STDOUT_FILENO, b->p, b->len);
+			es_sbuf_free(&text);
+			if (r != 0)
 				return cmd_fail(o->what, r);
+		}
 		return 0;
 	}
 	return write_all(o, v);

@@ -87,6 +87,14 @@ int es_vrun_write_all(struct es_vrun *v, char *const *dests, unsigned flags,
 /* n bytes to fd, whole (EINTR retried). */
 int es_vrun_write_fd(int fd, const unsigned char *p, size_t n);
 
+/* `view`'s text, as ansible-vault 2.14's view prints a plaintext (no
+ * pager): decoded as UTF-8 with each byte that is not part of a valid
+ * sequence written as '?' (to_text's surrogateescape, then stdout's
+ * errors='replace'), and a newline added unless it ends with one
+ * (Display.display). Appended to out (guarded memory). decrypt stays
+ * byte-exact. */
+int es_vrun_view_text(const struct es_sbuf *pt, struct es_sbuf *out);
+
 /* encrypt-string: pt sealed with v->secrets.v[k] and appended to out as
  * "NAME: !vault |" (or "!vault |" when name is NULL), then the envelope
  * indented as ansible indents it. Empty pt: ES_EUSAGE. */
