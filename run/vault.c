@@ -161,22 +161,105 @@ run_job(const struct es_vrun *v, enum es_job_op op, const char *name,
 	return 0;
 }
 
+/* 1 when a and b hold the same secret bytes (constant time). */
+static int
+same_secret(const struct es_secret *a, const struct es_secret *b)
+{
+	return a->len == b->len && es_ct_equal(a->bytes, b->bytes, a->len);
+}
+
+/* 1 when the envelopes a and b start with the same header line. */
+static int
+same_header(const unsigned char *a, size_t alen, const unsigned char *b,
+    size_t blen)
+{
+	const unsigned char *ea = memchr(a, '\n', alen);
+	const unsigned char *eb = memchr(b, '\n', blen);
+
+	return ea && eb && ea - a == eb - b && !memcmp(a, b, (size_t)(ea - a));
+}
+
+/*
+ * Quiet diffs: a whole-file envelope that the rekey's new secret already
+ * opens (the secret that opened it holds the same bytes) and whose header
+ * the new envelope repeats has nothing to change: the input's own bytes
+ * replace the new envelope, and fs/ then finds the file unchanged.
+ */
+static int
+keep_if_same(struct es_vrun *v, size_t i, const unsigned char *in,
+    size_t len, int used)
+{
+	struct es_sbuf *o = &v->out[i];
+
+	if (used < 0 || (size_t)used >= v->secrets.n ||
+	    !es_vault_is_envelope(in, len) ||
+	    !same_secret(&v->secrets.v[used], &v->fresh.v[v->fresh_idx]) ||
+	    !same_header(in, len, o->p, o->len))
+		return 0;
+	o->len = 0;
+	return es_sbuf_append(o, in, len);
+}
+
 int
 es_vrun_decrypt_all(struct es_vrun *v, char *const *paths,
     enum es_job_op op, const char *new_label, size_t *bad)
 {
 	const unsigned char *p;
 	size_t i, len;
-	int r;
+	int r, used;
 
 	for (i = 0; i < v->n; i++) {
 		*bad = i;
 		if ((r = read_cipher(v, i, paths[i], &p, &len)) != 0 ||
 		    (r = run_job(v, op, paths[i], p, len, new_label,
-		    &v->out[i], NULL)) != 0)
+		    &v->out[i], &used)) != 0)
+			return r;
+		if (op == ES_JOB_REKEY &&
+		    (r = keep_if_same(v, i, p, len, used)) != 0)
 			return r;
 	}
 	return 0;
+}
+
+/*
+ * Quiet diffs for encrypt --output: when dest is an existing whole-file
+ * vault that secret k opens (in the worker) to the same plaintext, and
+ * the new envelope would carry the same header, dest's bytes are kept.
+ * Any failure here only means "not the same": the new envelope stands.
+ */
+static int
+keep_dest_if_same(struct es_vrun *v, const char *src, const char *dest,
+    size_t k, const struct es_sbuf *pt, struct es_sbuf *env)
+{
+	unsigned char *old = NULL;
+	size_t oldlen = 0;
+	struct es_sbuf opened = { 0 };
+	int used = -1, r = 0;
+
+	/* In place, dest is the plaintext just read: nothing to keep. */
+	if (dest == src || !strcmp(dest, "-"))
+		return 0;
+	if (es_user_read_file(dest, ES_VAULT_MAX, &old, &oldlen) != 0 ||
+	    !es_vault_is_envelope(old, oldlen) ||
+	    !same_header(old, oldlen, env->p, env->len) ||
+	    run_job(v, ES_JOB_DECRYPT, dest, old, oldlen, NULL, &opened,
+	    &used) != 0) {
+		es_errclear();   /* not the same: the new envelope stands */
+		goto out;
+	}
+	if (used >= 0 && (size_t)used < v->secrets.n &&
+	    same_secret(&v->secrets.v[used], &v->secrets.v[k]) &&
+	    opened.len == pt->len && es_ct_equal(opened.p, pt->p, pt->len)) {
+		env->len = 0;
+		r = es_sbuf_append(env, old, oldlen);
+	}
+out:
+	es_sbuf_free(&opened);
+	if (old != NULL) {
+		es_wipe(old, oldlen);
+		free(old);
+	}
+	return r;
 }
 
 int
@@ -188,7 +271,6 @@ es_vrun_encrypt_all(struct es_vrun *v, char *const *paths,
 	size_t i;
 	int r;
 
-	(void)dests;
 	for (i = 0; i < v->n; i++) {
 		*bad = i;
 		in = &v->in[i];
@@ -200,6 +282,8 @@ es_vrun_encrypt_all(struct es_vrun *v, char *const *paths,
 		if (es_age_is_age(in->p, in->len))
 			return es_failf(ES_EUSAGE, "already an age file");
 		if ((r = es_vault_seal(in->p, in->len, s, s->label,
+		    &v->out[i])) != 0 ||
+		    (r = keep_dest_if_same(v, paths[i], dests[i], k, in,
 		    &v->out[i])) != 0)
 			return r;
 		es_sbuf_free(in);
