@@ -670,18 +670,21 @@ load_stdin(struct es_sbuf *out)
 
 /* --- one source --------------------------------------------------------------- */
 
+/*
+ * A vault-id label as ansible writes and reads it back (issue 15): a
+ * header label (vault.h es_vault_label_ok: printable ASCII, no ';', a
+ * space inside but none around, since ansible strips it on reading),
+ * and not ES_AGE_ID_LABEL, which names an age identity in a candidate
+ * list and must not be given to a password.
+ */
 static int
 label_ok(const char *l)
 {
-	size_t i, n = strlen(l);
-
-	if (n == 0 || n > ES_LABEL_MAX)
-		return 0;
-	for (i = 0; i < n; i++)
-		if (l[i] < 0x21 || l[i] > 0x7e || l[i] == ';')
-			return 0;
-	return 1;
+	return es_vault_label_ok(l) && strcmp(l, ES_AGE_ID_LABEL) != 0;
 }
+
+#define LABEL_RULE "vault-id label must be printable ASCII without ';', " \
+	"with no space at either end, and not \"" ES_AGE_ID_LABEL "\""
 
 /*
  * "/dev/stdin" and "/dev/fd/N", as ansible-vault takes them: the
@@ -785,8 +788,7 @@ es_keysrc_add(struct es_secrets *out, const char *spec, int vault_id,
 	} else if (vault_id)
 		pass_label = 0;   /* bare --vault-id SCRIPT: no arguments */
 	if (!label_ok(label))
-		return es_failf(ES_EUSAGE, "vault-id label must be printable "
-		    "ASCII without ';' or spaces");
+		return es_failf(ES_EUSAGE, LABEL_RULE);
 	if (*src == '\0')
 		return es_failf(ES_EUSAGE, "empty password source");
 	if (vault_id && strcmp(src, "prompt") == 0)
@@ -822,8 +824,7 @@ load_credential(struct es_secrets *out, const char *spec)
 		name = at + 1;
 	}
 	if (!label_ok(label))
-		return es_failf(ES_EUSAGE, "vault-id label must be printable "
-		    "ASCII without ';' or spaces");
+		return es_failf(ES_EUSAGE, LABEL_RULE);
 	if (dir == NULL || *dir == '\0')
 		return es_failf(ES_EKEYSRC, "credential %s: $%s is not set "
 		    "(LoadCredential= in the unit)", name, ENV_CREDENTIALS);
