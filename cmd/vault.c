@@ -175,6 +175,14 @@ write_all(const struct vopts *o, struct es_vrun *v)
 
 /* --- secrets ------------------------------------------------------------------ */
 
+/* keys' skipped sources (ansible's "[WARNING]: Error in vault password
+ * file loading"): a name and a reason, never a value. */
+static void
+warn_skipped(const char *detail)
+{
+	fprintf(stderr, "envseal: warning: %s; skipped\n", detail);
+}
+
 static int
 load_secrets(const struct vopts *o, struct es_vrun *v)
 {
@@ -830,6 +838,7 @@ cmd_vault(int argc, char **argv)
 	o.sub = (enum sub)i;
 	/* Encrypting asks for a new password twice, as ansible does. */
 	o.ks.ask_twice = o.sub == SUB_ENCRYPT || o.sub == SUB_ENCRYPT_STRING;
+	o.ks.skipped = warn_skipped;
 	snprintf(o.what, sizeof o.what, "vault %s", sub_names[i]);
 	if ((r = parse_opts(argc - 1, argv + 1, &o)) >= 0)
 		return r;

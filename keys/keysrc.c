@@ -118,10 +118,12 @@ expand_path(const char *in, char *out, size_t outsz)
 	return 0;
 }
 
-/* A plain password file: strip(), maybe a vault itself, strip(b'\r\n'). */
+/* A plain password file: strip(), maybe a vault itself, strip(b'\r\n').
+ * *skip = 1 for a vaulted file no earlier secret opens (ansible skips
+ * it while another secret is usable). */
 static int
 load_file(int fd, const char *path, const struct es_secrets *earlier,
-    struct es_sbuf *out)
+    struct es_sbuf *out, int *skip)
 {
 	struct es_sbuf pt = { 0 };
 	int r, used;
@@ -133,6 +135,7 @@ load_file(int fd, const char *path, const struct es_secrets *earlier,
 		/* A vaulted password file: opened with the secrets loaded
 		 * before it, as ansible does (vault.py 414). */
 		r = es_vault_open(out->p, out->len, earlier, &pt, &used);
+		*skip = r == ES_EKEY;
 		if (r != 0)
 			return es_failf(r == ES_EKEY ? ES_EKEY : ES_EKEYSRC,
 			    "%s: vaulted password file: %s", path,
@@ -724,7 +727,7 @@ caller_fd(const char *path, int *fd)
 }
 
 static int
-load_path(const char *spec, const char *label, int pass_label,
+load_path(const char *spec, const char *label, int pass_label, int *skip,
     const struct es_secrets *earlier, struct es_sbuf *pw)
 {
 	char path[KEYSRC_PATH_MAX];
@@ -740,7 +743,7 @@ load_path(const char *spec, const char *label, int pass_label,
 		 * stdin by this name is the same one input as "-". */
 		if (fd == STDIN_FILENO && (r = es_keysrc_take_stdin(path)) != 0)
 			return r;
-		r = load_file(fd, path, earlier, pw);
+		r = load_file(fd, path, earlier, pw, skip);
 		if (fd != STDIN_FILENO)
 			close(fd);
 		if (r == 0 && pw->len == 0)
@@ -758,17 +761,21 @@ load_path(const char *spec, const char *label, int pass_label,
 	if (st.st_mode & (S_IXUSR | S_IXGRP | S_IXOTH))
 		r = run_script(fd, path, label, pass_label, pw);
 	else
-		r = load_file(fd, path, earlier, pw);
+		r = load_file(fd, path, earlier, pw, skip);
 	close(fd);
-	if (r == 0 && pw->len == 0)
+	/* An empty file (not a script's output): skippable, as ansible. */
+	if (r == 0 && pw->len == 0) {
+		*skip = !(st.st_mode & (S_IXUSR | S_IXGRP | S_IXOTH));
 		r = es_failf(ES_EKEYSRC, "password source %s: empty password",
 		    path);
+	}
 	return r;
 }
 
-int
-es_keysrc_add(struct es_secrets *out, const char *spec, int vault_id,
-    const struct es_secrets *earlier)
+/* es_keysrc_add(); *skip = 1 when the failure is one ansible skips. */
+static int
+add_source(struct es_secrets *out, const char *spec, int vault_id,
+    const struct es_secrets *earlier, int *skip)
 {
 	char label[ES_LABEL_MAX + 1];
 	const char *src = spec, *at;
@@ -796,7 +803,7 @@ es_keysrc_add(struct es_secrets *out, const char *spec, int vault_id,
 	else if (strcmp(src, "-") == 0)
 		r = load_stdin(&pw);
 	else
-		r = load_path(src, label, pass_label, earlier ? earlier : out,
+		r = load_path(src, label, pass_label, skip, earlier ? earlier : out,
 		    &pw);
 	if (r == 0 && pw.len == 0)
 		r = es_failf(ES_EKEYSRC, "empty vault password");
@@ -804,6 +811,45 @@ es_keysrc_add(struct es_secrets *out, const char *spec, int vault_id,
 		r = es_secrets_add(out, label, pw.p, pw.len);
 	es_sbuf_free(&pw);
 	return r;
+}
+
+int
+es_keysrc_add(struct es_secrets *out, const char *spec, int vault_id,
+    const struct es_secrets *earlier)
+{
+	int skip = 0;
+
+	return add_source(out, spec, vault_id, earlier, &skip);
+}
+
+/* The first skipped source's error, kept to be the run's error when no
+ * source is left. */
+struct skips {
+	int code;
+	char detail[ES_ERRDETAIL_MAX];
+};
+
+/*
+ * One source of es_keysrc_load(): with o->skipped set, a source ansible
+ * skips (an empty password file, a vaulted one nothing earlier opens;
+ * cli/__init__.py setup_vault_secrets warns and goes on) is reported to
+ * it and dropped, its error kept in *sk; any other failure is the error.
+ */
+static int
+load_one(const struct es_keysrc_opts *o, struct es_secrets *out,
+    const char *spec, int vault_id, struct skips *sk)
+{
+	int skip = 0, r = add_source(out, spec, vault_id, NULL, &skip);
+
+	if (r == 0 || !skip || o->skipped == NULL)
+		return r;
+	if (sk->code == 0) {
+		sk->code = r;
+		snprintf(sk->detail, sizeof sk->detail, "%s", es_errdetail());
+	}
+	o->skipped(es_errdetail());
+	es_errclear();
+	return 0;
 }
 
 /* --- the whole list ------------------------------------------------------------- */
@@ -987,6 +1033,7 @@ int
 es_keysrc_load(const struct es_keysrc_opts *o, struct es_secrets *out)
 {
 	const char *envfile = getenv(ENV_PASSWORD_FILE);
+	struct skips sk = { 0, "" };
 	size_t i;
 	int r = 0;
 
@@ -996,16 +1043,19 @@ es_keysrc_load(const struct es_keysrc_opts *o, struct es_secrets *out)
 	    (r = es_keysrc_add_identity_list(out, NULL)) != 0)
 		goto out;
 	for (i = 0; i < o->n_vault_ids && r == 0; i++)
-		r = es_keysrc_add(out, o->vault_ids[i], 1, NULL);
+		r = load_one(o, out, o->vault_ids[i], 1, &sk);
 	/* ansible appends its prompt after the --vault-id list. */
 	if (r == 0 && o->ask)
 		r = ask_pass(out, o->ask_twice);
 	for (i = 0; i < o->n_password_files && r == 0; i++)
-		r = es_keysrc_add(out, o->password_files[i], 0, NULL);
+		r = load_one(o, out, o->password_files[i], 0, &sk);
 	if (r == 0 && envfile != NULL && *envfile)
-		r = es_keysrc_add(out, envfile, 0, NULL);
+		r = load_one(o, out, envfile, 0, &sk);
 	for (i = 0; i < o->n_credentials && r == 0; i++)
 		r = load_credential(out, o->credentials[i]);
+	/* Everything given was skipped: the first skip is the error. */
+	if (r == 0 && out->n == 0 && sk.code != 0)
+		r = es_failf(sk.code, "%s", sk.detail);
 	if (r != 0 || out->n > 0)
 		goto out;
 	if (!o->no_prompt && isatty(STDIN_FILENO))

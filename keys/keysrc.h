@@ -48,6 +48,13 @@ struct es_keysrc_opts {
 	 * asks again to confirm (a new password: encrypt). */
 	int ask;
 	int ask_twice;
+	/* Set (the vault commands): an empty password file, or a vaulted
+	 * one that no earlier secret opens, given by --vault-id,
+	 * --vault-password-file or ANSIBLE_VAULT_PASSWORD_FILE, is skipped
+	 * as ansible skips it, its detail handed here for a warning; the
+	 * first one is the error when no secret is left. NULL: an error. A
+	 * missing file is always an error. */
+	void (*skipped)(const char *detail);
 	/* No source given and no prompt: 0 with out->n == 0 instead of
 	 * ES_EKEYSRC (render: a vault with allow_plaintext needs no key, an
 	 * encrypted one then fails naming the missing source). A flag, so
