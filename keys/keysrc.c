@@ -1058,8 +1058,11 @@ es_keysrc_load(const struct es_keysrc_opts *o, struct es_secrets *out)
 		r = es_failf(sk.code, "%s", sk.detail);
 	if (r != 0 || out->n > 0)
 		goto out;
+	/* Nothing given, a terminal: ansible prompts, twice for a new
+	 * password (encrypt: create_new_password). */
 	if (!o->no_prompt && isatty(STDIN_FILENO))
-		r = es_keysrc_add(out, "prompt", 1, NULL);
+		r = o->ask_twice ? ask_pass(out, 1) :
+		    es_keysrc_add(out, "prompt", 1, NULL);
 	else if (!o->none_ok)
 		r = es_failf(ES_EKEYSRC, "no vault secret given (use "
 		    "--vault-password-file, --vault-id or "

@@ -61,3 +61,36 @@ cat >"$S/cases" <<'EOF'
 {"id":"-J","setsid":true,"args":["view","-J","v.yml"],"stdin":"correct horse\n","mode":"A","why":"envseal takes ansible-playbook's -J; ansible-vault 2.14 does not","rc":[2,0]}
 EOF
 av_batch "$S/cases"
+
+# Nothing given, on a terminal: both tools ask for a new password twice
+# to encrypt (ansible's create_new_password), on a pseudo-terminal.
+cat >"$S/pty.py" <<'PY'
+import os, select, sys, time
+out, argv = sys.argv[1], sys.argv[2:]
+pid, fd = os.forkpty()
+if pid == 0:
+    os.execvp(argv[0], argv + ["--output", out, "plain.yml"])
+seen, asked, end = b"", 0, time.time() + 20
+while time.time() < end:
+    r, _, _ = select.select([fd], [], [], 0.2)
+    if fd in r:
+        try:
+            d = os.read(fd, 1024)
+        except OSError:
+            break
+        if not d:
+            break
+        seen += d
+        if seen.count(b"password: ") > asked:
+            asked += 1
+            time.sleep(0.2)
+            os.write(fd, b"correct horse\n")
+_, st = os.waitpid(pid, 0)
+print("asked=%d confirm=%d status=%d" % (asked, b"Confirm New Vault password" in seen, os.waitstatus_to_exitcode(st)))
+PY
+cd "$F" || exit 1
+A=$("$PY" "$S/pty.py" "$S/a.yml" ansible-vault encrypt)
+E=$("$PY" "$S/pty.py" "$S/e.yml" "$ENVSEAL" vault encrypt)
+check "on a terminal, ansible-vault asks twice to encrypt ($A)" [ "$A" = "asked=2 confirm=1 status=0" ]
+check "on a terminal, envseal asks twice to encrypt ($E)" [ "$E" = "asked=2 confirm=1 status=0" ]
+check "envseal's vault opens with the password typed" cmp -s <("$ENVSEAL" vault view --vault-password-file pw "$S/e.yml" 2>/dev/null) plain.yml
