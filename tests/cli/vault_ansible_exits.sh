@@ -23,6 +23,8 @@ cat >"$S/cases" <<'EOF'
 {"id":"--output with two inputs","args":["decrypt","--vault-password-file","pw","--output","o","v.yml","v.yml"],"rc":[5,2]}
 {"id":"encrypt_string of empty stdin","args":["encrypt_string","--vault-password-file","pw"],"rc":[5,2]}
 {"id":"encrypt_string of an empty STRING","args":["encrypt_string","--vault-password-file","pw",""],"rc":[5,2]}
+{"id":"no secret at all, no terminal","setsid":true,"args":["view","v.yml"],"rc":[1,1]}
+{"id":"encrypt, no secret at all, no terminal","setsid":true,"args":["encrypt","--output","-","plain.yml"],"rc":[1,1]}
 {"id":"view of no FILE","args":["view","--vault-password-file","pw"],"mode":"A","why":"a view of nothing is a mistake; ansible prints nothing","rc":[0,2]}
 {"id":"rekey of no FILE","args":["rekey","--vault-password-file","pw","--new-vault-password-file","pw"],"mode":"A","why":"a rekey of nothing is a mistake; ansible says Rekey successful","rc":[0,2]}
 EOF

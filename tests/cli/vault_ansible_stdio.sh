@@ -18,6 +18,7 @@ cat >"$S/cases" <<'EOF'
 {"id":"encrypt_string --name without STRING: stdin, unnamed","args":["encrypt_string","--vault-password-file","pw","--name","db"],"stdin":"s3cret","pw":["pw"],"cmp":["rc","outv"]}
 {"id":"encrypt_string -n twice, two STRINGs","args":["encrypt_string","--vault-password-file","pw","--name","a","--name","b","one","two"],"pw":["pw"],"cmp":["rc","outv","errline:# The encrypted version of variable (\"b\", the string #2 from the command line args)."]}
 {"id":"encrypt_string fewer names than STRINGs","args":["encrypt_string","--vault-password-file","pw","--name","a","one","two"],"pw":["pw"],"cmp":["rc","outv","errline:The last named variable will be \"a\". The rest will not have names."]}
+{"id":"encrypt_string more names than STRINGs","args":["encrypt_string","--vault-password-file","pw","--name","foo1","--name","foo2","one"],"pw":["pw"],"cmp":["rc","outv"]}
 {"id":"encrypt_string STRING - (stdin and a STRING)","args":["encrypt_string","--vault-password-file","pw","one","-"],"stdin":"s3cret","pw":["pw"],"cmp":["rc","outv"]}
 {"id":"encrypt_string --output FILE","args":["encrypt_string","--vault-password-file","pw","--output","es.yml","--name","k","one"],"pw":["pw"],"cmp":["rc","filev:es.yml","out"]}
 {"id":"encrypt_string empty stdin: an error","args":["encrypt_string","--vault-password-file","pw"],"stdin":"","cmp":["rc"]}
