@@ -369,41 +369,6 @@ es_vrun_seal_string(struct es_vrun *v, size_t k, const char *name,
 	return r;
 }
 
-/* The length of the valid UTF-8 sequence at p (Unicode's table 3-7, as
- * Python's strict decoder: no overlong form, no surrogate, nothing above
- * U+10FFFF), or 0 when none starts there. */
-static size_t
-utf8_len(const unsigned char *p, size_t n)
-{
-	unsigned char lo = 0x80, hi = 0xbf;
-	size_t len, i;
-
-	if (p[0] < 0x80)
-		return 1;
-	if (p[0] >= 0xc2 && p[0] <= 0xdf)
-		len = 2;
-	else if (p[0] >= 0xe0 && p[0] <= 0xef)
-		len = 3;
-	else if (p[0] >= 0xf0 && p[0] <= 0xf4)
-		len = 4;
-	else
-		return 0;
-	if (p[0] == 0xe0)
-		lo = 0xa0;
-	else if (p[0] == 0xed)
-		hi = 0x9f;
-	else if (p[0] == 0xf0)
-		lo = 0x90;
-	else if (p[0] == 0xf4)
-		hi = 0x8f;
-	if (n < len || p[1] < lo || p[1] > hi)
-		return 0;
-	for (i = 2; i < len; i++)
-		if (p[i] < 0x80 || p[i] > 0xbf)
-			return 0;
-	return len;
-}
-
 int
 es_vrun_view_text(const struct es_sbuf *pt, struct es_sbuf *out)
 {
@@ -411,7 +376,7 @@ es_vrun_view_text(const struct es_sbuf *pt, struct es_sbuf *out)
 	int r = 0;
 
 	while (i < pt->len && r == 0) {
-		if ((k = utf8_len(pt->p + i, pt->len - i)) == 0) {
+		if ((k = es_utf8_len(pt->p + i, pt->len - i)) == 0) {
 			r = es_sbuf_putc(out, '?');
 			i++;
 		} else {
