@@ -580,44 +580,17 @@ cmd_encrypt_string(const struct vopts *o, struct es_vrun *v)
 
 /* --- rekey --------------------------------------------------------------------------- */
 
-/*
- * The new secret. With a vault-id to encrypt with (--encrypt-vault-id or
- * ANSIBLE_VAULT_ENCRYPT_IDENTITY) ansible draws the candidates from
- * ANSIBLE_VAULT_IDENTITY_LIST, the --new-* option and
- * ANSIBLE_VAULT_PASSWORD_FILE, in that order, and writes the label of the
- * one picked (cli/vault.py 206-240); without one, the --new-* option.
- */
+/* The new secret (run/vault.h es_vrun_new_secret): -1 to go on, else
+ * the exit status. */
 static int
 load_new_secret(const struct vopts *o, struct es_vrun *v, const char **label)
 {
-	const char *spec = o->new_vault_id ? o->new_vault_id : o->new_pwfile;
-	char buf[ES_LABEL_MAX + 2];
-	const char *id = es_keysrc_encrypt_id(o->encrypt_id, buf, sizeof buf);
-	int r = 0;
+	int r = es_vrun_new_secret(v, o->new_vault_id, o->new_pwfile,
+	    o->encrypt_id, label);
 
-	v->fresh_idx = 0;
-	if (id != NULL)
-		r = es_keysrc_add_identity_list(&v->fresh, &v->secrets);
-	if (r == 0)
-		r = es_keysrc_add(&v->fresh, spec, o->new_vault_id != NULL,
-		    &v->secrets);
-	if (r == 0 && id != NULL &&
-	    (r = es_keysrc_add_password_env(&v->fresh, &v->secrets)) == 0)
-		r = es_keysrc_pick(&v->fresh, id, &v->fresh_idx);
-	if (r != 0)
-		return cmd_fail(o->what, r);
-	/* A label only when one was given or picked: otherwise each file
-	 * keeps its own. */
-	if (id != NULL)
-		*label = v->fresh.v[v->fresh_idx].label;
-	else
-		*label = o->new_vault_id && strchr(o->new_vault_id, '@') ?
-		    v->fresh.v[0].label : NULL;
-	if (*label && strcmp(*label, "default") != 0 &&
-	    !es_vault_label_ok(*label))
-		return cmd_usage("%s: label must be printable ASCII without "
-		    "';'", o->what);
-	return -1;
+	if (r == ES_EUSAGE)
+		return cmd_usage("%s: %s", o->what, es_errdetail());
+	return r ? cmd_fail(o->what, r) : -1;
 }
 
 static int

@@ -388,3 +388,37 @@ es_vrun_view_text(const struct es_sbuf *pt, struct es_sbuf *out)
 		r = es_sbuf_putc(out, '\n');
 	return r;
 }
+
+int
+es_vrun_new_secret(struct es_vrun *v, const char *new_vault_id,
+    const char *new_pwfile, const char *encrypt_id, const char **label)
+{
+	const char *spec = new_vault_id ? new_vault_id : new_pwfile;
+	char buf[ES_LABEL_MAX + 2];
+	const char *id = es_keysrc_encrypt_id(encrypt_id, buf, sizeof buf);
+	int r = 0;
+
+	v->fresh_idx = 0;
+	if (id != NULL)
+		r = es_keysrc_add_identity_list(&v->fresh, &v->secrets);
+	if (r == 0)
+		r = es_keysrc_add(&v->fresh, spec, new_vault_id != NULL,
+		    &v->secrets);
+	if (r == 0 && id != NULL &&
+	    (r = es_keysrc_add_password_env(&v->fresh, &v->secrets)) == 0)
+		r = es_keysrc_pick(&v->fresh, id, &v->fresh_idx);
+	if (r != 0)
+		return r;
+	/* A label only when one was given or picked: otherwise each file
+	 * keeps its own. */
+	if (id != NULL)
+		*label = v->fresh.v[v->fresh_idx].label;
+	else
+		*label = new_vault_id && strchr(new_vault_id, '@') ?
+		    v->fresh.v[0].label : NULL;
+	if (*label && strcmp(*label, "default") != 0 &&
+	    !es_vault_label_ok(*label))
+		return es_failf(ES_EUSAGE, "label must be printable ASCII "
+		    "without ';'");
+	return 0;
+}

@@ -57,6 +57,19 @@ int es_vrun_read_input(const char *path, struct es_sbuf *b);
  * sources, keys/keysrc.h es_keysrc_take_stdin). */
 int es_vrun_read_stdin(struct es_sbuf *b);
 
+/*
+ * rekey's new secret into v->fresh (v->fresh_idx the one that encrypts),
+ * from new_vault_id ("[LABEL@]SOURCE") or new_pwfile. With a vault-id to
+ * encrypt with (encrypt_id, else ANSIBLE_VAULT_ENCRYPT_IDENTITY) ansible
+ * draws the candidates from ANSIBLE_VAULT_IDENTITY_LIST, the --new-*
+ * option and ANSIBLE_VAULT_PASSWORD_FILE, in that order, and writes the
+ * label of the one picked (cli/vault.py 206-240). *label: the label to
+ * write, or NULL to keep each file's. A password file that is a vault is
+ * opened with v->secrets.
+ */
+int es_vrun_new_secret(struct es_vrun *v, const char *new_vault_id,
+    const char *new_pwfile, const char *encrypt_id, const char **label);
+
 /* Every paths[i] through the worker (op ES_JOB_DECRYPT, or ES_JOB_REKEY
  * to v->fresh.v[v->fresh_idx] with new_label, NULL keeping each label),
  * each result into v->out[i]. A rekey whose input already opens with the
