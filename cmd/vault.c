@@ -449,10 +449,14 @@ seal_one(const struct vopts *o, struct es_vrun *v, size_t k, size_t idx,
     size_t n, const char *src, const char *name, const struct es_sbuf *pt,
     struct es_sbuf *out)
 {
-	if (n > 1 && name != NULL)
-		fprintf(stderr, "# The encrypted version of variable (\"%s\", "
-		    "the string #%zu from %s).\n", name, idx, src);
-	else if (n > 1)
+	/* Names came from the command line or a prompt: escaped for the
+	 * terminal (common/envseal.h es_fput_esc), as every name cmd/
+	 * prints. */
+	if (n > 1 && name != NULL) {
+		fprintf(stderr, "# The encrypted version of variable (\"");
+		es_fput_esc(stderr, name, strlen(name), 0);
+		fprintf(stderr, "\", the string #%zu from %s).\n", idx, src);
+	} else if (n > 1)
 		fprintf(stderr, "# The encrypted version of the string #%zu "
 		    "from %s.)\n", idx, src);
 	/* Blocks are joined by a newline, as ansible joins them; each
@@ -536,17 +540,21 @@ cmd_encrypt_string(const struct vopts *o, struct es_vrun *v)
 			return cmd_usage("%s: the plaintext provided from the "
 			    "command line args was empty, not encrypting",
 			    o->what);
-	if (o->nnames && nstr > o->nnames)
+	if (o->nnames && nstr > o->nnames) {
 		fprintf(stderr, "The number of --name options do not match the "
-		    "number of args.\nThe last named variable will be \"%s\". "
-		    "The rest will not have names.\n", o->names[o->nnames - 1]);
+		    "number of args.\nThe last named variable will be \"");
+		es_fput_esc(stderr, o->names[o->nnames - 1],
+		    strlen(o->names[o->nnames - 1]), 0);
+		fprintf(stderr, "\". The rest will not have names.\n");
+	}
 	r = -1;
 	if (o->prompt && (r = ask_string(o, &name, &pt)) < 0)
 		r = seal_one(o, v, k, 1, n, FROM_PROMPT, name.len > 1 ?
 		    (const char *)name.p : NULL, &pt, out);
 	es_sbuf_free(&name);
 	if (from_stdin) {
-		if (isatty(STDIN_FILENO))
+		/* ansible asks when stdout is a terminal (cli/vault.py). */
+		if (isatty(STDOUT_FILENO))
 			fprintf(stderr, "Reading plaintext input from stdin. "
 			    "(ctrl-d to end input, twice if your content does "
 			    "not already have a newline)\n");

@@ -26,3 +26,9 @@ cat >"$S/cases" <<'EOF'
 {"id":"--output with two files: an error","args":["decrypt","--vault-password-file","pw","--output","o","v.yml","plain.yml"],"cmp":["rc"]}
 EOF
 av_batch "$S/cases"
+
+# The names on those stderr lines are names from the command line: the
+# terminal escaper writes an ESC in one as \x1b, never raw.
+ERR=$("$ENVSEAL" vault encrypt-string --vault-password-file "$F/pw" -n "$(printf 'a\033[31mb')" x y 2>&1 >/dev/null)
+check "a --name with ESC reaches stderr escaped" [ "$(printf '%s' "$ERR" | grep -c 'a\\x1b\[31mb')" = 2 ]
+check "... and never raw" [ "$(printf '%s' "$ERR" | grep -c "$(printf '\033')")" = 0 ]
