@@ -13,17 +13,7 @@ W=$BASE
 T=/etc/veza/backend-api.env
 SECRET='Tr0ub4dor&3'     # db_password of c_mixed_inline.yml
 LOG=var/log/envseal/audit.jsonl
-cat >"$W/p.yml" <<EOF
-envseal: 1
-env_files:
-  - path: $T
-    vault: $VECTORS/c_mixed_inline.yml
-    owner: root
-    group: root
-    mode: "0600"
-    vars:
-      DB_PASSWORD: db_password
-EOF
+inline_policy "$W/p.yml"
 PW=(--vault-password-file "$VECTORS/pw_correct_horse.txt")
 
 # The release binary has no such hook: the variable changes nothing.
