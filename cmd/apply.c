@@ -86,25 +86,20 @@ run(struct cmd_run_args *a, const struct es_policy *p)
 	return r;
 }
 
+static int
+need(const struct cmd_run_args *a, const struct es_policy *p)
+{
+	int r;
+
+	(void)a;
+	if ((r = es_policy_require(p, "service")) != 0)
+		return r;
+	return es_policy_require(p, "env_files");
+}
+
 int
 cmd_apply(int argc, char **argv)
 {
-	struct cmd_run_args a;
-	struct es_policy *p = NULL;
-	int r;
-
-	if ((r = cmd_run_parse("apply", CMD_RUN_VAULT | CMD_RUN_KEYS |
-	    CMD_RUN_RELOAD, usage, argc, argv, &a)) != 0)
-		return r < 0 ? 0 : r;
-	if ((r = cmd_policy_load_trusted(a.root, a.policy,
-	    a.trusted_key, &p, a.signer)) != 0)
-		return cmd_fail("apply", r);
-	if ((r = es_policy_require(p, "service")) != 0 ||
-	    (r = es_policy_require(p, "env_files")) != 0) {
-		es_policy_free(p);
-		return cmd_fail("apply", r);
-	}
-	r = run(&a, p);
-	es_policy_free(p);
-	return r;
+	return cmd_run_main("apply", CMD_RUN_VAULT | CMD_RUN_KEYS |
+	    CMD_RUN_RELOAD, usage, need, run, argc, argv);
 }
