@@ -15,5 +15,7 @@ echo "== bench/render.sh: envseal render as a ratio to bench/limit (the physical
 bash bench/render.sh
 echo "== bench/render_phases.sh: one render worker's job, phase by phase"
 bash bench/render_phases.sh
+echo "== bench/rotate.sh: envseal rotate vs ansible-vault rekey, 100 vaults of 100 keys"
+sh bench/rotate.sh
 echo "== bench/apply.sh: unchanged envseal apply vs ansible-playbook"
 bash bench/apply.sh

@@ -21,6 +21,7 @@ int cmd_policy(int argc, char **argv);
 int cmd_credential(int argc, char **argv);
 int cmd_keygen(int argc, char **argv);
 int cmd_verify(int argc, char **argv);
+int cmd_rotate(int argc, char **argv);
 /* `policy lint` (cmd/lint.c), dispatched by cmd_policy. */
 int cmd_policy_lint(int argc, char **argv);
 /* `policy sign` (cmd/sign.c), dispatched by cmd_policy. */

@@ -312,6 +312,31 @@ static const struct {
 	    "  --expect-audit HASH         also require HASH (a record hash kept\n"
 	    "                              earlier) in the audit chain\n"
 	    HELP_TRUSTED_KEY HELP_END },
+	{ "rotate",
+	    "usage: envseal rotate [--policy FILE | VAULT...] [key sources]\n"
+	    "           (--new-vault-password-file FILE | --new-vault-id\n"
+	    "           [LABEL@]SOURCE) [--root DIR] [--render] [--check] [--json]\n"
+	    "Re-encrypt every vault the policy names (or each VAULT) under the new\n"
+	    "key, whole-file and inline, keeping owner, mode and labels (unless\n"
+	    "--new-vault-id gives LABEL@). Each file is checked to open with the\n"
+	    "new key to the same plaintext, all are staged beside their targets,\n"
+	    "a journal (DIR/var/lib/envseal/rotate.journal) is written, then each\n"
+	    "is renamed. Killed midway: run the same command again to finish. A\n"
+	    "vault already under the new key is skipped. Exit 0 ok, 1 runtime,\n"
+	    "2 usage, 3 a vault that does not open or a journal that does not\n"
+	    "match, 4 sandbox.\n"
+	    "options:\n" HELP_POLICY_OPT
+	    "  --new-vault-password-file FILE  the new key (a password file or\n"
+	    "                              executable, as --vault-password-file)\n"
+	    "  --new-vault-id [LABEL@]SOURCE   the new key as --vault-id takes it;\n"
+	    "                              LABEL@ relabels every value\n"
+	    "  --root DIR                  the root of the journal, lock, audit log\n"
+	    "                              and env files (default /)\n"
+	    "  --render                    then render the policy's env files with\n"
+	    "                              the new key, in the same audit run\n"
+	    "  --check                     say what would be rotated; write nothing\n"
+	    "  --json                      the report as one JSON object\n"
+	    HELP_TRUSTED_KEY HELP_KEYS HELP_END },
 	{ "keygen",
 	    "usage: envseal keygen [-o FILE]\n"
 	    "       envseal keygen -y FILE\n"

@@ -33,6 +33,8 @@ static const struct {
 	{ "apply", cmd_apply, "provision, then render, in one run" },
 	{ "vault", cmd_vault, "view, decrypt, encrypt, encrypt-string, rekey,\n"
 	    "             migrate, reencrypt" },
+	{ "rotate", cmd_rotate, "re-encrypt every vault under a new key, "
+	    "resumable" },
 	{ "audit", cmd_audit, "verify or show the audit log" },
 	{ "policy", cmd_policy, "show, lint or sign the policy" },
 	{ "credential", cmd_credential, "seal a vault password for the "

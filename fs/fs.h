@@ -256,6 +256,30 @@ int es_user_write_file(struct es_root *audit_root, const char *path,
 int es_user_read_file(const char *path, size_t max, unsigned char **buf,
     size_t *len);
 
+/*
+ * Staged replaces of working-tree files, for a run that must replace
+ * several files as one (envseal rotate, run/rotate.h): stage every file
+ * first, then commit each. es_user_stage_file() checks path as
+ * es_user_write_file() does (an existing regular file, no symlink, a
+ * directory no other user can write), sweeps stale temps beside it, and
+ * leaves data in a temp ".envseal-tmp.<name>.<16 hex>" beside it with the
+ * target's owner and mode, written and fsync'd, flock'd while the stage
+ * lives (so no sweeper takes it). The target is not touched.
+ * es_stage_commit() checks the target is still the inode it was staged
+ * against (else ES_ECONFLICT, nothing renamed), records the intent in
+ * audit_root's open run (NULL: none), renames the temp over the target
+ * and fsyncs the directory, then records the outcome. es_stage_free()
+ * removes an uncommitted temp and frees; NULL is fine. A process killed
+ * with stages alive leaves temps that the next write beside them sweeps.
+ * data is ciphertext (kept for the audit fingerprint), never plaintext.
+ */
+struct es_stage;
+int es_user_stage_file(const char *path, const void *data, size_t len,
+    struct es_stage **out);
+int es_stage_commit(struct es_root *audit_root, struct es_stage *s,
+    enum es_action *action);
+void es_stage_free(struct es_stage *s);
+
 /* --- audit log: /var/log/envseal/audit.jsonl under the root --- */
 
 /* Start a run: record command and policy hash (32 bytes or NULL). */

@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
 #include <sys/xattr.h>
@@ -580,5 +581,181 @@ out:
 	if (audit_root != NULL)
 		audit_file(audit_root, &rec, &in, act, r, &r);
 	*action = act;
+	return r;
+}
+
+/* --- staged replaces (fs/fs.h es_user_stage_file) --- */
+
+struct es_stage {
+	int dirfd;
+	int fd;                        /* the temp, flock'd until freed */
+	dev_t dev;                     /* the target as staged against */
+	ino_t ino;
+	uid_t uid;
+	gid_t gid;
+	mode_t mode;
+	int committed;
+	char name[FS_NAME_MAX + 1];
+	char tmp[FS_TMPNAME_MAX];
+	char *path;                    /* as given, for details */
+	char *abs;                     /* as the audit names it */
+	unsigned char *data;           /* not secret (ciphertext): for the
+	                                  audit fingerprint */
+	size_t len;
+};
+
+void
+es_stage_free(struct es_stage *s)
+{
+	if (s == NULL)
+		return;
+	/* Not committed: the temp goes, the target never changed. */
+	if (!s->committed && s->fd >= 0 && names_fd(s->dirfd, s->tmp, s->fd) ==
+	    1)
+		(void)unlinkat(s->dirfd, s->tmp, 0);
+	if (s->fd >= 0)
+		close(s->fd);
+	if (s->dirfd >= 0)
+		close(s->dirfd);
+	free(s->path);
+	free(s->abs);
+	free(s->data);
+	free(s);
+}
+
+/* The temp of s filled with data, the target's owner and mode, durable. */
+static int
+stage_fill(struct es_stage *s, const struct fs_want *w)
+{
+	int r;
+
+	if ((r = make_temp(w, s->tmp, &s->fd)) != 0)
+		return r;
+	if ((r = fs_strip_acl(s->fd, 0, w->display)) != 0)
+		return r;
+	if ((r = fs_write_all(s->fd, w->data, w->len)) != 0)
+		return es_failf(r, "%s: write: %s", w->display, strerror(-r));
+	/* As replace(): write, then fchown, then fchmod, then fsync. */
+	if (fchown(s->fd, w->uid, w->gid) != 0 ||
+	    fchmod(s->fd, w->mode & 07777) != 0 || fsync(s->fd) != 0)
+		return es_failf(-errno, "%s: temp file: %s", w->display,
+		    strerror(errno));
+	return 0;
+}
+
+int
+es_user_stage_file(const char *path, const void *data, size_t len,
+    struct es_stage **out)
+{
+	char abs[FS_USER_ABS_MAX];
+	struct es_stage *s;
+	struct fs_want w;
+	struct stat st;
+	int fd = -1, r;
+
+	*out = NULL;
+	if (len > ES_FILE_MAX)
+		return es_failf(ES_ELIMIT, "%s: content larger than %zu bytes",
+		    path, ES_FILE_MAX);
+	if ((s = calloc(1, sizeof *s)) == NULL)
+		return -ENOMEM;
+	s->dirfd = s->fd = -1;
+	if ((s->path = strdup(path)) == NULL ||
+	    (s->abs = strdup(user_abs(path, abs))) == NULL ||
+	    (s->data = malloc(len ? len : 1)) == NULL) {
+		r = -ENOMEM;
+		goto out;
+	}
+	memcpy(s->data, data, len);
+	s->len = len;
+	if ((r = user_open(path, &s->dirfd, s->name)) != 0 ||
+	    (r = fs_dir_trusted(s->dirfd, geteuid(), path)) != 0 ||
+	    (r = fs_open_target(s->dirfd, s->name, path, &fd, &st)) != 0)
+		goto out;
+	if (fd < 0) {
+		r = es_failf(-ENOENT, "%s: gone before it was staged", path);
+		goto out;
+	}
+	close(fd);
+	s->dev = st.st_dev;
+	s->ino = st.st_ino;
+	s->uid = st.st_uid;
+	s->gid = st.st_gid;
+	s->mode = st.st_mode & 07777;
+	fs_sweep_temps(s->dirfd, s->name);
+	memset(&w, 0, sizeof w);
+	w.dirfd = s->dirfd;
+	w.name = s->name;
+	w.display = path;
+	w.uid = s->uid;
+	w.gid = s->gid;
+	w.mode = s->mode;
+	w.data = data;
+	w.len = len;
+	r = stage_fill(s, &w);
+out:
+	if (r != 0) {
+		es_stage_free(s);
+		return r;
+	}
+	*out = s;   /* transferred */
+	return 0;
+}
+
+/* 0 when the target is still the inode s was staged against. */
+static int
+stage_same_target(const struct es_stage *s)
+{
+	struct stat st;
+
+	if (fstatat(s->dirfd, s->name, &st, AT_SYMLINK_NOFOLLOW) != 0)
+		return es_failf(-errno, "%s: %s since it was staged", s->path,
+		    strerror(errno));
+	if (st.st_dev != s->dev || st.st_ino != s->ino)
+		return es_failf(ES_ECONFLICT, "%s: replaced by someone else "
+		    "since it was staged; not touched", s->path);
+	return 0;
+}
+
+int
+es_stage_commit(struct es_root *audit_root, struct es_stage *s,
+    enum es_action *action)
+{
+	struct fs_record rec;
+	struct fs_intent in;
+	int r;
+
+	BUG_ON(s == NULL || s->committed || s->fd < 0);
+	memset(&rec, 0, sizeof rec);
+	rec.kind = "file";
+	rec.path = s->abs;
+	rec.uid = s->uid;
+	rec.gid = s->gid;
+	rec.mode = s->mode;
+	rec.data = s->data;
+	rec.len = s->len;
+	memset(&in, 0, sizeof in);
+	in.root = audit_root;
+	in.rec = &rec;
+	*action = ES_ACT_REPLACED;
+	if ((r = stage_same_target(s)) != 0)
+		goto out;
+	if (audit_root != NULL && (r = fs_audit_intent(&in, ES_ACT_REPLACED)) !=
+	    0)
+		goto out;
+	if (renameat(s->dirfd, s->tmp, s->dirfd, s->name) != 0) {
+		struct fs_want w = { .display = s->path };
+		r = rename_error(&w, errno);
+		goto out;
+	}
+	s->committed = 1;
+	if (fsync(s->dirfd) != 0)
+		r = es_failf(-errno, "%s: fsync of its directory: %s", s->path,
+		    strerror(errno));
+out:
+	if (r != 0 && !s->committed)
+		*action = ES_ACT_REFUSED;
+	if (audit_root != NULL)
+		audit_file(audit_root, &rec, &in, *action, r, &r);
 	return r;
 }

@@ -11,7 +11,7 @@ COMPLETION=${COMPLETION:-$TOP/completion/envseal}
 CMDS=("render" "provision" "apply" "vault view" "vault decrypt" "vault encrypt"
 	"vault encrypt-string" "vault rekey" "vault migrate" "vault reencrypt"
 	"audit verify" "audit show" "policy show" "policy lint" "policy sign"
-	"verify" "keygen" "credential seal")
+	"verify" "keygen" "credential seal" "rotate")
 
 # The long options a help text describes: the option column of its lines
 # ("  --root DIR", "  -i, --identity FILE"; a short-only option such as
@@ -74,7 +74,7 @@ case "$OUT" in *--output* | *--stdin-name* | *--new-vault-id*) notok "vault view
 *) ok "vault view --help: no other subcommand's options" ;; esac
 
 # Completion of commands, subcommands and option values.
-check "completion: commands" [ "$(complete_words envseal "")" = "$(printf '%s\n' --help --version apply audit credential keygen policy provision render vault verify | sort -u)" ]
+check "completion: commands" [ "$(complete_words envseal "")" = "$(printf '%s\n' --help --version apply audit credential keygen policy provision render rotate vault verify | sort -u)" ]
 check "completion: 're' completes render" [ "$(complete_words envseal re)" = render ]
 check "completion: vault subcommands" [ "$(complete_words envseal vault e)" = "$(printf 'encrypt\nencrypt-string')" ]
 check "completion: audit subcommands" [ "$(complete_words envseal audit "")" = "$(printf '%s\n' --help show verify | sort)" ]

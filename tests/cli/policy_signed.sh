@@ -33,8 +33,16 @@ printf 'key-pw-4471\nkey-pw-4471\n' | minisign -G -p "$K/enc.pub" -s "$K/enc.key
 printf 'key-pw-4471\n' >"$K/enc.pw"
 chmod 0600 "$K/enc.pw"
 check "keys made" [ -s "$K/ops.key" -a -s "$K/enc.key" ]
-OPS=$(sed -n '1s/.*minisign public key //p' "$K/ops.pub")
-OTHER=$(sed -n '1s/.*minisign public key //p' "$K/other.pub")
+# A key id as envseal prints it: 16 hex digits. Debian 12's minisign (0.11)
+# writes the .pub comment with %PRIX64, dropping leading zeros (newer
+# minisign pads to 16), so a key whose id starts with 0 would not match.
+keyid() { # PUBFILE
+	id=$(sed -n '1s/.*minisign public key //p' "$1")
+	while [ "${#id}" -lt 16 ]; do id=0$id; done
+	printf '%s\n' "$id"
+}
+OPS=$(keyid "$K/ops.pub")
+OTHER=$(keyid "$K/other.pub")
 
 "$ENVSEAL" policy show >"$W/policy.yml"
 chmod 0644 "$W/policy.yml"
