@@ -65,6 +65,20 @@ void es_secrets_free(struct es_secrets *list);
  * string; anything past this is hostile, not a setting. */
 #define ES_AV_SALT_MAX 4096
 
+/*
+ * Start the PBKDF2 helper thread: from then on es_av_derive and es_av_open
+ * offer blocks 1 and 3 to it while the caller computes block 2 (and
+ * checks the MAC), and compute themselves what it has not started. For the sandbox worker: call it single-threaded,
+ * before RLIMIT_NPROC 0 and before the seccomp filter, which must then be
+ * loaded with TSYNC and allow futex(FUTEX_WAIT_PRIVATE, FUTEX_WAKE_PRIVATE).
+ * 0, or -errno (-EALREADY when started before): without it every
+ * derivation stays serial, with the same result. Derivations then come
+ * from one thread only (the worker's main thread): the helper serves one
+ * at a time.
+ */
+int es_av_parallel_start(void);
+/* How many PBKDF2 blocks the helper has computed so far (tests). */
+size_t es_av_parallel_blocks(void);
 /* dk = PBKDF2-HMAC-SHA256(password, salt, 10000, 80). */
 void es_av_derive(const unsigned char *pw, size_t pwlen,
     const unsigned char *salt, size_t saltlen,

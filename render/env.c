@@ -6,6 +6,7 @@
  * Pure; runs in the worker.
  */
 #include "render/render.h"
+#include "render/render_int.h"
 
 #include <errno.h>
 #include <stdint.h>
@@ -13,6 +14,9 @@
 
 /* Growth step of the names array. */
 #define ENV_NAMES_STEP 64
+/* Each byte of a 64-bit word: 0x01, and its top bit. */
+#define ASCII_ONES 0x0101010101010101ULL
+#define ASCII_HIGHS 0x8080808080808080ULL
 
 int
 es_env_name_valid(const char *name)
@@ -83,10 +87,22 @@ es_env_utf8_valid(const unsigned char *s, size_t n)
 {
 	static const unsigned char lead_mask[5] = { 0, 0x7F, 0x1F, 0x0F, 0x07 };
 	size_t i, k, len;
+	uint64_t w;
 	uint32_t c;
 
 	for (i = 0; i < n; i += len) {
-		/* ASCII other than NUL, the bulk of every value: one test. */
+		/* Eight bytes of ASCII other than NUL, the bulk of every
+		 * value: one test. A byte of 0 borrows (b - 1 has its top
+		 * bit), one of 0x80 or more has its top bit; with no 0 there
+		 * is no borrow between bytes, so the test is exact. */
+		if (n - i >= 8) {
+			memcpy(&w, s + i, 8);
+			if ((((w - ASCII_ONES) | w) & ASCII_HIGHS) == 0) {
+				len = 8;
+				continue;
+			}
+		}
+		/* One byte of ASCII other than NUL: one test. */
 		if (s[i] - 1u < 0x7Fu) {
 			len = 1;
 			continue;
@@ -285,6 +301,8 @@ es_env_put(struct es_env *env, const char *name, const unsigned char *value,
 
 	if ((r = check_var(name, value, len)) != 0)
 		return r;
+	free(env->byname);   /* a new name: the index is stale */
+	env->byname = NULL;
 	nlen = strlen(name);
 	quoted = !es_env_value_bare(value, len);
 	if (quoted)
@@ -328,5 +346,44 @@ es_env_free(struct es_env *env)
 	free(env->voff);
 	free(env->vlen);
 	free(env->quoted);
+	free(env->byname);
 	memset(env, 0, sizeof *env);
+}
+
+static int
+by_name(size_t i, size_t j, const void *ctx)
+{
+	const struct es_env *env = ctx;
+
+	return strcmp(env->names[i], env->names[j]);
+}
+
+int
+es_env_index(struct es_env *env)
+{
+	size_t *idx, i;
+	int r = 0;
+
+	free(env->byname);
+	env->byname = NULL;
+	if (env->nnames == 0)
+		return 0;
+	if ((idx = malloc(env->nnames * sizeof *idx)) == NULL)
+		return -ENOMEM;
+	for (i = 0; i < env->nnames; i++)
+		idx[i] = i;
+	if (render_sort(idx, env->nnames, by_name, env) != 0) {
+		free(idx);
+		return -ENOMEM;
+	}
+	for (i = 0; i + 1 < env->nnames && r == 0; i++)
+		if (!strcmp(env->names[idx[i]], env->names[idx[i + 1]]))
+			r = es_failf(ES_ENAME, "%s: variable given twice",
+			    env->names[idx[i]]);
+	if (r != 0) {
+		free(idx);
+		return r;
+	}
+	env->byname = idx;
+	return 0;
 }

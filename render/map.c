@@ -169,39 +169,6 @@ map_default(const struct es_render_spec *s, const struct es_ydoc *doc,
 	return r;
 }
 
-static int
-by_name(size_t i, size_t j, const void *ctx)
-{
-	const struct es_env *env = ctx;
-
-	return strcmp(env->names[i], env->names[j]);
-}
-
-/* A name given twice (vars, statics, or two keys mapping to one name). */
-static int
-check_twice(const struct es_env *env)
-{
-	size_t *idx, i;
-	int r = 0;
-
-	if (env->nnames < 2)
-		return 0;
-	if ((idx = calloc(env->nnames, sizeof *idx)) == NULL)
-		return -ENOMEM;
-	for (i = 0; i < env->nnames; i++)
-		idx[i] = i;
-	if (render_sort(idx, env->nnames, by_name, env) != 0) {
-		free(idx);
-		return -ENOMEM;
-	}
-	for (i = 0; i + 1 < env->nnames && r == 0; i++)
-		if (!strcmp(env->names[idx[i]], env->names[idx[i + 1]]))
-			r = es_failf(ES_ENAME, "%s: variable given twice",
-			    env->names[idx[i]]);
-	free(idx);
-	return r;
-}
-
 int
 es_render_doc(const struct es_render_spec *s, const struct es_ydoc *doc,
     struct es_env *env)
@@ -217,8 +184,10 @@ es_render_doc(const struct es_render_spec *s, const struct es_ydoc *doc,
 		r = es_env_put(env, s->statics[i].name,
 		    (const unsigned char *)s->statics[i].value,
 		    strlen(s->statics[i].value));
+	/* A name given twice (vars, statics, or two keys mapping to one
+	 * name) is refused; the sorted index is kept for the diff. */
 	if (r == 0)
-		r = check_twice(env);
+		r = es_env_index(env);
 out:
 	if (r != 0)
 		es_env_free(env);

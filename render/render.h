@@ -73,6 +73,7 @@ struct es_env {
 	unsigned char *quoted;           /* 1: in "...", \ " ` $ escaped */
 	size_t nnames;
 	size_t cap;
+	size_t *byname;                  /* es_env_index's order, or NULL */
 };
 
 /* 1 when name matches [A-Za-z_][A-Za-z0-9_]* and fits ES_ENV_NAME_MAX. */
@@ -91,6 +92,10 @@ int es_env_begin(struct es_env *env, const char *source);
 int es_env_put(struct es_env *env, const char *name,
     const unsigned char *value, size_t len);
 void es_env_free(struct es_env *env);
+/* Sort the names once (a stable index in env->byname, which the next
+ * es_env_put drops): es_env_diff_env then sorts nothing. ES_ENAME naming
+ * a variable given twice (the index is then not kept), -ENOMEM. */
+int es_env_index(struct es_env *env);
 
 /* Map a vault document to an env file per spec (vars in order, else every
  * top-level key with "vault_" dropped and upper-cased; statics after). */

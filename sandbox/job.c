@@ -13,17 +13,19 @@
 
 /*
  * What es_vault_load_doc() opened, decided on the content, not on a
- * message: a whole-file envelope (it decrypted, or the load failed), else
+ * message: a whole-file envelope (doc->enveloped: it decrypted, or the
+ * load failed), else
  * each top-level !vault scalar (each decrypted; nested ones are not, and
  * the renderer refuses them as values). A downgrade to plain YAML by
  * whoever can write the vault path counts 0.
  */
 static size_t
-count_encrypted(const struct es_job *job, const struct es_ydoc *doc)
+count_encrypted(const struct es_ydoc *doc)
 {
 	size_t i, n = 0;
 
-	if (es_vault_is_envelope(job->input, job->input_len))
+	/* es_vault_load_doc decided it: no second scan of the input. */
+	if (doc->enveloped)
 		return 1;
 	for (i = 0; i < doc->n; i++)
 		if (doc->e[i].vaulted && doc->e[i].kind == ES_Y_SCALAR)
@@ -109,7 +111,7 @@ job_render(const struct es_job *job, struct es_job_result *res)
 		return es_failf(ES_EBUG, "render job without a spec");
 	if ((r = load_doc(job, &doc, &res->used, &age)) != 0)
 		goto out;
-	res->nencrypted = age ? 1 : count_encrypted(job, doc);
+	res->nencrypted = age ? 1 : count_encrypted(doc);
 	if (res->nencrypted == 0 && !job->allow_plaintext) {
 		r = es_failf(ES_EINTEGRITY, "%s is not encrypted (no vault "
 		    "envelope, no !vault value); refused (allow_plaintext: "

@@ -25,6 +25,7 @@
  */
 #include "sandbox/worker.h"
 #include "sandbox/sandbox.h"
+#include "crypto/crypto.h"
 #include "render/render.h"
 #include "vault/vault.h"
 
@@ -837,11 +838,17 @@ worker_main(int in_fd, int out_fd, int debug_fd, const struct es_job *job,
 	bug_fd = out_fd;
 	es_bug_set_handler(worker_bug);
 	/* Before a single byte: no root, no core, no ptrace peers, no other
-	 * fds, then the filter. */
+	 * fds, then the filter. The PBKDF2 helper thread (crypto.h) starts
+	 * after root is gone (setresuid would otherwise signal it) and
+	 * before RLIMIT_NPROC 0 forbids it; the filter, loaded with TSYNC,
+	 * covers it. Without it (no thread to be had) the worker derives
+	 * serially. */
 	if (drop_root(id) != 0 ||
 	    prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0 ||
-	    setrlimit(RLIMIT_CORE, &no_core) != 0 ||
-	    limit_resources() != 0 ||
+	    setrlimit(RLIMIT_CORE, &no_core) != 0)
+		worker_exit(WORKER_EXIT_BROKEN);
+	(void)es_av_parallel_start();   /* best effort: serial without it */
+	if (limit_resources() != 0 ||
 	    close_others(keep, debug_fd >= 0 ? 3 : 2) != 0 ||
 	    es_seccomp_worker(in_fd, out_fd, debug_fd >= 0, debug_fd) != 0)
 		worker_exit(WORKER_EXIT_BROKEN);

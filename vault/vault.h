@@ -74,6 +74,7 @@ struct es_ydoc {
 	size_t n;
 	size_t cap;               /* entries allocated (readers only) */
 	struct es_yarena *arena;  /* owned; NULL for a document built by hand */
+	int enveloped;            /* es_vault_load_doc: a whole-file envelope */
 };
 
 /* Whole-file vault: decrypt then parse; plain YAML with inline !vault

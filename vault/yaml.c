@@ -630,14 +630,14 @@ es_vault_load_doc(const unsigned char *in, size_t len,
 {
 	struct es_sbuf pt = { 0 };
 	struct es_ydoc *d = NULL;
-	int r;
+	int r, env;
 
 	*doc = NULL;
 	*used = -1;
 	if (len > ES_VAULT_MAX)
 		return es_failf(ES_ELIMIT, "vault larger than %zu bytes",
 		    ES_VAULT_MAX);
-	if (es_vault_is_envelope(in, len)) {
+	if ((env = es_vault_is_envelope(in, len)) != 0) {
 		if ((r = es_vault_open(in, len, secrets, &pt, used)) != 0)
 			goto out;
 		in = pt.p;
@@ -646,6 +646,8 @@ es_vault_load_doc(const unsigned char *in, size_t len,
 	if ((r = parse_doc(in ? in : (const unsigned char *)"", len, &d)) != 0 ||
 	    (r = decrypt_entries(d, secrets, used)) != 0)
 		goto out;
+	/* Said here, once: the caller need not scan the input again. */
+	d->enveloped = env;
 	*doc = d;
 	d = NULL;   /* transferred */
 out:

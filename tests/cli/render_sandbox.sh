@@ -14,7 +14,7 @@ PRELOAD="$BUILD/tests/tools/violate_preload.so"
 LLTOOL="$BUILD/tests/tools/render_landlock"
 inline_policy "$W/p.yml" DB_PASSWORD:db_password LOG_LEVEL:log_level
 PW=(--vault-password-file "$VECTORS/pw_correct_horse.txt")
-ALLOWED="read write exit_group brk mmap munmap mremap mprotect madvise mlock munlock"
+ALLOWED="read write exit_group brk mmap munmap mremap mprotect madvise mlock munlock futex"
 
 # --- strace: the worker after its filter ---
 if command -v strace >/dev/null; then
@@ -24,10 +24,27 @@ if command -v strace >/dev/null; then
 	main=$(head -1 "$W/st" | awk '{print $1}')
 	# The worker: a child pid that installed a filter.
 	# (strace may split the line: "seccomp(... <unfinished ...>".)
-	worker=$(awk -v m="$main" '$1 != m && /seccomp\(SECCOMP_SET_MODE_FILTER, 0,/ {print $1; exit}' "$W/st")
+	# Its filter is loaded with TSYNC (every thread gets it), hence
+	# the flags in the pattern; libseccomp's probes pass NULL.
+	wfilter='seccomp\(SECCOMP_SET_MODE_FILTER, [A-Z_|0-9]+, \{len='
+	worker=$(awk -v m="$main" -v re="$wfilter" '$1 != m && $0 ~ re {print $1; exit}' "$W/st")
 	check "strace: found the worker and its filter" test -n "$worker"
+	check "strace: the worker's filter is loaded with TSYNC" sh -c \
+		"grep '^$worker ' '$W/st' | grep -Eq 'SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_TSYNC[|A-Z_]*, \{len='"
+	# Its PBKDF2 helper thread (crypto/av.c): created before the filter.
+	# (The call's line may be split: its result on "<... clone3 resumed>".)
+	helper=$(awk -v w="$worker" '$1 == w && /clone3?\(.*CLONE_THREAD/ {t = 1}
+		$1 == w && t && match($0, /= [0-9]+$/) {print substr($0, RSTART + 2); exit}' "$W/st")
+	check "strace: the worker starts its PBKDF2 helper thread" test -n "$helper"
+	hline=$(grep -n "^$worker .*CLONE_THREAD" "$W/st" | head -1 | cut -d: -f1)
+	fline=$(grep -En "^$worker .*$wfilter" "$W/st" | head -1 | cut -d: -f1)
+	check "strace: ... before the filter" test -n "$hline" -a -n "$fline" -a "${hline:-0}" -lt "${fline:-0}"
+	awk -v h="$helper" -v f="${fline:-0}" 'NR > f && $1 == h {sub(/^[0-9]+ +/, ""); sub(/\(.*/, ""); print}' "$W/st" |
+		grep -v '^<\.\.\.' | grep -v '^+++' | sort -u >"$W/helper_after"
+	check "strace: the helper thread makes only futex calls after the filter (saw: $(tr '\n' ' ' <"$W/helper_after"))" \
+		test "$(tr '\n' ' ' <"$W/helper_after")" = "futex "
 	# ... to a per-run id of its reserved block (common/id.h), not nobody.
-	wid=$(grep "^$worker " "$W/st" | sed -n '1,/SECCOMP_SET_MODE_FILTER, 0,/p' |
+	wid=$(grep "^$worker " "$W/st" | sed -En "1,/$wfilter/p" |
 		sed -n 's/.*setresuid(\([0-9]*\), \1, \1.*/\1/p' | head -1)
 	check "strace: the worker gives up root before its filter (to ${wid:-nothing})" \
 		test -n "$wid" -a "${wid:-0}" -ge $((0x7E5E0000)) -a "${wid:-0}" -lt $((0x7E5E0000 + 65536))
@@ -35,7 +52,7 @@ if command -v strace >/dev/null; then
 		"grep '^$worker ' '$W/st' | sed -n '1,/setresuid(/p' | grep -q 'setgroups(0, NULL' &&
 		grep '^$worker ' '$W/st' | sed -n '1,/setresuid(/p' | grep -q 'setresgid($wid, $wid, $wid'"
 	check "strace: the worker cannot open new fds (RLIMIT_NOFILE 0)" sh -c "grep '^$worker ' '$W/st' | grep -q 'RLIMIT_NOFILE, {rlim_cur=0, rlim_max=0}'"
-	awk -v w="$worker" '$1 == w && f {sub(/^[0-9]+ +/, ""); sub(/\(.*/, ""); print} $1 == w && /seccomp\(SECCOMP_SET_MODE_FILTER, 0,/ {f = 1}' "$W/st" |
+	awk -v w="$worker" -v h="$helper" -v f="${fline:-0}" 'NR > f && ($1 == w || $1 == h) {sub(/^[0-9]+ +/, ""); sub(/\(.*/, ""); print}' "$W/st" |
 		grep -v '^<\.\.\.' | grep -v '^+++' | sort -u >"$W/after"
 	check "strace: the worker read its job after the filter" grep -qx read "$W/after"
 	check "strace: the worker wrote its result" grep -qx write "$W/after"

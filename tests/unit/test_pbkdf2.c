@@ -5,7 +5,10 @@
  * 64-byte block (a longer key is hashed first), salts from empty to
  * 255 bytes, and random ones; 80 bytes, 10000 rounds, as Ansible Vault
  * derives. (The g1-g4 vectors of test_crypto and test_vault hold both to
- * ansible-vault itself.)
+ * ansible-vault itself.) Then the same cases again with the helper thread
+ * started (es_av_parallel_start: blocks 1 and 3 beside block 2), and
+ * es_av_open through it: a wrong password (the helper cancelled) and the
+ * right one after it, on random payloads sealed serially.
  */
 #include "crypto/crypto.h"
 #include "t.h"
@@ -16,6 +19,8 @@
 
 /* Random cases per run: each costs two derivations of 10000 rounds. */
 #define RANDOM_CASES 12
+/* Derivations at most before the helper has computed a block. */
+#define HELPER_TRIES 300
 
 static int
 same(const unsigned char *pw, size_t pwlen, const unsigned char *salt,
@@ -26,6 +31,63 @@ same(const unsigned char *pw, size_t pwlen, const unsigned char *salt,
 	es_av_derive(pw, pwlen, salt, saltlen, a);
 	pbkdf2_hmac_sha256(pwlen, pw, ES_AV_ROUNDS, saltlen, salt, sizeof b, b);
 	return memcmp(a, b, sizeof a) == 0;
+}
+
+/* Seal a random payload with pw (serial or not), open it with a wrong
+ * password (ES_EKEY, nothing appended) and with pw (the payload back). */
+static int
+open_cycle(const unsigned char *pw, size_t pwlen, const unsigned char *salt,
+    size_t saltlen, size_t len)
+{
+	unsigned char msg[700], mac[ES_AV_MACLEN], bad[8];
+	struct es_sbuf ct = { 0 }, pt = { 0 };
+	int ok;
+
+	randombytes_buf(msg, len);
+	memcpy(bad, pw, pwlen < sizeof bad ? pwlen : sizeof bad);
+	bad[0] ^= 1;
+	ok = es_av_seal(pw, pwlen, salt, saltlen, msg, len, mac, &ct) == 0;
+	ok &= es_av_open(bad, pwlen < sizeof bad ? pwlen : sizeof bad, salt,
+	    saltlen, mac, ct.p, ct.len, &pt) == ES_EKEY && pt.len == 0;
+	ok &= es_av_open(pw, pwlen, salt, saltlen, mac, ct.p, ct.len,
+	    &pt) == 0 && pt.len == len && memcmp(pt.p, msg, len) == 0;
+	es_sbuf_free(&ct);
+	es_sbuf_free(&pt);
+	return ok;
+}
+
+/* Everything above once more, derivations now split across two threads. */
+static void
+test_parallel(unsigned char *pw, unsigned char *salt)
+{
+	size_t i, ok;
+
+	T_CHECK("helper thread: no block computed before it starts",
+	    es_av_parallel_blocks() == 0);
+	T_CHECK("helper thread starts", es_av_parallel_start() == 0);
+	T_CHECK("helper thread: a second start is refused, the first kept",
+	    es_av_parallel_start() != 0);
+	for (i = 0, ok = 1; i < RANDOM_CASES; i++) {
+		randombytes_buf(pw, 256);
+		randombytes_buf(salt, ES_AV_SALT_MAX);
+		ok &= same(pw, randombytes_uniform(256), salt,
+		    randombytes_uniform(300));
+	}
+	T_CHECK("parallel pbkdf2 = nettle's, random cases", ok);
+	T_CHECK("parallel pbkdf2 = nettle's, empty password and salt",
+	    same((const unsigned char *)"", 0, (const unsigned char *)"", 0));
+	for (i = 0, ok = 1; i < 6; i++)
+		ok &= open_cycle(pw, 1 + randombytes_uniform(200), salt,
+		    randombytes_uniform(64), randombytes_uniform(700));
+	T_CHECK("parallel open: wrong password refused, right one opens", ok);
+	/* The caller takes what the helper has not started: on a busy
+	 * machine the helper may have computed none yet. More derivations
+	 * (each checked) until it has. */
+	for (i = 0, ok = 1; i < HELPER_TRIES && es_av_parallel_blocks() == 0;
+	    i++)
+		ok &= same(pw, 1 + randombytes_uniform(100), salt, 32);
+	T_CHECK("helper thread: it computed blocks, every key nettle's",
+	    ok && es_av_parallel_blocks() > 0);
 }
 
 int
@@ -60,5 +122,8 @@ main(void)
 	T_CHECK(name, ok);
 	T_CHECK("pbkdf2 empty password and salt",
 	    same((const unsigned char *)"", 0, (const unsigned char *)"", 0));
+	T_CHECK("serial open: wrong password refused, right one opens",
+	    open_cycle(pw, 40, salt, 32, 333));
+	test_parallel(pw, salt);
 	return t_done();
 }

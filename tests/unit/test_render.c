@@ -330,6 +330,78 @@ test_roundtrip_random(void)
 	T_CHECK("random ASCII round-trips through our parser", bad == 0);
 }
 
+/* The byte-at-a-time rule es_env_utf8_valid had before its eight-byte
+ * ASCII test: systemd's unichar_is_valid on each strictly decoded
+ * sequence, no NUL. */
+static int
+utf8_ref(const unsigned char *s, size_t n)
+{
+	size_t i = 0, len, k;
+	uint32_t c, min;
+
+	while (i < n) {
+		if (s[i] == 0)
+			return 0;
+		if (s[i] < 0x80) {
+			i++;
+			continue;
+		}
+		len = (s[i] & 0xE0) == 0xC0 ? 2 : (s[i] & 0xF0) == 0xE0 ? 3 :
+		    (s[i] & 0xF8) == 0xF0 ? 4 : 0;
+		if (len == 0 || len > n - i)
+			return 0;
+		c = s[i] & (0x7F >> len);
+		for (k = 1; k < len; k++) {
+			if ((s[i + k] & 0xC0) != 0x80)
+				return 0;
+			c = c << 6 | (s[i + k] & 0x3F);
+		}
+		min = len == 2 ? 0x80 : len == 3 ? 0x800 : 0x10000;
+		if (c < min || c >= 0x110000 || (c & 0xFFFFF800) == 0xD800 ||
+		    (c >= 0xFDD0 && c <= 0xFDEF) || (c & 0xFFFE) == 0xFFFE)
+			return 0;
+		i += len;
+	}
+	return 1;
+}
+
+/* ASCII runs with one odd byte (NUL, 0x7F, 0x80, a lead, a whole
+ * sequence, a truncated one) at every offset of every length up to 40:
+ * where the eight-byte test stops and starts again. */
+static void
+test_utf8_words(void)
+{
+	static const char *const odd[] = { "\x00", "\x7f", "\x80", "\xc3",
+		"\xc3\xa9", "\xe2\x9c\x93", "\xf0\x9f\x98\x80", "\xed\xa0\x80",
+		"\xef\xbf\xbe", "\xc0\x80", "\xff", "\x01" };
+	unsigned char b[64];
+	size_t n, at, k, olen, cases = 0, bad = 0;
+
+	for (n = 0; n <= 40; n++)
+		for (at = 0; at <= n; at++)
+			for (k = 0; k < sizeof odd / sizeof odd[0]; k++) {
+				olen = k == 0 ? 1 : strlen(odd[k]);
+				memset(b, 'a' + (int)(n % 26), sizeof b);
+				memcpy(b + at, odd[k], olen);
+				cases++;
+				if (es_env_utf8_valid(b, n + olen) !=
+				    utf8_ref(b, n + olen))
+					bad++;
+			}
+	for (k = 0; k < 20000; k++) {
+		n = randombytes_uniform(sizeof b);
+		randombytes_buf(b, n);
+		for (at = 0; at < n; at++)   /* mostly ASCII, some not */
+			if (randombytes_uniform(8) != 0)
+				b[at] &= 0x7F;
+		cases++;
+		if (es_env_utf8_valid(b, n) != utf8_ref(b, n))
+			bad++;
+	}
+	T_CHECK("utf8: the eight-byte test agrees with the byte rule", bad == 0 &&
+	    cases > 20000);
+}
+
 int
 main(void)
 {
@@ -343,5 +415,6 @@ main(void)
 	test_parser();
 	test_diff();
 	test_roundtrip_random();
+	test_utf8_words();
 	return t_done();
 }

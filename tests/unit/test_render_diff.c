@@ -125,8 +125,9 @@ test_random(void)
 	static const char *const names[] = { "A", "B", "C", "D", "E", "F" };
 	char v[2 * RAND_VAL + 1] = "", old[8192];
 	struct es_env env, prev;
-	size_t c, i, n, bad = 0, olen;
+	size_t c, i, n, bad = 0, bad_index = 0, indexed = 0, olen;
 	const char *name;
+	int r;
 
 	for (c = 0; c < RAND_CASES; c++) {
 		/* The old file: an earlier render, or the same bytes with
@@ -155,10 +156,27 @@ test_random(void)
 		}
 		if (!agree(old, olen, &env))
 			bad++;
+		/* The same env with its names indexed once (es_render_doc
+		 * does this): the diff uses the index and still agrees; a
+		 * name given twice is refused and leaves no index. */
+		r = es_env_index(&env);
+		if (r == 0 ? env.nnames > 0 && env.byname == NULL :
+		    r != ES_ENAME || env.byname != NULL)
+			bad_index++;
+		if (r == 0) {
+			indexed++;
+			if (!agree(old, olen, &env))
+				bad_index++;
+			/* An unchanged rerun (its shortcut: no parse). */
+			if (!agree((const char *)env.out.p, env.out.len, &env))
+				bad_index++;
+		}
 		es_env_free(&prev);
 		es_env_free(&env);
 	}
 	T_CHECK("random cases agree", bad == 0);
+	T_CHECK("random cases agree with the names indexed once",
+	    bad_index == 0 && indexed > RAND_CASES / 10);
 }
 
 /* Longest random array sorted. */
