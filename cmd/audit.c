@@ -38,7 +38,7 @@ audit_usage(const char *sub, FILE *f)
 static int
 verify_anchored(struct es_root *root, const char *expect, FILE *out)
 {
-	int r = es_audit_verify(root, out);
+	int r = cmd_audit_verify(root, out);
 
 	return r == 0 && expect != NULL ? cmd_audit_expect(root, expect, out) :
 	    r;
@@ -123,7 +123,7 @@ cmd_audit(int argc, char **argv)
 	else if (filtered)
 		r = cmd_audit_show_filtered(root, &flt, out);
 	else
-		r = es_audit_show(root, out);
+		r = cmd_audit_show(root, out);
 	if (out != NULL && fclose(out) != 0 && r == 0)
 		r = -EIO;
 	es_root_close(root);

@@ -53,6 +53,22 @@ int cmd_audit_time_ok(const char *t);
 /* ES_EINTEGRITY unless hash is a record's hash; prints its line and how
  * many records follow it. Call after es_audit_verify succeeded. */
 int cmd_audit_expect(struct es_root *root, const char *hash, FILE *out);
+/* `audit verify`'s words for fs/'s chain walk: the summary, notes for
+ * records over the bound, one line per incomplete run. */
+int cmd_audit_verify(struct es_root *root, FILE *out);
+/* Plain `audit show`: every record, one line each. */
+int cmd_audit_show(struct es_root *root, FILE *out);
+
+/* Owner names for working-tree writes' audit records (cmd/hostnames.c):
+ * es_root_set_namer(audit, cmd_host_name, &names); free after the run. */
+struct cmd_host_names {
+	int read;
+	unsigned char *buf[2];     /* host's /etc/passwd, /etc/group; NULL */
+	size_t len[2];
+};
+int cmd_host_name(void *arg, int group, unsigned long id, char *out,
+    size_t size);
+void cmd_host_names_free(struct cmd_host_names *h);
 struct cmd_audit_filter {
 	const char *path, *run, *since, *command;   /* NULL: any */
 	int json;        /* JSON lines, ASCII-only, instead of text */

@@ -194,6 +194,7 @@ out:
 static int
 write_out(const char *path, const struct es_sbuf *data)
 {
+	struct cmd_host_names names = { 0, { NULL, NULL }, { 0, 0 } };
 	struct es_root *audit = NULL;
 	const char *ar = secure_getenv(AUDIT_ROOT_ENV);
 	enum es_action act;
@@ -202,6 +203,7 @@ write_out(const char *path, const struct es_sbuf *data)
 	if (geteuid() == 0) {
 		if ((r = es_root_open(&audit, ar && *ar ? ar : "/", 0)) != 0)
 			return r;
+		es_root_set_namer(audit, cmd_host_name, &names);
 		if ((r = es_audit_begin(audit, "credential seal", NULL)) != 0) {
 			es_root_close(audit);
 			return r;
@@ -210,8 +212,11 @@ write_out(const char *path, const struct es_sbuf *data)
 	w = es_user_write_file(audit, path, data->p, data->len, 0600,
 	    ES_UW_PRIVATE, &act);
 	if (audit != NULL) {
+		if (w != 0)
+			es_audit_fail(audit, w);
 		r = es_audit_end(audit, w == 0 ? 0 : es_exit_status(w));
 		es_root_close(audit);
+		cmd_host_names_free(&names);
 		if (w == 0)
 			w = r;
 	}

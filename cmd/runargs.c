@@ -213,6 +213,9 @@ cmd_run_end(const char *command, struct es_root *root, int r,
 	FILE *out;
 	int status, ar;
 
+	/* The end record says why the run failed, as the user is told. */
+	if (r != 0)
+		es_audit_fail(root, r);
 	status = r == 0 ? 0 : cmd_fail(command, r);
 	/* Paths, names and diff lines came from input: escaped on the way. */
 	out = es_esc_stream(r == 0 ? stdout : stderr, ES_ESC_KEEP_NL);

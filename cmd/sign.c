@@ -5,8 +5,10 @@
  * by default) that `minisign -Vm FILE` and envseal's trust check accept.
  * The secret key and its password are trusted inputs read into guarded
  * memory; the signature is written through fs/ (working-tree rules: its
- * directory writable by no one else), not audited (it holds no secret
- * and changes nothing a run uses until the root trusts its key).
+ * directory writable by no one else) and, as root, audited as the vault
+ * commands' writes are (the log under $ENVSEAL_AUDIT_ROOT, else "/"): a
+ * run "policy sign" whose begin records the signing key's id as "signer"
+ * and the policy's sha256, and the signature file's record.
  */
 #include "cmd/cmd.h"
 #include "common/envseal.h"
@@ -20,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 enum {
 	OPT_POLICY = OPT_CMD_BASE,
@@ -33,6 +36,8 @@ enum {
 #define SIGN_PASSWORD_MAX 4096
 /* ".minisig" beside the policy. */
 #define SIGN_SUFFIX ".minisig"
+/* The root whose log audits root's writes (as the vault commands). */
+#define AUDIT_ROOT_ENV "ENVSEAL_AUDIT_ROOT"
 
 static void
 usage(FILE *f)
@@ -78,6 +83,41 @@ out:
 	return r;
 }
 
+/* The signature through fs/; as root, in an audited run naming the key
+ * that signed and the policy it signed. */
+static int
+write_sig(const struct es_ms_seckey *sk, const struct es_policy *p,
+    const char *sigpath, const char *sig, size_t slen, enum es_action *act)
+{
+	char keyid[2 * ES_MS_KEYNUM + 1];
+	struct cmd_host_names names = { 0, { NULL, NULL }, { 0, 0 } };
+	struct es_root *audit = NULL;
+	const char *ar = secure_getenv(AUDIT_ROOT_ENV);
+	int r, w;
+
+	if (geteuid() == 0) {
+		if ((r = es_root_open(&audit, ar && *ar ? ar : "/", 0)) != 0)
+			return r;
+		es_ms_keyid(sk->keynum, keyid);
+		es_audit_set_signer(audit, keyid);
+		es_root_set_namer(audit, cmd_host_name, &names);
+		if ((r = es_audit_begin(audit, "policy sign", p->sha256)) != 0) {
+			es_root_close(audit);
+			return r;
+		}
+	}
+	w = es_user_write_file(audit, sigpath, sig, slen, 0644, 0, act);
+	r = 0;
+	if (audit != NULL) {
+		if (w != 0)
+			es_audit_fail(audit, w);
+		r = es_audit_end(audit, w == 0 ? 0 : es_exit_status(w));
+		es_root_close(audit);
+		cmd_host_names_free(&names);
+	}
+	return w != 0 ? w : r;
+}
+
 static int
 sign(const struct sign_args *a)
 {
@@ -115,7 +155,7 @@ sign(const struct sign_args *a)
 	if ((r = load_key(a, &sk)) != 0 ||
 	    (r = es_ms_sign(sk, buf, len, comment, &sig, &slen)) != 0)
 		goto out;
-	r = es_user_write_file(NULL, sigpath, sig, slen, 0644, 0, &act);
+	r = write_sig(sk, p, sigpath, sig, slen, &act);
 	if (r == 0)
 		printf("%s: %s\n", sigpath, es_action_name(act));
 out:

@@ -1,20 +1,15 @@
 /*
  * cmd/vault.c — `envseal vault`: view, decrypt, encrypt, encrypt-string,
- * rekey. Ansible Vault files byte for byte (vault/vault.h); every
- * decryption runs in the sandboxed worker (sandbox/worker.h); every write
- * goes through fs/ with owner and mode kept, atomically.
- *
- * Multi-file commands are all-or-nothing: every input is read and
- * transformed in memory before the first file is replaced, so a wrong key
- * or a bad file changes nothing.
+ * rekey, migrate, reencrypt. Options, the calls into the run
+ * (run/vault.h: inputs, the sandboxed worker, outputs through fs/),
+ * messages and exit statuses; nothing else.
  */
 #include "cmd/cmd.h"
 #include "cmd/agecrypt.h"
 #include "common/envseal.h"
 #include "keys/keysrc.h"
-#include "fs/fs.h"
 #include "policy/policy.h"
-#include "sandbox/worker.h"
+#include "run/vault.h"
 #include "vault/vault.h"
 
 #include <errno.h>
@@ -29,8 +24,6 @@
 #define VAULT_NAMES_MAX 64
 /* Most files on one command line. */
 #define VAULT_FILES_MAX 4096
-/* The 10-space indent of ansible's encrypt_string (cli/vault.py 268-285). */
-#define ENCRYPT_STRING_INDENT "          "
 /* Where root's vault writes are audited when --audit-root is not given
  * (read with secure_getenv); unset or empty: the host's log under "/". */
 #define AUDIT_ROOT_ENV "ENVSEAL_AUDIT_ROOT"
@@ -46,6 +39,10 @@ enum {
 	OPT_POLICY,
 	OPT_TEST_FIXED_SALT,
 	OPT_HELP,
+	OPT_ASK_VAULT_PASS,
+	OPT_VERBOSE,
+	OPT_PROMPT,
+	OPT_SHOW_INPUT,
 };
 
 static const struct option vault_longopts[] = {
@@ -68,8 +65,19 @@ static const struct option vault_longopts[] = {
 	{ "test-fixed-salt", required_argument, NULL, OPT_TEST_FIXED_SALT },
 #endif
 	{ "help", no_argument, NULL, OPT_HELP },
+	/* ansible-vault 2.14's other spellings (cli/arguments/option_helpers.py
+	 * add_vault_options, add_verbosity_options; cli/vault.py). */
+	{ "vault-pass-file", required_argument, NULL, OPT_VAULT_PASSWORD_FILE },
+	{ "ask-vault-pass", no_argument, NULL, OPT_ASK_VAULT_PASS },
+	{ "ask-vault-password", no_argument, NULL, OPT_ASK_VAULT_PASS },
+	{ "verbose", no_argument, NULL, OPT_VERBOSE },
+	{ "prompt", no_argument, NULL, OPT_PROMPT },
+	{ "show-input", no_argument, NULL, OPT_SHOW_INPUT },
 	{ NULL, 0, NULL, 0 },
 };
+/* -J: --ask-vault-pass as ansible-playbook spells it; -v: --verbose;
+ * -n: --name; -p: --prompt (encrypt-string). */
+#define VAULT_SHORTOPTS ":hi:r:R:aJvn:p"
 
 enum sub { SUB_VIEW, SUB_DECRYPT, SUB_ENCRYPT, SUB_ENCRYPT_STRING, SUB_REKEY,
 	SUB_MIGRATE, SUB_REENCRYPT };
@@ -82,9 +90,10 @@ static const char *const sub_names[] = {
 struct vopts {
 	enum sub sub;
 	char what[64];                     /* "vault decrypt" */
+	struct cmd_host_names *hnames;     /* owner names for audit records */
 	struct es_keysrc_opts ks;
 	struct cmd_age_opts age;           /* encrypt to age (cmd/agecrypt.c) */
-	const char *output;
+	char *output;                      /* --output, else NULL */
 	const char *encrypt_id;
 	const char *names[VAULT_NAMES_MAX];
 	size_t nnames;
@@ -94,46 +103,16 @@ struct vopts {
 	const char *audit_root;            /* --audit-root, else NULL */
 	const char *policy;                /* reencrypt --policy */
 	const char *test_salt;
+	int prompt;                        /* encrypt-string -p/--prompt */
+	int show_input;                    /* ... --show-input */
 	char **args;
 	size_t nargs;
-};
-
-/* Everything a run holds, released in one place. */
-struct vrun {
-	struct es_secrets secrets;
-	struct es_secrets fresh;           /* rekey: the new candidates */
-	size_t fresh_idx;                  /* rekey: the one that encrypts */
-	struct es_sbuf *in, *out;          /* per file */
-	unsigned char **raw;               /* per file: ciphertext, heap */
-	size_t *rawlen;
-	size_t n;
-	struct es_root *audit;
 };
 
 static void
 usage(FILE *f)
 {
 	cmd_help("vault", f);
-}
-
-/* --- small helpers ---------------------------------------------------------- */
-
-static int
-write_fd_all(int fd, const unsigned char *p, size_t n)
-{
-	ssize_t k;
-
-	while (n > 0) {
-		k = write(fd, p, n);
-		if (k < 0 && errno == EINTR)
-			continue;
-		if (k < 0)
-			return es_failf(-errno, "standard output: %s",
-			    strerror(errno));
-		p += k;
-		n -= (size_t)k;
-	}
-	return 0;
 }
 
 /* "envseal: vault decrypt: FILE: detail", without repeating FILE when the
@@ -152,103 +131,6 @@ fail_file(const struct vopts *o, const char *file, int code)
 	return cmd_fail(what, code);
 }
 
-/* The whole of stdin, into guarded memory, through fs/'s bounded read. */
-static int
-read_stdin(struct es_sbuf *b)
-{
-	int r;
-
-	/* The password may have been piped in already (-). */
-	if ((r = es_keysrc_take_stdin("input file -")) != 0)
-		return r;
-	return es_read_fd_secure(STDIN_FILENO, ES_VAULT_MAX, b,
-	    "standard input");
-}
-
-/* A file ("-": stdin) into guarded memory. */
-static int
-read_input(const char *path, struct es_sbuf *b)
-{
-	unsigned char *buf = NULL;
-	size_t len = 0;
-	int r;
-
-	if (!strcmp(path, "-"))
-		return read_stdin(b);
-	if ((r = es_user_read_file(path, ES_VAULT_MAX, &buf, &len)) != 0)
-		return r;
-	r = es_sbuf_append(b, buf, len);
-	if (r == 0 && b->p == NULL)
-		r = es_sbuf_reserve(b, 1);
-	es_wipe(buf, len);
-	free(buf);
-	return r;
-}
-
-/* A ciphertext file into one heap buffer of its size (ciphertext needs no
- * guarded memory), under the trusted-input rule as every vault is. */
-static int
-read_file_heap(const char *path, unsigned char **buf, size_t *len)
-{
-	return es_user_read_file(path, ES_VAULT_MAX, buf, len);
-}
-
-/* Input i for decrypt and rekey: ciphertext (or YAML whose secrets are
- * !vault values), so ordinary memory is fine; stdin still goes to
- * guarded memory. Sets *p, *len. */
-static int
-read_cipher(struct vrun *v, size_t i, const char *path,
-    const unsigned char **p, size_t *len)
-{
-	int r;
-
-	if (!strcmp(path, "-")) {
-		if ((r = read_stdin(&v->in[i])) != 0)
-			return r;
-		*p = v->in[i].p;
-		*len = v->in[i].len;
-		return 0;
-	}
-	if ((r = read_file_heap(path, &v->raw[i], &v->rawlen[i])) != 0)
-		return r;
-	*p = v->raw[i];
-	*len = v->rawlen[i];
-	return 0;
-}
-
-static void
-vrun_free(struct vrun *v)
-{
-	size_t i;
-
-	for (i = 0; i < v->n; i++) {
-		es_sbuf_free(&v->in[i]);
-		es_sbuf_free(&v->out[i]);
-		if (v->raw && v->raw[i]) {
-			es_wipe(v->raw[i], v->rawlen[i]);
-			free(v->raw[i]);
-		}
-	}
-	free(v->in);
-	free(v->out);
-	free(v->raw);
-	free(v->rawlen);
-	es_secrets_free(&v->secrets);
-	es_secrets_free(&v->fresh);
-	es_root_close(v->audit);
-}
-
-static int
-vrun_alloc(struct vrun *v, size_t n)
-{
-	v->n = n;
-	v->in = calloc(n ? n : 1, sizeof *v->in);
-	v->out = calloc(n ? n : 1, sizeof *v->out);
-	v->raw = calloc(n ? n : 1, sizeof *v->raw);
-	v->rawlen = calloc(n ? n : 1, sizeof *v->rawlen);
-	return v->in && v->out && v->raw && v->rawlen ? 0 : -ENOMEM;
-}
-
 /* The root whose audit log records root's vault writes: --audit-root,
  * else $ENVSEAL_AUDIT_ROOT when set and not empty, else the host's "/". A
  * scratch root keeps tests and demos off the host's log. */
@@ -263,91 +145,78 @@ audit_root_of(const struct vopts *o)
 	return env != NULL && *env != '\0' ? env : "/";
 }
 
-/* As root, writes are audited in the log under audit_root_of(o); as
- * anyone else there is no log envseal may append to. */
-static int
-audit_open(struct vrun *v, const struct vopts *o)
+/* Where each input goes: --output (one input), or the file itself. */
+static char *const *
+dests_of(const struct vopts *o)
 {
-	int r;
-
-	if (geteuid() != 0)
-		return 0;
-	if ((r = es_root_open(&v->audit, audit_root_of(o), 0)) != 0)
-		return r;
-	return es_audit_begin(v->audit, o->what, NULL);
+	return o->output != NULL ? &o->output : o->args;
 }
 
+/* As root, the run's audit (once; owner names from the host's passwd
+ * files for its records). */
 static int
-audit_close(struct vrun *v, int status)
+audit_open(const struct vopts *o, struct es_vrun *v)
 {
+	int r = es_vrun_audit_open(v, o->what, audit_root_of(o));
+
+	if (r == 0 && v->audit != NULL && o->hnames != NULL)
+		es_root_set_namer(v->audit, cmd_host_name, o->hnames);
+	return r;
+}
+
+/* A failure with file: recorded in the open run (class and one-line
+ * detail), which ends with the exit status; then reported. */
+static int
+vfail(const struct vopts *o, struct es_vrun *v, const char *file, int code)
+{
+	int status;
+
+	if (v->audit != NULL)
+		es_audit_fail(v->audit, code);
+	status = fail_file(o, file, code);
 	if (v->audit != NULL)
 		es_audit_end(v->audit, status);
 	return status;
 }
 
-/* Decrypt (or rekey) one input in the sandboxed worker. */
+/* Every result to its destination, audited as root, one note per file
+ * written; the exit status. */
 static int
-run_job(enum es_job_op op, const char *name, const unsigned char *in,
-    size_t inlen, const struct vrun *v, const char *new_label,
-    struct es_sbuf *out)
+write_all(const struct vopts *o, struct es_vrun *v)
 {
-	struct es_job job = {
-		.op = op,
-		.input_name = name,
-		.input = in ? in : (const unsigned char *)"",
-		.input_len = inlen,
-		.secrets = &v->secrets,
-		.new_secret = op == ES_JOB_REKEY ? &v->fresh.v[v->fresh_idx] :
-		    NULL,
-		.new_label = new_label,
-	};
-	struct es_job_result res;
+	char *const *dests = dests_of(o);
+	size_t i, bad;
 	int r;
 
-	/* The worker cannot reach getrandom(): it inherits a fresh seed. */
-	if (op == ES_JOB_REKEY && (r = es_salt_seed()) != 0)
-		return r;
-	if ((r = es_worker_run(&job, &res)) != 0)
-		return r;
-	*out = res.out;   /* transferred */
-	memset(&res.out, 0, sizeof res.out);
-	es_job_result_free(&res);
-	if (out->p == NULL)
-		return es_sbuf_reserve(out, 1);
-	return 0;
-}
-
-static int
-write_result(const struct vopts *o, const struct vrun *v, const char *path,
-    const struct es_sbuf *data)
-{
-	enum es_action act;
-	int r;
-
-	if (!strcmp(path, "-"))
-		return write_fd_all(STDOUT_FILENO, data->p, data->len);
 	/* Plaintext is 0600 (as ansible-vault writes it), never the mode
 	 * the vault had as ciphertext; encrypt and rekey keep the mode. */
-	r = es_user_write_file(v->audit, path, data->p, data->len, 0,
-	    o->sub == SUB_DECRYPT ? ES_UW_PRIVATE : 0, &act);
-	if (r == 0)
-		cmd_note("%s: %s: %s", o->what, path, es_action_name(act));
-	return r;
-}
-
-/* Where input i goes: --output, or the file itself. */
-static const char *
-dest_of(const struct vopts *o, size_t i)
-{
-	if (o->output != NULL)
-		return o->output;
-	return o->args[i];
+	if ((r = audit_open(o, v)) != 0)
+		return cmd_fail(o->what, r);
+	r = es_vrun_write_all(v, dests, o->sub == SUB_DECRYPT ?
+	    ES_UW_PRIVATE : 0, &bad);
+	for (i = 0; i < bad; i++)
+		if (strcmp(dests[i], "-") != 0)
+			cmd_note("%s: %s: %s", o->what, dests[i],
+			    es_action_name(v->act[i]));
+	if (r != 0)
+		return vfail(o, v, dests[bad], r);
+	if (v->audit != NULL)
+		es_audit_end(v->audit, 0);
+	return 0;
 }
 
 /* --- secrets ------------------------------------------------------------------ */
 
+/* keys' skipped sources (ansible's "[WARNING]: Error in vault password
+ * file loading"): a name and a reason, never a value. */
+static void
+warn_skipped(const char *detail)
+{
+	fprintf(stderr, "envseal: warning: %s; skipped\n", detail);
+}
+
 static int
-load_secrets(const struct vopts *o, struct vrun *v)
+load_secrets(const struct vopts *o, struct es_vrun *v)
 {
 	int r;
 
@@ -360,7 +229,7 @@ load_secrets(const struct vopts *o, struct vrun *v)
  * of the label --encrypt-vault-id or ANSIBLE_VAULT_ENCRYPT_IDENTITY names,
  * else the only one; several and none chosen is an error naming them. */
 static int
-pick_secret(const struct vopts *o, const struct vrun *v, size_t *idx)
+pick_secret(const struct vopts *o, const struct es_vrun *v, size_t *idx)
 {
 	char buf[ES_LABEL_MAX + 2];
 	const char *id = es_keysrc_encrypt_id(o->encrypt_id, buf, sizeof buf);
@@ -394,61 +263,48 @@ set_test_salt(const char *hex)
 }
 #endif
 
-/*
- * Every input through the sandboxed worker (op: decrypt, or rekey to
- * new_label), each result into v->out[i], before anything is written.
- * Returns -1 when all went through, else the exit status of the first
- * failure, reported with its file.
- */
+/* Every input through the worker (decrypt, or rekey to new_label): -1
+ * when all went through, else the exit status, reported with its file. */
 static int
-run_all(const struct vopts *o, struct vrun *v, enum es_job_op op,
+decrypt_all(const struct vopts *o, struct es_vrun *v, enum es_job_op op,
     const char *new_label)
 {
-	const unsigned char *p;
-	size_t i, len;
+	size_t bad;
 	int r;
 
-	for (i = 0; i < v->n; i++) {
-		if ((r = read_cipher(v, i, o->args[i], &p, &len)) != 0 ||
-		    (r = run_job(op, o->args[i], p, len, v, new_label,
-		    &v->out[i])) != 0)
-			return fail_file(o, o->args[i], r);
-	}
-	return -1;
-}
-
-/* Every result to its destination (dest_of), audited as root; the exit
- * status. */
-static int
-write_all(const struct vopts *o, struct vrun *v)
-{
-	size_t i;
-	int r;
-
-	if ((r = audit_open(v, o)) != 0)
+	/* As root the run is audited from its first vault on. */
+	if ((r = audit_open(o, v)) != 0)
 		return cmd_fail(o->what, r);
-	for (i = 0; i < v->n; i++)
-		if ((r = write_result(o, v, dest_of(o, i), &v->out[i])) != 0)
-			return audit_close(v, fail_file(o, dest_of(o, i), r));
-	return audit_close(v, 0);
+	if ((r = es_vrun_decrypt_all(v, o->args, op, new_label, &bad)) != 0)
+		return vfail(o, v, o->args[bad], r);
+	return -1;
 }
 
 /* --- view, decrypt ---------------------------------------------------------------- */
 
 static int
-cmd_view_decrypt(const struct vopts *o, struct vrun *v)
+cmd_view_decrypt(const struct vopts *o, struct es_vrun *v)
 {
 	size_t i;
 	int r;
 
 	if ((r = load_secrets(o, v)) >= 0 ||
-	    (r = run_all(o, v, ES_JOB_DECRYPT, NULL)) >= 0)
+	    (r = decrypt_all(o, v, ES_JOB_DECRYPT, NULL)) >= 0)
 		return r;
 	if (o->sub == SUB_VIEW || (o->output && !strcmp(o->output, "-"))) {
-		for (i = 0; i < v->n; i++)
-			if ((r = write_fd_all(STDOUT_FILENO, v->out[i].p,
-			    v->out[i].len)) != 0)
+		for (i = 0; i < v->n; i++) {
+			struct es_sbuf text = { 0 }, *b = &v->out[i];
+
+			r = 0;
+			if (o->sub == SUB_VIEW &&
+			    (r = es_vrun_view_text(&v->out[i], &text)) == 0)
+				b = &text;
+			if (r == 0)
+				r = es_vrun_write_fd(STDOUT_FILENO, b->p, b->len);
+			es_sbuf_free(&text);
+			if (r != 0)
 				return cmd_fail(o->what, r);
+		}
 		return 0;
 	}
 	return write_all(o, v);
@@ -460,7 +316,7 @@ cmd_view_decrypt(const struct vopts *o, struct vrun *v)
  * that encrypts, seed the salt generator (unless --test-fixed-salt fixed
  * the salt). >= 0: the exit status to return; -1: go on. */
 static int
-encrypt_setup(const struct vopts *o, struct vrun *v, size_t *k)
+encrypt_setup(const struct vopts *o, struct es_vrun *v, size_t *k)
 {
 	int r;
 
@@ -474,7 +330,7 @@ encrypt_setup(const struct vopts *o, struct vrun *v, size_t *k)
 /* -r/-R: no secret is loaded (public keys only); --age-passphrase: the
  * key sources give it, picked as for Ansible Vault. */
 static int
-cmd_encrypt_age(const struct vopts *o, struct vrun *v)
+cmd_encrypt_age(const struct vopts *o, struct es_vrun *v)
 {
 	static unsigned char pk[ES_AGE_RECIPIENTS_MAX * ES_AGE_KEY];
 	const struct es_secret *pw = NULL;
@@ -491,7 +347,7 @@ cmd_encrypt_age(const struct vopts *o, struct vrun *v)
 		es_salt_seed();
 	}
 	for (i = 0; i < v->n; i++) {
-		if ((r = read_input(o->args[i], &v->in[i])) != 0 ||
+		if ((r = es_vrun_read_input(o->args[i], &v->in[i])) != 0 ||
 		    (r = cmd_age_seal(&o->age, pk, npk, pw, v->in[i].p,
 		    v->in[i].len, &v->out[i])) != 0)
 			return fail_file(o, o->args[i], r);
@@ -501,31 +357,17 @@ cmd_encrypt_age(const struct vopts *o, struct vrun *v)
 }
 
 static int
-cmd_encrypt(const struct vopts *o, struct vrun *v)
+cmd_encrypt(const struct vopts *o, struct es_vrun *v)
 {
-	size_t i, k;
+	size_t k, bad;
 	int r;
 
 	if (cmd_age_wanted(&o->age))
 		return cmd_encrypt_age(o, v);
 	if ((r = encrypt_setup(o, v, &k)) >= 0)
 		return r;
-	for (i = 0; i < v->n; i++) {
-		if ((r = read_input(o->args[i], &v->in[i])) != 0)
-			return fail_file(o, o->args[i], r);
-		if (es_vault_is_envelope(v->in[i].p, v->in[i].len) ||
-		    (v->in[i].len >= 14 && !memcmp(v->in[i].p,
-		    "$ANSIBLE_VAULT", 14)))
-			return fail_file(o, o->args[i], es_failf(ES_EUSAGE,
-			    "already an Ansible Vault"));
-		if (es_age_is_age(v->in[i].p, v->in[i].len))
-			return fail_file(o, o->args[i], es_failf(ES_EUSAGE,
-			    "already an age file"));
-		if ((r = es_vault_seal(v->in[i].p, v->in[i].len,
-		    &v->secrets.v[k], v->secrets.v[k].label, &v->out[i])) != 0)
-			return fail_file(o, o->args[i], r);
-		es_sbuf_free(&v->in[i]);
-	}
+	if ((r = es_vrun_encrypt_all(v, o->args, dests_of(o), k, &bad)) != 0)
+		return fail_file(o, o->args[bad], r);
 	return write_all(o, v);
 }
 
@@ -539,7 +381,7 @@ cmd_encrypt(const struct vopts *o, struct vrun *v)
  * memory before the first is replaced, as rekey does.
  */
 static int
-cmd_migrate(const struct vopts *o, struct vrun *v)
+cmd_migrate(const struct vopts *o, struct es_vrun *v)
 {
 	static unsigned char pk[ES_AGE_RECIPIENTS_MAX * ES_AGE_KEY];
 	struct es_sbuf ct;
@@ -549,7 +391,7 @@ cmd_migrate(const struct vopts *o, struct vrun *v)
 	if ((r = cmd_age_recipients(&o->age, pk, &npk)) != 0)
 		return cmd_fail(o->what, r);
 	if ((r = load_secrets(o, v)) >= 0 ||
-	    (r = run_all(o, v, ES_JOB_DECRYPT, NULL)) >= 0)
+	    (r = decrypt_all(o, v, ES_JOB_DECRYPT, NULL)) >= 0)
 		return r;
 	if (o->test_salt == NULL)
 		es_salt_seed();
@@ -573,7 +415,7 @@ cmd_migrate(const struct vopts *o, struct vrun *v)
  * recipients in the worker, all in memory before the first is written.
  */
 static int
-cmd_reencrypt(struct vopts *o, struct vrun *v)
+cmd_reencrypt(struct vopts *o, struct es_vrun *v)
 {
 	struct es_policy *p = NULL;
 	const char *notes[VAULT_FILES_MAX];
@@ -586,8 +428,8 @@ cmd_reencrypt(struct vopts *o, struct vrun *v)
 	for (i = 0; i < p->nenv_files && n < VAULT_FILES_MAX; i++)
 		if (p->env_files[i].nrecipients)
 			paths[n++] = p->env_files[i].vault;
-	vrun_free(v);
-	if (n == 0 || vrun_alloc(v, n) != 0) {
+	es_vrun_free(v);
+	if (n == 0 || es_vrun_alloc(v, n) != 0) {
 		r = n ? cmd_fail(o->what, -ENOMEM) : cmd_usage("%s: %s: no "
 		    "env_files entry has recipients", o->what, o->policy);
 		goto out;
@@ -616,137 +458,193 @@ out:
 
 /* --- encrypt-string ---------------------------------------------------------------- */
 
-/* "NAME: !vault |" (or "!vault |"), then the envelope indented by 10. */
 static int
-put_yaml_block(const char *name, const struct es_sbuf *env,
-    struct es_sbuf *out)
+seal_string(const struct vopts *o, struct es_vrun *v, size_t k,
+    const char *name, const struct es_sbuf *pt, struct es_sbuf *out)
 {
-	size_t i = 0, j;
-	int r;
+	int r = es_vrun_seal_string(v, k, name, pt, out);
 
-	if (name != NULL && ((r = es_sbuf_append(out, name, strlen(name))) != 0 ||
-	    (r = es_sbuf_append(out, ": ", 2)) != 0))
-		return r;
-	if ((r = es_sbuf_append(out, "!vault |\n", 9)) != 0)
-		return r;
-	while (i < env->len) {
-		for (j = i; j < env->len && env->p[j] != '\n'; j++)
-			;
-		if ((r = es_sbuf_append(out, ENCRYPT_STRING_INDENT, 10)) != 0 ||
-		    (r = es_sbuf_append(out, env->p + i, j - i + 1)) != 0)
-			return r;
-		i = j + 1;
-	}
-	return 0;
-}
-
-static int
-seal_string(const struct vopts *o, struct vrun *v, size_t k, const char *name,
-    const struct es_sbuf *pt, struct es_sbuf *out)
-{
-	struct es_sbuf env = { 0 };
-	int r;
-
-	if (pt->len == 0)
-		return cmd_usage("%s: empty string to encrypt", o->what);
-	r = es_vault_seal(pt->p, pt->len, &v->secrets.v[k],
-	    v->secrets.v[k].label, &env);
-	if (r == 0)
-		r = put_yaml_block(name, &env, out);
-	es_sbuf_free(&env);
+	if (r == ES_EUSAGE)
+		return cmd_usage("%s: %s", o->what, es_errdetail());
 	return r ? cmd_fail(o->what, r) : -1;
 }
 
+/* ansible's words for where a string came from (cli/vault.py FROM_*), in
+ * the stderr line that tells several outputs apart. */
+#define FROM_STDIN "stdin"
+#define FROM_ARGS "the command line args"
+
+/*
+ * One string sealed as a "NAME: !vault |" block onto out; with several
+ * (of n), first the stderr line ansible prints to tell them apart (names
+ * and positions only, never text). >= 0: exit status; -1: go on.
+ */
 static int
-cmd_encrypt_string(const struct vopts *o, struct vrun *v)
+seal_one(const struct vopts *o, struct es_vrun *v, size_t k, size_t idx,
+    size_t n, const char *src, const char *name, const struct es_sbuf *pt,
+    struct es_sbuf *out)
 {
-	struct es_sbuf pt = { 0 }, out = { 0 };
-	size_t i, k;
+	/* Names came from the command line or a prompt: escaped for the
+	 * terminal (common/envseal.h es_fput_esc), as every name cmd/
+	 * prints. */
+	if (n > 1 && name != NULL) {
+		fprintf(stderr, "# The encrypted version of variable (\"");
+		es_fput_esc(stderr, name, strlen(name), 0);
+		fprintf(stderr, "\", the string #%zu from %s).\n", idx, src);
+	} else if (n > 1)
+		fprintf(stderr, "# The encrypted version of the string #%zu "
+		    "from %s.)\n", idx, src);
+	/* Blocks are joined by a newline, as ansible joins them; each
+	 * ends with its own (ansible 2.15 ends the last one too). */
+	return seal_string(o, v, k, name, pt, out);
+}
+
+#define FROM_PROMPT "the interactive prompt"
+
+/*
+ * -p/--prompt, ansible's two questions (utils/display.py prompt): the
+ * name with input() (the question on stdout, a line of stdin), then the
+ * string with getpass (on the terminal without echo; with none, a line
+ * of stdin, the question on stderr), or input() with --show-input.
+ * >= 0: exit status; -1: go on.
+ */
+static int
+ask_string(const struct vopts *o, struct es_sbuf *name, struct es_sbuf *pt)
+{
 	int r;
 
+	if ((r = es_keysrc_take_stdin("--prompt")) != 0)
+		return cmd_fail(o->what, r);
+	printf("Variable name (enter for no name): ");
+	fflush(stdout);
+	if ((r = es_keysrc_ask_line(NULL, name)) != 0)
+		return cmd_fail(o->what, r);
+	if (o->show_input) {
+		printf("String to encrypt:");
+		fflush(stdout);
+		r = es_keysrc_ask_line(NULL, pt);
+	} else if (isatty(STDIN_FILENO)) {
+		r = es_keysrc_prompt_tty("String to encrypt (hidden): ", 0, pt);
+	} else {
+		r = es_keysrc_ask_line("String to encrypt (hidden): ", pt);
+	}
+	if (r != 0)
+		return cmd_fail(o->what, r);
+	if (pt->len == 0)
+		return cmd_usage("%s: the plaintext provided from the prompt "
+		    "was empty, not encrypting", o->what);
+	/* A name is printed: it is a name, not a value. */
+	return es_sbuf_putc(name, '\0') ? cmd_fail(o->what, -ENOMEM) : -1;
+}
+
+/* STRING arguments other than "-" (which means stdin) into strs. */
+static size_t
+strings_of(const struct vopts *o, const char **strs)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < o->nargs; i++)
+		if (strcmp(o->args[i], "-") != 0)
+			strs[n++] = o->args[i];
+	return n;
+}
+
+/*
+ * ansible's execute_encrypt_string: stdin (when there is no STRING, a
+ * lone "-", or --stdin-name; named by --stdin-name only) first, then each
+ * STRING, the first ones named by the --name options in order. Every
+ * input is checked before anything is printed.
+ */
+static int
+cmd_encrypt_string(const struct vopts *o, struct es_vrun *v)
+{
+	struct es_sbuf pt = { 0 }, name = { 0 }, *out = &v->out[0];
+	const char *strs[VAULT_FILES_MAX];
+	size_t i, k, nstr = strings_of(o, strs), n, first;
+	int from_stdin = o->stdin_name || nstr < o->nargs || o->nargs == 0, r;
+
+	if (o->prompt && from_stdin)
+		return cmd_usage("%s: the --prompt option is not supported if "
+		    "also reading input from stdin", o->what);
 	if ((r = encrypt_setup(o, v, &k)) >= 0)
 		return r;
-	if (o->stdin_name || o->nargs == 0 || (o->nargs == 1 &&
-	    !strcmp(o->args[0], "-"))) {
-		/* All of stdin, as is: ansible keeps a trailing newline. */
-		if (isatty(STDIN_FILENO))
-			fprintf(stderr, "Reading plaintext input from stdin "
-			    "(ctrl-d to end input, twice if it does not end "
-			    "in a newline)\n");
-		if ((r = read_stdin(&pt)) != 0)
-			r = cmd_fail(o->what, r);
-		else
-			r = seal_string(o, v, k, o->stdin_name ? o->stdin_name :
-			    (o->nnames ? o->names[0] : NULL), &pt, &out);
-	} else {
-		for (i = 0, r = -1; i < o->nargs && r < 0; i++) {
-			/* Blocks follow each other directly, as ansible 2.15
-			 * joins them. */
-			pt.len = 0;
-			if (es_sbuf_append(&pt, o->args[i], strlen(o->args[i])))
-				break;
-			r = seal_string(o, v, k, i < o->nnames ? o->names[i] :
-			    NULL, &pt, &out);
-		}
+	first = (size_t)from_stdin + (size_t)o->prompt;
+	n = first + nstr;
+	for (i = 0; i < nstr; i++)
+		if (*strs[i] == '\0')
+			return cmd_usage("%s: the plaintext provided from the "
+			    "command line args was empty, not encrypting",
+			    o->what);
+	if (o->nnames && nstr > o->nnames) {
+		fprintf(stderr, "The number of --name options do not match the "
+		    "number of args.\nThe last named variable will be \"");
+		es_fput_esc(stderr, o->names[o->nnames - 1],
+		    strlen(o->names[o->nnames - 1]), 0);
+		fprintf(stderr, "\". The rest will not have names.\n");
 	}
-	if (r < 0 && (r = write_fd_all(STDOUT_FILENO, out.p, out.len)) != 0)
-		r = cmd_fail(o->what, r);
+	r = -1;
+	if (o->prompt && (r = ask_string(o, &name, &pt)) < 0)
+		r = seal_one(o, v, k, 1, n, FROM_PROMPT, name.len > 1 ?
+		    (const char *)name.p : NULL, &pt, out);
+	es_sbuf_free(&name);
+	if (from_stdin) {
+		/* ansible asks when stdout is a terminal (cli/vault.py). */
+		if (isatty(STDOUT_FILENO))
+			fprintf(stderr, "Reading plaintext input from stdin. "
+			    "(ctrl-d to end input, twice if your content does "
+			    "not already have a newline)\n");
+		/* All of stdin, as is: ansible keeps a trailing newline. */
+		if ((r = es_vrun_read_stdin(&pt)) != 0)
+			r = cmd_fail(o->what, r);
+		else if (pt.len == 0)
+			r = cmd_usage("%s: stdin was empty, not encrypting",
+			    o->what);
+		else
+			r = seal_one(o, v, k, 1, n, FROM_STDIN, o->stdin_name,
+			    &pt, out);
+	}
+	for (i = 0; i < nstr && r < 0; i++) {
+		pt.len = 0;
+		if (es_sbuf_append(&pt, strs[i], strlen(strs[i])) != 0)
+			r = cmd_fail(o->what, -ENOMEM);
+		else
+			r = seal_one(o, v, k, i + 1 + first, n,
+			    FROM_ARGS, i < o->nnames ? o->names[i] : NULL, &pt,
+			    out);
+	}
 	es_sbuf_free(&pt);
-	es_sbuf_free(&out);
-	return r < 0 ? 0 : r;
+	if (r >= 0)
+		return r;
+	if (o->output == NULL || !strcmp(o->output, "-"))
+		return (r = es_vrun_write_fd(STDOUT_FILENO, out->p, out->len)) ?
+		    cmd_fail(o->what, r) : 0;
+	return write_all(o, v);
 }
 
 /* --- rekey --------------------------------------------------------------------------- */
 
-/*
- * The new secret. With a vault-id to encrypt with (--encrypt-vault-id or
- * ANSIBLE_VAULT_ENCRYPT_IDENTITY) ansible draws the candidates from
- * ANSIBLE_VAULT_IDENTITY_LIST, the --new-* option and
- * ANSIBLE_VAULT_PASSWORD_FILE, in that order, and writes the label of the
- * one picked (cli/vault.py 206-240); without one, the --new-* option.
- */
+/* The new secret (run/vault.h es_vrun_new_secret): -1 to go on, else
+ * the exit status. */
 static int
-load_new_secret(const struct vopts *o, struct vrun *v, const char **label)
+load_new_secret(const struct vopts *o, struct es_vrun *v, const char **label)
 {
-	const char *spec = o->new_vault_id ? o->new_vault_id : o->new_pwfile;
-	char buf[ES_LABEL_MAX + 2];
-	const char *id = es_keysrc_encrypt_id(o->encrypt_id, buf, sizeof buf);
-	int r = 0;
+	int r = es_vrun_new_secret(v, o->new_vault_id, o->new_pwfile,
+	    o->encrypt_id, label);
 
-	v->fresh_idx = 0;
-	if (id != NULL)
-		r = es_keysrc_add_identity_list(&v->fresh, &v->secrets);
-	if (r == 0)
-		r = es_keysrc_add(&v->fresh, spec, o->new_vault_id != NULL,
-		    &v->secrets);
-	if (r == 0 && id != NULL &&
-	    (r = es_keysrc_add_password_env(&v->fresh, &v->secrets)) == 0)
-		r = es_keysrc_pick(&v->fresh, id, &v->fresh_idx);
-	if (r != 0)
-		return cmd_fail(o->what, r);
-	/* A label only when one was given or picked: otherwise each file
-	 * keeps its own. */
-	if (id != NULL)
-		*label = v->fresh.v[v->fresh_idx].label;
-	else
-		*label = o->new_vault_id && strchr(o->new_vault_id, '@') ?
-		    v->fresh.v[0].label : NULL;
-	if (*label && strcmp(*label, "default") != 0 &&
-	    !es_vault_label_ok(*label))
-		return cmd_usage("%s: label must be printable ASCII without "
-		    "';'", o->what);
-	return -1;
+	if (r == ES_EUSAGE)
+		return cmd_usage("%s: %s", o->what, es_errdetail());
+	return r ? cmd_fail(o->what, r) : -1;
 }
 
 static int
-cmd_rekey(const struct vopts *o, struct vrun *v)
+cmd_rekey(const struct vopts *o, struct es_vrun *v)
 {
 	const char *label = NULL;
 	int r;
 
 	/* No --output with rekey (check_opts): each file is rewritten. */
 	if ((r = load_secrets(o, v)) >= 0 || (r = load_new_secret(o, v,
-	    &label)) >= 0 || (r = run_all(o, v, ES_JOB_REKEY, label)) >= 0)
+	    &label)) >= 0 || (r = decrypt_all(o, v, ES_JOB_REKEY, label)) >= 0)
 		return r;
 	return write_all(o, v);
 }
@@ -754,7 +652,7 @@ cmd_rekey(const struct vopts *o, struct vrun *v)
 /* --- options ------------------------------------------------------------------------- */
 
 static int
-take_opt(struct vopts *o, int c, const char *arg)
+take_opt(struct vopts *o, int c, char *arg)
 {
 	int r;
 
@@ -795,6 +693,19 @@ take_opt(struct vopts *o, int c, const char *arg)
 	case OPT_HELP:
 		cmd_help(o->what, stdout);
 		return -2;
+	case OPT_ASK_VAULT_PASS:
+		o->ks.ask = 1;
+		return 0;
+	case OPT_VERBOSE:
+		/* Accepted as ansible accepts it; envseal's messages do not
+		 * change with it. */
+		return 0;
+	case OPT_PROMPT:
+		o->prompt = 1;
+		return 0;
+	case OPT_SHOW_INPUT:
+		o->show_input = 1;
+		return 0;
 	default:
 		if ((r = cmd_age_option(&o->age, c, arg)) != 0)
 			return r > 0 ? 0 : cmd_usage("too many recipients");
@@ -817,20 +728,21 @@ check_opts(const struct vopts *o)
 	int es = o->sub == SUB_ENCRYPT_STRING, rk = o->sub == SUB_REKEY, r;
 
 	if (o->output && o->sub != SUB_DECRYPT && o->sub != SUB_ENCRYPT &&
-	    o->sub != SUB_MIGRATE)
-		return cmd_usage("%s: --output is for decrypt, encrypt and "
-		    "migrate", o->what);
-	if (o->output && o->nargs > 1)
+	    o->sub != SUB_MIGRATE && !es)
+		return cmd_usage("%s: --output is for decrypt, encrypt, "
+		    "encrypt-string and migrate", o->what);
+	if (o->output && o->nargs > 1 && !es)
 		return cmd_usage("%s: --output takes one input file", o->what);
 	if (o->encrypt_id && o->sub != SUB_ENCRYPT && !es && !rk)
 		return cmd_usage("%s: --encrypt-vault-id is for encrypt and "
 		    "rekey", o->what);
-	if ((o->nnames || o->stdin_name) && !es)
-		return cmd_usage("%s: --name/--stdin-name are for "
-		    "encrypt-string", o->what);
-	if (o->stdin_name && (o->nnames || o->nargs))
-		return cmd_usage("%s: --stdin-name reads stdin: no --name or "
-		    "STRING with it", o->what);
+	if ((o->nnames || o->stdin_name || o->prompt || o->show_input) && !es)
+		return cmd_usage("%s: --name/--stdin-name/--prompt/--show-input "
+		    "are for encrypt-string", o->what);
+	/* ansible's argparse group: one or the other (its exit 2). */
+	if (o->ks.ask && o->ks.n_password_files)
+		return cmd_usage("%s: --ask-vault-pass: not allowed with "
+		    "--vault-password-file", o->what);
 	if (o->stdin_name && es_keysrc_reads_stdin(&o->ks))
 		return cmd_usage("%s: --stdin-name and the vault password "
 		    "cannot both be read from stdin", o->what);
@@ -869,13 +781,20 @@ check_opts(const struct vopts *o)
 #endif
 	if (o->test_salt && o->sub != SUB_ENCRYPT && !es && !rk)
 		return cmd_usage("%s: unknown option", o->what);
-	if (!es && o->nargs == 0)
+	/* decrypt and encrypt with no FILE read stdin, as ansible's do;
+	 * view and rekey of no file are a mistake (ansible does nothing). */
+	if (!es && o->nargs == 0 && o->sub != SUB_DECRYPT &&
+	    o->sub != SUB_ENCRYPT)
 		return cmd_usage("%s: no FILE given", o->what);
 	if (o->nargs > VAULT_FILES_MAX)
 		return cmd_usage("%s: more than %d files", o->what,
 		    VAULT_FILES_MAX);
 	return -1;
 }
+
+/* The FILE list of decrypt and encrypt given none: standard input. */
+static char stdin_arg[] = "-";
+static char *stdin_args[] = { stdin_arg, NULL };
 
 static int
 parse_opts(int argc, char **argv, struct vopts *o)
@@ -884,10 +803,11 @@ parse_opts(int argc, char **argv, struct vopts *o)
 
 	optind = 1;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":hi:r:R:a", vault_longopts,
+	while ((c = getopt_long(argc, argv, VAULT_SHORTOPTS, vault_longopts,
 	    NULL)) != -1) {
-		if (c == 'h')
-			c = OPT_HELP;
+		c = c == 'h' ? OPT_HELP : c == 'J' ? OPT_ASK_VAULT_PASS :
+		    c == 'v' ? OPT_VERBOSE : c == 'n' ? OPT_NAME :
+		    c == 'p' ? OPT_PROMPT : c;
 		if (c == '?' || c == ':')
 			return cmd_help(o->what, stderr), cmd_bad_option(o->what, c,
 			    argv[optind - 1]);
@@ -896,19 +816,30 @@ parse_opts(int argc, char **argv, struct vopts *o)
 	}
 	o->args = argv + optind;
 	o->nargs = (size_t)(argc - optind);
-	return check_opts(o);
+	if ((r = check_opts(o)) >= 0)
+		return r;
+	if (o->nargs == 0 && (o->sub == SUB_DECRYPT || o->sub == SUB_ENCRYPT)) {
+		if (isatty(STDIN_FILENO))
+			fprintf(stderr, "Reading %s input from stdin\n",
+			    o->sub == SUB_DECRYPT ? "ciphertext" : "plaintext");
+		o->args = stdin_args;
+		o->nargs = 1;
+	}
+	return -1;
 }
 
 int
 cmd_vault(int argc, char **argv)
 {
+	struct cmd_host_names names = { 0 };
 	struct vopts o;
-	struct vrun v;
+	struct es_vrun v;
 	size_t i;
 	int r;
 
 	memset(&o, 0, sizeof o);
 	memset(&v, 0, sizeof v);
+	o.hnames = &names;
 	if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
 		usage(argc < 2 ? stderr : stdout);
 		return argc < 2 ? ES_EXIT_USAGE : 0;
@@ -923,10 +854,13 @@ cmd_vault(int argc, char **argv)
 		return usage(stderr), cmd_usage("vault: unknown subcommand '%s'",
 		    argv[1]);
 	o.sub = (enum sub)i;
+	/* Encrypting asks for a new password twice, as ansible does. */
+	o.ks.ask_twice = o.sub == SUB_ENCRYPT || o.sub == SUB_ENCRYPT_STRING;
+	o.ks.skipped = warn_skipped;
 	snprintf(o.what, sizeof o.what, "vault %s", sub_names[i]);
 	if ((r = parse_opts(argc - 1, argv + 1, &o)) >= 0)
 		return r;
-	if (vrun_alloc(&v, o.sub == SUB_ENCRYPT_STRING ? 0 : o.nargs) != 0)
+	if (es_vrun_alloc(&v, o.sub == SUB_ENCRYPT_STRING ? 1 : o.nargs) != 0)
 		r = cmd_fail(o.what, -ENOMEM);
 	else if (o.sub == SUB_VIEW || o.sub == SUB_DECRYPT)
 		r = cmd_view_decrypt(&o, &v);
@@ -940,6 +874,11 @@ cmd_vault(int argc, char **argv)
 		r = cmd_reencrypt(&o, &v);
 	else
 		r = cmd_rekey(&o, &v);
-	vrun_free(&v);
+	/* A run that stopped between its vaults and its writes ends here
+	 * (an ended run is not ended twice). */
+	if (v.audit != NULL)
+		es_audit_end(v.audit, r);
+	es_vrun_free(&v);
+	cmd_host_names_free(&names);
 	return r;
 }

@@ -163,5 +163,9 @@ void es_fput_json_str(FILE *out, const char *s);
  * (UTF-8 sequences split across writes are joined); fclose() it to flush,
  * under stays open. NULL with errno on failure. */
 FILE *es_esc_stream(FILE *under, unsigned flags);
+/* The length of the valid UTF-8 sequence at s[0..n) (RFC 3629, as
+ * Python's strict decoder: no overlong form, no surrogate, nothing above
+ * U+10FFFF; ASCII is 1), or 0 when none starts there. Pure. */
+size_t es_utf8_len(const unsigned char *s, size_t n);
 
 #endif

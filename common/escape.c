@@ -67,6 +67,20 @@ utf8_seq(const unsigned char *s, size_t n, unsigned *cp)
 	return len;
 }
 
+size_t
+es_utf8_len(const unsigned char *s, size_t n)
+{
+	unsigned cp;
+	int k;
+
+	if (n == 0)
+		return 0;
+	if (s[0] < 0x80)
+		return 1;
+	k = utf8_seq(s, n, &cp);
+	return k > 0 ? (size_t)k : 0;
+}
+
 /*
  * One unit of s[0..n): its output in out (*outlen bytes) and the number of
  * input bytes it took; 0 when more input is needed (final: never).

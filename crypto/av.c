@@ -354,11 +354,34 @@ es_av_ctr(const unsigned char key[ES_AV_KEYLEN],
 void
 es_sha256(const void *msg, size_t len, unsigned char out[32])
 {
-	struct sha256_ctx ctx;
+	struct es_sha256_state st;
 
-	sha256_init(&ctx);
-	sha256_update(&ctx, len, msg);
-	sha256_digest(&ctx, SHA256_DIGEST_SIZE, out);
+	es_sha256_init(&st);
+	es_sha256_update(&st, msg, len);
+	es_sha256_final(&st, out);
+}
+
+_Static_assert(sizeof(struct sha256_ctx) <= ES_SHA256_STATE_BYTES,
+    "ES_SHA256_STATE_BYTES holds nettle's sha256_ctx");
+_Static_assert(_Alignof(struct sha256_ctx) <= 8,
+    "es_sha256_state is aligned for nettle's sha256_ctx");
+
+void
+es_sha256_init(struct es_sha256_state *st)
+{
+	sha256_init((struct sha256_ctx *)st->opaque);
+}
+
+void
+es_sha256_update(struct es_sha256_state *st, const void *msg, size_t len)
+{
+	sha256_update((struct sha256_ctx *)st->opaque, len, msg);
+}
+
+void
+es_sha256_final(struct es_sha256_state *st, unsigned char out[32])
+{
+	sha256_digest((struct sha256_ctx *)st->opaque, SHA256_DIGEST_SIZE, out);
 }
 
 /* Length of strict PKCS#7 padding at the end of p, or 0 when invalid. */

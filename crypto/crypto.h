@@ -96,6 +96,19 @@ void es_av_ctr(const unsigned char key[ES_AV_KEYLEN],
  * crypto_hash_sha256 is portable C, ~4x slower on a 100 KB audit
  * record). Not for secrets' comparison; a plain digest. */
 void es_sha256(const void *msg, size_t len, unsigned char out[32]);
+/* The same digest over bytes that arrive in pieces (an audit line longer
+ * than a reader's buffer): init, update any number of times, final. One
+ * implementation hashes the audit chain both when it is written and when
+ * it is checked. The state is opaque; its size holds nettle's sha256_ctx
+ * (crypto/av.c checks that at compile time). */
+#define ES_SHA256_STATE_BYTES 128
+struct es_sha256_state {
+	_Alignas(8) unsigned char opaque[ES_SHA256_STATE_BYTES];
+};
+void es_sha256_init(struct es_sha256_state *st);
+void es_sha256_update(struct es_sha256_state *st, const void *msg,
+    size_t len);
+void es_sha256_final(struct es_sha256_state *st, unsigned char out[32]);
 
 /*
  * Open a payload: MAC checked in constant time first, then CTR, then

@@ -10,14 +10,21 @@
  * the policy, when the root trusts keys)]; intent: "kind" ("file"|"dir"),
  * "path","action","owner",
  * "group","mode" ["fingerprint"]; file/dir: "path","action","owner",
- * "group","mode" ["fingerprint"] [name lists] ["error"]; end: "status".
+ * "group","mode" ["fingerprint"] [name lists] ["error"]; vault: "path",
+ * "sha256" (of the vault's bytes as read: ciphertext), "key" (the label
+ * of the key that opened it, null when none did or nothing in it was
+ * encrypted; "fingerprint" instead of "sha256" when the file is not
+ * ciphertext as a whole: inline !vault values, plaintext); account: "user","user_id","group","group_id","created"
+ * (["user","group"]: which it made); end: "status" ["error_class","error" when the run failed
+ * and said why (es_audit_fail)].
  * Name lists (env files), changed names first: "added", "removed",
  * "changed" (when not empty), "vars" (every name) — each as an array, or,
  * when it would push the line over FS_AUDIT_RECORD_MAX, as
  * "<list>_count":N,"<list>_sha256":"<64 hex>" (list_hashed says how to
  * reproduce it).
  *
- * Order (fs/fs.h): begin, then for each item that changes an intent
+ * Order (fs/fs.h): begin, a vault record for each vault the run opened
+ * (before it writes anything), then for each item that changes an intent
  * (fsync'd) before the change is visible and its outcome after; items
  * left unchanged get only their outcome; end (fsync'd). Begin and
  * outcomes are not fsync'd: the next intent or the end makes them
@@ -38,6 +45,7 @@
  * low-entropy secret from the log. Verifying the chain needs no key.
  */
 #include "fs/fs_int.h"
+#include "fs/inspect.h"
 #include "crypto/crypto.h"
 
 #include <errno.h>
@@ -54,13 +62,10 @@
  * 64 KiB keeps the changed names of any ordinary run in full. A longer
  * line (an older envseal listed every variable name: 2.8 MB for 100,000)
  * is still hash-checked, streamed through a buffer of this size. */
-#define FS_AUDIT_RECORD_MAX ((size_t)64 << 10)
+#define FS_AUDIT_RECORD_MAX ES_AUDIT_RECORD_MAX
 /* Longest path a record holds as given; a longer one (a refused path, a
  * deep working-tree path made absolute) is recorded cut, ending "...". */
 #define FS_AUDIT_PATH_MAX ES_PATH_MAX
-/* Longest owner or group name recorded as a name; a longer one goes in as
- * its number (policy names are at most ES_NAME_MAX, 64 bytes). */
-#define FS_AUDIT_OWNER_MAX 256
 /* JSON escaping grows a string at most sixfold: a byte that is not UTF-8
  * becomes \ufffd, a control byte \u00XX. */
 #define FS_JSON_GROWTH 6
@@ -71,8 +76,6 @@
 #define FS_HASH_HEX FS_SHA256_HEX
 /* "2026-11-27T10:02:30Z" and room to spare. */
 #define FS_TIME_MAX 32
-/* Run id prefix `audit show` prints: enough to tell runs apart. */
-#define FS_SHOW_RUN_HEX 8
 /* The line's tail after the hashed bytes: ,"hash":"<64>"} */
 #define FS_HASH_TAIL_LEN (sizeof ",\"hash\":\"" - 1 + FS_HASH_HEX + 2)
 /* The hashed bytes end with ,"prev":"<64>" */
@@ -113,8 +116,6 @@ _Static_assert(FS_RECORD_FIXED_MAX + FS_RECORD_LISTS * FS_LIST_HASHED_MAX +
 /* Where a record's event field ends at the latest: {"time":"<20>",
  * "run":"<32>","event":"intent", and slack. */
 #define FS_EVENT_SCAN 128
-/* Over-long lines verify writes a note for; the rest are counted. */
-#define FS_VERIFY_NOTES_MAX 16
 
 static const char zero_hash[FS_HASH_HEX + 1] =
     "0000000000000000000000000000000000000000000000000000000000000000";
@@ -535,29 +536,30 @@ record_item(struct es_sbuf *b, const struct fs_record *rec,
  * sort). Render's names never hold a newline ([A-Za-z_][A-Za-z0-9_]*), so
  * the text hashed is the list itself.
  */
+void
+es_audit_names_sha256(const char *const *v, size_t n,
+    char hex[FS_SHA256_HEX + 1])
+{
+	unsigned char h[FS_SHA256_BYTES];
+	struct es_sha256_state st;
+	size_t i;
+
+	es_sha256_init(&st);
+	for (i = 0; i < n; i++) {
+		es_sha256_update(&st, v[i], strlen(v[i]));
+		es_sha256_update(&st, "\n", 1);
+	}
+	es_sha256_final(&st, h);
+	es_hex(hex, h, sizeof h);
+}
+
 static int
 list_hashed(struct es_sbuf *b, const char *key, const char *const *v,
     size_t n)
 {
-	unsigned char h[FS_SHA256_BYTES];
 	char hex[FS_HASH_HEX + 1];
-	size_t i, total = 0, o = 0, len;
-	char *text;
 
-	for (i = 0; i < n; i++)
-		total += strlen(v[i]) + 1;
-	/* Names only (never a value): plain memory. */
-	if ((text = malloc(total + 1)) == NULL)
-		return -ENOMEM;
-	for (i = 0; i < n; i++) {
-		len = strlen(v[i]);
-		memcpy(text + o, v[i], len);
-		o += len;
-		text[o++] = '\n';
-	}
-	es_sha256(text, total, h);
-	free(text);
-	es_hex(hex, h, sizeof h);
+	es_audit_names_sha256(v, n, hex);
 	return fs_sbuf_printf(b, ",\"%s_count\":%zu,\"%s_sha256\":\"%s\"", key,
 	    n, key, hex);
 }
@@ -801,6 +803,34 @@ es_audit_begin(struct es_root *root, const char *command,
 	return r;
 }
 
+void
+es_audit_fail(struct es_root *root, int code)
+{
+	/* Cut on purpose: both are bounded for the record (the detail at
+	 * ES_ERRDETAIL_MAX, as the channel holds it). */
+	(void)snprintf(root->fail_class, sizeof root->fail_class, "%s",
+	    es_strerror(code));
+	(void)snprintf(root->fail_detail, sizeof root->fail_detail, "%s",
+	    *es_errdetail() ? es_errdetail() : es_strerror(code));
+}
+
+/* A failed run's end: what failed, in the one line the user was told.
+ * The detail names paths, variables and causes, never values (the error
+ * contract of common/envseal.h). */
+static int
+end_fields(struct es_root *root, struct es_sbuf *b, int exit_status)
+{
+	int r = fs_sbuf_printf(b, ",\"status\":%d", exit_status);
+
+	if (r != 0 || exit_status == 0 || root->fail_class[0] == '\0')
+		return r;
+	if ((r = fs_sbuf_printf(b, ",\"error_class\":")) == 0 &&
+	    (r = fs_json_str(b, root->fail_class)) == 0 &&
+	    (r = fs_sbuf_printf(b, ",\"error\":")) == 0)
+		r = fs_json_str(b, root->fail_detail);
+	return r;
+}
+
 int
 es_audit_end(struct es_root *root, int exit_status)
 {
@@ -811,15 +841,78 @@ es_audit_end(struct es_root *root, int exit_status)
 		return 0;
 	if (!es_root_checking(root)) {
 		if ((r = record_head(root, &b, "end")) == 0 &&
-		    (r = fs_sbuf_printf(&b, ",\"status\":%d", exit_status)) == 0)
+		    (r = end_fields(root, &b, exit_status)) == 0)
 			r = append(root, &b, 1);
 		es_sbuf_free(&b);
 	}
 	root->audit_on = 0;
+	root->fail_class[0] = root->fail_detail[0] = '\0';
 	return r;
 }
 
-/* --- reading: verify and show --- */
+int
+es_audit_account(struct es_root *root, const char *user, unsigned long uid,
+    const char *group, unsigned long gid, int user_created,
+    int group_created)
+{
+	struct es_sbuf b = { 0 };
+	int r;
+
+	if (!root->audit_on || es_root_checking(root))
+		return 0;
+	if ((r = record_head(root, &b, "account")) == 0 &&
+	    (r = fs_sbuf_printf(&b, ",\"user\":")) == 0 &&
+	    (r = fs_json_str(&b, user)) == 0 &&
+	    (r = fs_sbuf_printf(&b, ",\"user_id\":%lu,\"group\":", uid)) == 0 &&
+	    (r = fs_json_str(&b, group)) == 0 &&
+	    (r = fs_sbuf_printf(&b, ",\"group_id\":%lu,\"created\":[%s%s%s]", gid,
+	    user_created ? "\"user\"" : "", user_created && group_created ?
+	    "," : "", group_created ? "\"group\"" : "")) == 0)
+		r = append(root, &b, 0);
+	es_sbuf_free(&b);
+	return r;
+}
+
+int
+es_audit_vault(struct es_root *root, const char *path, const void *bytes,
+    size_t len, int ciphertext, const char *key_label)
+{
+	unsigned char h[FS_SHA256_BYTES];
+	char hex[FS_HASH_HEX + 1], abs[FS_USER_ABS_MAX], why[ES_ERRDETAIL_MAX];
+	struct es_sbuf b = { 0 };
+	int r;
+
+	_Static_assert(FS_FP_HEX == FS_HASH_HEX, "one hex buffer for both");
+	if (root == NULL || !root->audit_on || es_root_checking(root))
+		return 0;
+	/* Whole: both hold ES_ERRDETAIL_MAX bytes. A vault that failed to
+	 * open is recorded before its error is reported: keep that. */
+	(void)snprintf(why, sizeof why, "%s", es_errdetail());
+	/* Readable bytes (a low-entropy value among them) must not be
+	 * recorded as a digest anyone could test guesses against. */
+	if (ciphertext) {
+		es_sha256(bytes, len, h);
+		es_hex(hex, h, sizeof h);
+	} else if ((r = key_load(root)) == 0) {
+		fingerprint(root, bytes, len, hex);
+	} else {
+		return r;
+	}
+	if ((r = record_head(root, &b, "vault")) == 0 &&
+	    (r = path_field(&b, fs_user_abs(path, abs))) == 0 &&
+	    (r = fs_sbuf_printf(&b, ",\"%s\":\"%s\",\"key\":", ciphertext ?
+	    "sha256" : "fingerprint", hex)) == 0)
+		r = key_label != NULL && strlen(key_label) <= FS_AUDIT_OWNER_MAX ?
+		    fs_json_str(&b, key_label) : fs_sbuf_printf(&b, "null");
+	if (r == 0)
+		r = append(root, &b, 0);
+	es_sbuf_free(&b);
+	if (r == 0 && why[0] != '\0')
+		(void)es_failf(0, "%s", why);
+	return r;
+}
+
+/* --- reading: the chain check --- */
 
 /* Open the log for reading; *f = NULL with 0 when there is none. */
 static int
@@ -869,7 +962,7 @@ struct line {
 	int streamed;           /* buf holds only its end; h the rest */
 	int nul;                /* a NUL byte in it (no record holds one) */
 	int newline;            /* ended by '\n', not by the end of the log */
-	crypto_hash_sha256_state h;
+	struct es_sha256_state h;   /* crypto/'s: the writer's digest */
 };
 
 static void
@@ -877,10 +970,10 @@ line_put(struct line *l, int c)
 {
 	if (l->len == FS_AUDIT_RECORD_MAX) {
 		if (!l->streamed)
-			crypto_hash_sha256_init(&l->h);
+			es_sha256_init(&l->h);
 		l->streamed = 1;
-		crypto_hash_sha256_update(&l->h, (const unsigned char *)l->buf,
-		    FS_AUDIT_RECORD_MAX - FS_LINE_TAIL);
+		es_sha256_update(&l->h, l->buf, FS_AUDIT_RECORD_MAX -
+		    FS_LINE_TAIL);
 		memmove(l->buf, l->buf + FS_AUDIT_RECORD_MAX - FS_LINE_TAIL,
 		    FS_LINE_TAIL);
 		l->len = FS_LINE_TAIL;
@@ -954,12 +1047,10 @@ verify_line(struct line *l, size_t lineno, char *expect)
 		return es_failf(ES_EINTEGRITY, "%s:%zu: no hash field "
 		    "(truncated or edited)", FS_LOG_PATH, lineno);
 	if (l->streamed) {
-		crypto_hash_sha256_update(&l->h, (const unsigned char *)l->buf,
-		    l->len - FS_HASH_TAIL_LEN);
-		crypto_hash_sha256_final(&l->h, h);
+		es_sha256_update(&l->h, l->buf, l->len - FS_HASH_TAIL_LEN);
+		es_sha256_final(&l->h, h);
 	} else {
-		crypto_hash_sha256(h, (const unsigned char *)l->buf,
-		    l->len - FS_HASH_TAIL_LEN);
+		es_sha256(l->buf, l->len - FS_HASH_TAIL_LEN, h);
 	}
 	es_hex(hex, h, sizeof h);
 	if (memcmp(hex, tail + 9, FS_HASH_HEX) != 0)
@@ -997,11 +1088,12 @@ struct open_run {
 	char *named[FS_VERIFY_NAMED_MAX];   /* "<action> <path>", malloc'd */
 };
 
-/* The runs verify follows, oldest first, and how many it reported. */
+/* The runs verify follows, oldest first, and where an incomplete one is
+ * handed. */
 struct open_runs {
 	struct open_run v[FS_VERIFY_RUNS_MAX];
 	size_t n;
-	size_t incomplete;
+	struct es_audit_walk *w;
 };
 
 static void
@@ -1023,19 +1115,18 @@ runs_drop(struct open_runs *rs, size_t i)
 }
 
 static void
-run_report(FILE *out, struct open_runs *rs, const struct open_run *o)
+run_report(struct open_runs *rs, const struct open_run *o)
 {
-	size_t i;
+	struct es_audit_open_run r = {
+		.id = o->id, .command = o->command, .time = o->time,
+		.line = o->line, .nitems = o->nitems,
+		.named = (const char *const *)o->named,
+		.nnamed = o->nitems < FS_VERIFY_NAMED_MAX ? o->nitems :
+		    FS_VERIFY_NAMED_MAX,
+	};
 
-	fprintf(out, "incomplete run %s (%s, %s, line %zu): no end record; "
-	    "it intended", o->id, o->command, o->time, o->line);
-	for (i = 0; i < o->nitems && i < FS_VERIFY_NAMED_MAX; i++)
-		fprintf(out, "%s %s", i > 0 ? "," : ":",
-		    o->named[i] != NULL ? o->named[i] : "?");
-	if (o->nitems > FS_VERIFY_NAMED_MAX)
-		fprintf(out, " and %zu more", o->nitems - FS_VERIFY_NAMED_MAX);
-	fputc('\n', out);
-	rs->incomplete++;
+	if (rs->w->incomplete != NULL)
+		rs->w->incomplete(rs->w->arg, &r);
 }
 
 static ssize_t
@@ -1053,7 +1144,7 @@ runs_find(const struct open_runs *rs, const char *id)
 /* Follow one record of an intact chain: an intent opens (or adds to) its
  * run, an end closes it. */
 static void
-runs_see(FILE *out, struct open_runs *rs, const struct fs_jfield *f, int nf,
+runs_see(struct open_runs *rs, const struct fs_jfield *f, int nf,
     size_t lineno)
 {
 	const char *ev = field(f, nf, "event"), *id = field(f, nf, "run");
@@ -1068,7 +1159,7 @@ runs_see(FILE *out, struct open_runs *rs, const struct fs_jfield *f, int nf,
 		return;
 	if (i < 0) {
 		if (rs->n == FS_VERIFY_RUNS_MAX) {
-			run_report(out, rs, &rs->v[0]);
+			run_report(rs, &rs->v[0]);
 			runs_drop(rs, 0);
 		}
 		o = &rs->v[rs->n++];
@@ -1092,12 +1183,12 @@ runs_see(FILE *out, struct open_runs *rs, const struct fs_jfield *f, int nf,
 
 /* After an intact chain: every run still open is incomplete. */
 static void
-runs_finish(FILE *out, struct open_runs *rs)
+runs_finish(struct open_runs *rs)
 {
 	size_t i;
 
 	for (i = 0; i < rs->n; i++)
-		run_report(out, rs, &rs->v[i]);
+		run_report(rs, &rs->v[i]);
 }
 
 static void
@@ -1119,22 +1210,17 @@ run_event(const struct line *l)
 	    memmem(l->buf, n, ",\"event\":\"end\",", 15) != NULL;
 }
 
-/* One line of an intact chain: a note if it is over the bound, else its
- * fields for the run table. */
+/* One line of an intact chain: handed over if it is over the bound,
+ * else its fields for the run table. */
 static void
-verify_follow(FILE *out, struct open_runs *rs, struct line *l,
-    size_t lineno, size_t *notes)
+verify_follow(struct open_runs *rs, struct line *l, size_t lineno)
 {
 	struct fs_jfield f[FS_JFIELDS_MAX];
 	int nf;
 
 	if (line_over(l)) {
-		if (++*notes <= FS_VERIFY_NOTES_MAX)
-			fprintf(out, "%s:%zu: note: a record of %zu bytes, over "
-			    "the %zu-byte bound (an older envseal listed every "
-			    "variable name): its hash and link checked, its "
-			    "fields not read\n", FS_LOG_PATH, lineno,
-			    l->total + 1, FS_AUDIT_RECORD_MAX);
+		if (rs->w->over_bound != NULL)
+			rs->w->over_bound(rs->w->arg, lineno, l->total + 1);
 		return;
 	}
 	/* Only intents and ends open and close runs, and both are short:
@@ -1144,13 +1230,13 @@ verify_follow(FILE *out, struct open_runs *rs, struct line *l,
 	if (!run_event(l) ||
 	    (nf = fs_json_parse_flat(l->buf, l->len, f, FS_JFIELDS_MAX)) < 0)
 		return;
-	runs_see(out, rs, f, nf, lineno);
+	runs_see(rs, f, nf, lineno);
 	fs_jfields_free(f, (size_t)nf);
 }
 
 static int
-verify_walk(FILE *out, struct line *l, struct open_runs *rs, char *expect,
-    size_t *lineno, size_t *notes)
+verify_walk(struct line *l, struct open_runs *rs, char *expect,
+    size_t *lineno)
 {
 	int r, got;
 
@@ -1164,25 +1250,26 @@ verify_walk(FILE *out, struct line *l, struct open_runs *rs, char *expect,
 			    "no newline (torn write)", FS_LOG_PATH, *lineno);
 		if ((r = verify_line(l, *lineno, expect)) != 0)
 			return r;
-		verify_follow(out, rs, l, *lineno, notes);
+		verify_follow(rs, l, *lineno);
 	}
 	return got;
 }
 
 int
-es_audit_verify(struct es_root *root, FILE *out)
+es_audit_verify(struct es_root *root, struct es_audit_walk *w)
 {
 	char expect[FS_HASH_HEX + 1];
 	struct open_runs *rs = NULL;
 	struct line l;
-	size_t lineno = 0, notes = 0;
+	size_t lineno = 0;
 	int r;
 
+	w->none = 0;
 	memset(&l, 0, sizeof l);
 	if ((r = log_read_open(root, &l.f)) != 0)
 		return r;
 	if (l.f == NULL) {
-		fprintf(out, "%s: no audit log\n", FS_LOG_PATH);
+		w->none = 1;
 		return 0;
 	}
 	if ((l.buf = malloc(FS_AUDIT_RECORD_MAX)) == NULL ||
@@ -1190,114 +1277,17 @@ es_audit_verify(struct es_root *root, FILE *out)
 		r = -ENOMEM;
 		goto out;
 	}
+	rs->w = w;
 	memcpy(expect, zero_hash, sizeof zero_hash);
-	if ((r = verify_walk(out, &l, rs, expect, &lineno, &notes)) != 0)
+	if ((r = verify_walk(&l, rs, expect, &lineno)) != 0)
 		goto out;
-	if (notes > FS_VERIFY_NOTES_MAX)
-		fprintf(out, "%s: %zu more records over the bound, checked\n",
-		    FS_LOG_PATH, notes - FS_VERIFY_NOTES_MAX);
-	fprintf(out, "%s: %zu records, chain intact; last hash %s\n",
-	    FS_LOG_PATH, lineno, expect);
-	runs_finish(out, rs);
+	if (w->intact != NULL)
+		w->intact(w->arg, lineno, expect);
+	runs_finish(rs);
 out:
 	if (rs != NULL)
 		runs_free(rs);
 	free(l.buf);
 	fclose(l.f);
 	return r;
-}
-
-/* A name list for show: in full, or its count and hash. */
-static void
-show_list(FILE *out, const struct fs_jfield *f, int n, const char *key)
-{
-	char ck[FS_JKEY_MAX], hk[FS_JKEY_MAX];
-
-	if (strcmp(field(f, n, key), "-") != 0) {
-		fprintf(out, "  %s %s", key, field(f, n, key));
-		return;
-	}
-	/* Cut on purpose: the keys are ours and short. */
-	(void)snprintf(ck, sizeof ck, "%s_count", key);
-	(void)snprintf(hk, sizeof hk, "%s_sha256", key);
-	if (strcmp(field(f, n, ck), "-") != 0)
-		fprintf(out, "  %s [%s names, sha256 %s]", key, field(f, n, ck),
-		    field(f, n, hk));
-}
-
-static void
-show_line(FILE *out, const struct fs_jfield *f, int n)
-{
-	const char *ev = field(f, n, "event");
-	char run[FS_SHOW_RUN_HEX + 1];
-
-	/* Cut on purpose: the first FS_SHOW_RUN_HEX digits tell runs apart. */
-	(void)snprintf(run, sizeof run, "%s", field(f, n, "run"));
-	fprintf(out, "%s  %s  ", field(f, n, "time"), run);
-	if (!strcmp(ev, "begin")) {
-		fprintf(out, "begin %s  uid %s", field(f, n, "command"),
-		    field(f, n, "uid"));
-		if (strcmp(field(f, n, "sudo_user"), "null") != 0)
-			fprintf(out, " (sudo %s)", field(f, n, "sudo_user"));
-		fprintf(out, "  policy %s\n", field(f, n, "policy"));
-	} else if (!strcmp(ev, "end")) {
-		fprintf(out, "end   status %s\n", field(f, n, "status"));
-	} else if (!strcmp(ev, "intent")) {
-		fprintf(out, "intent    %s %s %s  %s:%s %s\n",
-		    field(f, n, "action"), field(f, n, "kind"),
-		    field(f, n, "path"), field(f, n, "owner"),
-		    field(f, n, "group"), field(f, n, "mode"));
-	} else {
-		fprintf(out, "%-9s %s %s  %s:%s %s", field(f, n, "action"), ev,
-		    field(f, n, "path"), field(f, n, "owner"),
-		    field(f, n, "group"), field(f, n, "mode"));
-		show_list(out, f, n, "added");
-		show_list(out, f, n, "removed");
-		show_list(out, f, n, "changed");
-		show_list(out, f, n, "vars");
-		if (strcmp(field(f, n, "error"), "-") != 0)
-			fprintf(out, "  error: %s", field(f, n, "error"));
-		fputc('\n', out);
-	}
-}
-
-int
-es_audit_show(struct es_root *root, FILE *out)
-{
-	struct fs_jfield f[FS_JFIELDS_MAX];
-	struct line l;
-	size_t lineno = 0;
-	int r, nf, got;
-
-	memset(&l, 0, sizeof l);
-	if ((r = log_read_open(root, &l.f)) != 0)
-		return r;
-	if (l.f == NULL) {
-		fprintf(out, "%s: no audit log\n", FS_LOG_PATH);
-		return 0;
-	}
-	if ((l.buf = malloc(FS_AUDIT_RECORD_MAX)) == NULL) {
-		fclose(l.f);
-		return -ENOMEM;
-	}
-	while ((got = line_read(&l)) > 0) {
-		lineno++;
-		if (line_over(&l)) {
-			fprintf(out, "line %zu: a record of %zu bytes, over the "
-			    "bound; not shown (audit verify checks it)\n",
-			    lineno, l.total + 1);
-			continue;
-		}
-		nf = l.nul ? ES_EFORMAT :
-		    fs_json_parse_flat(l.buf, l.len, f, FS_JFIELDS_MAX);
-		if (nf < 0) {
-			fprintf(out, "line %zu: unreadable record\n", lineno);
-			continue;
-		}
-		show_line(out, f, nf);
-		fs_jfields_free(f, (size_t)nf);
-	}
-	free(l.buf);
-	fclose(l.f);
-	return got;
 }

@@ -16,7 +16,7 @@
 /* Longest line held and parsed: the bound audit.c writes records under
  * (FS_AUDIT_RECORD_MAX, 64 KiB). A longer line (an older envseal's) is
  * read through and handed over without its bytes or fields. */
-#define FS_AREAD_LINE_MAX ((size_t)64 << 10)
+#define FS_AREAD_LINE_MAX ES_AUDIT_RECORD_MAX
 /* Fields of a record kept (audit.c's readers keep as many). */
 #define FS_AREAD_FIELDS 32
 /* The line's end: ,"hash":"<64 hex>"} */
@@ -26,6 +26,7 @@ struct es_audit_rec {
 	size_t line;
 	const char *raw;           /* NULL: over the bound */
 	size_t len;
+	size_t size;               /* the line's bytes, its newline counted */
 	char hash[FS_SHA256_HEX + 1];
 	struct fs_jfield f[FS_AREAD_FIELDS];
 	int nf;                    /* < 0: did not parse */
@@ -42,6 +43,18 @@ es_audit_rec_raw(const struct es_audit_rec *r, size_t *len)
 {
 	*len = r->raw != NULL ? r->len : 0;
 	return r->raw;
+}
+
+size_t
+es_audit_rec_size(const struct es_audit_rec *r)
+{
+	return r->size;
+}
+
+int
+es_audit_rec_parsed(const struct es_audit_rec *r)
+{
+	return r->nf >= 0;
 }
 
 const char *
@@ -85,20 +98,22 @@ take_hash(struct es_audit_rec *r)
 	r->hash[FS_SHA256_HEX] = '\0';
 }
 
-/* The next line into buf: 1 (with *over when it did not fit), 0 at the
- * end, or -EIO. */
+/* The next line into buf (FS_AREAD_LINE_MAX bytes, NUL-terminated):
+ * 1 (with *over when it is longer than the record bound, its newline
+ * counted, and *size its bytes so counted), 0 at the end, or -EIO. */
 static int
-next_line(FILE *f, char *buf, size_t *len, int *over)
+next_line(FILE *f, char *buf, size_t *len, size_t *size, int *over)
 {
 	int c, any = 0;
 
-	*len = 0;
+	*len = *size = 0;
 	*over = 0;
 	while ((c = getc_unlocked(f)) != EOF) {
 		any = 1;
 		if (c == '\n')
 			break;
-		if (*len + 1 >= FS_AREAD_LINE_MAX)
+		++*size;
+		if (*len == FS_AREAD_LINE_MAX - 1)
 			*over = 1;
 		else
 			buf[(*len)++] = (char)c;
@@ -106,6 +121,7 @@ next_line(FILE *f, char *buf, size_t *len, int *over)
 	if (ferror(f))
 		return es_failf(-EIO, "%s: read error", FS_LOG_PATH);
 	buf[*len] = '\0';
+	++*size;
 	return any;
 }
 
@@ -151,7 +167,7 @@ es_audit_each(struct es_root *root,
 		r = -ENOMEM;
 		goto out;
 	}
-	while ((got = next_line(f, buf, &len, &over)) > 0) {
+	while ((got = next_line(f, buf, &len, &rec->size, &over)) > 0) {
 		rec->line++;
 		rec->raw = over ? NULL : buf;
 		rec->len = len;

@@ -79,8 +79,10 @@ open_component(int cur, const char *comp, const char *display, int *out)
  * an instant; then fchown, then fchmod.
  *
  * What we open after mkdirat must be what mkdirat made: a directory of
- * our euid, no group/other bit, no special bit, no subdirectory (nlink 2);
- * anything else is a refusal. EEXIST is returned as -EEXIST: in a parent
+ * our euid, no group/other bit, no special bit; anything else is a
+ * refusal. It may already hold entries: a concurrent root run that finds
+ * it (root's, 0700: trusted) goes on to create the next component in it
+ * before we fchmod, so a link count above 2 is not a swap. EEXIST is returned as -EEXIST: in a parent
  * that passed the trusted check only root can have made the name since we
  * looked (a concurrent envseal run), so the caller looks at it again as a
  * directory that existed, with every check an existing one gets; it is
@@ -105,7 +107,7 @@ make_dir(int cur, const char *comp, uid_t uid, gid_t gid, mode_t mode,
 		return r == -ENOENT ? es_failf(ES_EUNSAFE, "%s: \"%s\" vanished "
 		    "while we created it; refused", display, comp) : r;
 	if (fstat(fd, &st) != 0 || st.st_uid != geteuid() ||
-	    (st.st_mode & 07077) != 0 || st.st_nlink != 2) {
+	    (st.st_mode & 07077) != 0) {
 		close(fd);
 		return es_failf(ES_EUNSAFE, "%s: \"%s\" is not the directory "
 		    "we just made (swapped?); refused", display, comp);

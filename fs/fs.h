@@ -9,8 +9,10 @@
  *	es_root_open(&root, "/", flags);          // root dirfd; check mode?
  *	es_root_lock(root);                       // one run per root
  *	es_audit_begin(root, "render", policy_sha256);
+ *	es_audit_vault(root, path, bytes, len, ciphertext, label); // each vault
  *	es_ensure_dir(root, &dirspec, &action);   // each directory
  *	es_write_file(root, &filespec, &action);  // each file: audited
+ *	es_audit_fail(root, code);                // when the run failed
  *	es_audit_end(root, status);
  *	es_root_close(root);                      // unlocks
  *
@@ -52,7 +54,9 @@
  * fails. After the action its outcome record is appended (not fsync'd: it
  * becomes durable with the next intent or the end record, which is
  * fsync'd). So a run killed after a change shows an intent and no end,
- * which es_audit_verify reports; an unchanged run costs one fsync.
+ * which es_audit_verify hands to its caller; an unchanged run costs one
+ * fsync. Reading the log (es_audit_verify here, es_audit_each in
+ * fs/inspect.h) prints nothing: cmd/ and verify/ say what was found.
  *
  * Errors: 0 or a negative code (common/envseal.h) with a detail naming the
  * path. A refused write reports ES_ACT_REFUSED through *action as well as
@@ -113,6 +117,15 @@ int es_root_lock(struct es_root *root);
  * under the root; NULL (the default) is silent. */
 void es_root_set_lock_notice(struct es_root *root,
     void (*notice)(const char *lockpath, void *arg), void *arg);
+/* Names for the owner and group of working-tree files in this root's
+ * audit records (es_user_write_file: the vault commands' writes), as
+ * render's records give its policy's names: fn puts the name of uid
+ * (group 0) or gid (group 1) in out (size bytes) and returns 0, or
+ * returns non-zero when it has none (the number is recorded then). fs/
+ * reads no account database for this itself. */
+void es_root_set_namer(struct es_root *root,
+    int (*fn)(void *arg, int group, unsigned long id, char *out,
+    size_t size), void *arg);
 /* Hold /etc/.pwd.lock (fcntl write lock, as lckpwdf) until unlock/close. */
 int es_root_lock_passwd(struct es_root *root);
 void es_root_unlock_passwd(struct es_root *root);
@@ -282,6 +295,10 @@ void es_stage_free(struct es_stage *s);
 
 /* --- audit log: /var/log/envseal/audit.jsonl under the root --- */
 
+/* Longest record line envseal writes, its newline included (fs/audit.c
+ * says why 64 KiB); readers hold one in a buffer of this size. */
+#define ES_AUDIT_RECORD_MAX ((size_t)64 << 10)
+
 /* Start a run: record command and policy hash (32 bytes or NULL). */
 int es_audit_begin(struct es_root *root, const char *command,
     const unsigned char *policy_sha256);
@@ -289,17 +306,60 @@ int es_audit_begin(struct es_root *root, const char *command,
  * begin record as "signer"; "" or NULL: none. Call before
  * es_audit_begin. */
 void es_audit_set_signer(struct es_root *root, const char *keyid);
+/* A vault the run opened or tried to: its path (a relative one made
+ * absolute against the working directory, as working-tree files are),
+ * what its bytes as read were, and the label of the key that opened it
+ * (NULL: none did, or nothing in it was encrypted). ciphertext (the
+ * caller's es_vault_is_ciphertext()): the file is ciphertext as a whole,
+ * recorded as "sha256" of its bytes (not secret); else its bytes hold
+ * plaintext and are recorded as a keyed "fingerprint", as env files are.
+ * One "vault" record; none outside a run, in check mode, or with root
+ * NULL. The error detail is kept. */
+int es_audit_vault(struct es_root *root, const char *path, const void *bytes,
+    size_t len, int ciphertext, const char *key_label);
+/* Accounts a run created: the user and group with the ids they were
+ * made with (allocated, or the policy's), and which of the two it made.
+ * One "account" record, after the passwd family is written; none outside
+ * a run or in check mode. verify takes the first such record of a user
+ * (or group) as its expected ids when the policy pins none. */
+int es_audit_account(struct es_root *root, const char *user,
+    unsigned long uid, const char *group, unsigned long gid,
+    int user_created, int group_created);
+/* The run failed with code: its end record gives the error class
+ * (es_strerror(code)) and the one-line detail as it is now (it names
+ * things, never a value). Call before es_audit_end. */
+void es_audit_fail(struct es_root *root, int code);
 /* End the run with the exit status it will have (appended and fsync'd). */
 int es_audit_end(struct es_root *root, int exit_status);
-/* Verify the chain; on a break return ES_EINTEGRITY with a detail naming
- * the first bad record (line number). An intact chain returns 0 and
- * prints, after its summary line, one line beginning "incomplete run
- * <id>" for each run that recorded an intent and has no end record (a
- * crash, a kill, a full disk), naming the paths it intended, and a "note"
- * for each line over the record bound (an older envseal's record: its
- * hash and link are checked, its fields are not read). */
-int es_audit_verify(struct es_root *root, FILE *out);
-/* Print records for humans. */
-int es_audit_show(struct es_root *root, FILE *out);
+/*
+ * Walk the log and check its chain: each line's hash over its bytes and
+ * its link to the line before. The wording is the caller's (cmd/ for
+ * `audit verify`, verify/ for `envseal verify`): the walk hands over what
+ * it finds through w's callbacks, any of which may be NULL, in log order:
+ *   over_bound  a line over the record bound (an older envseal's record:
+ *               its hash and link are checked, its fields are not read);
+ *   intact      the chain is whole: how many records, the last hash;
+ *   incomplete  after intact (or, past FS_VERIFY_RUNS_MAX runs open at
+ *               once, during the walk): a run that recorded an intent
+ *               and has no end record (a crash, a kill, a full disk),
+ *               with the items it intended.
+ * No log: 0, w->none = 1, no callback. A break: ES_EINTEGRITY with a
+ * detail naming the first bad record (line number), no intact call.
+ */
+struct es_audit_open_run {
+	const char *id, *command, *time;
+	size_t line;                 /* its first intent */
+	size_t nitems;               /* intents recorded */
+	const char *const *named;    /* "<action> <path>" of the first ones */
+	size_t nnamed;               /* at most nitems; NULL entries: unknown */
+};
+struct es_audit_walk {
+	void (*over_bound)(void *arg, size_t line, size_t bytes);
+	void (*intact)(void *arg, size_t records, const char *last_hash);
+	void (*incomplete)(void *arg, const struct es_audit_open_run *o);
+	void *arg;
+	int none;                    /* out: there is no log */
+};
+int es_audit_verify(struct es_root *root, struct es_audit_walk *w);
 
 #endif

@@ -75,6 +75,13 @@
 /* Longest key of an audit record field that `audit show` keeps. */
 #define FS_JKEY_MAX 32
 
+/* Longest owner or group name recorded as a name; a longer one goes in as
+ * its number (policy names are at most ES_NAME_MAX, 64 bytes). */
+#define FS_AUDIT_OWNER_MAX 256
+/* Longest error class recorded (es_strerror's texts are shorter; an
+ * errno's strerror too). */
+#define FS_FAIL_CLASS_MAX 64
+
 struct es_root {
 	int fd;                 /* O_PATH|O_DIRECTORY of the root */
 	unsigned flags;         /* enum es_root_flags */
@@ -82,12 +89,20 @@ struct es_root {
 	int pwlockfd;           /* /etc/.pwd.lock, -1 when not held */
 	void (*notice)(const char *lockpath, void *arg);
 	void *notice_arg;
+	/* es_root_set_namer: owner names for working-tree records. */
+	int (*namer)(void *arg, int group, unsigned long id, char *out,
+	    size_t size);
+	void *namer_arg;
 	/* audit run, set up by es_audit_begin */
 	int audit_on;
 	char run_id[2 * FS_RUN_ID_BYTES + 1];
 	char command[FS_COMMAND_MAX];
 	char policy_hex[FS_SHA256_HEX + 1]; /* "" when no policy hash given */
 	char signer[FS_SIGNER_MAX + 1];     /* policy's signing key id or "" */
+	/* es_audit_fail: the run's error class and one-line detail, for
+	 * its end record ("" when it did not fail). */
+	char fail_class[FS_FAIL_CLASS_MAX + 1];
+	char fail_detail[ES_ERRDETAIL_MAX];
 	unsigned char *key;     /* sodium_malloc'd FS_AUDIT_KEYLEN, or NULL */
 	int in_audit;           /* writing infrastructure: no records */
 	/* es_ensure_dir's intent hook while it runs (dir.c), else NULL. */
@@ -253,6 +268,14 @@ struct fs_record {
 	int err;
 };
 int fs_audit_record(struct es_root *root, const struct fs_record *rec);
+
+/* Room for a working-tree path made absolute: a cwd and a path of at most
+ * ES_PATH_MAX each. */
+#define FS_USER_ABS_MAX (2 * ES_PATH_MAX + 2)
+/* A working-tree path as its records give it: absolute against the
+ * working directory (abs: FS_USER_ABS_MAX bytes), or path itself when it
+ * is absolute or too long (write.c). */
+const char *fs_user_abs(const char *path, char *abs);
 
 /* The intent of one item, recorded (durably) once before its first visible
  * change: give fs_audit_intent and a pointer to this as the fs_before_fn

@@ -61,6 +61,10 @@ size_t es_audit_rec_line(const struct es_audit_rec *r);
 /* The record's bytes as stored (no newline); NULL for a line over the
  * record bound (read, not kept). */
 const char *es_audit_rec_raw(const struct es_audit_rec *r, size_t *len);
+/* Its bytes, the newline counted (a line over the bound too). */
+size_t es_audit_rec_size(const struct es_audit_rec *r);
+/* 1 when its fields were read (kept and parsed), 0 when not. */
+int es_audit_rec_parsed(const struct es_audit_rec *r);
 /* Its "hash" field (64 hex), or "" when it has none or was not kept. */
 const char *es_audit_rec_hash(const struct es_audit_rec *r);
 /* A top-level field (strings unescaped, arrays joined by ","), or NULL
@@ -73,6 +77,12 @@ const char *es_audit_rec_get(const struct es_audit_rec *r, const char *key);
 int es_audit_each(struct es_root *root,
     int (*fn)(void *arg, const struct es_audit_rec *r), void *arg,
     int *none);
+
+/* The "<list>_sha256" the log records for a name list too long to list:
+ * SHA-256 of the names, each followed by a newline, in the order given,
+ * in lower hex (64 digits and a NUL). */
+void es_audit_names_sha256(const char *const *names, size_t n,
+    char hex[65]);
 
 /* The keyed BLAKE2b-256 the audit log records for data, with the key in
  * /var/lib/envseal/audit.key as it is (never made here). *have_key = 0

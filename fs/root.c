@@ -89,6 +89,15 @@ es_root_set_lock_notice(struct es_root *root,
 	root->notice_arg = arg;
 }
 
+void
+es_root_set_namer(struct es_root *root,
+    int (*fn)(void *arg, int group, unsigned long id, char *out,
+    size_t size), void *arg)
+{
+	root->namer = fn;
+	root->namer_arg = arg;
+}
+
 static long long
 now_ms(void)
 {

@@ -497,15 +497,11 @@ user_open(const char *path, int *dfd, char *name)
 	return 0;
 }
 
-/* Room for a working-tree path made absolute: a cwd and a path of at most
- * ES_PATH_MAX each. */
-#define FS_USER_ABS_MAX (2 * ES_PATH_MAX + 2)
-
 /* A working-tree path as its audit records name it: absolute when it is
  * relative and user_open would take it (a longer one is refused and
  * recorded as given; audit.c cuts a path over its own bound). */
-static const char *
-user_abs(const char *path, char *abs)
+const char *
+fs_user_abs(const char *path, char *abs)
 {
 	char cwd[ES_PATH_MAX];
 	int n;
@@ -525,6 +521,7 @@ es_user_write_file(struct es_root *audit_root, const char *path,
     enum es_action *action)
 {
 	char name[FS_NAME_MAX + 1], abs[FS_USER_ABS_MAX];
+	char oname[FS_AUDIT_OWNER_MAX + 1], gname[FS_AUDIT_OWNER_MAX + 1];
 	struct fs_want w;
 	struct fs_record rec;
 	struct fs_intent in;
@@ -535,7 +532,7 @@ es_user_write_file(struct es_root *audit_root, const char *path,
 	memset(&w, 0, sizeof w);
 	memset(&rec, 0, sizeof rec);
 	rec.kind = "file";
-	rec.path = user_abs(path, abs);
+	rec.path = fs_user_abs(path, abs);
 	rec.data = data;
 	rec.len = len;
 	memset(&in, 0, sizeof in);
@@ -567,6 +564,14 @@ es_user_write_file(struct es_root *audit_root, const char *path,
 	rec.uid = w.uid;
 	rec.gid = w.gid;
 	rec.mode = w.mode;
+	if (audit_root != NULL && audit_root->namer != NULL) {
+		if (audit_root->namer(audit_root->namer_arg, 0, w.uid, oname,
+		    sizeof oname) == 0)
+			rec.owner_name = oname;
+		if (audit_root->namer(audit_root->namer_arg, 1, w.gid, gname,
+		    sizeof gname) == 0)
+			rec.group_name = gname;
+	}
 	w.check = audit_root != NULL && es_root_checking(audit_root);
 	if (audit_root != NULL) {
 		w.before = fs_audit_intent;
@@ -661,7 +666,7 @@ es_user_stage_file(const char *path, const void *data, size_t len,
 		return -ENOMEM;
 	s->dirfd = s->fd = -1;
 	if ((s->path = strdup(path)) == NULL ||
-	    (s->abs = strdup(user_abs(path, abs))) == NULL ||
+	    (s->abs = strdup(fs_user_abs(path, abs))) == NULL ||
 	    (s->data = malloc(len ? len : 1)) == NULL) {
 		r = -ENOMEM;
 		goto out;

@@ -118,10 +118,12 @@ expand_path(const char *in, char *out, size_t outsz)
 	return 0;
 }
 
-/* A plain password file: strip(), maybe a vault itself, strip(b'\r\n'). */
+/* A plain password file: strip(), maybe a vault itself, strip(b'\r\n').
+ * *skip = 1 for a vaulted file no earlier secret opens (ansible skips
+ * it while another secret is usable). */
 static int
 load_file(int fd, const char *path, const struct es_secrets *earlier,
-    struct es_sbuf *out)
+    struct es_sbuf *out, int *skip)
 {
 	struct es_sbuf pt = { 0 };
 	int r, used;
@@ -133,6 +135,7 @@ load_file(int fd, const char *path, const struct es_secrets *earlier,
 		/* A vaulted password file: opened with the secrets loaded
 		 * before it, as ansible does (vault.py 414). */
 		r = es_vault_open(out->p, out->len, earlier, &pt, &used);
+		*skip = r == ES_EKEY;
 		if (r != 0)
 			return es_failf(r == ES_EKEY ? ES_EKEY : ES_EKEYSRC,
 			    "%s: vaulted password file: %s", path,
@@ -475,8 +478,11 @@ guard_remove(const sigset_t *saved)
 	sigprocmask(SIG_SETMASK, saved, NULL);
 }
 
+/* The prompt for label ("Vault password (LABEL): "), or ask's text when
+ * not NULL; the line typed (no echo), stripped, into out. */
 static int
-prompt_tty(const char *label, struct es_sbuf *out)
+prompt_tty_as(const char *label, const char *ask, int ws,
+    struct es_sbuf *out)
 {
 	char msg[ES_LABEL_MAX + 32];
 	sigset_t saved;
@@ -496,6 +502,8 @@ prompt_tty(const char *label, struct es_sbuf *out)
 	n = strcmp(label, "default") ? snprintf(msg, sizeof msg,
 	    "Vault password (%s): ", label) : snprintf(msg, sizeof msg,
 	    "Vault password: ");
+	if (ask != NULL)
+		n = snprintf(msg, sizeof msg, "%s", ask);
 	if (n < 0 || (size_t)n >= sizeof msg)
 		n = snprintf(msg, sizeof msg, "Vault password: ");
 	tty.fd = fd;
@@ -519,7 +527,106 @@ prompt_tty(const char *label, struct es_sbuf *out)
 		r = -errno;
 	close(fd);
 	if (r == 0)
-		strip(out, 1);
+		strip(out, ws);
+	return r;
+}
+
+static int
+prompt_tty(const char *label, struct es_sbuf *out)
+{
+	return prompt_tty_as(label, NULL, 1, out);
+}
+
+int
+es_keysrc_prompt_tty(const char *ask, int ws, struct es_sbuf *out)
+{
+	return prompt_tty_as("default", ask, ws, out);
+}
+
+/*
+ * One line of stdin for --ask-vault-pass without a terminal, as Python's
+ * getpass falls back to reading it: the prompt on stderr, then the bytes
+ * up to the first newline, read one at a time so nothing after it is
+ * consumed; end of input before a byte is an error, as ansible's EOFError.
+ */
+int
+es_keysrc_ask_line(const char *ask, struct es_sbuf *out)
+{
+	unsigned char c;
+	ssize_t k;
+	int r = 0, got = 0;
+
+	if (ask != NULL) {
+		fprintf(stderr, "%s", ask);
+		fflush(stderr);
+	}
+	while ((k = read(STDIN_FILENO, &c, 1)) == 1 || (k < 0 && errno == EINTR)) {
+		if (k < 0)
+			continue;
+		got = 1;
+		if (c == '\n')
+			break;
+		if (out->len >= ES_SECRET_MAX) {
+			r = es_failf(ES_EKEYSRC, "--ask-vault-pass: password "
+			    "longer than %d bytes", ES_SECRET_MAX);
+			break;
+		}
+		if ((r = es_sbuf_putc(out, c)) != 0)
+			break;
+	}
+	es_wipe(&c, sizeof c);
+	if (ask != NULL)
+		fprintf(stderr, "\n");
+	if (r == 0 && k < 0)
+		r = es_failf(ES_EKEYSRC, "--ask-vault-pass: stdin: %s",
+		    strerror(errno));
+	if (r == 0 && !got)
+		r = es_failf(ES_EKEYSRC, "--ask-vault-pass: end of input (ctrl-d) "
+		    "on the prompt");
+	return r;
+}
+
+/*
+ * --ask-vault-pass: ansible's "default@prompt_ask_vault_pass". On the
+ * terminal (/dev/tty, no echo) when there is one, else one line of stdin
+ * per question (ansible reads a pipe then, runme.sh's setsid cases); with
+ * twice, a second question must give the same password (encrypt: a new
+ * password). Stripped as ansible strips it; empty is an error.
+ */
+static int
+ask_pass(struct es_secrets *out, int twice)
+{
+	static const char *const asks[2][2] = {
+		{ "Vault password: ", NULL },
+		{ "New Vault password: ", "Confirm New Vault password: " },
+	};
+	struct es_sbuf pw[2] = { { 0 }, { 0 } };
+	int fd, on_tty, r = 0, i;
+
+	if ((fd = open("/dev/tty", O_RDWR | O_NOCTTY | O_CLOEXEC)) >= 0)
+		close(fd);
+	on_tty = fd >= 0;
+	if (!on_tty && (r = es_keysrc_take_stdin("--ask-vault-pass")) != 0)
+		return r;
+	for (i = 0; i < 1 + !!twice && r == 0; i++) {
+		const char *ask = asks[!!twice][i];
+
+		r = on_tty ? prompt_tty_as("default", ask, 1, &pw[i]) :
+		    es_keysrc_ask_line(ask, &pw[i]);
+		if (r == 0)
+			strip(&pw[i], 1);
+		if (r == 0 && pw[i].len == 0)
+			r = es_failf(ES_EKEYSRC, "--ask-vault-pass: invalid vault "
+			    "password was provided (empty)");
+	}
+	if (r == 0 && twice && (pw[0].len != pw[1].len ||
+	    !es_ct_equal(pw[0].p, pw[1].p, pw[0].len)))
+		r = es_failf(ES_EKEYSRC, "--ask-vault-pass: passwords do not "
+		    "match");
+	if (r == 0)
+		r = es_secrets_add(out, "default", pw[0].p, pw[0].len);
+	es_sbuf_free(&pw[0]);
+	es_sbuf_free(&pw[1]);
 	return r;
 }
 
@@ -566,18 +673,21 @@ load_stdin(struct es_sbuf *out)
 
 /* --- one source --------------------------------------------------------------- */
 
+/*
+ * A vault-id label as ansible writes and reads it back (issue 15): a
+ * header label (vault.h es_vault_label_ok: printable ASCII, no ';', a
+ * space inside but none around, since ansible strips it on reading),
+ * and not ES_AGE_ID_LABEL, which names an age identity in a candidate
+ * list and must not be given to a password.
+ */
 static int
 label_ok(const char *l)
 {
-	size_t i, n = strlen(l);
-
-	if (n == 0 || n > ES_LABEL_MAX)
-		return 0;
-	for (i = 0; i < n; i++)
-		if (l[i] < 0x21 || l[i] > 0x7e || l[i] == ';')
-			return 0;
-	return 1;
+	return es_vault_label_ok(l) && strcmp(l, ES_AGE_ID_LABEL) != 0;
 }
+
+#define LABEL_RULE "vault-id label must be printable ASCII without ';', " \
+	"with no space at either end, and not \"" ES_AGE_ID_LABEL "\""
 
 /*
  * "/dev/stdin" and "/dev/fd/N", as ansible-vault takes them: the
@@ -617,7 +727,7 @@ caller_fd(const char *path, int *fd)
 }
 
 static int
-load_path(const char *spec, const char *label, int pass_label,
+load_path(const char *spec, const char *label, int pass_label, int *skip,
     const struct es_secrets *earlier, struct es_sbuf *pw)
 {
 	char path[KEYSRC_PATH_MAX];
@@ -633,7 +743,7 @@ load_path(const char *spec, const char *label, int pass_label,
 		 * stdin by this name is the same one input as "-". */
 		if (fd == STDIN_FILENO && (r = es_keysrc_take_stdin(path)) != 0)
 			return r;
-		r = load_file(fd, path, earlier, pw);
+		r = load_file(fd, path, earlier, pw, skip);
 		if (fd != STDIN_FILENO)
 			close(fd);
 		if (r == 0 && pw->len == 0)
@@ -651,17 +761,21 @@ load_path(const char *spec, const char *label, int pass_label,
 	if (st.st_mode & (S_IXUSR | S_IXGRP | S_IXOTH))
 		r = run_script(fd, path, label, pass_label, pw);
 	else
-		r = load_file(fd, path, earlier, pw);
+		r = load_file(fd, path, earlier, pw, skip);
 	close(fd);
-	if (r == 0 && pw->len == 0)
+	/* An empty file (not a script's output): skippable, as ansible. */
+	if (r == 0 && pw->len == 0) {
+		*skip = !(st.st_mode & (S_IXUSR | S_IXGRP | S_IXOTH));
 		r = es_failf(ES_EKEYSRC, "password source %s: empty password",
 		    path);
+	}
 	return r;
 }
 
-int
-es_keysrc_add(struct es_secrets *out, const char *spec, int vault_id,
-    const struct es_secrets *earlier)
+/* es_keysrc_add(); *skip = 1 when the failure is one ansible skips. */
+static int
+add_source(struct es_secrets *out, const char *spec, int vault_id,
+    const struct es_secrets *earlier, int *skip)
 {
 	char label[ES_LABEL_MAX + 1];
 	const char *src = spec, *at;
@@ -681,8 +795,7 @@ es_keysrc_add(struct es_secrets *out, const char *spec, int vault_id,
 	} else if (vault_id)
 		pass_label = 0;   /* bare --vault-id SCRIPT: no arguments */
 	if (!label_ok(label))
-		return es_failf(ES_EUSAGE, "vault-id label must be printable "
-		    "ASCII without ';' or spaces");
+		return es_failf(ES_EUSAGE, LABEL_RULE);
 	if (*src == '\0')
 		return es_failf(ES_EUSAGE, "empty password source");
 	if (vault_id && strcmp(src, "prompt") == 0)
@@ -690,7 +803,7 @@ es_keysrc_add(struct es_secrets *out, const char *spec, int vault_id,
 	else if (strcmp(src, "-") == 0)
 		r = load_stdin(&pw);
 	else
-		r = load_path(src, label, pass_label, earlier ? earlier : out,
+		r = load_path(src, label, pass_label, skip, earlier ? earlier : out,
 		    &pw);
 	if (r == 0 && pw.len == 0)
 		r = es_failf(ES_EKEYSRC, "empty vault password");
@@ -698,6 +811,45 @@ es_keysrc_add(struct es_secrets *out, const char *spec, int vault_id,
 		r = es_secrets_add(out, label, pw.p, pw.len);
 	es_sbuf_free(&pw);
 	return r;
+}
+
+int
+es_keysrc_add(struct es_secrets *out, const char *spec, int vault_id,
+    const struct es_secrets *earlier)
+{
+	int skip = 0;
+
+	return add_source(out, spec, vault_id, earlier, &skip);
+}
+
+/* The first skipped source's error, kept to be the run's error when no
+ * source is left. */
+struct skips {
+	int code;
+	char detail[ES_ERRDETAIL_MAX];
+};
+
+/*
+ * One source of es_keysrc_load(): with o->skipped set, a source ansible
+ * skips (an empty password file, a vaulted one nothing earlier opens;
+ * cli/__init__.py setup_vault_secrets warns and goes on) is reported to
+ * it and dropped, its error kept in *sk; any other failure is the error.
+ */
+static int
+load_one(const struct es_keysrc_opts *o, struct es_secrets *out,
+    const char *spec, int vault_id, struct skips *sk)
+{
+	int skip = 0, r = add_source(out, spec, vault_id, NULL, &skip);
+
+	if (r == 0 || !skip || o->skipped == NULL)
+		return r;
+	if (sk->code == 0) {
+		sk->code = r;
+		snprintf(sk->detail, sizeof sk->detail, "%s", es_errdetail());
+	}
+	o->skipped(es_errdetail());
+	es_errclear();
+	return 0;
 }
 
 /* --- the whole list ------------------------------------------------------------- */
@@ -718,8 +870,7 @@ load_credential(struct es_secrets *out, const char *spec)
 		name = at + 1;
 	}
 	if (!label_ok(label))
-		return es_failf(ES_EUSAGE, "vault-id label must be printable "
-		    "ASCII without ';' or spaces");
+		return es_failf(ES_EUSAGE, LABEL_RULE);
 	if (dir == NULL || *dir == '\0')
 		return es_failf(ES_EKEYSRC, "credential %s: $%s is not set "
 		    "(LoadCredential= in the unit)", name, ENV_CREDENTIALS);
@@ -882,6 +1033,7 @@ int
 es_keysrc_load(const struct es_keysrc_opts *o, struct es_secrets *out)
 {
 	const char *envfile = getenv(ENV_PASSWORD_FILE);
+	struct skips sk = { 0, "" };
 	size_t i;
 	int r = 0;
 
@@ -891,17 +1043,26 @@ es_keysrc_load(const struct es_keysrc_opts *o, struct es_secrets *out)
 	    (r = es_keysrc_add_identity_list(out, NULL)) != 0)
 		goto out;
 	for (i = 0; i < o->n_vault_ids && r == 0; i++)
-		r = es_keysrc_add(out, o->vault_ids[i], 1, NULL);
+		r = load_one(o, out, o->vault_ids[i], 1, &sk);
+	/* ansible appends its prompt after the --vault-id list. */
+	if (r == 0 && o->ask)
+		r = ask_pass(out, o->ask_twice);
 	for (i = 0; i < o->n_password_files && r == 0; i++)
-		r = es_keysrc_add(out, o->password_files[i], 0, NULL);
+		r = load_one(o, out, o->password_files[i], 0, &sk);
 	if (r == 0 && envfile != NULL && *envfile)
-		r = es_keysrc_add(out, envfile, 0, NULL);
+		r = load_one(o, out, envfile, 0, &sk);
 	for (i = 0; i < o->n_credentials && r == 0; i++)
 		r = load_credential(out, o->credentials[i]);
+	/* Everything given was skipped: the first skip is the error. */
+	if (r == 0 && out->n == 0 && sk.code != 0)
+		r = es_failf(sk.code, "%s", sk.detail);
 	if (r != 0 || out->n > 0)
 		goto out;
+	/* Nothing given, a terminal: ansible prompts, twice for a new
+	 * password (encrypt: create_new_password). */
 	if (!o->no_prompt && isatty(STDIN_FILENO))
-		r = es_keysrc_add(out, "prompt", 1, NULL);
+		r = o->ask_twice ? ask_pass(out, 1) :
+		    es_keysrc_add(out, "prompt", 1, NULL);
 	else if (!o->none_ok)
 		r = es_failf(ES_EKEYSRC, "no vault secret given (use "
 		    "--vault-password-file, --vault-id or "

@@ -42,6 +42,19 @@ struct es_keysrc_opts {
 	const char *identity_credentials[ES_SECRETS_MAX];
 	size_t n_identity_credentials;
 	int no_prompt;     /* never prompt, even on a terminal */
+	/* --ask-vault-pass (ansible's spelling): ask for the password after
+	 * the --vault-id sources, on the terminal, or without one a line of
+	 * stdin per question as ansible's getpass reads a pipe; ask_twice
+	 * asks again to confirm (a new password: encrypt). */
+	int ask;
+	int ask_twice;
+	/* Set (the vault commands): an empty password file, or a vaulted
+	 * one that no earlier secret opens, given by --vault-id,
+	 * --vault-password-file or ANSIBLE_VAULT_PASSWORD_FILE, is skipped
+	 * as ansible skips it, its detail handed here for a warning; the
+	 * first one is the error when no secret is left. NULL: an error. A
+	 * missing file is always an error. */
+	void (*skipped)(const char *detail);
 	/* No source given and no prompt: 0 with out->n == 0 instead of
 	 * ES_EKEYSRC (render: a vault with allow_plaintext needs no key, an
 	 * encrypted one then fails naming the missing source). A flag, so
@@ -120,6 +133,16 @@ int es_keysrc_take_stdin(const char *who);
  * naming file:line) on failure. */
 int es_keysrc_add_age_identities(const struct es_keysrc_opts *o,
     struct es_secrets *out);
+
+/* A question on the terminal (/dev/tty, no echo; ES_EKEYSRC without
+ * one): the line typed into out, stripped of all surrounding whitespace
+ * when ws, else of CR/LF. */
+int es_keysrc_prompt_tty(const char *ask, int ws, struct es_sbuf *out);
+/* One line of stdin into out without its newline, read a byte at a time
+ * so nothing after it is consumed; ask (when not NULL) on stderr first,
+ * as Python's getpass asks without a terminal. End of input before any
+ * byte: ES_EKEYSRC. The caller claims stdin (es_keysrc_take_stdin). */
+int es_keysrc_ask_line(const char *ask, struct es_sbuf *out);
 
 /* Tests only: a shorter script timeout (0 restores the default). */
 void es_keysrc_set_timeout_ms(unsigned ms);

@@ -323,6 +323,13 @@ write_accounts(struct es_provision_plan *pl,
 	}
 	for (i = 0; i < ES_DB_N && r == 0; i++)
 		r = write_db(pl->root, &pl->acct, i, o, rep);
+	/* The ids an account was made with go on record once: verify holds
+	 * a policy that pins none to these (a uid changed since is drift). */
+	if (r == 0 && (pl->acct.plan.user_created ||
+	    pl->acct.plan.group_created))
+		r = es_audit_account(pl->root, pl->want.user, pl->acct.plan.uid,
+		    pl->want.group, pl->acct.plan.gid,
+		    pl->acct.plan.user_created, pl->acct.plan.group_created);
 	es_acct_bufs_free(&now.in);
 	es_root_unlock_passwd(pl->root);
 	pl->locked = 0;

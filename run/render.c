@@ -16,6 +16,7 @@
 #include "report/report.h"
 #include "policy/policy.h"
 #include "provision/accounts.h"
+#include "vault/age.h"
 #include "vault/vault.h"
 
 #include <errno.h>
@@ -36,6 +37,9 @@ struct rfile {
 	struct es_render_var *vars, *statics;
 	struct es_render_spec spec;
 	struct es_job_result res;
+	/* The label of the key that opened the vault ("" none), kept for its
+	 * audit record: the keys die at the end of the plan. */
+	char label[ES_LABEL_MAX + 1];
 };
 
 /* Prefix the recorded detail with what (a path), keeping the code. */
@@ -189,8 +193,25 @@ check_result(const struct rfile *f)
 	return 0;
 }
 
+/*
+ * What the run opened goes on record whether or not it opened: the
+ * vault's path, its ciphertext's sha256 (or the keyed fingerprint of a
+ * file that is not ciphertext as a whole), the label of the key that
+ * opened it. A vault that opened is recorded at the commit, after the
+ * writer is confined (a fingerprint may need the audit key made, a
+ * write); one that did not is recorded here, as the run fails with it.
+ */
 static int
-render_one(struct rfile *f, const struct es_secrets *secrets, int no_keys)
+vault_record(struct es_root *root, const struct rfile *f)
+{
+	return es_audit_vault(root, f->vault, f->in, f->in_len,
+	    es_vault_is_ciphertext(f->in, f->in_len), f->label[0] != '\0' ?
+	    f->label : NULL);
+}
+
+static int
+render_one(struct es_root *root, struct rfile *f,
+    const struct es_secrets *secrets, int no_keys)
 {
 	struct es_job job;
 	int r;
@@ -204,6 +225,20 @@ render_one(struct rfile *f, const struct es_secrets *secrets, int no_keys)
 	job.render = &f->spec;
 	job.allow_plaintext = f->ef->allow_plaintext;
 	r = es_worker_run(&job, &f->res);
+	/* Cut on purpose: a label is at most ES_LABEL_MAX bytes. */
+	if (r == 0 && f->res.used >= 0 && (size_t)f->res.used < secrets->n)
+		(void)snprintf(f->label, sizeof f->label, "%s",
+		    secrets->v[f->res.used].label);
+	if (r != 0) {
+		char why[ES_ERRDETAIL_MAX];
+
+		/* The run fails with the worker's error, whatever the record
+		 * does: its detail is the one reported (whole: both hold
+		 * ES_ERRDETAIL_MAX bytes). */
+		(void)snprintf(why, sizeof why, "%s", es_errdetail());
+		(void)vault_record(root, f);
+		(void)es_failf(r, "%s", why);
+	}
 	if (r == ES_EKEY && no_keys)
 		return es_failf(ES_EKEYSRC, "%s is encrypted and no vault "
 		    "secret was given (use --vault-password-file, --vault-id "
@@ -454,7 +489,7 @@ es_render_prepare(struct es_root *root, const struct es_policy *p,
 	    (r = load_keys(o, &secrets, &no_keys)) != 0)
 		goto out;
 	for (i = 0; i < pl->n && r == 0; i++)
-		r = render_one(&pl->fs[i], &secrets, no_keys);
+		r = render_one(root, &pl->fs[i], &secrets, no_keys);
 out:
 	/* Every file rendered (or the run failed): the keys die here. */
 	es_secrets_free(&secrets);
@@ -507,6 +542,9 @@ es_render_commit(struct es_render_plan *pl, struct es_report *rep)
 
 	if (pl->own_lookup && (r = owners_hold(pl)) != 0)
 		return r;
+	/* Every vault on record before the first file changes. */
+	for (i = 0; i < pl->n && r == 0; i++)
+		r = vault_record(pl->root, &pl->fs[i]);
 	for (i = 0; i < pl->n && r == 0; i++)
 		r = write_one(pl->root, &pl->fs[i], rep);
 	return r;

@@ -179,8 +179,28 @@ open_job(const char *name, const unsigned char *in, size_t len,
  * whole file (or every candidate, inline), and open the result with the
  * new key alone: the same plaintext, or ES_EINTEGRITY.
  */
+/* The vault as opened goes on record (fs/'s es_audit_vault, as render's
+ * and the vault commands'): path, digest, the label of the key that
+ * opened it (none when none did); a failure's detail is kept. */
 static int
-prepare_one(struct es_rotate_file *f, struct work *w,
+vault_record(struct es_root *root, const struct es_rotate_file *f,
+    const struct work *w, const struct es_secrets *all, int used, int r)
+{
+	char why[ES_ERRDETAIL_MAX];
+	int ar;
+
+	/* Whole: both hold ES_ERRDETAIL_MAX bytes. */
+	(void)snprintf(why, sizeof why, "%s", es_errdetail());
+	ar = es_audit_vault(root, f->path, w->in, w->inlen,
+	    es_vault_is_ciphertext(w->in, w->inlen), r == 0 && used >= 0 &&
+	    (size_t)used < all->n ? all->v[used].label : NULL);
+	if (r != 0)
+		return es_failf(r, "%s", why);
+	return ar;
+}
+
+static int
+prepare_one(struct es_root *root, struct es_rotate_file *f, struct work *w,
     const struct es_rotate_keys *k)
 {
 	struct es_secrets only, all, one;
@@ -194,7 +214,8 @@ prepare_one(struct es_rotate_file *f, struct work *w,
 		    "Ansible Vault (vault reencrypt re-wraps an age file); "
 		    "nothing replaced", f->path);
 	whole = es_vault_is_envelope(w->in, w->inlen);
-	if ((r = open_job(f->path, w->in, w->inlen, &all, &a, &used)) != 0)
+	r = open_job(f->path, w->in, w->inlen, &all, &a, &used);
+	if ((r = vault_record(root, f, w, &all, used, r)) != 0)
 		goto out;
 	if (used >= 0 && is_new_key(&all.v[used], k->new_secret)) {
 		if (!whole) {
@@ -568,7 +589,7 @@ es_rotate_run(struct es_root *root, const char *const *paths, size_t n,
 	if ((r = journal_match(&j, rot, w)) != 0)
 		goto out;
 	for (i = 0; i < n; i++) {
-		if ((r = prepare_one(&rot->f[i], &w[i], keys)) != 0) {
+		if ((r = prepare_one(root, &rot->f[i], &w[i], keys)) != 0) {
 			r = fail_at(rot, i, r);
 			goto out;
 		}

@@ -6,7 +6,7 @@ set -u
 PKGS="build-essential pkg-config libsodium-dev libyaml-dev libseccomp-dev nettle-dev
 ansible-core ansible-lint strace clang libclang-rt-14-dev systemd passwd util-linux
 hyperfine time acl systemd-container mmdebstrap age zlib1g-dev minisign python3-yaml
-dpkg-dev debhelper lintian groff-base"
+python3-jsonschema dpkg-dev debhelper lintian groff-base"
 
 missing=""
 need() { # package test...
@@ -24,6 +24,7 @@ need ansible-core command -v ansible-vault
 need ansible-core command -v ansible-playbook
 need ansible-lint command -v ansible-lint
 need python3-yaml python3 -c 'import yaml'
+need python3-jsonschema python3 -c 'import jsonschema'
 need strace command -v strace
 need clang command -v clang
 need libclang-rt-14-dev sh -c 'ls /usr/lib/llvm-14/lib/clang/*/lib/linux/libclang_rt.fuzzer-x86_64.a'

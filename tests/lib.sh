@@ -159,3 +159,33 @@ mkpwroot() {
 	else printf 'SYS_UID_MAX 999\nSYS_GID_MAX 999\n' >"$r/etc/login.defs"; fi
 	echo "$r"
 }
+
+# av_fixture : for the side-by-side tests against the real ansible-vault
+# (tests/tools/avbatch.py). Skips the script (exit 0) when ansible-vault is
+# missing; else a scratch $S (removed at exit, audited there), ansible's
+# vault settings unset, and a fixture directory $F with pw ("correct
+# horse"), plain.yml and v.yml (plain.yml encrypted under pw).
+av_fixture() {
+	command -v ansible-vault >/dev/null 2>&1 || {
+		skip "$(basename "$0")" "ansible-vault not installed"; exit 0; }
+	scratch S
+	audit_root "$S/audit"
+	export ANSIBLE_LOCAL_TEMP="$S/.ansible-tmp" ANSIBLE_NOCOLOR=1
+	unset ANSIBLE_VAULT_PASSWORD_FILE ANSIBLE_VAULT_IDENTITY_LIST \
+		ANSIBLE_VAULT_ENCRYPT_IDENTITY ANSIBLE_VAULT_ID_MATCH
+	F=$S/fix
+	mkdir "$F" || exit 1
+	printf 'correct horse\n' >"$F/pw"
+	printf 'db_password: hunter2\napi: x\n' >"$F/plain.yml"
+	cp "$F/plain.yml" "$F/v.yml"
+	"$ENVSEAL" vault encrypt --vault-password-file "$F/pw" "$F/v.yml" \
+		2>/dev/null || exit 1
+}
+
+# av_batch CASES : every case of CASES (JSON lines, see avbatch.py)
+# through both tools, in ansible-vault's own interpreter (its #! line).
+av_batch() {
+	local py
+	py=$(sed -n '1s/^#! *//p' "$(command -v ansible-vault)")
+	"$py" "$TOP/tests/tools/avbatch.py" "$ENVSEAL" "$F" "$1"
+}

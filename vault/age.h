@@ -114,6 +114,19 @@ int es_age_is_age(const unsigned char *in, size_t len);
 /* 1 when the file is armored (the caller decides nothing else on it). */
 int es_age_is_armored(const unsigned char *in, size_t len);
 
+/* 1 when the file is ciphertext as a whole: an Ansible Vault envelope or
+ * an age file (binary or armored). Its bytes reveal nothing of the
+ * plaintext, so the audit log may record their plain SHA-256; anything
+ * else (plain YAML with inline !vault values, a plaintext vault) gets a
+ * keyed fingerprint instead. Inline, so that a program linking only one
+ * of the two readers (the fuzz targets) links. */
+int es_vault_is_envelope(const unsigned char *in, size_t len);
+static inline int
+es_vault_is_ciphertext(const unsigned char *in, size_t len)
+{
+	return es_vault_is_envelope(in, len) || es_age_is_age(in, len);
+}
+
 int es_age_decrypt(const unsigned char *in, size_t len,
     const struct es_secrets *identities, const struct es_secrets *passphrases,
     struct es_sbuf *pt, struct es_age_result *ar);

@@ -6,6 +6,8 @@
 #include "verify/verify_int.h"
 #include "provision/accounts.h"
 #include "provision/provision.h"
+#include "common/id.h"
+#include "fs/inspect.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -90,25 +92,98 @@ vr_ids(const struct vr_db *db, const char *owner, const char *group,
 	return 0;
 }
 
+/* The ids the service's accounts were first made with, as the audit log
+ * recorded them ("account" records; -1: none recorded, or the log not
+ * readable by the caller). A policy that pins no id is held to these. */
+struct vr_first_ids {
+	const char *user, *group;
+	long uid, gid;
+};
+
+/* "user" or "group" among the joined "created" list. */
+static int
+created_has(const char *list, const char *what)
+{
+	size_t n = strlen(what);
+	const char *p = list;
+
+	while (p != NULL && *p) {
+		if (!strncmp(p, what, n) && (p[n] == ',' || p[n] == '\0'))
+			return 1;
+		p = strchr(p, ',');
+		p = p != NULL ? p + 1 : NULL;
+	}
+	return 0;
+}
+
+/* A recorded id: digits only, at most ES_ID_MAX; else -1. */
+static long
+recorded_id(const char *v)
+{
+	char *end;
+	unsigned long n;
+
+	if (v == NULL || *v < '0' || *v > '9')
+		return -1;
+	errno = 0;
+	n = strtoul(v, &end, 10);
+	return errno == 0 && *end == '\0' && n <= ES_ID_MAX ? (long)n : -1;
+}
+
+static int
+on_account(void *arg, const struct es_audit_rec *r)
+{
+	struct vr_first_ids *f = arg;
+	const char *ev = es_audit_rec_get(r, "event"), *v;
+	const char *made = es_audit_rec_get(r, "created");
+
+	if (ev == NULL || strcmp(ev, "account") != 0 || made == NULL)
+		return 0;
+	if (f->uid < 0 && (v = es_audit_rec_get(r, "user")) != NULL &&
+	    !strcmp(v, f->user) && created_has(made, "user"))
+		f->uid = recorded_id(es_audit_rec_get(r, "user_id"));
+	if (f->gid < 0 && (v = es_audit_rec_get(r, "group")) != NULL &&
+	    !strcmp(v, f->group) && created_has(made, "group"))
+		f->gid = recorded_id(es_audit_rec_get(r, "group_id"));
+	return 0;
+}
+
+static void
+first_ids(struct es_root *root, const struct es_service *s,
+    struct vr_first_ids *f)
+{
+	f->user = s->user;
+	f->group = s->group;
+	f->uid = f->gid = -1;
+	/* Not readable (not root) or absent: nothing recorded to hold the
+	 * accounts to; the audit item says why. */
+	if (es_audit_each(root, on_account, f, NULL) != 0)
+		es_errclear();
+}
+
 /* The user's passwd line: ids, home, shell. */
 static int
-check_user(const struct es_service *s, const struct vr_db *db,
-    struct es_vreport *rep)
+check_user(const struct es_service *s, const struct vr_first_ids *first,
+    const struct vr_db *db, struct es_vreport *rep)
 {
 	/* Room for two paths (home, shell) and two ids. */
 	char f[VR_PW_FIELDS][VR_FIELD_MAX + 1], want[2 * VR_FIELD_MAX + 128];
 	char got[2 * VR_FIELD_MAX + 128], uid[24], gid[24];
 	char gf[4][VR_FIELD_MAX + 1];
 
-	/* The group's id, when the policy leaves it to allocation. */
+	/* The group's id, when the policy leaves it to allocation: the one
+	 * it was first made with, else what the group file says. */
 	if (s->gid >= 0)
 		(void)snprintf(gid, sizeof gid, "%ld", s->gid);
+	else if (first->gid >= 0)
+		(void)snprintf(gid, sizeof gid, "%ld", first->gid);
 	else if (db_line(db->group, db->group_len, s->group, gf, 4))
 		(void)snprintf(gid, sizeof gid, "%.20s", gf[2]);
 	else
 		(void)snprintf(gid, sizeof gid, "?");
-	if (s->uid >= 0)
-		(void)snprintf(uid, sizeof uid, "%ld", s->uid);
+	if (s->uid >= 0 || first->uid >= 0)
+		(void)snprintf(uid, sizeof uid, "%ld", s->uid >= 0 ? s->uid :
+		    first->uid);
 	if (!db_line(db->passwd, db->passwd_len, s->user, f, VR_PW_FIELDS))
 		return vr_add(rep, "user", s->user, ES_V_MISSING,
 		    "an entry in /etc/passwd", "none");
@@ -116,14 +191,15 @@ check_user(const struct es_service *s, const struct vr_db *db,
 	(void)snprintf(got, sizeof got, "uid %.20s gid %.20s home %s shell %s",
 	    f[2], f[3], f[5], f[6]);
 	(void)snprintf(want, sizeof want, "uid %.20s gid %s home %s shell %s",
-	    s->uid >= 0 ? uid : f[2], gid, s->home, s->shell);
+	    s->uid >= 0 || first->uid >= 0 ? uid : f[2], gid, s->home,
+	    s->shell);
 	return vr_add(rep, "user", s->user, strcmp(want, got) ? ES_V_DRIFT :
 	    ES_V_OK, want, got);
 }
 
 static int
-check_group(const struct es_service *s, const struct vr_db *db,
-    struct es_vreport *rep)
+check_group(const struct es_service *s, const struct vr_first_ids *first,
+    const struct vr_db *db, struct es_vreport *rep)
 {
 	char f[4][VR_FIELD_MAX + 1], want[64], got[64];
 
@@ -131,9 +207,10 @@ check_group(const struct es_service *s, const struct vr_db *db,
 		return vr_add(rep, "group", s->group, ES_V_MISSING,
 		    "an entry in /etc/group", "none");
 	(void)snprintf(got, sizeof got, "gid %.20s", f[2]);
-	if (s->gid < 0)
+	if (s->gid < 0 && first->gid < 0)
 		return vr_add(rep, "group", s->group, ES_V_OK, got, got);
-	(void)snprintf(want, sizeof want, "gid %ld", s->gid);
+	(void)snprintf(want, sizeof want, "gid %ld", s->gid >= 0 ? s->gid :
+	    first->gid);
 	return vr_add(rep, "group", s->group, strcmp(want, got) ? ES_V_DRIFT :
 	    ES_V_OK, want, got);
 }
@@ -367,6 +444,7 @@ es_verify_run(struct es_root *root, const struct es_policy *p,
     const struct es_verify_opts *o, struct es_vreport *rep)
 {
 	const struct es_service *s = p->service;
+	struct vr_first_ids first;
 	struct vr_db db = { 0 };
 	size_t i;
 	int r;
@@ -387,9 +465,10 @@ es_verify_run(struct es_root *root, const struct es_policy *p,
 		    o->signer : "");
 	if (r != 0)
 		return r;
+	first_ids(root, s, &first);
 	if ((r = db_read(root, &db)) != 0 ||
-	    (r = check_user(s, &db, rep)) != 0 ||
-	    (r = check_group(s, &db, rep)) != 0 ||
+	    (r = check_user(s, &first, &db, rep)) != 0 ||
+	    (r = check_group(s, &first, &db, rep)) != 0 ||
 	    (r = check_shadow(root, s, rep)) != 0)
 		goto out;
 	for (i = 0; i < p->ndirs; i++)

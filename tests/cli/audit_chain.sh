@@ -169,6 +169,22 @@ contains "concurrent appenders: all 80 records (20 runs, each with an intent)" "
 case "$OUT" in *incomplete*) notok "concurrent appenders: no run left incomplete" ;;
 *) ok "concurrent appenders: no run left incomplete" ;; esac
 
+# Two first runs on a fresh root at once: each creates var/, var/log/ and
+# var/log/envseal/ or finds them made by the other; the one that made a
+# directory must accept the subdirectory the other created in it before
+# its fchmod (not "swapped?"). 30 fresh roots, both runs succeed on each.
+bad=0
+for i in $(seq 1 30); do
+	F=$(newroot)
+	"$FSW" --root "$F" --audit render --vars K --data K=a /etc/veza/a.env >/dev/null 2>"$F.a.err" &
+	pa=$!
+	"$FSW" --root "$F" --audit render --vars K --data K=b /etc/veza/b.env >/dev/null 2>"$F.b.err" &
+	pb=$!
+	wait "$pa" || { bad=$((bad + 1)); sed 's/^/# /' "$F.a.err"; }
+	wait "$pb" || { bad=$((bad + 1)); sed 's/^/# /' "$F.b.err"; }
+done
+check "concurrent first runs: 60 of 60 succeed ($bad failed)" [ "$bad" = 0 ]
+
 # Variable names are copied whole when they need no escaping and escaped
 # otherwise; either way the record is JSON with the names as given.
 Q=$(newroot)

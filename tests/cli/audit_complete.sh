@@ -207,10 +207,14 @@ contains "crash user file: reported incomplete" "created $W/wt/v.yml"
 RC3=$(vroot) || exit 1
 render "$RC3" "$W/pb1.yml" >/dev/null 2>&1
 before=$(stat -c '%i %s %Y %a %u:%g' "$RC3$T")$(sha256sum <"$RC3$T")
-blen=$(head -1 "$RC3/$LOG" | wc -c)
-# A tmpfs log directory with room for one more begin record but not for
-# the intent after it: the last page of the log has blen+20 bytes free,
-# a filler takes every other page.
+# The begin and the vault record (same lengths in the next run: the same
+# vault, a run id and time of fixed width).
+blen=$(head -2 "$RC3/$LOG" | wc -c)
+check "full log: the run's second record is its vault's" \
+    test "$(sed -n 2p "$RC3/$LOG" | grep -c '"event":"vault"')" -eq 1
+# A tmpfs log directory with room for one more begin and vault record but
+# not for the intent after them: the last page of the log has blen+20
+# bytes free, a filler takes every other page.
 cat >"$W/full.sh" <<'EOF'
 set -e
 d=$1/var/log/envseal blen=$2
@@ -234,7 +238,7 @@ check "full log: the env file is untouched (inode, size, mtime, mode, owner, byt
     test "$(stat -c '%i %s %Y %a %u:%g' "$RC3$T")$(sha256sum <"$RC3$T")" = "$before"
 contains "full log: the message says the change was not made" "not changed"
 last=$(printf '%s\n' "$OUT" | tail -2 | tr '\n' ' ')
-check "full log: no torn record left, only the begin record went in ($last)" test "$last" = '\n 2 '
+check "full log: no torn record left, only the begin and vault records went in ($last)" test "$last" = '\n 3 '
 check "full log: no temp file left" test -z "$(find "$RC3/etc/veza" -name '.envseal-tmp.*')"
 
 # An fsync of the log that fails: the intent is not durable, so nothing.

@@ -84,4 +84,71 @@ expect_exit "show --since garbage: exit 2" 2 "$ENVSEAL" audit show --root "$R" -
 contains "show --since garbage: says the rule" "not an RFC 3339 UTC time"
 expect_exit "verify --json: exit 2" 2 "$ENVSEAL" audit verify --root "$R" --json
 printf '%s\n' "$OUT" >>"$ALL"
+
+# What a run opened: each vault's path, the sha256 of its ciphertext (not
+# secret) and the label of the key that opened it, one "vault" record
+# per vault.
+V=$W/group_vars/backend_api.vault.yml
+VSHA=$(sha256sum <"$V" | cut -d' ' -f1)
+check "apply: a vault record (path, ciphertext sha256, key label)" python3 - "$LOG" "$RUN" "$V" "$VSHA" <<'PY'
+import json, sys
+log, run, path, sha = sys.argv[1:5]
+v = [r for r in map(json.loads, open(log)) if r["run"] == run and r["event"] == "vault"]
+assert len(v) == 1, v
+assert v[0]["path"] == path and v[0]["sha256"] == sha and v[0]["key"] == "default", v[0]
+PY
+# A failed run: its end record says the error class and the one-line
+# message; the vault it could not open is recorded with no key.
+printf 'not-the-password\n' >"$BASE/badpw"
+chmod 0600 "$BASE/badpw"
+expect_exit "render with a wrong password: exit 3" 3 "$ENVSEAL" render --root "$R" --vault-password-file "$BASE/badpw"
+printf '%s\n' "$OUT" >>"$ALL"
+check "failed run: the end gives the error class and message, the vault no key" python3 - "$LOG" "$V" "$VSHA" <<'PY'
+import json, sys
+log, path, sha = sys.argv[1:4]
+recs = [json.loads(l) for l in open(log)]
+end = recs[-1]
+assert end["event"] == "end" and end["status"] == 3, end
+assert end.get("error_class") == "no vault secret could decrypt", end
+assert "backend_api.vault.yml" in end.get("error", "") and "\n" not in end["error"], end
+v = [r for r in recs if r["run"] == end["run"] and r["event"] == "vault"]
+assert len(v) == 1 and v[0]["path"] == path and v[0]["sha256"] == sha and v[0]["key"] is None, v
+PY
+expect_exit "show: the vault record in words" 0 "$ENVSEAL" audit show --root "$R"
+contains "show: vault path, sha256 and key" "vault     $V  sha256 $VSHA  key default"
+contains "show: the failed run's error class" "status 3  error: no vault secret could decrypt: "
+# The vault commands record what they open too.
+expect_exit "vault view: exit 0" 0 "$ENVSEAL" vault view --vault-password-file "$BASE/pw" --audit-root "$R" "$V"
+check "vault view: a vault record" python3 - "$LOG" "$V" "$VSHA" <<'PY'
+import json, sys
+log, path, sha = sys.argv[1:4]
+recs = [json.loads(l) for l in open(log)]
+run = recs[-1]["run"]
+v = [r for r in recs if r["run"] == run and r["event"] == "vault"]
+assert len(v) == 1 and v[0]["path"] == path and v[0]["sha256"] == sha and v[0]["key"] == "default", v
+PY
+# A vault that is not ciphertext as a whole (plain YAML with inline
+# !vault values, or a plaintext vault) holds readable bytes: the log gets
+# their keyed fingerprint, never a plain sha256 a reader could brute-force.
+cp "$VECTORS/c_mixed_inline.yml" "$W/inline.yml"
+expect_exit "vault view of inline values: exit 0" 0 "$ENVSEAL" vault view --vault-password-file "$VECTORS/pw_correct_horse.txt" --audit-root "$R" "$W/inline.yml"
+check "inline vault: a keyed fingerprint, no sha256" python3 - "$LOG" "$W/inline.yml" <<'PY'
+import json, re, sys
+log, path = sys.argv[1:3]
+recs = [json.loads(l) for l in open(log)]
+v = [r for r in recs if r["event"] == "vault" and r["path"] == path]
+assert len(v) == 1 and "sha256" not in v[0], v
+assert re.fullmatch("[0-9a-f]{64}", v[0].get("fingerprint", "")), v
+PY
+expect_exit "show: after the inline view" 0 "$ENVSEAL" audit show --root "$R"
+contains "show: a vault record that is not ciphertext names its fingerprint" "vault     $W/inline.yml  fingerprint "
+contains "show: apply's account record in words" "account   user veza-api uid 1001  group veza-api gid 1001  created user,group"
+# Vault-command records give owners as names, like render's.
+check "vault commands: owner and group as names" python3 - "$LOG" <<'PY'
+import json, sys
+recs = [json.loads(l) for l in open(sys.argv[1])]
+f = [r for r in recs if r["command"] == "vault encrypt" and r["event"] == "file"]
+assert f and all(r["owner"] == "root" and r["group"] == "root" for r in f), f
+PY
 no_secret "no secret in any output" "$SECRET1" "$ALL"
+no_secret "no secret in the log" "$SECRET1" "$LOG"

@@ -2,8 +2,8 @@
 # tests/cli/policy_lint.sh — `envseal policy lint`: a table of policies,
 # each with the rule ids it must raise (and no others) and the exit
 # status under the default --fail-on high; json and SARIF 2.1.0 forms
-# checked for structure (and against the OASIS schema when $SARIF_SCHEMA
-# names a copy and python3 has jsonschema); a static secret's value never
+# checked for structure and against the vendored SARIF 2.1.0 schema
+# (python3-jsonschema; missing either fails); a static secret's value never
 # appears in any output.
 . "$(dirname "$0")/../lib.sh"
 
@@ -135,15 +135,35 @@ for res in run["results"]:
     assert loc["artifactLocation"]["uri"].endswith("several.yml")
     assert isinstance(loc["region"]["startLine"], int) and loc["region"]["startLine"] >= 1
 PY
-if [ -n "${SARIF_SCHEMA:-}" ] && python3 -c 'import jsonschema' 2>/dev/null; then
-	check "sarif: valid against the OASIS schema" python3 -c '
+# The SARIF 2.1.0 schema is vendored (tests/vectors/sarif/README.md says
+# from where); python3-jsonschema (scripts/deps.sh) validates. A missing
+# schema or validator fails the check: it is never skipped. A copy made
+# invalid on purpose must be refused, so the validator is known to judge.
+SARIF_SCHEMA=$TOP/tests/vectors/sarif/sarif-schema-2.1.0.json
+sarif_valid() { # schema sarif
+	python3 -c '
 import json, sys, jsonschema
 s = json.load(open(sys.argv[1]))
-jsonschema.validators.validator_for(s)(s).validate(json.load(open(sys.argv[2])))
-' "$SARIF_SCHEMA" "$BASE/out.sarif"
-else
-	skip "sarif: valid against the OASIS schema" "set SARIF_SCHEMA to a copy of sarif-schema-2.1.0.json (python3-jsonschema)"
-fi
+try:
+    jsonschema.validators.validator_for(s)(s).validate(json.load(open(sys.argv[2])))
+except jsonschema.ValidationError as e:
+    print("invalid SARIF:", e.message, file=sys.stderr)
+    sys.exit(3)
+' "$1" "$2"
+}
+check "sarif: the schema is vendored" test -s "$SARIF_SCHEMA"
+check "sarif: python3-jsonschema is installed" python3 -c 'import jsonschema'
+check "sarif: valid against the SARIF 2.1.0 schema" sarif_valid "$SARIF_SCHEMA" "$BASE/out.sarif"
+python3 - "$BASE/out.sarif" "$BASE/bad.sarif" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+d["runs"][0]["results"][0]["level"] = "fatal"
+json.dump(d, open(sys.argv[2], "w"))
+PY
+# Refused as invalid (status 3), not for a missing file or module.
+sarif_refused() { sarif_valid "$@" 2>/dev/null; [ $? -eq 3 ]; }
+check "sarif: a result with level 'fatal' is refused by the schema" \
+	sarif_refused "$SARIF_SCHEMA" "$BASE/bad.sarif"
 
 no_secret "no static secret value in any lint output" "$STATIC_SECRET" "$ALL"
 no_secret "no static password in any lint output" "hunter2" "$ALL"

@@ -102,6 +102,25 @@ cp -p "$P" "$BASE/policy.orig"
 printf '\n' >>"$P"
 expect_exit "one byte added: minisign refuses too" 1 minisign -Vm "$P" -p "$K/ops.pub"
 cp -p "$BASE/policy.orig" "$P"
+# policy sign is audited (as root, in the audit root's log): a run whose
+# begin names the signing key and the policy's sha256, and the signature
+# file's record; a refused signing (bad key password) ends non-zero.
+ALOG=$ENVSEAL_AUDIT_ROOT/var/log/envseal/audit.jsonl
+check "policy sign: audited in the audit root's log" python3 - "$ALOG" "$OPS" \
+	"$(sha256sum <"$P" | cut -d' ' -f1)" "$(cd "$(dirname "$P")" && pwd)/$(basename "$P").minisig" <<'PY'
+import json, sys
+log, keyid, sha, sig = sys.argv[1:5]
+recs = [json.loads(l) for l in open(log) if l.strip()]
+runs = [r["run"] for r in recs if r["event"] == "begin" and r["command"] == "policy sign"]
+assert runs, "no policy sign run"
+run = [r for r in recs if r["run"] == runs[-1]]
+b = run[0]
+assert b.get("signer") == keyid, ("signer", b.get("signer"), keyid)
+assert b["policy"] == sha, ("policy", b["policy"], sha)
+f = [r for r in run if r["event"] == "file"]
+assert len(f) == 1 and f[0]["path"] == sig and f[0]["action"] in ("created", "replaced"), f
+assert run[-1]["event"] == "end" and run[-1]["status"] == 0, run[-1]
+PY
 expect_exit "envseal policy sign (encrypted key)" 0 "$ENVSEAL" policy sign --key "$K/enc.key" --key-password-file "$K/enc.pw" --policy "$P" --trusted-comment "release 7"
 expect_exit "minisign -Vm accepts it" 0 minisign -Vm "$P" -p "$K/enc.pub"
 contains "minisign shows our trusted comment" "Trusted comment: release 7"

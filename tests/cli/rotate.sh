@@ -101,6 +101,17 @@ check "the journal says done, five files" [ "$(sed -n 2p "$J")" = "state done" ]
 "$E" audit show --root "$R" >"$L/audit.txt" 2>&1
 check "the audit run names each vault" [ "$(grep -c 'replaced  file .*/v/' "$L/audit.txt")" = 5 ]
 check "the audit chain is intact" "$E" audit verify --root "$R" >/dev/null
+# Each vault it opened: one vault record in the rotate run, opened by the
+# old key (label default); whole-file vaults by the sha256 of what was
+# read, inline ones by their keyed fingerprint.
+check "rotate: a vault record per file, opened by the old key" python3 - "$R/var/log/envseal/audit.jsonl" <<'PY'
+import json, sys
+recs = [json.loads(l) for l in open(sys.argv[1])]
+run = [r for r in recs if r["command"] == "rotate"][-1]["run"]
+v = [r for r in recs if r["run"] == run and r["event"] == "vault"]
+assert len(v) == 5 and all(r["key"] == "default" for r in v), v
+assert all(("sha256" in r) == ("whole" in r["path"]) for r in v), v
+PY
 check "no temp file left" [ -z "$(ls -A "$W/v" | grep -v '\.yml$')" ]
 
 # 3. The rerun: everything already under the new key, nothing touched.

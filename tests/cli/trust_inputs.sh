@@ -14,6 +14,8 @@ is_root || { skip trust_inputs "needs root (chown)"; exit 0; }
 command -v setpriv >/dev/null || { skip trust_inputs "needs setpriv"; exit 0; }
 
 use_base
+# vault view as root is audited: in a scratch log, never the host's.
+audit_root "$BASE/audit"
 B=$BASE
 V=$VECTORS/a_v11_mapping.vault.yml
 NOBODY=65534

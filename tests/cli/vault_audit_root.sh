@@ -40,13 +40,19 @@ check "host's /var/log/envseal and /var/lib/envseal untouched" [ "$before" = "$a
 
 # Default: the host's /. Run in a private mount namespace whose
 # /var/log/envseal and /var/lib/envseal are fresh tmpfs (0700), so the
-# record lands there and the host's log is not touched.
+# record lands there and the host's log is not touched. A directory the
+# host lacks is not made (mkdir would make it on the host): a fresh tmpfs
+# (0755) over its parent, in the namespace only, holds it.
 if unshare -m --propagation private true 2>/dev/null; then
 	cp "$VECTORS/a_plain.yml" "$BASE/w4.yml"
 	OUT=$(unshare -m --propagation private sh -c '
-		mkdir -p /var/log/envseal /var/lib/envseal &&
-		mount -t tmpfs -o mode=0700 none /var/log/envseal &&
-		mount -t tmpfs -o mode=0700 none /var/lib/envseal || exit 99
+		for d in /var/log/envseal /var/lib/envseal; do
+			if [ ! -d "$d" ]; then
+				mount -t tmpfs -o mode=0755 none "${d%/envseal}" &&
+				mkdir "$d" || exit 99
+			fi
+			mount -t tmpfs -o mode=0700 none "$d" || exit 99
+		done
 		"$1" vault encrypt --vault-password-file "$2" "$3" 2>/dev/null || exit 98
 		grep -c "\"event\":\"begin\".*\"command\":\"vault encrypt\"" \
 			/var/log/envseal/audit.jsonl

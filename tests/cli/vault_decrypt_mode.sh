@@ -10,6 +10,8 @@ V=$VECTORS
 
 is_root || { skip vault_decrypt_mode "needs root (setpriv to uid 65534)"; exit 0; }
 use_base
+# vault decrypt as root is audited: in a scratch log, never the host's.
+audit_root "$BASE/audit"
 D=$BASE/w
 mkdir "$D"
 chown 65534:65534 "$D"

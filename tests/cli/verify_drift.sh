@@ -50,7 +50,7 @@ snapshot() {
 verify_is() {
 	local n=$1 want=$2 bad needle miss=
 	shift 2
-	expect_exit "$n: exit $want" "$want" "$ENVSEAL" verify --root "$R" ${EXPECT:+--expect-audit "$EXPECT"}
+	expect_exit "$n: exit $want" "$want" "$ENVSEAL" verify --root "$R" ${EXPECT:+--expect-audit "$EXPECT"} ${VPOLICY:+--policy "$VPOLICY"}
 	printf '%s\n' "$OUT" >>"$ALL"
 	bad=$(printf '%s\n' "$OUT" | grep -Ev '^(ok |verify: )')
 	for needle in "$@"; do
@@ -124,11 +124,32 @@ verify_is "anchored on the last record" 0
 sed '$d' "$BASE/log.orig" >"$BASE/log.cut"
 cat "$BASE/log.cut" >"$LOG"
 expect_exit "cut log: audit verify alone still says intact" 0 "$ENVSEAL" audit verify --root "$R"
+# The end record cut off also leaves apply's run without its end.
 verify_is "audit record deleted from the end" 5 \
-	"drift    anchor  /var/log/envseal/audit.jsonl  expected $EXPECT; found no record has that hash"
+	"drift    anchor  /var/log/envseal/audit.jsonl  expected $EXPECT; found no record has that hash" \
+	"drift    run     /var/log/envseal/audit.jsonl  expected an end record; found run "
 cat "$BASE/log.orig" >"$LOG"
 verify_is "log restored" 0
 EXPECT=
+
+# A run cut off after its intent (a crash): an intent and no end record,
+# chained as envseal chains (any writer of the log could append it).
+python3 - "$LOG" <<'PY'
+import hashlib, sys
+log = sys.argv[1]
+prev = open(log).read().rstrip("\n").split("\n")[-1].rsplit('"hash":"', 1)[1][:64]
+body = ('{"time":"2026-12-01T10:00:00Z","run":"' + "ab" * 16 + '","event":"intent",'
+        '"uid":0,"sudo_user":null,"command":"render","policy":null,"kind":"file",'
+        '"path":"/etc/veza/backend-api.env","action":"replaced","owner":"root",'
+        '"group":"root","mode":"0600","prev":"' + prev + '"')
+h = hashlib.sha256(body.encode()).hexdigest()
+open(log, "a").write(body + ',"hash":"' + h + '"}\n')
+PY
+expect_exit "crashed run: audit verify says intact" 0 "$ENVSEAL" audit verify --root "$R"
+verify_is "crashed run: an incomplete run is drift" 5 \
+	"drift    run     /var/log/envseal/audit.jsonl  expected an end record; found run $(printf 'ab%.0s' $(seq 16)) (render, 2026-12-01T10:00:00Z, line $(wc -l <"$LOG")) has none; it intended: replaced /etc/veza/backend-api.env"
+cat "$BASE/log.orig" >"$LOG"
+verify_is "crashed run: log restored" 0
 
 # An edited record is an integrity failure (exit 3), not drift.
 sed '2s/"uid":0/"uid":7/' "$BASE/log.orig" >"$BASE/log.edit"
@@ -189,6 +210,52 @@ expect_exit "as nobody: exit 5 (unknowns)" 5 setpriv --reuid=65534 --regid=65534
 printf '%s\n' "$OUT" >>"$ALL"
 contains "as nobody: env file unknown" "unknown  envfile /etc/veza/backend-api.env"
 contains "as nobody: audit unknown" "unknown  audit   /var/log/envseal/audit.jsonl"
+
+# A policy that pins no ids: the first allocated ones, as the audit log
+# recorded them, are what verify expects; a uid or gid changed by hand
+# since is drift (a fresh allocation would have taken the same ids).
+grep -Ev '^  (uid|gid):' "$TOP/examples/default.yml" >"$BASE/noids.yml"
+RN=$(mkroot shadow) || exit 1
+expect_exit "no ids: apply" 0 "$ENVSEAL" apply --root "$RN" --policy "$BASE/noids.yml" --vault-password-file "$BASE/pw"
+mkdir -p "$RN/opt/veza/backend-api"
+cp /bin/true "$RN/opt/veza/backend-api/veza-api"
+chmod 0755 "$RN/opt" "$RN/opt/veza" "$RN/opt/veza/backend-api/veza-api"
+AU=$(awk -F: '$1 == "veza-api" {print $3}' "$RN/etc/passwd")
+AG=$(awk -F: '$1 == "veza-api" {print $3}' "$RN/etc/group")
+check "no ids: the account record holds the allocated ids" python3 - "$RN/var/log/envseal/audit.jsonl" "$AU" "$AG" <<'PY'
+import json, sys
+recs = [json.loads(l) for l in open(sys.argv[1])]
+a = [r for r in recs if r["event"] == "account"]
+assert len(a) == 1 and a[0]["user"] == "veza-api" and a[0]["group"] == "veza-api", a
+assert a[0]["user_id"] == int(sys.argv[2]) and a[0]["group_id"] == int(sys.argv[3]), a
+assert sorted(a[0]["created"]) == ["group", "user"], a
+PY
+R_SAVE=$R
+R=$RN
+VPOLICY=$BASE/noids.yml
+verify_is "no ids: clean" 0
+cp -p "$RN/etc/passwd" "$BASE/passwd.orig"
+cp -p "$RN/etc/group" "$BASE/group.orig"
+NU=$((AU + 7))
+sed -i "s/^veza-api:x:$AU:/veza-api:x:$NU:/" "$RN/etc/passwd"
+# (The log directory, owned by the old uid, now shows it as a number.)
+verify_is "no ids: uid changed by hand" 5 \
+	"drift    user    veza-api  expected uid $AU gid $AG home /opt/veza/backend-api shell /usr/sbin/nologin; found uid $NU gid $AG" \
+	"drift    dir     /var/log/veza  expected veza-api:veza-api 0750; found $AU:veza-api 0750"
+cat "$BASE/passwd.orig" >"$RN/etc/passwd"
+sed -i "s/^veza-api:x:$AG:/veza-api:x:$((AG + 7)):/" "$RN/etc/group"
+sed -i "s/^\(veza-api:x:$AU:\)$AG:/\1$((AG + 7)):/" "$RN/etc/passwd"
+# (Every directory of the group shows its old gid as a number: not
+# listed here.)
+expect_exit "no ids: gid changed by hand: exit 5" 5 "$ENVSEAL" verify --root "$RN" --policy "$VPOLICY"
+printf '%s\n' "$OUT" >>"$ALL"
+contains "no ids: gid changed: the user's gid is drift" "drift    user    veza-api  expected uid $AU gid $AG home"
+contains "no ids: gid changed: the group's gid is drift" "drift    group   veza-api  expected gid $AG; found gid $((AG + 7))"
+cat "$BASE/passwd.orig" >"$RN/etc/passwd"
+cat "$BASE/group.orig" >"$RN/etc/group"
+verify_is "no ids: reverted" 0
+R=$R_SAVE
+VPOLICY=
 
 check "env file back to its rendered bytes" cmp -s "$ENV" "$BASE/env.orig"
 no_secret "no secret in any verify output" "$SECRET1" "$ALL"

@@ -140,5 +140,21 @@ main(void)
 	T_CHECK("ct_equal differs", !es_ct_equal("abc", "abd", 3));
 	es_hex(hex, (const unsigned char *)"\x01\xab\xff", 3);
 	T_CHECK("hex lowercase", !strcmp(hex, "01abff"));
+
+#define U8(s, want) T_CHECK("utf8_len " #s, es_utf8_len((const \
+	unsigned char *)(s), sizeof(s) - 1) == (want))
+	U8("a", 1);
+	U8("\xc3\xa9", 2);
+	U8("\xe2\x82\xac", 3);
+	U8("\xf0\x9f\x98\x80", 4);
+	U8("\xf4\x8f\xbf\xbf", 4);     /* U+10FFFF */
+	U8("\xf4\x90\x80\x80", 0);     /* past U+10FFFF */
+	U8("\xc0\xaf", 0);              /* overlong */
+	U8("\xe0\x80\xaf", 0);          /* overlong */
+	U8("\xed\xa0\x80", 0);          /* surrogate */
+	U8("\xe2\x82", 0);              /* cut short */
+	U8("\x80", 0);                  /* a continuation byte alone */
+	U8("\xff", 0);
+	T_CHECK("utf8_len of nothing", es_utf8_len((const unsigned char *)"", 0) == 0);
 	return t_done();
 }
