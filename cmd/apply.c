@@ -1,7 +1,8 @@
 /*
  * cmd/apply.c — `envseal apply`: provision (provision/provision.h), then
- * render (run/run.h), under one run lock and one audit run, with one
- * report. Options are provision's plus render's (--vault, key sources).
+ * render (run/run.h es_apply_run), under one run lock and one audit run,
+ * with one report. Options are provision's plus render's (--vault, key
+ * sources); the run itself is run/apply.c's.
  *
  * Order: the reloader is forked (--reload, before any key exists); the
  * provisioning plan and render's prepare (keys loaded, scripts run,
@@ -17,7 +18,6 @@
 #include "report/report.h"
 #include "policy/policy.h"
 #include "provision/provision.h"
-#include "render/render.h"
 #include "run/run.h"
 
 #include <errno.h>
@@ -44,45 +44,10 @@ finish_reload(const struct cmd_run_args *a, struct es_reloader *rl, int want)
 	return cmd_reload_hint(ran, why, a->reload);
 }
 
-/* Both plans, the confinement, both commits; the first error stops. */
-static int
-plan_and_write(struct es_root *root, const struct es_policy *p,
-    struct es_report *rep, struct es_provision_opts *po,
-    struct es_render_opts *ro)
-{
-	struct es_provision_plan *pp = NULL;
-	struct es_render_plan *rp = NULL;
-	int r;
-
-	if ((r = es_provision_plan(root, p, po, &pp)) != 0)
-		goto out;
-	/* Env-file owners may be the accounts the plan is about to add. */
-	ro->resolve = es_provision_resolve;
-	ro->resolve_arg = pp;
-	if ((r = es_render_prepare(root, p, ro, &rp)) != 0)
-		goto out;
-	/* Every input read, every key resolved and wiped: confine before
-	 * the first write. */
-	if ((r = es_render_confine(root, p, ro)) != 0)
-		goto out;
-	if ((r = es_provision_commit(pp, po, rep)) != 0)
-		goto out;
-	rep->has_daemon_reload = 1;
-	rep->daemon_reload = po->unit_changed;
-	r = es_render_commit(rp, rep);
-out:
-	es_render_plan_free(rp);
-	es_provision_plan_free(pp);
-	return r;
-}
-
 static int
 steps(struct cmd_run_args *a, struct es_root *root, const struct es_policy *p,
     struct es_report *rep, int *no_landlock)
 {
-	/* The passwd family lives in /etc; the rest of what apply writes
-	 * render's confinement already lists (sandbox/sandbox.h). */
-	static const char *const etc[] = { "/etc" };
 	struct es_provision_opts po = { .diff = a->diff };
 	struct es_reloader rl = { .pid = -1, .fd = -1 };
 	struct es_render_opts ro;
@@ -91,13 +56,11 @@ steps(struct cmd_run_args *a, struct es_root *root, const struct es_policy *p,
 	memset(&ro, 0, sizeof ro);
 	ro.keys = &a->keys;
 	ro.vault = a->vault;
-	ro.flags = (a->check ? ES_RENDER_CHECK : 0) | ES_RENDER_NO_CONFINE;
-	ro.extra_dirs = etc;
-	ro.nextra_dirs = 1;
+	ro.flags = a->check ? ES_RENDER_CHECK : 0;
 	if (a->reload && !a->check &&
 	    (r = es_reloader_start(a->root, &rl)) != 0)
 		return r;
-	r = plan_and_write(root, p, rep, &po, &ro);
+	r = es_apply_run(root, p, &po, &ro, rep);
 	*no_landlock = ro.no_landlock;
 	/* A unit written is a unit systemd should reload, even when a later
 	 * write failed. */
@@ -123,25 +86,20 @@ run(struct cmd_run_args *a, const struct es_policy *p)
 	return r;
 }
 
+static int
+need(const struct cmd_run_args *a, const struct es_policy *p)
+{
+	int r;
+
+	(void)a;
+	if ((r = es_policy_require(p, "service")) != 0)
+		return r;
+	return es_policy_require(p, "env_files");
+}
+
 int
 cmd_apply(int argc, char **argv)
 {
-	struct cmd_run_args a;
-	struct es_policy *p = NULL;
-	int r;
-
-	if ((r = cmd_run_parse("apply", CMD_RUN_VAULT | CMD_RUN_KEYS |
-	    CMD_RUN_RELOAD, usage, argc, argv, &a)) != 0)
-		return r < 0 ? 0 : r;
-	if ((r = cmd_policy_load_trusted(a.root, a.policy,
-	    a.trusted_key, &p, a.signer)) != 0)
-		return cmd_fail("apply", r);
-	if ((r = es_policy_require(p, "service")) != 0 ||
-	    (r = es_policy_require(p, "env_files")) != 0) {
-		es_policy_free(p);
-		return cmd_fail("apply", r);
-	}
-	r = run(&a, p);
-	es_policy_free(p);
-	return r;
+	return cmd_run_main("apply", CMD_RUN_VAULT | CMD_RUN_KEYS |
+	    CMD_RUN_RELOAD, usage, need, run, argc, argv);
 }

@@ -155,6 +155,17 @@ struct cmd_run_args {
 /* 0 parsed; -1 help printed (exit 0); otherwise the usage exit status. */
 int cmd_run_parse(const char *name, unsigned allowed, void (*usage)(FILE *),
     int argc, char **argv, struct cmd_run_args *a);
+/*
+ * The shell every run command shares: cmd_run_parse(name, allowed), the
+ * policy loaded under the root's trust (cmd_policy_load_trusted), need(a,
+ * p) (NULL: nothing more; else 0 or the code of what the policy lacks for
+ * these options), then run(a, p), which returns the exit status. The
+ * policy is freed; the exit status.
+ */
+int cmd_run_main(const char *name, unsigned allowed, void (*usage)(FILE *),
+    int (*need)(const struct cmd_run_args *, const struct es_policy *),
+    int (*run)(struct cmd_run_args *, const struct es_policy *),
+    int argc, char **argv);
 /* Open the root (check mode with --check), take its run lock (saying so
  * while waiting) and begin the audit run. */
 int cmd_run_begin(const char *command, const struct cmd_run_args *a,

@@ -53,7 +53,8 @@ usage(FILE *f)
 		fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].help);
 	fprintf(f, "\nexit status: 0 ok, 1 runtime, 2 usage or policy, 3 integrity, "
 	    "4 sandbox,\n             5 the host differs from the policy (verify) "
-	    "or a lint finding\n");
+	    "or a lint finding,\n             70 internal error (a bug in "
+	    "envseal)\n");
 	fprintf(f, "\n`envseal COMMAND --help` for a command's options; "
 	    "man envseal for the rest.\n");
 }

@@ -36,7 +36,7 @@ maybe_reload(const struct cmd_run_args *a, const struct es_report *rep)
 }
 
 static int
-run(const struct cmd_run_args *a, const struct es_policy *p)
+run(struct cmd_run_args *a, const struct es_policy *p)
 {
 	struct es_provision_opts o = { .diff = a->diff };
 	struct es_report rep = { 0 };
@@ -58,17 +58,6 @@ run(const struct cmd_run_args *a, const struct es_policy *p)
 int
 cmd_provision(int argc, char **argv)
 {
-	struct cmd_run_args a;
-	struct es_policy *p = NULL;
-	int r;
-
-	if ((r = cmd_run_parse("provision", CMD_RUN_RELOAD, usage, argc, argv,
-	    &a)) != 0)
-		return r < 0 ? 0 : r;
-	if ((r = cmd_policy_load_trusted(a.root, a.policy,
-	    a.trusted_key, &p, a.signer)) != 0)
-		return cmd_fail("provision", r);
-	r = run(&a, p);
-	es_policy_free(p);
-	return r;
+	return cmd_run_main("provision", CMD_RUN_RELOAD, usage, NULL, run,
+	    argc, argv);
 }

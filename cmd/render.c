@@ -89,24 +89,16 @@ run(struct cmd_run_args *a, const struct es_policy *p)
 	return r;
 }
 
+/* --try-restart restarts the policy's service: it must have one. */
+static int
+need(const struct cmd_run_args *a, const struct es_policy *p)
+{
+	return a->try_restart ? es_policy_require(p, "service") : 0;
+}
+
 int
 cmd_render(int argc, char **argv)
 {
-	struct cmd_run_args a;
-	struct es_policy *p = NULL;
-	int r;
-
-	if ((r = cmd_run_parse("render", CMD_RUN_VAULT | CMD_RUN_KEYS |
-	    CMD_RUN_RESTART, usage, argc, argv, &a)) != 0)
-		return r < 0 ? 0 : r;
-	if ((r = cmd_policy_load_trusted(a.root, a.policy,
-	    a.trusted_key, &p, a.signer)) != 0)
-		return cmd_fail("render", r);
-	if (a.try_restart && (r = es_policy_require(p, "service")) != 0) {
-		es_policy_free(p);
-		return cmd_fail("render", r);
-	}
-	r = run(&a, p);
-	es_policy_free(p);
-	return r;
+	return cmd_run_main("render", CMD_RUN_VAULT | CMD_RUN_KEYS |
+	    CMD_RUN_RESTART, usage, need, run, argc, argv);
 }

@@ -184,6 +184,29 @@ cmd_run_begin(const char *command, const struct cmd_run_args *a,
 }
 
 int
+cmd_run_main(const char *name, unsigned allowed, void (*usage)(FILE *),
+    int (*need)(const struct cmd_run_args *, const struct es_policy *),
+    int (*run)(struct cmd_run_args *, const struct es_policy *),
+    int argc, char **argv)
+{
+	struct cmd_run_args a;
+	struct es_policy *p = NULL;
+	int r;
+
+	if ((r = cmd_run_parse(name, allowed, usage, argc, argv, &a)) != 0)
+		return r < 0 ? 0 : r;
+	if ((r = cmd_policy_load_trusted(a.root, a.policy, a.trusted_key, &p,
+	    a.signer)) != 0)
+		return cmd_fail(name, r);
+	if (need != NULL && (r = need(&a, p)) != 0)
+		r = cmd_fail(name, r);
+	else
+		r = run(&a, p);
+	es_policy_free(p);
+	return r;
+}
+
+int
 cmd_run_end(const char *command, struct es_root *root, int r,
     const struct cmd_run_args *a, const struct es_report *rep)
 {

@@ -8,8 +8,9 @@
  * es_render_prepare() resolves owners, reads the vaults and old env files,
  * loads keys and runs the worker; es_render_confine() confines the writer
  * (sandbox/sandbox.h); es_render_commit() writes through fs/.
- * es_render_run() chains them for `envseal render`; `envseal apply` puts
- * provisioning around them. The parent never parses decrypted content.
+ * es_render_run() chains them for `envseal render`; es_apply_run() puts
+ * provisioning around them for `envseal apply`. The parent never parses
+ * decrypted content.
  *
  *	struct es_render_opts o = { .keys = &keys };
  *	es_render_run(root, policy, &o, &report);
@@ -97,5 +98,23 @@ int es_render_commit(struct es_render_plan *plan, struct es_report *rep);
 
 /* Wipes the rendered bytes and old files; NULL is a no-op. */
 void es_render_plan_free(struct es_render_plan *plan);
+
+/* ---- apply (run/apply.c) ---- */
+
+struct es_provision_opts;
+
+/*
+ * `envseal apply`'s writes, one report: es_provision_plan, then
+ * es_render_prepare with owners resolved in that plan (accounts it is
+ * about to add), one es_render_confine over render's directories plus
+ * /etc, es_provision_commit (sets rep's daemon_reload from
+ * po->unit_changed), es_render_commit. The first error stops; nothing is
+ * written before the confinement. ro's keys, vault and ES_RENDER_CHECK
+ * are the caller's; the rest of ro is set here. The caller holds the root
+ * lock and the audit run; the confinement outlives the call.
+ */
+int es_apply_run(struct es_root *root, const struct es_policy *p,
+    struct es_provision_opts *po, struct es_render_opts *ro,
+    struct es_report *rep);
 
 #endif

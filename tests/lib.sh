@@ -121,6 +121,22 @@ mkroot() {
 	echo "$r"
 }
 
+# inline_policy FILE [ENV:key]... : a policy in FILE that renders
+# /etc/veza/backend-api.env (root:root 0600) from the vector
+# c_mixed_inline.yml (password pw_correct_horse.txt), one ENV: key line
+# each pair (default DB_PASSWORD:db_password).
+inline_policy() {
+	local f=$1 v
+	shift
+	[ $# -gt 0 ] || set -- DB_PASSWORD:db_password
+	{
+		printf 'envseal: 1\nenv_files:\n  - path: /etc/veza/backend-api.env\n'
+		printf '    vault: %s\n' "$VECTORS/c_mixed_inline.yml"
+		printf '    owner: root\n    group: root\n    mode: "0600"\n    vars:\n'
+		for v in "$@"; do printf '      %s: %s\n' "${v%%:*}" "${v#*:}"; done
+	} >"$f"
+}
+
 # mkpwroot PASSWD GROUP SHADOW GSHADOW [DIR:MODE]... : `mkroot shadow`
 # made clean enough for pwck/grpck (/root, /bin/bash and /usr/sbin/nologin
 # exist), whose four passwd-family files hold exactly these texts (a final

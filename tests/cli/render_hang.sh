@@ -18,17 +18,7 @@ printf 'root:x:0:0:root:/root:/bin/bash\n' >"$R/etc/passwd"
 printf 'root:x:0:\n' >"$R/etc/group"
 T=/etc/veza/backend-api.env
 PRELOAD="$BUILD/tests/tools/hang_preload.so"
-cat >"$W/p.yml" <<EOT
-envseal: 1
-env_files:
-  - path: $T
-    vault: $VECTORS/c_mixed_inline.yml
-    owner: root
-    group: root
-    mode: "0600"
-    vars:
-      DB_PASSWORD: db_password
-EOT
+inline_policy "$W/p.yml"
 PW=(--vault-password-file "$VECTORS/pw_correct_horse.txt")
 [ -f "$PRELOAD" ] || { notok "hang shim built" "$PRELOAD missing"; exit 0; }
 

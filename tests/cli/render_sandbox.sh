@@ -12,18 +12,7 @@ vroot() { mkroot etc/veza:0755; }   # lib.sh's root plus /etc/veza
 T=/etc/veza/backend-api.env
 PRELOAD="$BUILD/tests/tools/violate_preload.so"
 LLTOOL="$BUILD/tests/tools/render_landlock"
-cat >"$W/p.yml" <<EOF
-envseal: 1
-env_files:
-  - path: $T
-    vault: $VECTORS/c_mixed_inline.yml
-    owner: root
-    group: root
-    mode: "0600"
-    vars:
-      DB_PASSWORD: db_password
-      LOG_LEVEL: log_level
-EOF
+inline_policy "$W/p.yml" DB_PASSWORD:db_password LOG_LEVEL:log_level
 PW=(--vault-password-file "$VECTORS/pw_correct_horse.txt")
 ALLOWED="read write exit_group brk mmap munmap mremap mprotect madvise mlock munlock futex"
 

@@ -13,17 +13,7 @@ W=$BASE
 T=/etc/veza/backend-api.env
 SECRET='Tr0ub4dor&3'     # db_password of c_mixed_inline.yml
 LOG=var/log/envseal/audit.jsonl
-cat >"$W/p.yml" <<EOF
-envseal: 1
-env_files:
-  - path: $T
-    vault: $VECTORS/c_mixed_inline.yml
-    owner: root
-    group: root
-    mode: "0600"
-    vars:
-      DB_PASSWORD: db_password
-EOF
+inline_policy "$W/p.yml"
 PW=(--vault-password-file "$VECTORS/pw_correct_horse.txt")
 
 # The release binary has no such hook: the variable changes nothing.
@@ -50,6 +40,10 @@ check "no temp file left" test -z "$(ls -A "$R/etc/veza")"
 end=$(grep '"event":"end"' "$R/$LOG" 2>/dev/null | tail -1)
 check "audit: the run's end record has status 70" \
 	sh -c "printf '%s' '$end' | grep -q '\"status\":70'"
+check "audit: the end record's error class says internal error" \
+	sh -c "printf '%s' '$end' | grep -q '\"error_class\":\"internal error'"
+check "audit: the end record's error names BUG and the location" \
+	sh -c "printf '%s' '$end' | grep -qE 'BUG at [a-z]+/[a-z_]+\.c:[0-9]+'"
 check "audit: no file record for the target" sh -c "! grep -q '\"event\":\"file\"' '$R/$LOG'"
 expect_exit "audit verify: the chain still holds" 0 "$ENVSEAL" audit verify --root "$R"
 no_secret "no secret in stdout, stderr or the root" "$SECRET" "$W/out" "$W/err" "$R"

@@ -108,7 +108,7 @@ notes:
     and for the unit and the passwd family envseal's own unified diff (password fields masked).
   - On failure the task fails with envseal's one-line message in C(msg) and its exit status in
     C(rc) (1 runtime, 2 usage or policy, 3 integrity such as a wrong password, 4 sandbox
-    violation), never a traceback, never a value.
+    violation, 70 internal error, a bug in envseal), never a traceback, never a value.
   - C(changed) is envseal's, true only when a file was created, replaced or repaired.
 requirements:
   - envseal on the target (C(envseal --version)); Linux.

@@ -55,7 +55,7 @@ changed:
   returned: always
   type: bool
 rc:
-  description: envseal's exit status (0 ok, 1 runtime, 2 usage or policy, 3 integrity, 4 sandbox).
+  description: envseal's exit status (0 ok, 1 runtime, 2 usage or policy, 3 integrity, 4 sandbox, 70 internal error, a bug in envseal).
   returned: always
   type: int
 msg:
