@@ -22,6 +22,7 @@
 #include "keys/keysrc.h"
 #include "fs/fs.h"
 #include "sandbox/worker.h"
+#include "vault/age.h"
 #include "vault/vault.h"
 
 #include <errno.h>
@@ -109,6 +110,7 @@ struct erun {
 	struct es_secrets secrets;
 	const struct es_secret *enc;   /* new values and files; may be NULL */
 	struct es_root *audit;
+	struct cmd_host_names names;   /* owner names for its records */
 	int fixed_salt;                /* --test-fixed-salt (test builds) */
 };
 
@@ -130,10 +132,11 @@ audit_open(struct erun *v, const struct eopts *o)
 {
 	int r;
 
-	if (geteuid() != 0)
+	if (geteuid() != 0 || v->audit != NULL)
 		return 0;
 	if ((r = es_root_open(&v->audit, audit_root_of(o), 0)) != 0)
 		return r;
+	es_root_set_namer(v->audit, cmd_host_name, &v->names);
 	return es_audit_begin(v->audit, o->what, NULL);
 }
 
@@ -205,8 +208,22 @@ run_job(enum es_job_op op, const char *file, const unsigned char *in,
 	 * with the worker's (unless --test-fixed-salt fixed the salt). */
 	if (op != ES_JOB_DECRYPT && !v->fixed_salt && (r = es_salt_seed()) != 0)
 		return r;
-	if ((r = es_worker_run(&job, &res)) != 0)
+	r = es_worker_run(&job, &res);
+	/* The vault a job opens goes on record (path, ciphertext sha256 or
+	 * keyed fingerprint, the key that opened it), opened or not. */
+	if (op != ES_JOB_SEAL && in != NULL) {
+		int ar = es_audit_vault(v->audit, file, in, inlen,
+		    es_vault_is_ciphertext(in, inlen), r == 0 &&
+		    res.used >= 0 && (size_t)res.used < v->secrets.n ?
+		    v->secrets.v[res.used].label : NULL);
+
+		if (r == 0)
+			r = ar;
+	}
+	if (r != 0) {
+		es_job_result_free(&res);
 		return r;
+	}
 	*out = res.out;   /* transferred */
 	memset(&res.out, 0, sizeof res.out);
 	if (how != NULL)
@@ -403,9 +420,11 @@ write_set(const struct eopts *o, struct erun *v, const char *file,
 	if (r == 0)
 		r = es_user_write_file_names(v->audit, file, out->p, out->len, 0,
 		    0, &nm, &act);
-	if (r != 0)
+	if (r != 0) {
+		if (v->audit != NULL)
+			es_audit_fail(v->audit, r);
 		r = fail_file(o, file, r);
-	else
+	} else
 		cmd_note("%s: %s: %s %s (%s)", o->what, file, key, how_name(how),
 		    es_action_name(act));
 	if (v->audit != NULL)
@@ -428,10 +447,19 @@ cmd_set(const struct eopts *o, struct erun *v)
 		r = cmd_fail(o->what, r);
 		goto out;
 	}
+	/* As root the run is audited from its vault on. */
+	if ((r = audit_open(v, o)) != 0) {
+		r = cmd_fail(o->what, r);
+		goto out;
+	}
 	if ((r = es_user_read_file(file, ES_VAULT_MAX, &in, &inlen)) != 0 ||
 	    (r = run_job(ES_JOB_SET, file, in, inlen, v, key,
 	    o->sub == ES_SET ? val.p : NULL, val.len, &out, &how, NULL)) != 0) {
+		if (v->audit != NULL)
+			es_audit_fail(v->audit, r);
 		r = fail_file(o, file, r);
+		if (v->audit != NULL)
+			es_audit_end(v->audit, r);
 		goto out;
 	}
 	/* Printed only once it is in the file: a failed write prints no
@@ -720,8 +748,11 @@ cmd_edit(const struct eopts *o, struct erun *v)
 	if ((r = audit_open(v, o)) != 0)
 		return cmd_fail(o->what, r);
 	for (i = 0, r = 0; i < o->nargs && r == 0; i++)
-		if ((r = edit_one(o, v, o->args[i])) != 0)
+		if ((r = edit_one(o, v, o->args[i])) != 0) {
+			if (v->audit != NULL)
+				es_audit_fail(v->audit, r);
 			r = fail_file(o, o->args[i], r);
+		}
 	if (v->audit != NULL)
 		es_audit_end(v->audit, r);
 	return r;
@@ -891,5 +922,6 @@ cmd_vault_edit(int argc, char **argv)
 		r = cmd_edit(&o, &v);
 	es_secrets_free(&v.secrets);
 	es_root_close(v.audit);
+	cmd_host_names_free(&v.names);
 	return r;
 }
