@@ -83,6 +83,14 @@ int cmd_audit_show_filtered(struct es_root *root,
 /* Print "envseal: <what>: <detail or strerror>" on stderr; return the exit
  * status for code. what may be NULL. */
 int cmd_fail(const char *what, int code);
+/* cmd_fail for a file: "<what>: <file>: <detail>", or "<what>: <detail>"
+ * when the detail already starts with "<file>:". */
+int cmd_fail_file(const char *what, const char *file, int code);
+/* The root whose audit log records root's working-tree writes (vault
+ * commands, policy sign, credential seal): opt (--audit-root) when given,
+ * else $ENVSEAL_AUDIT_ROOT when set and not empty, else the host's "/". A
+ * scratch root keeps tests and demos off the host's log. */
+const char *cmd_audit_root(const char *opt);
 /* Print a usage error and return 2. */
 int cmd_usage(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* The first error line cmd_fail or cmd_usage said ("envseal: ...", as

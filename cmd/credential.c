@@ -34,7 +34,6 @@
 #define CRED_OUT_MAX ((size_t)4 << 20)
 /* The credential name: what LoadCredentialEncrypted=NAME:... asks for. */
 #define CRED_NAME_MAX 255
-#define AUDIT_ROOT_ENV "ENVSEAL_AUDIT_ROOT"
 
 enum {
 	OPT_NAME = OPT_CMD_BASE,
@@ -196,12 +195,11 @@ write_out(const char *path, const struct es_sbuf *data)
 {
 	struct cmd_host_names names = { 0, { NULL, NULL }, { 0, 0 } };
 	struct es_root *audit = NULL;
-	const char *ar = secure_getenv(AUDIT_ROOT_ENV);
 	enum es_action act;
 	int r, w;
 
 	if (geteuid() == 0) {
-		if ((r = es_root_open(&audit, ar && *ar ? ar : "/", 0)) != 0)
+		if ((r = es_root_open(&audit, cmd_audit_root(NULL), 0)) != 0)
 			return r;
 		es_root_set_namer(audit, cmd_host_name, &names);
 		if ((r = es_audit_begin(audit, "credential seal", NULL)) != 0) {

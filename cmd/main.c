@@ -236,6 +236,31 @@ cmd_fail(const char *what, int code)
 }
 
 int
+cmd_fail_file(const char *what, const char *file, int code)
+{
+	char w[ES_PATH_MAX + 64];
+	const char *d = es_errdetail();
+	size_t n = strlen(file);
+
+	if (!strncmp(d, file, n) && d[n] == ':')
+		snprintf(w, sizeof w, "%s", what);
+	else
+		snprintf(w, sizeof w, "%s: %s", what, file);
+	return cmd_fail(w, code);
+}
+
+const char *
+cmd_audit_root(const char *opt)
+{
+	const char *env;
+
+	if (opt != NULL)
+		return opt;
+	env = secure_getenv("ENVSEAL_AUDIT_ROOT");
+	return env != NULL && *env != '\0' ? env : "/";
+}
+
+int
 cmd_usage(const char *fmt, ...)
 {
 	va_list ap;

@@ -37,7 +37,6 @@ enum {
 /* ".minisig" beside the policy. */
 #define SIGN_SUFFIX ".minisig"
 /* The root whose log audits root's writes (as the vault commands). */
-#define AUDIT_ROOT_ENV "ENVSEAL_AUDIT_ROOT"
 
 static void
 usage(FILE *f)
@@ -92,11 +91,10 @@ write_sig(const struct es_ms_seckey *sk, const struct es_policy *p,
 	char keyid[2 * ES_MS_KEYNUM + 1];
 	struct cmd_host_names names = { 0, { NULL, NULL }, { 0, 0 } };
 	struct es_root *audit = NULL;
-	const char *ar = secure_getenv(AUDIT_ROOT_ENV);
 	int r, w;
 
 	if (geteuid() == 0) {
-		if ((r = es_root_open(&audit, ar && *ar ? ar : "/", 0)) != 0)
+		if ((r = es_root_open(&audit, cmd_audit_root(NULL), 0)) != 0)
 			return r;
 		es_ms_keyid(sk->keynum, keyid);
 		es_audit_set_signer(audit, keyid);

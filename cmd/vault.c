@@ -26,7 +26,6 @@
 #define VAULT_FILES_MAX 4096
 /* Where root's vault writes are audited when --audit-root is not given
  * (read with secure_getenv); unset or empty: the host's log under "/". */
-#define AUDIT_ROOT_ENV "ENVSEAL_AUDIT_ROOT"
 
 enum {
 	OPT_OUTPUT = OPT_CMD_BASE,
@@ -120,15 +119,7 @@ usage(FILE *f)
 static int
 fail_file(const struct vopts *o, const char *file, int code)
 {
-	char what[ES_PATH_MAX + 64];
-	const char *d = es_errdetail();
-	size_t n = strlen(file);
-
-	if (!strncmp(d, file, n) && d[n] == ':')
-		snprintf(what, sizeof what, "%s", o->what);
-	else
-		snprintf(what, sizeof what, "%s: %s", o->what, file);
-	return cmd_fail(what, code);
+	return cmd_fail_file(o->what, file, code);
 }
 
 /* The root whose audit log records root's vault writes: --audit-root,
@@ -137,12 +128,7 @@ fail_file(const struct vopts *o, const char *file, int code)
 static const char *
 audit_root_of(const struct vopts *o)
 {
-	const char *env;
-
-	if (o->audit_root != NULL)
-		return o->audit_root;
-	env = secure_getenv(AUDIT_ROOT_ENV);
-	return env != NULL && *env != '\0' ? env : "/";
+	return cmd_audit_root(o->audit_root);
 }
 
 /* Where each input goes: --output (one input), or the file itself. */

@@ -46,7 +46,6 @@
 #define EDITOR_MAX 4096
 /* Where root's writes are audited when --audit-root is not given (as in
  * cmd/vault.c). */
-#define AUDIT_ROOT_ENV "ENVSEAL_AUDIT_ROOT"
 /* Environment variables the editor does not get: the key sources' and
  * envseal's own (none carries a value today; a future one must not leak
  * into a program we did not write). */
@@ -119,12 +118,7 @@ struct erun {
 static const char *
 audit_root_of(const struct eopts *o)
 {
-	const char *env;
-
-	if (o->audit_root != NULL)
-		return o->audit_root;
-	env = secure_getenv(AUDIT_ROOT_ENV);
-	return env != NULL && *env != '\0' ? env : "/";
+	return cmd_audit_root(o->audit_root);
 }
 
 static int
@@ -143,15 +137,7 @@ audit_open(struct erun *v, const struct eopts *o)
 static int
 fail_file(const struct eopts *o, const char *file, int code)
 {
-	char what[ES_PATH_MAX + 64];
-	const char *d = es_errdetail();
-	size_t n = strlen(file);
-
-	if (!strncmp(d, file, n) && d[n] == ':')
-		snprintf(what, sizeof what, "%s", o->what);
-	else
-		snprintf(what, sizeof what, "%s: %s", o->what, file);
-	return cmd_fail(what, code);
+	return cmd_fail_file(o->what, file, code);
 }
 
 /*
