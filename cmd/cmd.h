@@ -91,6 +91,10 @@ int cmd_fail_file(const char *what, const char *file, int code);
  * else $ENVSEAL_AUDIT_ROOT when set and not empty, else the host's "/". A
  * scratch root keeps tests and demos off the host's log. */
 const char *cmd_audit_root(const char *opt);
+/* 1 when --json is among argv[1..] before "--" (seen before the options
+ * are parsed, so a usage error gets its JSON object too); getopt_long
+ * takes any unambiguous prefix, so "--j" counts. */
+int cmd_scan_json(int argc, char **argv);
 /* Print a usage error and return 2. */
 int cmd_usage(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* The first error line cmd_fail or cmd_usage said ("envseal: ...", as

@@ -69,22 +69,6 @@ usage(FILE *f)
 	cmd_help("rotate", f);
 }
 
-/* --json seen anywhere before "--" (a usage error gets its object too);
- * getopt_long takes any unambiguous prefix. */
-static int
-scan_json(int argc, char **argv)
-{
-	size_t n;
-	int i;
-
-	for (i = 1; i < argc && strcmp(argv[i], "--") != 0; i++) {
-		n = strlen(argv[i]);
-		if (n >= 3 && strncmp(argv[i], "--json", n) == 0)
-			return 1;
-	}
-	return 0;
-}
-
 static int
 take_opt(struct ropts *o, int c, const char *arg)
 {
@@ -451,7 +435,7 @@ cmd_rotate(int argc, char **argv)
 	v.rot.failed = -1;
 	if ((r = parse(argc, argv, &o)) != 0) {
 		/* A usage error gets its JSON object too. */
-		if (r > 0 && scan_json(argc, argv)) {
+		if (r > 0 && cmd_scan_json(argc, argv)) {
 			o.json = 1;
 			print_json(&o, &v, r, stdout);
 		}

@@ -28,9 +28,8 @@ enum {
  * gets its object too); a JSON object printed on stdout. */
 static int json_wanted, json_printed;
 
-/* getopt_long takes any unambiguous prefix: "--j" is --json too. */
-static void
-scan_json(int argc, char **argv)
+int
+cmd_scan_json(int argc, char **argv)
 {
 	size_t n;
 	int i;
@@ -38,8 +37,9 @@ scan_json(int argc, char **argv)
 	for (i = 1; i < argc && strcmp(argv[i], "--") != 0; i++) {
 		n = strlen(argv[i]);
 		if (n >= 3 && strncmp(argv[i], "--json", n) == 0)
-			json_wanted = 1;
+			return 1;
 	}
+	return 0;
 }
 
 /* The failure object: what was done (rep, may be empty), the status and
@@ -119,7 +119,7 @@ cmd_run_parse(const char *name, unsigned allowed, void (*usage)(FILE *),
 
 	BUG_ON(build_longopts(allowed, lo) > CMD_RUN_MAX_OPTS);
 	memset(a, 0, sizeof *a);
-	scan_json(argc, argv);
+	json_wanted = cmd_scan_json(argc, argv);
 	opterr = 0;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, allowed & CMD_RUN_KEYS ? ":hi:" :
