@@ -314,7 +314,7 @@ static const struct {
 	{ "policy",
 	    "usage: envseal policy show [--policy FILE]\n"
 	    "       envseal policy lint [--policy FILE] [--format text|json|sarif]\n"
-	    "           [--fail-on low|medium|high]\n"
+	    "           [--fail-on low|medium|high] [--max-exposure N]\n"
 	    "       envseal policy sign --key SECRETKEY --policy FILE\n"
 	    "           [--key-password-file FILE] [--trusted-comment TEXT]\n"
 	    "show: validate and print the policy; lint: judge it; sign: write\n"
@@ -327,7 +327,7 @@ static const struct {
 	    "options:\n" HELP_POLICY_OPT HELP_END },
 	{ "policy lint",
 	    "usage: envseal policy lint [--policy FILE] [--format text|json|sarif]\n"
-	    "           [--fail-on low|medium|high]\n"
+	    "           [--fail-on low|medium|high] [--max-exposure N]\n"
 	    "Judge the policy on its own (no host, no vault): each finding has a\n"
 	    "rule id, a severity, the policy's line and a reason. Exit 5 when a\n"
 	    "finding reaches --fail-on, else 0; 2 for a policy that does not\n"
@@ -336,6 +336,8 @@ static const struct {
 	    "  --format FORMAT             text (default), json or sarif (2.1.0)\n"
 	    "  --fail-on SEVERITY          low, medium or high (default): the\n"
 	    "                              least severity that exits 5\n"
+	    "  --max-exposure N            0.0 to 10.0 (default 2.0): ES008 when a\n"
+	    "                              unit systemd-analyze scores above N\n"
 	    HELP_END },
 	{ "policy sign",
 	    "usage: envseal policy sign --key SECRETKEY --policy FILE\n"

@@ -1,27 +1,53 @@
 /*
  * cmd/lint.c — `envseal policy lint [--policy FILE] [--format
- * text|json|sarif] [--fail-on low|medium|high]`: options, the findings of
- * policy/lint.h in one of three forms, the exit status. No rule lives
- * here.
+ * text|json|sarif] [--fail-on low|medium|high] [--max-exposure N]`:
+ * options, the findings of policy/lint.h and of ES008
+ * (provision/provision.h, es_lint_exposure) in one of three forms, the
+ * exit status. No rule lives here.
  */
 #include "cmd/cmd.h"
 #include "common/envseal.h"
 #include "policy/lint.h"
 #include "policy/policy.h"
+#include "provision/provision.h"
 
 #include <errno.h>
 #include <getopt.h>
+#include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 enum {
 	OPT_POLICY = OPT_CMD_BASE,
 	OPT_FORMAT,
 	OPT_FAIL_ON,
+	OPT_MAX_EXPOSURE,
 	OPT_HELP,
 };
 
 enum lint_format { FMT_TEXT, FMT_JSON, FMT_SARIF };
+
+/* ES008's threshold: systemd-analyze calls a unit "OK" up to 2.0 (its
+ * first band above "SAFE"); its scale runs 0.0 to 10.0. */
+#define LINT_MAX_EXPOSURE 2.0
+#define LINT_EXPOSURE_TOP 10.0
+
+/* s as a threshold in 0.0..10.0: 0, or -1. */
+static int
+parse_exposure(const char *s, double *out)
+{
+	char *end;
+	double v;
+
+	if (*s < '0' || *s > '9')
+		return -1;   /* strtod's "inf", "nan", " 1", "-0" */
+	v = strtod(s, &end);
+	if (*end != '\0' || !isfinite(v) || v > LINT_EXPOSURE_TOP)
+		return -1;
+	*out = v;
+	return 0;
+}
 
 /* The policy's name in SARIF when it is the embedded default. */
 #define LINT_EMBEDDED_URI "envseal-embedded-policy.yml"
@@ -162,11 +188,13 @@ cmd_policy_lint(int argc, char **argv)
 		{ "policy", required_argument, NULL, OPT_POLICY },
 		{ "format", required_argument, NULL, OPT_FORMAT },
 		{ "fail-on", required_argument, NULL, OPT_FAIL_ON },
+		{ "max-exposure", required_argument, NULL, OPT_MAX_EXPOSURE },
 		{ "help", no_argument, NULL, OPT_HELP },
 		{ NULL, 0, NULL, 0 },
 	};
 	enum es_lint_sev fail_on = ES_SEV_HIGH;
 	enum lint_format fmt = FMT_TEXT;
+	double max_exposure = LINT_MAX_EXPOSURE;
 	struct es_lint l = { 0 };
 	struct es_policy *p = NULL;
 	const char *path = NULL;
@@ -187,6 +215,11 @@ cmd_policy_lint(int argc, char **argv)
 				return cmd_usage("policy lint: --fail-on %s: "
 				    "low, medium or high", optarg);
 			break;
+		case OPT_MAX_EXPOSURE:
+			if (parse_exposure(optarg, &max_exposure) != 0)
+				return cmd_usage("policy lint: --max-exposure "
+				    "%s: a number from 0.0 to 10.0", optarg);
+			break;
 		case 'h':
 		case OPT_HELP:
 			return usage(stdout), 0;
@@ -200,7 +233,8 @@ cmd_policy_lint(int argc, char **argv)
 		    argv[optind]);
 	if ((r = es_policy_load(path, &p)) != 0)
 		return cmd_fail("policy lint", r);
-	if ((r = es_lint_run(p, &l)) != 0)
+	if ((r = es_lint_run(p, &l)) != 0 ||
+	    (r = es_lint_exposure(p, max_exposure, &l)) != 0)
 		r = cmd_fail("policy lint", r);
 	else
 		r = report(p, &l, fmt, fail_on);

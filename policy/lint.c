@@ -1,6 +1,7 @@
 /*
  * policy/lint.c — the rules of `envseal policy lint` (policy/lint.h).
- * Pure: the loaded policy in, findings out.
+ * Pure: the loaded policy in, findings out. ES008, which renders and
+ * scores units, is provision/exposure.c's (it needs provision's renderer).
  */
 #include "policy/lint.h"
 #include "common/envseal.h"
@@ -44,6 +45,9 @@ static const struct es_lint_rule rules[] = {
 	    "an env file accepts a vault with no encrypted content" },
 	{ "ES007", "ip-allow-wide", ES_SEV_MEDIUM,
 	    "ip_allow reaches beyond loopback and private ranges" },
+	{ "ES008", "unit-exposure", ES_SEV_MEDIUM,
+	    "a rendered unit scores over the exposure threshold of "
+	    "systemd-analyze security --offline" },
 };
 
 const struct es_lint_rule *
@@ -51,6 +55,17 @@ es_lint_rules(size_t *n)
 {
 	*n = sizeof rules / sizeof rules[0];
 	return rules;
+}
+
+const struct es_lint_rule *
+es_lint_rule_find(const char *id)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof rules / sizeof rules[0]; i++)
+		if (!strcmp(rules[i].id, id))
+			return &rules[i];
+	return NULL;
 }
 
 const char *
@@ -78,8 +93,8 @@ es_lint_sev_parse(const char *s, enum es_lint_sev *out)
 	return 0;
 }
 
-__attribute__((format(printf, 5, 6))) static int
-add(struct es_lint *l, const char *rule, enum es_lint_sev sev, size_t line,
+int
+es_lint_add(struct es_lint *l, const char *rule, enum es_lint_sev sev, size_t line,
     const char *fmt, ...)
 {
 	struct es_lint_finding *nv;
@@ -88,6 +103,8 @@ add(struct es_lint *l, const char *rule, enum es_lint_sev sev, size_t line,
 	size_t cap;
 	int n;
 
+	if (es_lint_rule_find(rule) == NULL)
+		BUG("unknown lint rule");
 	if (l->n == ES_LINT_MAX)
 		return 0;   /* the rest would say the same of more items */
 	va_start(ap, fmt);
@@ -162,23 +179,23 @@ rule_binary(const struct es_policy *p, struct es_lint *l)
 		if (!under(s->exec, d->path))
 			continue;
 		if (is_service_user(s, d->owner))
-			r = add(l, "ES001", ES_SEV_HIGH, d->line, "directories: "
+			r = es_lint_add(l, "ES001", ES_SEV_HIGH, d->line, "directories: "
 			    "%s holds service.exec %s and is owned by the "
 			    "service user %s", d->path, s->exec, d->owner);
 		else if ((d->mode & 0020) && is_service_group(s, d->group))
-			r = add(l, "ES001", ES_SEV_HIGH, d->line, "directories: "
+			r = es_lint_add(l, "ES001", ES_SEV_HIGH, d->line, "directories: "
 			    "%s holds service.exec %s and is writable by the "
 			    "service group %s (mode %04o)", d->path, s->exec,
 			    d->group, (unsigned)d->mode);
 		else if (d->mode & 0022)
-			r = add(l, "ES001", ES_SEV_HIGH, d->line, "directories: "
+			r = es_lint_add(l, "ES001", ES_SEV_HIGH, d->line, "directories: "
 			    "%s holds service.exec %s and is writable by group "
 			    "%s or others (mode %04o)", d->path, s->exec,
 			    d->group, (unsigned)d->mode);
 	}
 	for (i = 0; r == 0 && i < s->n_read_write_paths; i++)
 		if (under(s->exec, s->read_write_paths[i]))
-			r = add(l, "ES001", ES_SEV_HIGH, s->line, "service."
+			r = es_lint_add(l, "ES001", ES_SEV_HIGH, s->line, "service."
 			    "read_write_paths: %s holds service.exec %s: the "
 			    "service may rewrite its own binary",
 			    s->read_write_paths[i], s->exec);
@@ -197,25 +214,25 @@ rule_env_files(const struct es_policy *p, struct es_lint *l)
 		const struct es_env_file *e = &p->env_files[i];
 
 		if ((e->mode & 0040) && s != NULL && is_service_group(s, e->group))
-			r = add(l, "ES002", ES_SEV_HIGH, e->line, "env_files[%zu]: "
+			r = es_lint_add(l, "ES002", ES_SEV_HIGH, e->line, "env_files[%zu]: "
 			    "%s is readable by the service group %s (mode %04o): "
 			    "PID 1 reads EnvironmentFile= as root; 0600 root is "
 			    "the safe default", i, e->path, e->group,
 			    (unsigned)e->mode);
 		else if (e->mode & 0044)
-			r = add(l, "ES002", ES_SEV_MEDIUM, e->line, "env_files"
+			r = es_lint_add(l, "ES002", ES_SEV_MEDIUM, e->line, "env_files"
 			    "[%zu]: %s is readable by group %s (mode %04o)", i,
 			    e->path, e->group, (unsigned)e->mode);
 		if (r == 0 && !is_root_name(e->owner))
-			r = add(l, "ES002", ES_SEV_MEDIUM, e->line, "env_files"
+			r = es_lint_add(l, "ES002", ES_SEV_MEDIUM, e->line, "env_files"
 			    "[%zu]: %s is owned by %s, not root", i, e->path,
 			    e->owner);
 		if (r == 0 && e->vault != NULL && e->vault[0] != '/')
-			r = add(l, "ES003", ES_SEV_MEDIUM, e->line, "env_files"
+			r = es_lint_add(l, "ES003", ES_SEV_MEDIUM, e->line, "env_files"
 			    "[%zu].vault: %s is relative: it resolves against "
 			    "the directory the run starts in", i, e->vault);
 		if (r == 0 && e->allow_plaintext)
-			r = add(l, "ES006", ES_SEV_HIGH, e->line, "env_files[%zu]"
+			r = es_lint_add(l, "ES006", ES_SEV_HIGH, e->line, "env_files[%zu]"
 			    ".allow_plaintext: whoever can write %s chooses the "
 			    "service's environment without any key", i,
 			    e->vault != NULL ? e->vault : "the vault");
@@ -285,7 +302,7 @@ rule_statics(const struct es_policy *p, struct es_lint *l)
 
 			/* The value is never quoted: it may be a secret. */
 			if (by_name || random_looking(v->value))
-				r = add(l, "ES004", ES_SEV_HIGH, v->line,
+				r = es_lint_add(l, "ES004", ES_SEV_HIGH, v->line,
 				    "env_files[%zu].static.%s: %s; put it in "
 				    "the vault", i, v->name, by_name ?
 				    "its name says it is a secret" :
@@ -308,7 +325,7 @@ rule_rw_paths(const struct es_policy *p, struct es_lint *l)
 		for (k = 0, found = 0; k < p->ndirs && !found; k++)
 			found = under(s->read_write_paths[i], p->dirs[k].path);
 		if (!found)
-			r = add(l, "ES005", ES_SEV_MEDIUM, s->line, "service."
+			r = es_lint_add(l, "ES005", ES_SEV_MEDIUM, s->line, "service."
 			    "read_write_paths: %s is under no policy directory: "
 			    "its owner and mode are nobody's to check",
 			    s->read_write_paths[i]);
@@ -383,11 +400,11 @@ rule_ip_allow(const struct es_policy *p, struct es_lint *l)
 
 		if (!strcmp(e, "any") || !strcmp(e, "0.0.0.0/0") ||
 		    !strcmp(e, "::/0"))
-			r = add(l, "ES007", ES_SEV_HIGH, s->line, "service."
+			r = es_lint_add(l, "ES007", ES_SEV_HIGH, s->line, "service."
 			    "ip_allow: %s lets the service reach any address",
 			    e);
 		else if (!private_cidr(e))
-			r = add(l, "ES007", ES_SEV_MEDIUM, s->line, "service."
+			r = es_lint_add(l, "ES007", ES_SEV_MEDIUM, s->line, "service."
 			    "ip_allow: %s is wider than loopback and private "
 			    "ranges", e);
 	}

@@ -8,6 +8,7 @@
  *	es_policy_load(path, &p);
  *	struct es_lint lint = { 0 };
  *	es_lint_run(p, &lint);             // pure: reads no file
+ *	es_lint_exposure(p, max, &lint);   // ES008 (provision/provision.h)
  *	... lint.v[i].rule, .severity, .line, .message ...
  *	es_lint_free(&lint);
  *
@@ -28,6 +29,12 @@
  *	ES006 high    allow_plaintext set on an env file
  *	ES007 medium  an ip_allow entry wider than loopback and private
  *	              ranges (high for "any")
+ *	ES008 medium  a unit provision would write (the service's, and with
+ *	              env_service its env services) scores over the
+ *	              threshold (default 2.0) as systemd-analyze security
+ *	              --offline=yes scores it
+ *	      low     unknown: systemd-analyze is missing, or printed no
+ *	              score for a unit (not scored, said so)
  *
  * Errors: 0, or -ENOMEM. Findings are not errors.
  */
@@ -61,6 +68,8 @@ struct es_lint_rule {
 };
 /* Every rule, in id order; *n set to their number. */
 const struct es_lint_rule *es_lint_rules(size_t *n);
+/* The rule with that id, or NULL. */
+const struct es_lint_rule *es_lint_rule_find(const char *id);
 
 struct es_lint_finding {
 	const char *rule;        /* a rule id (static) */
@@ -75,6 +84,14 @@ struct es_lint {
 };
 
 int es_lint_run(const struct es_policy *p, struct es_lint *out);
+/* Append one finding of rule (an id of the table: anything else is a
+ * BUG) at line, its message formatted (names, paths, scores: never a
+ * value). Beyond ES_LINT_MAX findings it keeps none and returns 0.
+ * Errors: 0, -EINVAL, -ENOMEM. For the rules that live outside this file
+ * (ES008). */
+__attribute__((format(printf, 5, 6))) int es_lint_add(struct es_lint *l,
+    const char *rule, enum es_lint_sev sev, size_t line, const char *fmt,
+    ...);
 void es_lint_free(struct es_lint *l);
 
 #endif

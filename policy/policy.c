@@ -778,7 +778,7 @@ service_defaults(struct es_service *s)
 }
 
 static int
-load_service(struct pctx *c, const yaml_node_t *n)
+load_service(struct pctx *c, const yaml_node_pair_t *pr, const yaml_node_t *n)
 {
 	struct es_service *s;
 	int r;
@@ -789,6 +789,8 @@ load_service(struct pctx *c, const yaml_node_t *n)
 	s->uid = -1;
 	s->gid = -1;
 	s->line = (size_t)n->start_mark.line + 1;
+	s->key_line = (size_t)yaml_document_get_node(c->doc,
+	    pr->key)->start_mark.line + 1;
 	if ((r = walk_fields(c, n, "service", service_fields,
 	    NELEM(service_fields), s)) != 0)
 		return r;
@@ -1122,7 +1124,7 @@ load_top(struct pctx *c, const yaml_node_t *root)
 			r = load_version(c, v);
 			have_version = 1;
 		} else if (!strcmp(key, "service"))
-			r = load_service(c, v);
+			r = load_service(c, pr, v);
 		else if (!strcmp(key, "directories"))
 			r = load_dirs(c, v);
 		else if (!strcmp(key, "env_files"))

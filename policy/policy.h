@@ -59,6 +59,7 @@ struct es_service {
 	char *env_credential;    /* the vault password credential's file */
 	int env_credential_plain; /* LoadCredential= instead of ...Encrypted= */
 	size_t line;             /* where the section starts */
+	size_t key_line;         /* the `service:` key's own line */
 };
 
 struct es_dir_entry {

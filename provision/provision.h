@@ -53,6 +53,7 @@
 
 #include "fs/fs.h"
 #include "report/report.h"
+#include "policy/lint.h"
 #include "policy/policy.h"
 
 /* Largest unit file we render: a policy has at most ES_POLICY_MAX_ITEMS
@@ -108,6 +109,25 @@ int es_env_unit_render(const struct es_policy *p, enum es_env_unit which,
     char **out, size_t *len);
 int es_env_unit_name(const struct es_policy *p, enum es_env_unit which,
     char *buf, size_t sz);
+
+/*
+ * Exposure (provision/exposure.c): lint rule ES008 (policy/lint.h). The
+ * units provision would write for p (es_unit_render and, with
+ * env_service, es_env_unit_render: the same bytes) are written through
+ * fs/ into a private scratch root (es_scratch_open: a mkdtemp'd 0700
+ * directory on a tmpfs, removed after, also on error) and scored by
+ * /usr/bin/systemd-analyze security --offline=yes --root=SCRATCH on each
+ * service unit (a .path unit has no score). The binary is judged by
+ * es_trust_open and run from that descriptor (execveat): no shell, a
+ * fixed argv, an empty environment, stderr to /dev/null. Each "Overall
+ * exposure level for UNIT: N.N" over max is a medium finding at the
+ * policy's `service:` line; a unit with no score line, or no
+ * systemd-analyze at all, is one low "unknown" finding. No service
+ * section: nothing. Errors: ES_EUNSAFE (an untrusted systemd-analyze),
+ * fs/'s errors, ES_EINTERNAL (it hung or could not run), -ENOMEM.
+ */
+int es_lint_exposure(const struct es_policy *p, double max,
+    struct es_lint *l);
 
 /*
  * Render's directories on /run (tmpfs: gone at every boot): each policy

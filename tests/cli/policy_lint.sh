@@ -168,21 +168,130 @@ check "sarif: a result with level 'fatal' is refused by the schema" \
 no_secret "no static secret value in any lint output" "$STATIC_SECRET" "$ALL"
 no_secret "no static password in any lint output" "hunter2" "$ALL"
 
-# Why there is no exposure rule: the unit's hardening is fixed by
-# provision/unit.c and a policy can change only the port (a privileged
-# one adds the bind capability and drops PrivateUsers) and the peers; the
-# worst case still scores under systemd-analyze's 2.0 line.
-if is_root && command -v systemd-analyze >/dev/null; then
-	for port in 8080 443; do
-		"$ENVSEAL" policy show | sed "s/listen_port: 8080/listen_port: $port/" >"$P/port$port.yml"
-		chmod 0644 "$P/port$port.yml"
-		UR=$(mkroot) || exit 1
-		"$ENVSEAL" provision --root "$UR" --policy "$P/port$port.yml" >/dev/null 2>&1
-		score=$(systemd-analyze security --offline=yes --root="$UR" veza-backend-api.service 2>/dev/null |
-			sed -n 's/.*Overall exposure level for [^:]*: \([0-9.]*\).*/\1/p')
-		check "unit for listen_port $port scores $score <= 2.0 (systemd-analyze --offline)" \
-			python3 -c 'import sys; sys.exit(not (sys.argv[1] and float(sys.argv[1]) <= 2.0))' "$score"
+# ES008 unit-exposure: lint renders the units provision writes and the
+# host's /usr/bin/systemd-analyze scores them in lint's own scratch root;
+# each score must be the one systemd-analyze prints for the same units
+# written by `provision` into a root. Needs root (provision into a root,
+# the namespaces below) and systemd-analyze: a missing one fails.
+check "exposure: /usr/bin/systemd-analyze is installed" test -x /usr/bin/systemd-analyze
+check "exposure: run as root" is_root
+# es008 FILE : "UNIT SCORE" for each ES008 finding of the json in FILE.
+es008() {
+	python3 -c '
+import json, re, sys
+for f in json.load(open(sys.argv[1]))["findings"]:
+    if f["rule"] == "ES008":
+        m = re.match(r"service: unit (\S+) scores exposure ([0-9.]+) ", f["message"])
+        print(m.group(1) + " " + m.group(2) if m else "? " + f["severity"] + " " + f["message"])' "$1"
+}
+# analyzed POLICY UNIT... : "UNIT SCORE" as systemd-analyze scores each
+# unit `provision` writes for POLICY into a fresh root.
+analyzed() {
+	local pol=$1 u r
+	shift
+	r=$(mkroot) || return 1
+	"$ENVSEAL" provision --root "$r" --policy "$pol" >/dev/null 2>&1 || { echo "provision failed"; return 1; }
+	for u in "$@"; do
+		printf '%s %s\n' "$u" "$(/usr/bin/systemd-analyze security --offline=yes --root="$r" "$u" 2>/dev/null |
+			sed -n "s/.*Overall exposure level for $u: \([0-9.]*\).*/\1/p")"
 	done
-else
-	skip "unit exposure" "needs root and systemd-analyze"
-fi
+}
+# The clean policy (no env_service): one unit.
+expect_exit "exposure: clean policy, default --max-exposure: exit 0" 0 "$ENVSEAL" policy lint --policy "$P/clean.yml" --format json
+printf '%s\n' "$OUT" >"$BASE/e0.json"
+check "exposure: clean policy at 2.0: no ES008" test -z "$(es008 "$BASE/e0.json")"
+expect_exit "exposure: clean policy, --max-exposure 0.5: exit 0 (medium)" 0 "$ENVSEAL" policy lint --policy "$P/clean.yml" --format json --max-exposure 0.5
+printf '%s\n' "$OUT" >>"$ALL"
+printf '%s\n' "$OUT" >"$BASE/e1.json"
+got=$(es008 "$BASE/e1.json")
+want=$(analyzed "$P/clean.yml" app.service)
+case $want in "app.service "[0-9]*) ok "exposure: systemd-analyze scores the provisioned app.service ($want)" ;;
+*) notok "exposure: systemd-analyze scores the provisioned app.service" "got [$want]" ;; esac
+if [ "$got" = "$want" ]; then ok "exposure: at 0.5 one ES008, app.service with systemd-analyze's score [$got]"
+else notok "exposure: at 0.5 one ES008, app.service with systemd-analyze's score" "lint [$got], systemd-analyze [$want]"; fi
+line=$(grep -n '^service:' "$P/clean.yml" | cut -d: -f1)
+check "exposure: the finding is at the line of service: ($line), medium" python3 -c '
+import json, sys
+f = [f for f in json.load(open(sys.argv[1]))["findings"] if f["rule"] == "ES008"]
+sys.exit(not (len(f) == 1 and f[0]["line"] == int(sys.argv[2]) and f[0]["severity"] == "medium"))' "$BASE/e1.json" "$line"
+expect_exit "exposure: --fail-on medium fails on it" 5 "$ENVSEAL" policy lint --policy "$P/clean.yml" --max-exposure 0.5 --fail-on medium
+expect_exit "exposure: --max-exposure 10: exit 0" 0 "$ENVSEAL" policy lint --policy "$P/clean.yml" --max-exposure 10 --fail-on medium
+# With env_service (the embedded default has it): the env services too.
+"$ENVSEAL" policy show >"$P/default.yml"
+chmod 0644 "$P/default.yml"
+check "exposure: the default policy has env_service" grep -q '^  env_service: true' "$P/default.yml"
+expect_exit "exposure: default policy at 2.0: exit 0" 0 "$ENVSEAL" policy lint --policy "$P/default.yml" --format json
+printf '%s\n' "$OUT" >"$BASE/e2.json"
+check "exposure: default policy at 2.0: no ES008" test -z "$(es008 "$BASE/e2.json")"
+expect_exit "exposure: default policy at 0.5" 0 "$ENVSEAL" policy lint --policy "$P/default.yml" --format json --max-exposure 0.5
+printf '%s\n' "$OUT" >>"$ALL"
+printf '%s\n' "$OUT" >"$BASE/e3.json"
+got=$(es008 "$BASE/e3.json")
+want=$(analyzed "$P/default.yml" veza-backend-api.service veza-backend-api-env.service veza-backend-api-env-refresh.service)
+if [ "$got" = "$want" ] && [ "$(printf '%s\n' "$got" | grep -c ' [0-9]')" = 3 ]; then
+	ok "exposure: env_service: the service and both env services scored as systemd-analyze does"
+else notok "exposure: env_service: the service and both env services scored as systemd-analyze does" "lint [$got], systemd-analyze [$want]"; fi
+# Bad thresholds are usage errors.
+for bad in 11 10.1 -1 -0.5 abc 1x nan inf "" " 1"; do
+	expect_exit "exposure: --max-exposure '$bad': exit 2" 2 "$ENVSEAL" policy lint --policy "$P/clean.yml" --max-exposure "$bad"
+done
+expect_exit "exposure: --max-exposure 0.0 is in range" 0 "$ENVSEAL" policy lint --policy "$P/clean.yml" --max-exposure 0.0
+# The three forms carry the rule.
+expect_exit "exposure: text" 0 "$ENVSEAL" policy lint --policy "$P/clean.yml" --max-exposure 0.5
+printf '%s\n' "$OUT" >>"$ALL"
+contains "exposure: text: FILE:LINE medium ES008 naming the unit" "$P/clean.yml:$line: medium ES008: service: unit app.service scores exposure"
+expect_exit "exposure: sarif" 0 "$ENVSEAL" policy lint --policy "$P/default.yml" --max-exposure 0.5 --format sarif
+printf '%s\n' "$OUT" >>"$ALL"
+printf '%s\n' "$OUT" >"$BASE/e.sarif"
+check "exposure: sarif: ES008 unit-exposure among the rules and the results" python3 -c '
+import json, sys
+run = json.load(open(sys.argv[1]))["runs"][0]
+r = [r for r in run["tool"]["driver"]["rules"] if r["id"] == "ES008"]
+assert len(r) == 1 and r[0]["name"] == "unit-exposure", r
+assert len([x for x in run["results"] if x["ruleId"] == "ES008"]) == 3' "$BASE/e.sarif"
+check "exposure: sarif: valid against the SARIF 2.1.0 schema" sarif_valid "$SARIF_SCHEMA" "$BASE/e.sarif"
+# Lint leaves nothing behind and writes nowhere else: in a mount namespace
+# of its own with empty tmpfs on /tmp and /dev/shm, from an empty
+# directory, both tmpfs and the directory are empty after it.
+left() {
+	unshare -m bash -c '
+pol=$(cat "$3") || exit 9
+mount --make-rprivate / && mount -t tmpfs tmpfs /tmp && mount -t tmpfs tmpfs /dev/shm || exit 9
+mkdir -m 0755 "$1" && cd "$1" && printf "%s\n" "$pol" >p.yml && chmod 0644 p.yml || exit 9
+out=$(XDG_RUNTIME_DIR= "$2" policy lint --policy p.yml --max-exposure 0.5 --format json 2>&1)
+echo "rc=$?"; case $out in *ES008*) echo ES008 ;; esac
+find /tmp /dev/shm -mindepth 1 ! -path "$1" ! -path "$1/p.yml"; grep -c " /dev/shm/envseal" /proc/self/mounts' _ /tmp/cwd "$ENVSEAL" "$P/default.yml"
+}
+got=$(left 2>&1 | tr '\n' ' ')
+if [ "$got" = "rc=0 ES008 0 " ]; then ok "exposure: nothing left in /tmp, /dev/shm or the working directory, no mount"
+else notok "exposure: nothing left in /tmp, /dev/shm or the working directory, no mount" "got [$got]"; fi
+# No systemd-analyze: one low "unknown" note saying so, not a pass.
+missing() {
+	unshare -m bash -c 'mount --make-rprivate / && mount -t tmpfs tmpfs /usr/bin || exit 9
+exec "$1" policy lint --policy "$2" --max-exposure 0.5 --format json' _ "$ENVSEAL" "$P/clean.yml"
+}
+expect_exit "exposure: no systemd-analyze: exit 0 (low)" 0 missing
+printf '%s\n' "$OUT" >"$BASE/e4.json"
+check "exposure: no systemd-analyze: one low ES008 saying it is missing" python3 -c '
+import json, sys
+f = [f for f in json.load(open(sys.argv[1]))["findings"] if f["rule"] == "ES008"]
+assert len(f) == 1 and f[0]["severity"] == "low", f
+assert "unknown: systemd-analyze is missing" in f[0]["message"], f' "$BASE/e4.json"
+# A systemd-analyze someone else could have written is refused, not run.
+cp /usr/bin/systemd-analyze "$BASE/sa"
+chmod 0775 "$BASE/sa"
+untrusted() {
+	unshare -m bash -c 'mount --make-rprivate / && mount --bind "$3" /usr/bin/systemd-analyze || exit 9
+exec "$1" policy lint --policy "$2" --max-exposure 0.5' _ "$ENVSEAL" "$P/clean.yml" "$BASE/sa"
+}
+OUT=$(untrusted 2>&1); RC=$?
+if [ $RC -ne 0 ] && [ $RC -ne 9 ] && [ $RC -ne 5 ]; then ok "exposure: a group-writable systemd-analyze: refused (exit $RC)"
+else notok "exposure: a group-writable systemd-analyze: refused" "exit $RC: $OUT"; fi
+contains "exposure: the refusal names it" "/usr/bin/systemd-analyze"
+# A static secret in a policy scored for exposure stays out of the output.
+clean | sed "s|      PORT: \"8080\"|      PORT: \"8080\"\n      SESSION_SEED: $STATIC_SECRET|" >"$P/secret.yml"
+for f in text json sarif; do
+	OUT=$("$ENVSEAL" policy lint --policy "$P/secret.yml" --max-exposure 0.5 --format $f 2>&1)
+	printf '%s\n' "$OUT" >>"$ALL"
+done
+no_secret "exposure: no static secret in ES008 runs" "$STATIC_SECRET" "$ALL"
