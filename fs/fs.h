@@ -313,6 +313,14 @@ int es_scratch_write(const struct es_scratch *s, const void *data,
     size_t len);
 int es_scratch_read(const struct es_scratch *s, size_t max,
     struct es_sbuf *out);
+/* A new file at rel beneath the scratch directory (a relative path of
+ * plain components, at most SCRATCH_DEPTH_MAX - 1 directories deep so that
+ * close removes it), its missing directories made 0755, the file 0644,
+ * owned by the caller; no symlink is followed and an existing file is
+ * refused (-EEXIST). For a tree a tool reads with the scratch as its root
+ * (policy lint's units for systemd-analyze --root). Not for secrets. */
+int es_scratch_put(const struct es_scratch *s, const char *rel,
+    const void *data, size_t len);
 int es_scratch_close(struct es_scratch *s);
 
 /*

@@ -144,6 +144,87 @@ es_scratch_write(const struct es_scratch *s, const void *data, size_t len)
 	return r;
 }
 
+/* All of data to fd; 0 or -errno. */
+static int
+write_all(int fd, const unsigned char *p, size_t len)
+{
+	ssize_t k;
+
+	while (len > 0) {
+		if ((k = write(fd, p, len)) < 0 && errno == EINTR)
+			continue;
+		if (k < 0)
+			return -errno;
+		p += k;
+		len -= (size_t)k;
+	}
+	return 0;
+}
+
+/* The directory rel's component at dfd, made 0755 when missing (never
+ * followed through a symlink); a new descriptor, or -errno. */
+static int
+sub_dir(int dfd, const char *name)
+{
+	int fd;
+
+	fd = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0 && errno == ENOENT) {
+		if (mkdirat(dfd, name, 0755) != 0 && errno != EEXIST)
+			return -errno;
+		fd = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+		    O_CLOEXEC);
+	}
+	return fd < 0 ? -errno : fd;
+}
+
+int
+es_scratch_put(const struct es_scratch *s, const char *rel, const void *data,
+    size_t len)
+{
+	char buf[ES_PATH_MAX], *name, *slash;
+	int dfd, nfd, fd, depth = 0, r = 0;
+
+	if (strlen(rel) >= sizeof buf)
+		return es_failf(ES_ELIMIT, "%s/%s: path too long", s->dir, rel);
+	strcpy(buf, rel);
+	if ((dfd = dup(s->dirfd)) < 0)
+		return es_failf(-errno, "%s: %s", s->dir, strerror(errno));
+	for (name = buf; r == 0 && (slash = strchr(name, '/')) != NULL;
+	    name = slash + 1) {
+		*slash = '\0';
+		/* The cleanup descends SCRATCH_DEPTH_MAX levels: no deeper. */
+		if (++depth >= SCRATCH_DEPTH_MAX)
+			r = es_failf(ES_ELIMIT, "%s/%s: deeper than %d "
+			    "directories", s->dir, rel, SCRATCH_DEPTH_MAX - 1);
+		else if (!*name || !strcmp(name, ".") || !strcmp(name, ".."))
+			r = es_failf(ES_EUSAGE, "%s: not a plain relative path",
+			    rel);
+		else if ((nfd = sub_dir(dfd, name)) < 0)
+			r = es_failf(nfd, "%s/%s: %s", s->dir, rel,
+			    strerror(-nfd));
+		else {
+			close(dfd);
+			dfd = nfd;
+		}
+	}
+	if (r == 0 && (!*name || !strcmp(name, ".") || !strcmp(name, "..")))
+		r = es_failf(ES_EUSAGE, "%s: not a plain relative path", rel);
+	if (r == 0 && (fd = openat(dfd, name, O_WRONLY | O_CREAT | O_EXCL |
+	    O_NOFOLLOW | O_CLOEXEC, 0644)) < 0)
+		r = es_failf(-errno, "%s/%s: %s", s->dir, rel, strerror(errno));
+	else if (r == 0) {
+		/* fchmod: the umask must not decide what the tool may read. */
+		if ((r = write_all(fd, data, len)) == 0 && fchmod(fd, 0644) != 0)
+			r = -errno;
+		if (r != 0)
+			r = es_failf(r, "%s/%s: %s", s->dir, rel, strerror(-r));
+		close(fd);
+	}
+	close(dfd);
+	return r;
+}
+
 int
 es_scratch_read(const struct es_scratch *s, size_t max, struct es_sbuf *out)
 {

@@ -76,34 +76,19 @@ render_units(const struct es_policy *p, struct unit *u, size_t *n)
 	return 0;
 }
 
-/* Each unit under the scratch root, through fs/: its directory
- * (parents root 0755) and the file 0644, owned by us. */
+/* Each unit at its path under the scratch root, through fs/. */
 static int
-write_units(const char *dir, const struct unit *u, size_t n)
+write_units(const struct es_scratch *s, const struct unit *u, size_t n)
 {
-	struct es_root *root = NULL;
-	enum es_action act;
-	char parent[ES_PATH_MAX];
 	size_t i;
-	int r;
+	int r = 0;
 
-	if ((r = es_root_open(&root, dir, 0)) != 0)
-		return r;
-	for (i = 0; r == 0 && i < n; i++) {
-		struct es_dir_spec d = { .path = parent, .uid = geteuid(),
-			.gid = getegid(), .mode = 0755 };
-		struct es_file_spec f = { .path = u[i].path, .uid = geteuid(),
-			.gid = getegid(), .mode = 0644, .data = u[i].text,
-			.len = u[i].len };
-
-		memcpy(parent, u[i].path, sizeof parent);
-		*strrchr(parent, '/') = '\0';   /* absolute: one '/' at least */
-		if (parent[0] != '\0')
-			r = es_ensure_dir(root, &d, &act);
-		if (r == 0)
-			r = es_write_file(root, &f, &act);
-	}
-	es_root_close(root);
+	for (i = 0; r == 0 && i < n; i++)
+		if (u[i].path[0] != '/')
+			r = es_failf(ES_EPOLICY, "%s: unit path is not "
+			    "absolute", u[i].path);
+		else
+			r = es_scratch_put(s, u[i].path + 1, u[i].text, u[i].len);
 	return r;
 }
 
@@ -293,7 +278,7 @@ es_lint_exposure(const struct es_policy *p, double max, struct es_lint *l)
 	}
 	scratch = 1;   /* closed always, also after a failed open */
 	if ((r = es_scratch_open(&s, EXPOSURE_MARK)) != 0 ||
-	    (r = write_units(s.dir, u, n)) != 0 ||
+	    (r = write_units(&s, u, n)) != 0 ||
 	    (r = analyze(fd, s.dir, u, n, out, EXPOSURE_OUT_MAX)) != 0)
 		goto out;
 	r = judge(p, out, u, n, max, l);

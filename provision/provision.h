@@ -115,7 +115,8 @@ int es_env_unit_name(const struct es_policy *p, enum es_env_unit which,
  * units provision would write for p (es_unit_render and, with
  * env_service, es_env_unit_render: the same bytes) are written through
  * fs/ into a private scratch root (es_scratch_open: a mkdtemp'd 0700
- * directory on a tmpfs, removed after, also on error) and scored by
+ * directory on a tmpfs, removed after, also on error; es_scratch_put for
+ * each unit, so no root is needed) and scored by
  * /usr/bin/systemd-analyze security --offline=yes --root=SCRATCH on each
  * service unit (a .path unit has no score). The binary is judged by
  * es_trust_open and run from that descriptor (execveat): no shell, a

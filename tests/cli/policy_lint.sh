@@ -265,6 +265,11 @@ find /tmp /dev/shm -mindepth 1 ! -path "$1" ! -path "$1/p.yml"; grep -c " /dev/s
 got=$(left 2>&1 | tr '\n' ' ')
 if [ "$got" = "rc=0 ES008 0 " ]; then ok "exposure: nothing left in /tmp, /dev/shm or the working directory, no mount"
 else notok "exposure: nothing left in /tmp, /dev/shm or the working directory, no mount" "got [$got]"; fi
+# Lint needs no root: as nobody, the same scores (scratch under /dev/shm).
+OUT=$(cd / && setpriv --reuid=65534 --regid=65534 --clear-groups env -i "$ENVSEAL" policy lint --policy "$P/default.yml" --max-exposure 0.5 --format json 2>&1)
+printf '%s\n' "$OUT" >"$BASE/e5.json"
+if [ "$(es008 "$BASE/e5.json" 2>&1)" = "$(es008 "$BASE/e3.json")" ]; then ok "exposure: as nobody: the same ES008 scores"
+else notok "exposure: as nobody: the same ES008 scores" "$(printf '%s' "$OUT" | head -3)"; fi
 # No systemd-analyze: one low "unknown" note saying so, not a pass.
 missing() {
 	unshare -m bash -c 'mount --make-rprivate / && mount -t tmpfs tmpfs /usr/bin || exit 9
