@@ -676,6 +676,47 @@ test_trust_rule(void)
 	    FS_TRUST_DIR_WORLD);
 }
 
+/* es_scratch_put: nested directories made, the file 0644 with the bytes;
+ * an existing file, "..", an empty component, a symlinked directory and
+ * a tree deeper than close descends are refused; close removes it all.
+ * Last: as root es_scratch_open enters a mount namespace of its own. */
+static void
+test_scratch_put(void)
+{
+	struct es_scratch s;
+	struct stat st;
+	char buf[16] = { 0 };
+	int fd;
+
+	T_CHECK("put: scratch", es_scratch_open(&s, "mark") == 0);
+	T_CHECK("put: nested", es_scratch_put(&s, "etc/systemd/system/a.service",
+	    "unit", 4) == 0);
+	fd = openat(s.dirfd, "etc/systemd/system/a.service", O_RDONLY |
+	    O_CLOEXEC);
+	T_CHECK("put: the bytes", fd >= 0 && read(fd, buf, sizeof buf) == 4 &&
+	    !memcmp(buf, "unit", 4));
+	T_CHECK("put: mode 0644", fd >= 0 && fstat(fd, &st) == 0 &&
+	    (st.st_mode & 07777) == 0644);
+	if (fd >= 0)
+		close(fd);
+	T_CHECK("put: a second file in the same directory",
+	    es_scratch_put(&s, "etc/systemd/system/b.service", "x", 1) == 0);
+	T_CHECK("put: an existing file is refused",
+	    es_scratch_put(&s, "etc/systemd/system/a.service", "y", 1) ==
+	    -EEXIST);
+	T_CHECK("put: .. is refused", es_scratch_put(&s, "etc/../x", "y", 1) ==
+	    ES_EUSAGE);
+	T_CHECK("put: an empty component is refused",
+	    es_scratch_put(&s, "etc//x", "y", 1) == ES_EUSAGE);
+	T_CHECK("put: symlink", symlinkat("/", s.dirfd, "ln") == 0);
+	T_CHECK("put: no symlinked directory is followed",
+	    es_scratch_put(&s, "ln/tmp/x", "y", 1) < 0);
+	T_CHECK("put: deeper than close descends is refused",
+	    es_scratch_put(&s, "1/2/3/4/5/6/7/8/x", "y", 1) == ES_ELIMIT);
+	T_CHECK("put: close", es_scratch_close(&s) == 0);
+	T_CHECK("put: all removed", stat(s.dir, &st) != 0 && errno == ENOENT);
+}
+
 int
 main(void)
 {
@@ -694,5 +735,6 @@ main(void)
 	}
 	else
 		T_SKIP("audit chain tip", "needs root for chown");
+	test_scratch_put();
 	return t_done();
 }
