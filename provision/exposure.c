@@ -122,19 +122,19 @@ ms_since(const struct timespec *t0)
 	    1000000;
 }
 
-/* The child's stdout, NUL-terminated, within the time and size bounds. */
+/* The child's stdout, NUL-terminated, within the time and size bounds
+ * (the clock started at t0). */
 static int
-collect(pid_t pid, int rfd, char *buf, size_t cap, size_t *len)
+collect(pid_t pid, int rfd, const struct timespec *t0, char *buf, size_t cap,
+    size_t *len)
 {
 	struct pollfd pfd = { .fd = rfd, .events = POLLIN };
-	struct timespec t0;
 	long left;
 	ssize_t k;
 
-	clock_gettime(CLOCK_MONOTONIC, &t0);
 	*len = 0;
 	for (;;) {
-		if ((left = EXPOSURE_TIMEOUT_MS - ms_since(&t0)) <= 0) {
+		if ((left = EXPOSURE_TIMEOUT_MS - ms_since(t0)) <= 0) {
 			kill(pid, SIGKILL);
 			return es_failf(ES_EINTERNAL, ANALYZE ": no answer "
 			    "within %d ms, killed", EXPOSURE_TIMEOUT_MS);
@@ -161,6 +161,28 @@ collect(pid_t pid, int rfd, char *buf, size_t cap, size_t *len)
 	return 0;
 }
 
+/* Wait for the child still within the time bound (it may close stdout
+ * and linger): killed past it. 0 or an error. */
+static int
+reap(pid_t pid, const struct timespec *t0, int *st)
+{
+	const struct timespec nap = { 0, 5 * 1000 * 1000 };
+	int killed = 0;
+	pid_t w;
+
+	while ((w = waitpid(pid, st, killed ? 0 : WNOHANG)) <= 0) {
+		if (w < 0 && errno != EINTR)
+			return -errno;
+		if (w == 0 && ms_since(t0) >= EXPOSURE_TIMEOUT_MS) {
+			kill(pid, SIGKILL);
+			killed = 1;
+		} else if (w == 0)
+			nanosleep(&nap, NULL);
+	}
+	return killed ? es_failf(ES_EINTERNAL, ANALYZE ": did not exit "
+	    "within %d ms, killed", EXPOSURE_TIMEOUT_MS) : 0;
+}
+
 /* systemd-analyze security --offline=yes --root=dir on the scored units;
  * its exit status is not judged (a unit it cannot load just has no
  * score line, which the caller reports). */
@@ -170,7 +192,8 @@ analyze(int exefd, const char *dir, const struct unit *u, size_t n,
 {
 	char rootopt[ES_PATH_MAX + 8], *argv[6 + EXPOSURE_UNITS];
 	size_t i, a = 0, len;
-	int p[2], st, r;
+	struct timespec t0;
+	int p[2], st, r, k;
 	pid_t pid;
 
 	if (snprintf(rootopt, sizeof rootopt, "--root=%s", dir) >=
@@ -196,11 +219,11 @@ analyze(int exefd, const char *dir, const struct unit *u, size_t n,
 	if (pid == 0)
 		child_exec(exefd, p[1], argv);
 	close(p[1]);
-	r = collect(pid, p[0], out, cap, &len);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	r = collect(pid, p[0], &t0, out, cap, &len);
 	close(p[0]);
-	while (waitpid(pid, &st, 0) < 0)
-		if (errno != EINTR)
-			return r != 0 ? r : -errno;
+	if ((k = reap(pid, &t0, &st)) != 0)
+		return r != 0 ? r : k;
 	if (r == 0 && WIFEXITED(st) && WEXITSTATUS(st) == 127 && len == 0)
 		r = es_failf(ES_EINTERNAL, ANALYZE ": could not be run");
 	return r;
