@@ -5,9 +5,12 @@
 # copies (--prepare). Prints the medians and the ratio. Needs root (the
 # rotation's scratch root: lock, journal, audit log). Run by hand:
 # sh bench/rotate.sh   (RUNS=N, default 5: each run rotates 100 files)
+# ENVSEAL_BASE=/path/to/older/envseal adds that binary to the same run
+# (a before/after measurement under the same load).
 set -eu
 TOP=$(cd "$(dirname "$0")/.." && pwd)
 ENVSEAL=${ENVSEAL:-$TOP/build/envseal}
+ENVSEAL_BASE=${ENVSEAL_BASE:-}
 RUNS=${RUNS:-5}
 NFILES=${NFILES:-100}
 NKEYS=${NKEYS:-100}
@@ -47,9 +50,12 @@ sh -c "$reset"
 echo "envseal $("$ENVSEAL" --version | cut -d' ' -f2), $(ansible-vault --version 2>/dev/null | sed -n 1p), $(nproc) CPUs, $NFILES files x $NKEYS keys"
 # Absolute paths: --prepare replaces the directory, a cwd in it would go.
 abs=$(for f in $files; do printf '%s/v/%s ' "$W" "$f"; done)
+set --
+[ -z "$ENVSEAL_BASE" ] || set -- -n "envseal rotate (base)" "$ENVSEAL_BASE rotate --root $W/root --vault-password-file $W/old --new-vault-password-file $W/new $abs"
 hyperfine -N --runs "$RUNS" --style basic --prepare "sh -c '$reset'" \
 	--export-json "$W/out.json" \
 	-n "envseal rotate" "$ENVSEAL rotate --root $W/root --vault-password-file $W/old --new-vault-password-file $W/new $abs" \
+	"$@" \
 	-n "ansible-vault rekey" "ansible-vault rekey --vault-password-file $W/old --new-vault-password-file $W/new $abs" \
 	>/dev/null
 python3 - "$W/out.json" <<'PY'
@@ -62,4 +68,8 @@ for k, v in r.items():
 e, a = r["envseal rotate"]["median"], r["ansible-vault rekey"]["median"]
 print("ratio (median): envseal rotate takes %.2fx the time of ansible-vault rekey (%s)" %
       (e / a, "faster" if e < a else "slower"))
+if "envseal rotate (base)" in r:
+    b = r["envseal rotate (base)"]["median"]
+    print("ratio (median): envseal rotate (base) takes %.2fx the time of ansible-vault rekey; "
+          "envseal rotate takes %.2fx the time of the base" % (b / a, e / b))
 PY

@@ -402,6 +402,91 @@ pkcs7_padlen(const unsigned char *p, size_t len)
 	return bad ? 0 : n;
 }
 
+/*
+ * The derived-key memo (crypto.h es_av_memo_on): (SHA-256 of the
+ * password, salt) -> dk, each entry in its own guarded allocation, all
+ * wiped by es_av_memo_off(). PBKDF2 is a function: an entry holds what a
+ * fresh derivation of the same password and salt returns, so an open
+ * through it checks the MAC and decrypts exactly as without it. Entries
+ * are made only from a derivation that was completed (a seal, or an open
+ * whose MAC held); a full memo or a failed allocation derives afresh.
+ */
+#define MEMO_MAX 1024
+#define MEMO_SALT_MAX 64
+struct memo_ent {
+	unsigned char pwh[32];
+	size_t saltlen;
+	unsigned char salt[MEMO_SALT_MAX];
+	unsigned char dk[ES_AV_DKLEN];
+};
+static struct {
+	int on;
+	size_t n;
+	struct memo_ent *e[MEMO_MAX];
+} memo;
+static size_t memo_hits;
+
+size_t
+es_av_memo_hits(void)
+{
+	return memo_hits;
+}
+
+void
+es_av_memo_on(void)
+{
+	memo.on = 1;
+}
+
+void
+es_av_memo_off(void)
+{
+	size_t i;
+
+	for (i = 0; i < memo.n; i++)
+		es_secure_free(memo.e[i]);   /* wipes */
+	memset(&memo, 0, sizeof memo);
+}
+
+static int
+memo_find(const unsigned char *pw, size_t pwlen, const unsigned char *salt,
+    size_t saltlen, unsigned char dk[ES_AV_DKLEN])
+{
+	unsigned char h[32];
+	size_t i;
+	int hit = 0;
+
+	if (!memo.on || saltlen > MEMO_SALT_MAX)
+		return 0;
+	es_sha256(pw, pwlen, h);
+	for (i = 0; i < memo.n && !hit; i++)
+		if (memo.e[i]->saltlen == saltlen &&
+		    memcmp(memo.e[i]->salt, salt, saltlen) == 0 &&
+		    es_ct_equal(memo.e[i]->pwh, h, sizeof h)) {
+			memcpy(dk, memo.e[i]->dk, ES_AV_DKLEN);
+			hit = 1;
+			memo_hits++;
+		}
+	es_wipe(h, sizeof h);
+	return hit;
+}
+
+static void
+memo_put(const unsigned char *pw, size_t pwlen, const unsigned char *salt,
+    size_t saltlen, const unsigned char dk[ES_AV_DKLEN])
+{
+	struct memo_ent *m;
+
+	if (!memo.on || saltlen > MEMO_SALT_MAX || memo.n == MEMO_MAX ||
+	    (m = es_secure_alloc(sizeof *m)) == NULL)
+		return;
+	es_sha256(pw, pwlen, m->pwh);
+	m->saltlen = saltlen;
+	memcpy(m->salt, salt, saltlen);
+	memcpy(m->dk, dk, ES_AV_DKLEN);
+	memo.e[memo.n++] = m;
+}
+
 int
 es_av_open(const unsigned char *pw, size_t pwlen, const unsigned char *salt,
     size_t saltlen, const unsigned char mac[ES_AV_MACLEN],
@@ -409,7 +494,7 @@ es_av_open(const unsigned char *pw, size_t pwlen, const unsigned char *salt,
 {
 	unsigned char *dk = NULL, calc[ES_AV_MACLEN];
 	size_t start = pt->len, pad;
-	int r, par;
+	int r, par, hit;
 
 	if (ctlen == 0 || ctlen % ES_AV_BLOCK != 0)
 		return es_failf(ES_EFORMAT, "ciphertext is not whole AES blocks");
@@ -418,6 +503,14 @@ es_av_open(const unsigned char *pw, size_t pwlen, const unsigned char *salt,
 	/* Block 3 is 32 bytes; the counter is its first 16 (the spare room
 	 * after dk holds the rest). With the helper, blocks 1 and 3 are
 	 * computed meanwhile and used only if the MAC holds. */
+	if ((hit = memo_find(pw, pwlen, salt, saltlen, dk))) {
+		es_av_hmac(dk + ES_AV_KEYLEN, ct, ctlen, calc);
+		if (!es_ct_equal(calc, mac, ES_AV_MACLEN)) {
+			r = ES_EKEY;
+			goto out;
+		}
+		goto keyed;
+	}
 	par = helper_post(pw, pwlen, salt, saltlen, dk, dk + 2 * ES_AV_KEYLEN);
 	/* The HMAC key first: verify before deriving anything else. */
 	pbkdf2_block(pw, pwlen, salt, saltlen, 2, dk + ES_AV_KEYLEN, NULL);
@@ -436,6 +529,9 @@ es_av_open(const unsigned char *pw, size_t pwlen, const unsigned char *salt,
 		pbkdf2_block(pw, pwlen, salt, saltlen, 3,
 		    dk + 2 * ES_AV_KEYLEN, NULL);
 	}
+	/* dk + 64 holds all of block 3; the first 16 bytes are dk's. */
+	memo_put(pw, pwlen, salt, saltlen, dk);
+keyed:
 	if ((r = es_sbuf_reserve(pt, ctlen)) != 0)
 		goto out;
 	es_av_ctr(dk, dk + 2 * ES_AV_KEYLEN, pt->p + start, ct, ctlen);
@@ -474,7 +570,10 @@ es_av_seal(const unsigned char *pw, size_t pwlen, const unsigned char *salt,
 	if (ptlen)
 		memcpy(p, pt, ptlen);
 	memset(p + ptlen, (int)pad, pad);
-	es_av_derive(pw, pwlen, salt, saltlen, dk);
+	if (!memo_find(pw, pwlen, salt, saltlen, dk)) {
+		es_av_derive(pw, pwlen, salt, saltlen, dk);
+		memo_put(pw, pwlen, salt, saltlen, dk);
+	}
 	es_av_ctr(dk, dk + 2 * ES_AV_KEYLEN, p, p, padded);
 	es_av_hmac(dk + ES_AV_KEYLEN, p, padded, mac);
 	ct->len = start + padded;

@@ -79,6 +79,21 @@ void es_secrets_free(struct es_secrets *list);
 int es_av_parallel_start(void);
 /* How many PBKDF2 blocks the helper has computed so far (tests). */
 size_t es_av_parallel_blocks(void);
+/*
+ * The derived-key memo, for one worker job that opens, seals and opens
+ * again under the same keys (ES_JOB_ROTATE): between es_av_memo_on() and
+ * es_av_memo_off() es_av_open and es_av_seal remember each (password,
+ * salt) they derived in full (guarded memory, the password as its
+ * SHA-256) and use it again for the same password and salt instead of
+ * deriving it again: the same key, the same MAC check. Salts are never
+ * reused (each envelope and value draws its own): the memo only saves
+ * the repeat derivations of one file's own salts. Off by default; off
+ * wipes every entry. Single-threaded callers (the worker's main thread).
+ */
+void es_av_memo_on(void);
+void es_av_memo_off(void);
+/* How many derivations the memo has saved so far (tests). */
+size_t es_av_memo_hits(void);
 /* dk = PBKDF2-HMAC-SHA256(password, salt, 10000, 80). */
 void es_av_derive(const unsigned char *pw, size_t pwlen,
     const unsigned char *salt, size_t saltlen,

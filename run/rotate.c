@@ -88,47 +88,14 @@ make_abs(const char *path, char **out)
 
 /* --- the worker ------------------------------------------------------------- */
 
-/* op on in with the candidates s in the sandboxed worker; out receives
- * the result (guarded memory). */
-static int
-job(enum es_job_op op, const char *name, const unsigned char *in, size_t len,
-    const struct es_secrets *s, const struct es_rotate_keys *k,
-    struct es_sbuf *out)
-{
-	struct es_job j = {
-		.op = op,
-		.input_name = name,
-		.input = in,
-		.input_len = len,
-		.secrets = s,
-		.new_secret = op == ES_JOB_REKEY ? k->new_secret : NULL,
-		.new_label = op == ES_JOB_REKEY ? k->new_label : NULL,
-	};
-	struct es_job_result res;
-	int r;
-
-	/* The worker cannot reach getrandom(): it inherits a fresh seed. */
-	if (op == ES_JOB_REKEY && (r = es_salt_seed()) != 0)
-		return r;
-	if ((r = es_worker_run(&j, &res)) != 0)
-		return r;
-	*out = res.out;   /* transferred */
-	memset(&res.out, 0, sizeof res.out);
-	es_job_result_free(&res);
-	return 0;
-}
-
 /* The new key alone, and the old keys followed by the new (shallow views
  * of the caller's secrets, never freed here). */
 static void
-key_lists(const struct es_rotate_keys *k, struct es_secrets *only,
-    struct es_secrets *all)
+key_list(const struct es_rotate_keys *k, struct es_secrets *all)
 {
 	size_t i;
 
-	memset(only, 0, sizeof *only);
 	memset(all, 0, sizeof *all);
-	only->v[only->n++] = *k->new_secret;
 	for (i = 0; i < k->old->n && all->n < ES_SECRETS_MAX; i++)
 		all->v[all->n++] = k->old->v[i];
 	if (all->n < ES_SECRETS_MAX)
@@ -136,49 +103,6 @@ key_lists(const struct es_rotate_keys *k, struct es_secrets *only,
 	all->id_match = k->old->id_match;
 }
 
-/* The new key, whichever list it came in (an old source may name the new
- * password too: a rerun given both must still skip what is done). */
-static int
-is_new_key(const struct es_secret *s, const struct es_secret *n)
-{
-	return s->len == n->len && (s->len == 0 ||
-	    sodium_memcmp(s->bytes, n->bytes, s->len) == 0);
-}
-
-/* job() that also says which candidate opened it (res.used). */
-static int
-open_job(const char *name, const unsigned char *in, size_t len,
-    const struct es_secrets *s, struct es_sbuf *out, int *used)
-{
-	struct es_job j = {
-		.op = ES_JOB_DECRYPT,
-		.input_name = name,
-		.input = in,
-		.input_len = len,
-		.secrets = s,
-	};
-	struct es_job_result res;
-	int r;
-
-	if ((r = es_worker_run(&j, &res)) != 0)
-		return r;
-	*used = res.used;
-	*out = res.out;   /* transferred */
-	memset(&res.out, 0, sizeof res.out);
-	es_job_result_free(&res);
-	return 0;
-}
-
-/*
- * Decide and (unless already) re-encrypt file f, as read into w. Four
- * worker jobs at most, each key derivation counted (PBKDF2 is the cost):
- * open with the old keys then the new (the plaintext kept to compare);
- * opened by the new key and a whole-file envelope: already. An inline
- * file opened by the new key first may still hold values under an old
- * one: the new key alone decides. Then rekey with the key that opened a
- * whole file (or every candidate, inline), and open the result with the
- * new key alone: the same plaintext, or ES_EINTEGRITY.
- */
 /* The vault as opened goes on record (fs/'s es_audit_vault, as render's
  * and the vault commands'): path, digest, the label of the key that
  * opened it (none when none did); a failure's detail is kept. */
@@ -199,66 +123,58 @@ vault_record(struct es_root *root, const struct es_rotate_file *f,
 	return ar;
 }
 
+/*
+ * Decide and (unless already) re-encrypt file f, as read into w: one
+ * ES_JOB_ROTATE job in the sandboxed worker (sandbox/worker.h) opens it
+ * with the old keys then the new, skips it when the new key opened it
+ * (an inline file: the new key alone), else rekeys it and opens the result
+ * with the new key alone to the same plaintext, compared there (constant
+ * time, guarded memory, wiped): a mismatch is ES_EINTEGRITY. The parent
+ * gets the new ciphertext and the verdict, never the plaintext.
+ */
 static int
 prepare_one(struct es_root *root, struct es_rotate_file *f, struct work *w,
     const struct es_rotate_keys *k)
 {
-	struct es_secrets only, all, one;
-	struct es_sbuf a = { 0 }, b = { 0 };
-	int r, used = -1, whole;
+	struct es_secrets all;
+	struct es_job j;
+	struct es_job_result res;
+	int r;
 
-	key_lists(k, &only, &all);
+	key_list(k, &all);
 	sha_hex(w->in, w->inlen, f->before);
 	if (es_age_is_age(w->in, w->inlen))
 		return es_failf(ES_EUSAGE, "%s: an age file: rotate is for "
 		    "Ansible Vault (vault reencrypt re-wraps an age file); "
 		    "nothing replaced", f->path);
-	whole = es_vault_is_envelope(w->in, w->inlen);
-	r = open_job(f->path, w->in, w->inlen, &all, &a, &used);
-	if ((r = vault_record(root, f, w, &all, used, r)) != 0)
-		goto out;
-	if (used >= 0 && is_new_key(&all.v[used], k->new_secret)) {
-		if (!whole) {
-			es_sbuf_free(&b);
-			r = job(ES_JOB_DECRYPT, f->path, w->in, w->inlen, &only,
-			    k, &b);
-			if (r != 0 && r != ES_EKEY)
-				goto out;
-		}
-		if (whole || r == 0) {
-			f->state = ES_ROT_ALREADY;
-			memcpy(f->after, f->before, sizeof f->after);
-			r = 0;
-			goto out;
-		}
+	memset(&j, 0, sizeof j);
+	j.op = ES_JOB_ROTATE;
+	j.input_name = f->path;
+	j.input = w->in;
+	j.input_len = w->inlen;
+	j.secrets = &all;
+	j.new_secret = k->new_secret;
+	j.new_label = k->new_label;
+	/* The worker cannot reach getrandom(): it inherits a fresh seed. */
+	if ((r = es_salt_seed()) != 0)
+		return r;
+	r = es_worker_run(&j, &res);
+	if ((r = vault_record(root, f, w, &all, r == 0 ? res.used : -1, r))
+	    != 0) {
+		es_job_result_free(&res);
+		return r;
 	}
-	one = all;
-	if (whole && used >= 0) {
-		memset(&one, 0, sizeof one);
-		one.v[one.n++] = all.v[used];
+	if (res.nencrypted == ES_JROT_ALREADY) {
+		f->state = ES_ROT_ALREADY;
+		memcpy(f->after, f->before, sizeof f->after);
+	} else {
+		f->state = ES_ROT_ROTATE;
+		w->out = res.out;   /* transferred */
+		memset(&res.out, 0, sizeof res.out);
+		sha_hex(w->out.p, w->out.len, f->after);
 	}
-	if ((r = job(ES_JOB_REKEY, f->path, w->in, w->inlen, &one, k,
-	    &w->out)) != 0)
-		goto out;
-	es_sbuf_free(&b);
-	if ((r = job(ES_JOB_DECRYPT, f->path, w->out.p, w->out.len, &only, k,
-	    &b)) != 0) {
-		r = es_failf(ES_EINTEGRITY, "%s: the re-encrypted file does "
-		    "not open with the new key; nothing replaced", f->path);
-		goto out;
-	}
-	if (a.len != b.len || (a.len > 0 && sodium_memcmp(a.p, b.p, a.len)
-	    != 0)) {
-		r = es_failf(ES_EINTEGRITY, "%s: the re-encrypted file opens "
-		    "to another plaintext; nothing replaced", f->path);
-		goto out;
-	}
-	f->state = ES_ROT_ROTATE;
-	sha_hex(w->out.p, w->out.len, f->after);
-out:
-	es_sbuf_free(&a);
-	es_sbuf_free(&b);
-	return r;
+	es_job_result_free(&res);
+	return 0;
 }
 
 /* --- the journal ---------------------------------------------------------- */

@@ -14,13 +14,17 @@
  *     same files, and each file must hold the ciphertext it had before or
  *     the one it was given (sha256 of the bytes on disk): else
  *     ES_EINTEGRITY naming the file, nothing replaced.
- *  2. Per file, in the sandboxed worker (sandbox/worker.h; the parent
- *     never parses decrypted content): does it open with the new key
- *     alone? Then it is "already" and is skipped. Else rekey (ES_JOB_REKEY,
- *     the old keys and the new as candidates, so an inline file whose
- *     values are partly rotated still opens), then open the result with
- *     the new key alone and compare its plaintext with the original's
- *     (constant time, guarded memory, wiped): a mismatch is ES_EINTEGRITY.
+ *  2. Per file, one job in the sandboxed worker (sandbox/worker.h
+ *     ES_JOB_ROTATE; the parent never parses decrypted content and never
+ *     holds a plaintext): does it open with the new key (an inline file:
+ *     the new key alone)? Then it is "already" and is skipped. Else rekey
+ *     (the key that opened a whole file; every candidate for an inline
+ *     file, so one whose values are partly rotated still opens), then open
+ *     the result with the new key alone and compare its plaintext with the
+ *     original's (constant time, guarded memory, wiped), in the worker: a
+ *     mismatch is ES_EINTEGRITY. The job memoizes each derived key for the
+ *     file's own salts (crypto.h es_av_memo_on): a whole file costs two
+ *     PBKDF2 derivations, the old key on its salt and the new on the new.
  *  3. Stage every re-encrypted file as an fsync'd temp beside its target,
  *     with its owner and mode (fs/fs.h es_user_stage_file). Any failure so
  *     far: the temps go, nothing was replaced.

@@ -219,6 +219,93 @@ job_edit(const struct es_job *job, struct es_job_result *res)
 	return r;
 }
 
+/* The new key, whichever candidate it came as (an old source may name the
+ * new password too: a rerun given both must still skip what is done). */
+static int
+is_new_key(const struct es_secret *s, const struct es_secret *n)
+{
+	return s->len == n->len && (s->len == 0 ||
+	    sodium_memcmp(s->bytes, n->bytes, s->len) == 0);
+}
+
+/* ES_JOB_ROTATE (worker.h), with the derived-key memo on: each of the
+ * file's salts is derived once per key, not once per open. */
+static int
+rotate_steps(const struct es_job *job, struct es_job_result *res)
+{
+	const struct es_secrets *all = job->secrets;
+	struct es_secrets only, one;
+	struct es_sbuf a = { 0 }, b = { 0 };
+	int r, used = -1, rused = -1, whole;
+
+	memset(&only, 0, sizeof only);
+	only.v[only.n++] = *job->new_secret;
+	whole = es_vault_is_envelope(job->input, job->input_len);
+	if ((r = es_vault_decrypt_view(job->input, job->input_len, all, &a,
+	    &used)) != 0)
+		goto out;
+	res->used = used;
+	if (used >= 0 && (size_t)used < all->n &&
+	    is_new_key(&all->v[used], job->new_secret)) {
+		if (!whole) {
+			r = es_vault_decrypt_view(job->input, job->input_len,
+			    &only, &b, &rused);
+			if (r != 0 && r != ES_EKEY)
+				goto out;
+			es_sbuf_free(&b);
+		}
+		if (whole || r == 0) {
+			res->nencrypted = ES_JROT_ALREADY;
+			r = 0;
+			goto out;
+		}
+	}
+	one = *all;
+	if (whole && used >= 0) {
+		memset(&one, 0, sizeof one);
+		one.v[one.n++] = all->v[used];
+		one.id_match = all->id_match;
+	}
+	if ((r = es_vault_rekey(job->input, job->input_len, &one,
+	    job->new_secret, job->new_label, &res->out, &rused)) != 0)
+		goto out;
+	if (es_vault_decrypt_view(res->out.p, res->out.len, &only, &b,
+	    &rused) != 0) {
+		r = es_failf(ES_EINTEGRITY, "%s: the re-encrypted file does "
+		    "not open with the new key; nothing replaced",
+		    job->input_name);
+		goto out;
+	}
+	if (a.len != b.len || (a.len > 0 && sodium_memcmp(a.p, b.p, a.len)
+	    != 0)) {
+		r = es_failf(ES_EINTEGRITY, "%s: the re-encrypted file opens "
+		    "to another plaintext; nothing replaced", job->input_name);
+		goto out;
+	}
+	res->nencrypted = ES_JROT_REKEYED;
+out:
+	es_sbuf_free(&a);
+	es_sbuf_free(&b);
+	return r;
+}
+
+static int
+job_rotate(const struct es_job *job, struct es_job_result *res)
+{
+	int r;
+
+	if (es_age_is_age(job->input, job->input_len))
+		return es_failf(ES_EUSAGE, "%s: an age file: rotate is for "
+		    "Ansible Vault (vault reencrypt re-wraps an age file); "
+		    "nothing replaced", job->input_name);
+	if (job->new_secret == NULL || job->secrets == NULL)
+		return es_failf(ES_EBUG, "rotate without its keys");
+	es_av_memo_on();
+	r = rotate_steps(job, res);
+	es_av_memo_off();
+	return r;
+}
+
 int
 es_job_execute(const struct es_job *job, struct es_job_result *res)
 {
@@ -250,6 +337,9 @@ es_job_execute(const struct es_job *job, struct es_job_result *res)
 			return es_failf(ES_EBUG, "rekey without a secret");
 		r = es_vault_rekey(job->input, job->input_len, job->secrets,
 		    job->new_secret, job->new_label, &res->out, &res->used);
+		break;
+	case ES_JOB_ROTATE:
+		r = job_rotate(job, res);
 		break;
 	case ES_JOB_SET:
 	case ES_JOB_SEAL:

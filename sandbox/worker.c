@@ -955,7 +955,9 @@ recv_result(struct wio *io, const struct es_job *job, struct es_job_result *res,
 	    st.nremoved || st.nchanged) && job->op != ES_JOB_SEAL) ||
 	    (st.nencrypted &&
 	    job->op != ES_JOB_AGE_RECIPIENTS && job->op != ES_JOB_SET &&
-	    job->op != ES_JOB_SEAL))) ||
+	    job->op != ES_JOB_SEAL && job->op != ES_JOB_ROTATE))) ||
+	    (job->op == ES_JOB_ROTATE && (st.nencrypted < ES_JROT_REKEYED ||
+	    st.nencrypted > ES_JROT_ALREADY)) ||
 	    (job->op == ES_JOB_SET && st.nencrypted > ES_VSET_REMOVED) ||
 	    (job->op == ES_JOB_SEAL && st.nencrypted > 1) ||
 	    st.nencrypted > ES_VAULT_MAX_INLINE ||

@@ -50,6 +50,23 @@ enum es_job_op {
 	ES_JOB_SEAL,         /* vault (or nothing: create) + edited plaintext
 	                        -> the vault to write (es_vault_reseal);
 	                        res.nencrypted 1 when it changed */
+	ES_JOB_ROTATE,       /* `envseal rotate` of one vault, in one job:
+	                        open with secrets (the old keys, then the
+	                        new); opened by new_secret (an inline file:
+	                        opened by new_secret alone) -> "already",
+	                        res.out empty; else rekey to new_secret and
+	                        open the result with new_secret alone to the
+	                        same plaintext (else ES_EINTEGRITY) -> res.out
+	                        the new vault. res.nencrypted: enum
+	                        es_job_rotated; res.used: the key that opened
+	                        the input. Derived keys are memoized for the
+	                        job (crypto.h es_av_memo_on). */
+};
+
+/* ES_JOB_ROTATE's verdict (res.nencrypted). */
+enum es_job_rotated {
+	ES_JROT_REKEYED = 1,
+	ES_JROT_ALREADY = 2,
 };
 
 /* The label of the recipients carried as new_secret (public keys: the

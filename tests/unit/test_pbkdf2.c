@@ -8,7 +8,11 @@
  * ansible-vault itself.) Then the same cases again with the helper thread
  * started (es_av_parallel_start: blocks 1 and 3 beside block 2), and
  * es_av_open through it: a wrong password (the helper cancelled) and the
- * right one after it, on random payloads sealed serially.
+ * right one after it, on random payloads sealed serially. Last, the
+ * derived-key memo (es_av_memo_on, ES_JOB_ROTATE's): an open after a seal
+ * of the same password and salt uses the seal's key and yields the
+ * payload; another password or salt is never served from it (ES_EKEY, a
+ * fresh derivation); es_av_memo_off forgets every entry.
  */
 #include "crypto/crypto.h"
 #include "t.h"
@@ -90,6 +94,51 @@ test_parallel(unsigned char *pw, unsigned char *salt)
 	    ok && es_av_parallel_blocks() > 0);
 }
 
+/* The memo: hits only for the same password and salt, gone once off. */
+static void
+test_memo(const unsigned char *pw, const unsigned char *salt)
+{
+	unsigned char msg[100], mac[ES_AV_MACLEN], bad[40], salt2[32];
+	struct es_sbuf ct = { 0 }, pt = { 0 };
+	size_t h0;
+	int ok;
+
+	randombytes_buf(msg, sizeof msg);
+	memcpy(bad, pw, sizeof bad);
+	bad[39] ^= 0x80;
+	memcpy(salt2, salt, sizeof salt2);
+	salt2[31] ^= 1;
+	h0 = es_av_memo_hits();
+	ok = es_av_seal(pw, 40, salt, 32, msg, sizeof msg, mac, &ct) == 0;
+	T_CHECK("memo off: a seal then an open derive afresh",
+	    ok && es_av_open(pw, 40, salt, 32, mac, ct.p, ct.len, &pt) == 0 &&
+	    es_av_memo_hits() == h0);
+	es_sbuf_free(&ct);
+	es_sbuf_free(&pt);
+	es_av_memo_on();
+	ok = es_av_seal(pw, 40, salt, 32, msg, sizeof msg, mac, &ct) == 0;
+	T_CHECK("memo: the open after the seal uses its key, to the payload",
+	    ok && es_av_open(pw, 40, salt, 32, mac, ct.p, ct.len, &pt) == 0 &&
+	    pt.len == sizeof msg && memcmp(pt.p, msg, sizeof msg) == 0 &&
+	    es_av_memo_hits() == h0 + 1);
+	es_sbuf_free(&pt);
+	T_CHECK("memo: another password (last bit) is refused, not served",
+	    es_av_open(bad, 40, salt, 32, mac, ct.p, ct.len, &pt) == ES_EKEY &&
+	    pt.len == 0 && es_av_memo_hits() == h0 + 1);
+	T_CHECK("memo: a prefix of the password is refused, not served",
+	    es_av_open(pw, 39, salt, 32, mac, ct.p, ct.len, &pt) == ES_EKEY &&
+	    es_av_memo_hits() == h0 + 1);
+	T_CHECK("memo: another salt is refused, not served",
+	    es_av_open(pw, 40, salt2, 32, mac, ct.p, ct.len, &pt) == ES_EKEY &&
+	    es_av_memo_hits() == h0 + 1);
+	es_av_memo_off();
+	T_CHECK("memo off again: the entry is gone, the open derives afresh",
+	    es_av_open(pw, 40, salt, 32, mac, ct.p, ct.len, &pt) == 0 &&
+	    pt.len == sizeof msg && es_av_memo_hits() == h0 + 1);
+	es_sbuf_free(&ct);
+	es_sbuf_free(&pt);
+}
+
 int
 main(void)
 {
@@ -125,5 +174,6 @@ main(void)
 	T_CHECK("serial open: wrong password refused, right one opens",
 	    open_cycle(pw, 40, salt, 32, 333));
 	test_parallel(pw, salt);
+	test_memo(pw, salt);
 	return t_done();
 }
