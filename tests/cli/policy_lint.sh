@@ -260,9 +260,13 @@ mount --make-rprivate / && mount -t tmpfs tmpfs /tmp && mount -t tmpfs tmpfs /de
 mkdir -m 0755 "$1" && cd "$1" && printf "%s\n" "$pol" >p.yml && chmod 0644 p.yml || exit 9
 out=$(XDG_RUNTIME_DIR= "$2" policy lint --policy p.yml --max-exposure 0.5 --format json 2>&1)
 echo "rc=$?"; case $out in *ES008*) echo ES008 ;; esac
-find /tmp /dev/shm -mindepth 1 ! -path "$1" ! -path "$1/p.yml"; grep -c " /dev/shm/envseal" /proc/self/mounts' _ /tmp/cwd "$ENVSEAL" "$P/default.yml"
+find /tmp /dev/shm -mindepth 1 ! -path "$1" ! -path "$1/p.yml"; grep -c " /dev/shm/envseal" /proc/self/mounts' _ /tmp/cwd "$LEFT_EXE" "$P/default.yml"
 }
+# The binary runs from /run: a checkout under /tmp (CI may clone there)
+# is hidden by the tmpfs the check mounts on /tmp.
+LEFT_EXE=$(mktemp /run/envseal-lint-test.XXXXXX) && cp "$ENVSEAL" "$LEFT_EXE" && chmod 0755 "$LEFT_EXE"
 got=$(left 2>&1 | tr '\n' ' ')
+rm -f "$LEFT_EXE"
 if [ "$got" = "rc=0 ES008 0 " ]; then ok "exposure: nothing left in /tmp, /dev/shm or the working directory, no mount"
 else notok "exposure: nothing left in /tmp, /dev/shm or the working directory, no mount" "got [$got]"; fi
 # Lint needs no root: as nobody, the same scores (scratch under /dev/shm).
