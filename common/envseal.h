@@ -133,6 +133,10 @@ void es_secure_free(void *p);
 /* Constant-time equality of two n-byte buffers: 1 equal, 0 not. */
 int es_ct_equal(const void *a, const void *b, size_t n);
 
+/* Milliseconds on CLOCK_MONOTONIC (common/clock.c), for every bounded
+ * wait; BUG() when the clock is unavailable. */
+int64_t es_now_ms(void);
+
 /* Wipe a stack or heap copy of something secret. */
 void es_wipe(void *p, size_t n);
 

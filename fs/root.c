@@ -98,29 +98,20 @@ es_root_set_namer(struct es_root *root,
 	root->namer_arg = arg;
 }
 
-static long long
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* Try the lock until it is ours or ES_LOCK_WAIT_SECONDS have passed.
  * try() returns 0 when locked, -EAGAIN when busy, another error else. */
 static int
 wait_lock(struct es_root *root, int fd, int (*try)(int), const char *path)
 {
 	struct timespec poll = { 0, FS_LOCK_POLL_MS * 1000000L };
-	long long deadline = now_ms() + ES_LOCK_WAIT_SECONDS * 1000LL;
+	long long deadline = es_now_ms() + ES_LOCK_WAIT_SECONDS * 1000LL;
 	int r, told = 0;
 
 	while ((r = try(fd)) == -EAGAIN) {
 		if (!told && root->notice != NULL)
 			root->notice(path, root->notice_arg);
 		told = 1;
-		if (now_ms() >= deadline)
+		if (es_now_ms() >= deadline)
 			return es_failf(ES_ELOCKED, "%s: still held by another "
 			    "process after %d seconds", path,
 			    ES_LOCK_WAIT_SECONDS);

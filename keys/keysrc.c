@@ -224,19 +224,9 @@ is_shebang(int fd)
 	    m[0] == '#' && m[1] == '!';
 }
 
-static long
-ms_since(const struct timespec *t0)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (t.tv_sec - t0->tv_sec) * 1000 + (t.tv_nsec - t0->tv_nsec) /
-	    1000000;
-}
-
 /* Collect the child's stdout within the time and size bounds. */
 static int
-collect(pid_t pid, int rfd, const char *path, const struct timespec *t0,
+collect(pid_t pid, int rfd, const char *path, int64_t t0,
     struct es_sbuf *out)
 {
 	struct pollfd pfd = { .fd = rfd, .events = POLLIN };
@@ -245,7 +235,7 @@ collect(pid_t pid, int rfd, const char *path, const struct timespec *t0,
 	int r;
 
 	for (;;) {
-		left = (long)script_timeout_ms - ms_since(t0);
+		left = (long)script_timeout_ms - (long)(es_now_ms() - t0);
 		if (left <= 0) {
 			kill(pid, SIGKILL);
 			return es_failf(ES_EKEYSRC, "password script %s: no "
@@ -276,7 +266,7 @@ collect(pid_t pid, int rfd, const char *path, const struct timespec *t0,
  * and linger). */
 static int
 reap(pid_t pid, const char *path, int client, const char *label,
-    const struct timespec *t0)
+    int64_t t0)
 {
 	const struct timespec nap = { 0, 5 * 1000 * 1000 };
 	int st, killed = 0;
@@ -285,7 +275,7 @@ reap(pid_t pid, const char *path, int client, const char *label,
 	while ((w = waitpid(pid, &st, killed ? 0 : WNOHANG)) <= 0) {
 		if (w < 0 && errno != EINTR)
 			return -errno;
-		if (w == 0 && ms_since(t0) >= (long)script_timeout_ms) {
+		if (w == 0 && (long)(es_now_ms() - t0) >= (long)script_timeout_ms) {
 			kill(pid, SIGKILL);
 			killed = 1;
 		} else if (w == 0)
@@ -317,7 +307,7 @@ run_script(int fd, const char *path, const char *label, int pass_label,
 {
 	char *argv[4];
 	int p[2], r, client = is_client(path), shebang = is_shebang(fd);
-	struct timespec t0;
+	int64_t t0;
 	pid_t pid;
 
 	argv[0] = (char *)path;
@@ -339,18 +329,18 @@ run_script(int fd, const char *path, const char *label, int pass_label,
 	if (pid == 0)
 		child_exec(fd, shebang, argv, p[1]);
 	close(p[1]);
-	clock_gettime(CLOCK_MONOTONIC, &t0);
-	r = collect(pid, p[0], path, &t0, out);
+	t0 = es_now_ms();
+	r = collect(pid, p[0], path, t0, out);
 	close(p[0]);
 	if (r != 0) {
 		/* Reap, but keep the first failure's detail. */
 		char d[ES_ERRDETAIL_MAX];
 
 		snprintf(d, sizeof d, "%s", es_errdetail());
-		reap(pid, path, client, label, &t0);
+		reap(pid, path, client, label, t0);
 		return es_failf(r, "%s", d);
 	}
-	r = reap(pid, path, client, label, &t0);
+	r = reap(pid, path, client, label, t0);
 	if (r != 0)
 		return r;
 	strip(out, 0);

@@ -112,20 +112,10 @@ child_exec(int exefd, int wfd, char *const argv[])
 	_exit(127);
 }
 
-static long
-ms_since(const struct timespec *t0)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (t.tv_sec - t0->tv_sec) * 1000 + (t.tv_nsec - t0->tv_nsec) /
-	    1000000;
-}
-
 /* The child's stdout, NUL-terminated, within the time and size bounds
  * (the clock started at t0). */
 static int
-collect(pid_t pid, int rfd, const struct timespec *t0, char *buf, size_t cap,
+collect(pid_t pid, int rfd, int64_t t0, char *buf, size_t cap,
     size_t *len)
 {
 	struct pollfd pfd = { .fd = rfd, .events = POLLIN };
@@ -134,7 +124,7 @@ collect(pid_t pid, int rfd, const struct timespec *t0, char *buf, size_t cap,
 
 	*len = 0;
 	for (;;) {
-		if ((left = EXPOSURE_TIMEOUT_MS - ms_since(t0)) <= 0) {
+		if ((left = EXPOSURE_TIMEOUT_MS - (long)(es_now_ms() - t0)) <= 0) {
 			kill(pid, SIGKILL);
 			return es_failf(ES_EINTERNAL, ANALYZE ": no answer "
 			    "within %d ms, killed", EXPOSURE_TIMEOUT_MS);
@@ -164,7 +154,7 @@ collect(pid_t pid, int rfd, const struct timespec *t0, char *buf, size_t cap,
 /* Wait for the child still within the time bound (it may close stdout
  * and linger): killed past it. 0 or an error. */
 static int
-reap(pid_t pid, const struct timespec *t0, int *st)
+reap(pid_t pid, int64_t t0, int *st)
 {
 	const struct timespec nap = { 0, 5 * 1000 * 1000 };
 	int killed = 0;
@@ -173,7 +163,7 @@ reap(pid_t pid, const struct timespec *t0, int *st)
 	while ((w = waitpid(pid, st, killed ? 0 : WNOHANG)) <= 0) {
 		if (w < 0 && errno != EINTR)
 			return -errno;
-		if (w == 0 && ms_since(t0) >= EXPOSURE_TIMEOUT_MS) {
+		if (w == 0 && (long)(es_now_ms() - t0) >= EXPOSURE_TIMEOUT_MS) {
 			kill(pid, SIGKILL);
 			killed = 1;
 		} else if (w == 0)
@@ -192,7 +182,7 @@ analyze(int exefd, const char *dir, const struct unit *u, size_t n,
 {
 	char rootopt[ES_PATH_MAX + 8], *argv[6 + EXPOSURE_UNITS];
 	size_t i, a = 0, len;
-	struct timespec t0;
+	int64_t t0;
 	int p[2], st, r, k;
 	pid_t pid;
 
@@ -219,10 +209,10 @@ analyze(int exefd, const char *dir, const struct unit *u, size_t n,
 	if (pid == 0)
 		child_exec(exefd, p[1], argv);
 	close(p[1]);
-	clock_gettime(CLOCK_MONOTONIC, &t0);
-	r = collect(pid, p[0], &t0, out, cap, &len);
+	t0 = es_now_ms();
+	r = collect(pid, p[0], t0, out, cap, &len);
 	close(p[0]);
-	if ((k = reap(pid, &t0, &st)) != 0)
+	if ((k = reap(pid, t0, &st)) != 0)
 		return r != 0 ? r : k;
 	if (r == 0 && WIFEXITED(st) && WEXITSTATUS(st) == 127 && len == 0)
 		r = es_failf(ES_EINTERNAL, ANALYZE ": could not be run");

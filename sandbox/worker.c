@@ -167,16 +167,6 @@ worker_exit(int status)
 
 /* ---- raw I/O ---- */
 
-static int64_t
-now_ms(void)
-{
-	struct timespec ts;
-
-	if (clock_gettime(CLOCK_MONOTONIC, &ts) != 0)
-		BUG("CLOCK_MONOTONIC unavailable");
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /*
  * Wait until fd is ready for events or the deadline passes (-ETIMEDOUT).
  * Reached only by the parent, whose pipe ends are non-blocking: the
@@ -193,7 +183,7 @@ wait_ready(int fd, short events, int64_t deadline)
 	for (;;) {
 		if (deadline == 0)
 			left = -1;
-		else if ((left = deadline - now_ms()) <= 0)
+		else if ((left = deadline - es_now_ms()) <= 0)
 			return -ETIMEDOUT;
 		n = poll(&pfd, 1, left > INT_MAX ? INT_MAX : (int)left);
 		if (n > 0)
@@ -1083,7 +1073,7 @@ converse(pid_t pid, int to, int from, int dbg, const struct es_job *job,
 	wio_open(&out, to, 0);
 	if ((r = wio_open(&in, from, 1)) == 0 &&
 	    (r = set_nonblock(to)) == 0 && (r = set_nonblock(from)) == 0) {
-		out.deadline = in.deadline = now_ms() + (int64_t)secs * 1000;
+		out.deadline = in.deadline = es_now_ms() + (int64_t)secs * 1000;
 		if ((r = send_job(&out, job)) == 0)
 			r = flush(&out);
 	}
