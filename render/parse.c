@@ -30,6 +30,9 @@ struct parser {
 	int (*sink)(void *ctx, const char *name, const unsigned char *v,
 	    size_t vlen);
 	void *sink_ctx;
+	/* At a line start in PRE_KEY: the bytes of a whole line whose
+	 * variable the sink has already taken (see on_old_line), or 0. */
+	size_t (*fast)(void *ctx, const unsigned char *b, size_t n);
 };
 
 /* Byte classes of the state machine, one table lookup per byte instead
@@ -346,7 +349,7 @@ static int
 run_parser(struct parser *ps, const unsigned char *buf, size_t n)
 {
 	enum pstate st = PRE_KEY;
-	size_t i;
+	size_t i, k;
 	int r = 0;
 
 	ps->key_ws = ps->val_ws = NONE;
@@ -354,6 +357,13 @@ run_parser(struct parser *ps, const unsigned char *buf, size_t n)
 		return es_failf(ES_EVALUE, "env file is not readable by "
 		    "systemd (NUL byte or too large)");
 	for (i = 0; i < n && r == 0; i++) {
+		/* PRE_KEY is a clean state (no key, no value pending): a line
+		 * the fast hook recognises leaves the machine as it found it. */
+		if (st == PRE_KEY && ps->fast != NULL &&
+		    (k = ps->fast(ps->sink_ctx, buf + i, n - i)) > 0) {
+			i += k - 1;
+			continue;
+		}
 		/* Inside "..." and comments most bytes change nothing but the
 		 * value: take the run up to the next byte that matters in one
 		 * copy (the old file of a large vault is parsed whole). */
@@ -621,6 +631,33 @@ on_old_var(void *ctx, const char *name, const unsigned char *v, size_t vlen)
 	return list_add(&sd->gone, &sd->ngone, name);
 }
 
+/*
+ * The fast hook: an old line byte for byte the encoder's line of the
+ * variable at the cursor (an old file we wrote, up to what changed). From
+ * PRE_KEY the reader would yield exactly that variable with that value
+ * (the encoder and the reader agree, test_render_sdenv), and on_old_var
+ * would find it at the cursor: the same mark, without parsing it. Only
+ * with env->byname (no name twice: every rank is set).
+ */
+static size_t
+on_old_line(void *ctx, const unsigned char *b, size_t n)
+{
+	struct sdiff *sd = ctx;
+	const struct es_env *env = sd->env;
+	size_t c = sd->cursor, start, end;
+
+	if (c >= env->nnames)
+		return 0;
+	start = env->voff[c] - env->quoted[c] - 1 - strlen(env->names[c]);
+	end = env->voff[c] + env->vlen[c] + env->quoted[c] + 1;
+	if (end - start > n || b[0] != env->out.p[start] ||
+	    memcmp(b, env->out.p + start, end - start) != 0)
+		return 0;
+	sd->old[sd->rank[c]] = OLD_SAME;
+	sd->cursor = c + 1;
+	return end - start;
+}
+
 static int
 by_gone(size_t i, size_t j, const void *ctx)
 {
@@ -676,6 +713,8 @@ sdiff_old(struct sdiff *sd, const unsigned char *old, size_t old_len)
 	ps.out = &scratch;
 	ps.sink = on_old_var;
 	ps.sink_ctx = sd;
+	if (sd->env->byname != NULL)
+		ps.fast = on_old_line;
 	r = run_parser(&ps, old, old_len);
 	es_sbuf_free(&ps.key);
 	es_sbuf_free(&scratch.val);

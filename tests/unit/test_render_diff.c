@@ -10,6 +10,7 @@
 #include "render/render_int.h"
 #include "t.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sodium.h>
@@ -179,6 +180,119 @@ test_random(void)
 	    bad_index == 0 && indexed > RAND_CASES / 10);
 }
 
+/* Variables of the fast-path cases. */
+#define FAST_VARS 40
+/* Random edits of the fast-path cases. */
+#define FAST_CASES 2000
+
+/* env's line of variable i (name to LF): where it starts and its length. */
+static void
+line_of(const struct es_env *env, size_t i, size_t *start, size_t *len)
+{
+	*start = env->voff[i] - env->quoted[i] - 1 - strlen(env->names[i]);
+	*len = env->voff[i] + env->vlen[i] + env->quoted[i] + 1 - *start;
+}
+
+/* One edit of an old file that was env's bytes, at variable i's line:
+ * the reader must judge what follows as it would without the shortcut
+ * for lines equal to the encoder's (parse.c on_old_line). */
+static size_t
+edit_old(const struct es_env *env, size_t i, unsigned how, char *old)
+{
+	static const char *const junk[] = { "X=\xff\n", "A_7=other\n",
+		"  # c \\\n", "\"\n", "A_3=\"a\n", "\n\n", "=1\n",
+		"\xff=1\n", "A_5=1\\\n" };
+	size_t s, l, o, k;
+	const char *j = junk[how % (sizeof junk / sizeof junk[0])];
+
+	line_of(env, i, &s, &l);
+	o = s;
+	memcpy(old, env->out.p, s);
+	switch (how % 4) {
+	case 0:                     /* line dropped */
+		break;
+	case 1:                     /* line doubled */
+		memcpy(old + o, env->out.p + s, l);
+		memcpy(old + o + l, env->out.p + s, l);
+		o += 2 * l;
+		break;
+	case 2:                     /* junk before the line */
+		memcpy(old + o, j, strlen(j));
+		o += strlen(j);
+		memcpy(old + o, env->out.p + s, l);
+		o += l;
+		break;
+	default:                    /* value edited: one byte more */
+		memcpy(old + o, env->out.p + s, l - 1);
+		o += l - 1;
+		old[o++] = 'q';
+		old[o++] = '\n';
+		break;
+	}
+	k = env->out.len - s - l;
+	memcpy(old + o, env->out.p + s + l, k);
+	return o + k;
+}
+
+/* Old files that are env's bytes but for one edit (the worker's usual
+ * case, with the shortcut for equal lines), written after the shortcut. */
+static void
+test_fast_lines(void)
+{
+	static char old[FAST_VARS * (4 * RAND_VAL + 64) + 4096];
+	char v[2 * RAND_VAL + 1], name[16];
+	struct es_env env, dup;
+	struct es_env_diff d;
+	size_t c, i, olen, bad = 0;
+
+	for (c = 0; c < FAST_CASES; c++) {
+		if (es_env_begin(&env, "t") != 0)
+			abort();
+		for (i = 0; i < FAST_VARS; i++) {
+			snprintf(name, sizeof name, "A_%zu", i);
+			rand_value(v);
+			(void)put(&env, name, v);
+		}
+		if (es_env_index(&env) != 0)
+			abort();
+		olen = edit_old(&env, randombytes_uniform(FAST_VARS),
+		    randombytes_uniform(36), old);
+		if (!agree(old, olen, &env))
+			bad++;
+		es_env_free(&env);
+	}
+	T_CHECK("fast lines: one edit agrees", bad == 0);
+	T_CHECK("fast begin", es_env_begin(&env, "t") == 0 &&
+	    put(&env, "A", "1") == 0 && put(&env, "B", "x y") == 0 &&
+	    put(&env, "C", "3") == 0 && es_env_index(&env) == 0);
+	/* Equal lines, then a byte systemd refuses: the old file is
+	 * unreadable, so every name is added. */
+	olen = env.out.len;
+	memcpy(old, env.out.p, olen);
+	memcpy(old + olen, "D=\xff\n", 4);
+	T_CHECK("fast lines then an invalid byte", es_env_diff_env(
+	    (const unsigned char *)old, olen + 4, &env, &d) == 0 &&
+	    d.nadded == 3 && d.nchanged == 0 && agree(old, olen + 4, &env));
+	es_env_diff_free(&d);
+	/* Equal lines, then a later B (the reader keeps the last). */
+	memcpy(old + olen, "B=z\n# x\n", 8);
+	T_CHECK("fast line overridden later", es_env_diff_env(
+	    (const unsigned char *)old, olen + 8, &env, &d) == 0 &&
+	    d.nchanged == 1 && !strcmp(d.changed[0], "B") && d.nadded == 0 &&
+	    d.nremoved == 0 && agree(old, olen + 8, &env));
+	es_env_diff_free(&d);
+	/* An equal line inside an open quote is a value, not a line. */
+	T_CHECK("dup begin", es_env_begin(&dup, "t") == 0);
+	olen = (size_t)snprintf(old, sizeof old, "%.*sZ=\"\nA=1\n\"\n",
+	    (int)(env.voff[0] - 2), (const char *)env.out.p);
+	T_CHECK("fast line inside quotes", agree(old, olen, &env) &&
+	    es_env_diff_env((const unsigned char *)old, olen, &env, &d) == 0 &&
+	    d.nadded == 3 && d.nremoved == 1);
+	es_env_diff_free(&d);
+	es_env_free(&dup);
+	es_env_free(&env);
+}
+
 /* Longest random array sorted. */
 #define SORT_MAX 300
 
@@ -238,6 +352,7 @@ main(void)
 		return 1;
 	test_fixed();
 	test_random();
+	test_fast_lines();
 	test_sort();
 	return t_done();
 }
