@@ -140,9 +140,14 @@ es_sbuf_reserve(struct es_sbuf *b, size_t extra)
 	need = b->len + extra;
 	if (need <= b->cap)
 		return 0;
-	cap = b->cap ? b->cap : 256;
-	while (cap < need)
-		cap = cap > ES_SBUF_MAX / 2 ? ES_SBUF_MAX : cap * 2;
+	/* Doubling for appends; a reservation past double is taken at its
+	 * size: a caller that knows it (a plaintext, a whole env file) gets
+	 * one guarded area of that size, not the next power of two (each
+	 * page of it is locked and filled: up to twice the pages). */
+	cap = b->cap == 0 ? 256 : b->cap > ES_SBUF_MAX / 2 ? ES_SBUF_MAX :
+	    b->cap * 2;
+	if (cap < need)
+		cap = need;
 	/* No sodium_realloc: copy into a fresh guarded area, wipe the old. */
 	if ((np = es_secure_alloc(cap)) == NULL)
 		return -ENOMEM;
