@@ -498,6 +498,126 @@ test_envelope_widths(struct es_secrets *all)
 	free(in);
 }
 
+/* body digits of in (after its header line) re-wrapped every width
+ * digits with brk after each line; appended to x after the header. */
+static void
+rewrap_brk(const struct es_sbuf *in, size_t width, const char *brk,
+    struct es_sbuf *x)
+{
+	size_t i = 0, col = 0;
+
+	while (i < in->len && in->p[i] != '\n')
+		i++;
+	es_sbuf_append(x, in->p, ++i);
+	for (; i < in->len; i++) {
+		if (in->p[i] == '\n')
+			continue;
+		es_sbuf_putc(x, in->p[i]);
+		if (++col == width) {
+			es_sbuf_append(x, brk, strlen(brk));
+			col = 0;
+		}
+	}
+}
+
+/* An envelope around inner (hex-encoded once more), plus tail digits
+ * after it; 1 when es_vault_open gives want with needle in the detail. */
+static int
+inner_err(const char *inner, const char *tail, int want, const char *needle)
+{
+	struct es_secrets none = { .n = 0 };
+	struct es_sbuf x = { 0 }, pt = { 0 };
+	char h[3];
+	size_t i;
+	int used, r;
+
+	es_sbuf_append(&x, "$ANSIBLE_VAULT;1.1;AES256\n", 26);
+	for (i = 0; inner[i]; i++) {
+		snprintf(h, sizeof h, "%02x", (unsigned char)inner[i]);
+		es_sbuf_append(&x, h, 2);
+		if (i % 40 == 39)
+			es_sbuf_putc(&x, '\n');
+	}
+	es_sbuf_append(&x, tail, strlen(tail));
+	r = es_vault_open(x.p, x.len, &none, &pt, &used);
+	if (r != want || !strstr(es_errdetail(), needle))
+		printf("# got %d '%s'\n", r, es_errdetail());
+	r = r == want && strstr(es_errdetail(), needle) != NULL;
+	es_sbuf_free(&pt);
+	es_sbuf_free(&x);
+	return r;
+}
+
+/* The envelope read in one pass (outer digits -> inner reader): a vault
+ * larger than the reader's window at widths that split digit pairs and
+ * inner digit pairs across lines, one line, CRLF and lone CR; each error
+ * of the inner layer with its message, and an outer error anywhere
+ * before any inner one (written after the change; the same on the
+ * two-pass reader before it). */
+static void
+test_envelope_stream(struct es_secrets *all)
+{
+	static const size_t width[] = { 1, 3, 79, 81, 4095, 1 << 20 };
+	static const char *const brk[] = { "\n", "\r\n", "\r" };
+	static unsigned char plain[20000];
+	struct es_sbuf v = { 0 }, x = { 0 }, pt = { 0 };
+	static char salt[2 * ES_AV_SALT_MAX + 3], in[sizeof salt + 128];
+	char mac[65];
+	size_t i, k, bad = 0;
+	int used;
+
+	for (i = 0; i < sizeof plain; i++)
+		plain[i] = (unsigned char)('a' + i % 26);
+	T_CHECK("stream: seal", es_vault_seal(plain, sizeof plain, &all->v[1],
+	    NULL, &v) == 0);
+	for (i = 0; i < sizeof width / sizeof width[0]; i++)
+		for (k = 0; k < sizeof brk / sizeof brk[0]; k++) {
+			rewrap_brk(&v, width[i], brk[k], &x);
+			if (es_vault_open(x.p, x.len, all, &pt, &used) != 0 ||
+			    pt.len != sizeof plain ||
+			    memcmp(pt.p, plain, sizeof plain) != 0)
+				bad++;
+			es_sbuf_free(&pt);
+			es_sbuf_free(&x);
+		}
+	T_CHECK("stream: every width and line break opens", bad == 0);
+	es_sbuf_free(&v);
+	memset(mac, 'b', 64);
+	mac[64] = '\0';
+	memset(salt, 'a', sizeof salt - 1);
+	salt[sizeof salt - 1] = '\0';
+	T_CHECK("stream: two fields", inner_err("aa\nbb", "", ES_EFORMAT,
+	    "lacks its 3 fields"));
+	snprintf(in, sizeof in, "%s\n%s\nabc", "aa", mac);
+	T_CHECK("stream: odd ciphertext", inner_err(in, "", ES_EFORMAT,
+	    "odd-length hex"));
+	snprintf(in, sizeof in, "%s\n%s\nab\nc", "aa", mac);
+	T_CHECK("stream: LF in the ciphertext", inner_err(in, "", ES_EFORMAT,
+	    "non-hexadecimal digit"));
+	snprintf(in, sizeof in, "%s\n%s\n00", salt, mac);
+	T_CHECK("stream: salt too long", inner_err(in, "", ES_EFORMAT,
+	    "salt longer than"));
+	snprintf(in, sizeof in, "%s\n%.62s\n00", "aa", mac);
+	T_CHECK("stream: short HMAC", inner_err(in, "", ES_EFORMAT,
+	    "HMAC is not 32 bytes"));
+	snprintf(in, sizeof in, "%s\n%s\n00", "aaa", mac);
+	T_CHECK("stream: odd salt", inner_err(in, "", ES_EFORMAT,
+	    "odd-length hex"));
+	snprintf(in, sizeof in, "%s\n%s\n0g", "aa", mac);
+	T_CHECK("stream: bad ciphertext digit", inner_err(in, "", ES_EFORMAT,
+	    "non-hexadecimal digit"));
+	snprintf(in, sizeof in, "%s\n%s\n00", "aa", mac);
+	T_CHECK("stream: not whole blocks", inner_err(in, "", ES_EFORMAT,
+	    "not whole AES blocks"));
+	T_CHECK("stream: outer bad digit last, before missing fields",
+	    inner_err("aa\nbb", "\n0z\n", ES_EFORMAT, "non-hexadecimal"));
+	T_CHECK("stream: outer odd last, before missing fields",
+	    inner_err("aa\nbb", "a", ES_EFORMAT, "odd-length hex"));
+	snprintf(in, sizeof in, "%s\n%s\n00", salt, mac);
+	T_CHECK("stream: outer bad digit last, before a long salt",
+	    inner_err(in, "x0", ES_EFORMAT, "non-hexadecimal"));
+}
+
 static void
 test_envelope_edges(struct es_secrets *all)
 {
@@ -635,6 +755,7 @@ main(void)
 	test_rekey(&all);
 	test_envelope_edges(&all);
 	test_envelope_widths(&all);
+	test_envelope_stream(&all);
 	test_quote();
 	es_secrets_free(&all);
 	return t_done();
