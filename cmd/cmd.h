@@ -139,6 +139,18 @@ enum {
 /* Consume a key-source option: 1 if it was one, 0 if not, or an exit
  * status > 1 never (a full list is a usage error and returns -1). */
 int cmd_keysrc_option(struct es_keysrc_opts *o, int opt, const char *arg);
+/* An option no table of the command took: a key-source option (0), one
+ * too many (a usage error, 2), or none: WHAT's help on stderr, 2. */
+int cmd_keysrc_or_help(struct es_keysrc_opts *o, int opt, const char *arg,
+    const char *what);
+/* --audit-root DIR into *out: 0, or 2 after the usage error of an empty
+ * DIR. */
+int cmd_audit_root_opt(const char *what, const char *arg, const char **out);
+#ifdef ENVSEAL_TEST_HOOKS
+/* TEST BUILD ONLY: --test-fixed-salt HEX, every new salt those bytes
+ * (crypto/crypto.h es_salt_fixed): 0, or 2 after a message. */
+int cmd_test_fixed_salt(const char *what, const char *hex);
+#endif
 
 /* --- render, provision and apply (cmd/runargs.c) --- */
 struct es_root;

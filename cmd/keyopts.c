@@ -1,5 +1,10 @@
-/* cmd/keyopts.c — the key-source options every decrypting command takes. */
+/* cmd/keyopts.c — the key-source options every decrypting command takes,
+ * and the other options the vault commands share. */
 #include "cmd/cmd.h"
+#include "crypto/crypto.h"
+
+#include <stdio.h>
+#include <string.h>
 
 int
 cmd_keysrc_option(struct es_keysrc_opts *o, int opt, const char *arg)
@@ -37,3 +42,46 @@ cmd_keysrc_option(struct es_keysrc_opts *o, int opt, const char *arg)
 		return 0;
 	}
 }
+
+int
+cmd_keysrc_or_help(struct es_keysrc_opts *o, int opt, const char *arg,
+    const char *what)
+{
+	switch (cmd_keysrc_option(o, opt, arg)) {
+	case 1:
+		return 0;
+	case -1:
+		return cmd_usage("too many key-source options");
+	default:
+		cmd_help(what, stderr);
+		return ES_EXIT_USAGE;
+	}
+}
+
+int
+cmd_audit_root_opt(const char *what, const char *arg, const char **out)
+{
+	if (*arg == '\0')
+		return cmd_usage("%s: --audit-root: empty DIR", what);
+	*out = arg;
+	return 0;
+}
+
+#ifdef ENVSEAL_TEST_HOOKS
+int
+cmd_test_fixed_salt(const char *what, const char *hex)
+{
+	unsigned char salt[ES_AV_SALT_MAX];
+	size_t n = strlen(hex), i;
+	unsigned int b;
+
+	if (n == 0 || n % 2 || n / 2 > sizeof salt)
+		return cmd_usage("--test-fixed-salt: bad hex");
+	for (i = 0; i < n / 2; i++) {
+		if (sscanf(hex + 2 * i, "%2x", &b) != 1)
+			return cmd_usage("--test-fixed-salt: bad hex");
+		salt[i] = (unsigned char)b;
+	}
+	return es_salt_fixed(salt, n / 2) ? cmd_fail(what, ES_EUSAGE) : 0;
+}
+#endif

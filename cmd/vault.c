@@ -230,25 +230,6 @@ pick_secret(const struct vopts *o, const struct es_vrun *v, size_t *idx)
 	return -1;
 }
 
-#ifdef ENVSEAL_TEST_HOOKS
-static int
-set_test_salt(const char *hex)
-{
-	unsigned char salt[ES_AV_SALT_MAX];
-	size_t n = strlen(hex), i;
-	unsigned int b;
-
-	if (n == 0 || n % 2 || n / 2 > sizeof salt)
-		return es_failf(ES_EUSAGE, "--test-fixed-salt: bad hex");
-	for (i = 0; i < n / 2; i++) {
-		if (sscanf(hex + 2 * i, "%2x", &b) != 1)
-			return es_failf(ES_EUSAGE, "--test-fixed-salt: bad hex");
-		salt[i] = (unsigned char)b;
-	}
-	return es_salt_fixed(salt, n / 2);
-}
-#endif
-
 /* Every input through the worker (decrypt, or rekey to new_label): -1
  * when all went through, else the exit status, reported with its file. */
 static int
@@ -667,14 +648,11 @@ take_opt(struct vopts *o, int c, char *arg)
 		o->policy = arg;
 		return 0;
 	case OPT_AUDIT_ROOT:
-		if (*arg == '\0')
-			return cmd_usage("%s: --audit-root: empty DIR", o->what);
-		o->audit_root = arg;
-		return 0;
+		return cmd_audit_root_opt(o->what, arg, &o->audit_root);
 #ifdef ENVSEAL_TEST_HOOKS
 	case OPT_TEST_FIXED_SALT:
 		o->test_salt = arg;
-		return set_test_salt(arg) ? cmd_fail(o->what, ES_EUSAGE) : 0;
+		return cmd_test_fixed_salt(o->what, arg);
 #endif
 	case OPT_HELP:
 		cmd_help(o->what, stdout);
@@ -695,15 +673,7 @@ take_opt(struct vopts *o, int c, char *arg)
 	default:
 		if ((r = cmd_age_option(&o->age, c, arg)) != 0)
 			return r > 0 ? 0 : cmd_usage("too many recipients");
-		switch (cmd_keysrc_option(&o->ks, c, arg)) {
-		case 1:
-			return 0;
-		case -1:
-			return cmd_usage("too many key-source options");
-		default:
-			cmd_help(o->what, stderr);
-			return ES_EXIT_USAGE;
-		}
+		return cmd_keysrc_or_help(&o->ks, c, arg, o->what);
 	}
 }
 

@@ -361,7 +361,7 @@ static const int prompt_sigs[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT,
 
 /* What the handler needs, set before it is installed and only read by it. */
 static struct {
-	int fd;
+	int fd, say;               /* the terminal read; where the question goes */
 	struct termios old, quiet;
 	const char *msg;
 	size_t msglen;
@@ -398,7 +398,7 @@ stop_restored(int sig)
 	sigprocmask(SIG_BLOCK, &one, NULL);
 	sigaction(sig, &self, NULL);
 	tcsetattr(tty.fd, TCSAFLUSH, &tty.quiet);
-	(void)!write(tty.fd, tty.msg, tty.msglen);
+	(void)!write(tty.say, tty.msg, tty.msglen);
 }
 
 static void
@@ -477,13 +477,24 @@ prompt_tty_as(const char *label, const char *ask, int ws,
 	char msg[ES_LABEL_MAX + 32];
 	sigset_t saved;
 	unsigned char c;
-	int fd, r = 0, n;
+	int fd, say, own = 0, r = 0, n;
 	ssize_t k;
 
-	if ((fd = open("/dev/tty", O_RDWR | O_NOCTTY | O_CLOEXEC)) < 0)
+	/* Python's getpass: the controlling terminal, else a standard input
+	 * that is a terminal (a process in a session of its own has none),
+	 * the question then on stderr. */
+	if ((fd = open("/dev/tty", O_RDWR | O_NOCTTY | O_CLOEXEC)) >= 0) {
+		own = 1;
+		say = fd;
+	} else if (isatty(STDIN_FILENO)) {
+		fd = STDIN_FILENO;
+		say = STDERR_FILENO;
+	} else {
 		return es_failf(ES_EKEYSRC, "cannot prompt: no terminal");
+	}
 	if (tcgetattr(fd, &tty.old) != 0) {
-		close(fd);
+		if (own)
+			close(fd);
 		return es_failf(ES_EKEYSRC, "cannot prompt: not a terminal");
 	}
 	tty.quiet = tty.old;
@@ -497,25 +508,27 @@ prompt_tty_as(const char *label, const char *ask, int ws,
 	if (n < 0 || (size_t)n >= sizeof msg)
 		n = snprintf(msg, sizeof msg, "Vault password: ");
 	tty.fd = fd;
+	tty.say = say;
 	tty.msg = msg;
 	tty.msglen = (size_t)n;
 	guard_install(&saved);
 	tcsetattr(fd, TCSAFLUSH, &tty.quiet);
 	sigprocmask(SIG_SETMASK, &saved, NULL);
-	if (write(fd, msg, (size_t)n) < 0)
+	if (write(say, msg, (size_t)n) < 0)
 		r = -errno;
 	while (r == 0 && (k = read(fd, &c, 1)) == 1 && c != '\n') {
 		if (out->len >= ES_SECRET_MAX)
-			r = es_failf(ES_EKEYSRC, "password longer than %d bytes",
-			    ES_SECRET_MAX);
+			r = es_failf(ES_EKEYSRC, "%s longer than %d bytes",
+			    ask ? "answer" : "password", ES_SECRET_MAX);
 		else
 			r = es_sbuf_putc(out, c);
 	}
 	es_wipe(&c, sizeof c);
 	guard_remove(&saved);
-	if (write(fd, "\n", 1) < 0 && r == 0)
+	if (write(say, "\n", 1) < 0 && r == 0)
 		r = -errno;
-	close(fd);
+	if (own)
+		close(fd);
 	if (r == 0)
 		strip(out, ws);
 	return r;
@@ -578,7 +591,7 @@ es_keysrc_ask_line(const char *ask, struct es_sbuf *out)
 
 /*
  * --ask-vault-pass: ansible's "default@prompt_ask_vault_pass". On the
- * terminal (/dev/tty, no echo) when there is one, else one line of stdin
+ * terminal (/dev/tty, else a stdin that is one; no echo), else one line of stdin
  * per question (ansible reads a pipe then, runme.sh's setsid cases); with
  * twice, a second question must give the same password (encrypt: a new
  * password). Stripped as ansible strips it; empty is an error.
@@ -595,8 +608,11 @@ ask_pass(struct es_secrets *out, int twice)
 
 	if ((fd = open("/dev/tty", O_RDWR | O_NOCTTY | O_CLOEXEC)) >= 0)
 		close(fd);
-	on_tty = fd >= 0;
-	if (!on_tty && (r = es_keysrc_take_stdin("--ask-vault-pass")) != 0)
+	/* No controlling terminal but a terminal on stdin: asked there,
+	 * still without echo (prompt_tty_as, as getpass falls back). */
+	on_tty = fd >= 0 || isatty(STDIN_FILENO);
+	if ((fd < 0 || !on_tty) &&
+	    (r = es_keysrc_take_stdin("--ask-vault-pass")) != 0)
 		return r;
 	for (i = 0; i < 1 + !!twice && r == 0; i++) {
 		const char *ask = asks[!!twice][i];

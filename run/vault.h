@@ -6,6 +6,9 @@
  * vault/'s sealer), then write every output through fs/ (owner and mode
  * kept, atomically), audited as root.
  *
+ * set, unset, edit and create (run/vault_edit.c, es_vrun_set and
+ * es_vrun_edit below) change one file each, in a run of their own.
+ *
  * Calling sequence (cmd/vault.c):
  *	struct es_vrun v = { 0 };
  *	es_vrun_alloc(&v, nfiles);
@@ -117,5 +120,40 @@ int es_vrun_view_text(const struct es_sbuf *pt, struct es_sbuf *out);
  * indented as ansible indents it. Empty pt: ES_EUSAGE. */
 int es_vrun_seal_string(struct es_vrun *v, size_t k, const char *name,
     const struct es_sbuf *pt, struct es_sbuf *out);
+
+/*
+ * set and unset (cmd/vault_edit.c): key of file (an inline or whole-file
+ * vault) given value (NULL: removed) in the worker (vault/vault.h
+ * es_vault_set), every other byte kept, a new value sealed with enc (NULL
+ * when none was chosen: the worker then says which is needed). *how:
+ * ES_VSET_*. Written (owner and mode kept) only when it changed, and
+ * only if the file still holds the bytes it was read as (ES_ECONFLICT:
+ * another edit, set or rotate came between); *act what the write did.
+ * In the audit run es_vrun_audit_open() opened: the vault, then the
+ * file with the key's name.
+ */
+int es_vrun_set(struct es_vrun *v, const struct es_secret *enc,
+    const char *file, const char *key, const struct es_sbuf *value,
+    size_t *how, enum es_action *act);
+
+/* What an edit did: nothing (changed 0, act ES_ACT_UNCHANGED), or the
+ * file written with the counts of key names it added, removed, changed. */
+struct es_vedit {
+	int changed;
+	size_t nadded, nremoved, nchanged;
+	enum es_action act;
+};
+
+/*
+ * edit and create, as ansible-vault 2.14's edit_file: file's plaintext
+ * (nothing when create) to $EDITOR (default vi, split as shlex does,
+ * VISUAL not read; its environment without ANSIBLE_VAULT* and ENVSEAL_*)
+ * on a file in a private tmpfs directory (fs/fs.h Scratch), gone when
+ * this returns; sealed again with enc only when it changed, and written
+ * 0600 only if the file still holds what was read (create: still does
+ * not exist). An editor that cannot start or is killed saves nothing.
+ */
+int es_vrun_edit(struct es_vrun *v, const struct es_secret *enc,
+    const char *file, int create, struct es_vedit *res);
 
 #endif

@@ -4,7 +4,9 @@
 # (python3's os.openpty), the value never shows on the terminal, ECHO is on
 # again afterwards, ansible-vault reads the value; two different answers
 # are exit 2 with the file unchanged; SIGTERM during the prompt gives the
-# terminal back with ECHO on.
+# terminal back with ECHO on. With no controlling terminal (the pty is
+# only standard input, as here), the vault password is asked on standard
+# input with ECHO off too, as Python's getpass does (keys/ prompt_tty_as).
 . "$TOP/tests/lib.sh"
 scratch S
 audit_root "$S/audit"
@@ -27,6 +29,8 @@ if pid == 0:
     os.close(master)
     for fd in (0, 1, 2):
         os.dup2(slave, fd)
+    if mode == "askpass":
+        os.execv(envseal, [envseal, "vault", "view", "--ask-vault-pass", "v.yml"])
     os.execv(envseal, [envseal, "vault", "set", "--vault-password-file", "pw", "v.yml", "b"])
 seen = b""
 def until(needle):
@@ -43,9 +47,12 @@ def until(needle):
 def echo_on():
     return bool(termios.tcgetattr(slave)[3] & termios.ECHO)
 res = {}
-res["asked"] = until(b"New value for b: ")
+res["asked"] = until(b"Vault password: " if mode == "askpass" else b"New value for b: ")
 res["echo_off_at_prompt"] = not echo_on()
-if mode == "term":
+if mode == "askpass":
+    os.write(master, first.encode() + b"\n")
+    res["opened"] = until(b"a: 1")
+elif mode == "term":
     os.kill(pid, signal.SIGTERM)
 else:
     os.write(master, first.encode() + b"\n")
@@ -85,4 +92,11 @@ python3 drive.py "$ENVSEAL" term "$VAL" "$VAL" >term.out 2>&1
 check "prompt, SIGTERM: envseal dies of it" grep -qx "status=-15" term.out
 check "prompt, SIGTERM: echo on again" grep -qx 'echo_on_after=True' term.out
 check "prompt, SIGTERM: file unchanged" cmp -s v.before v.yml
+python3 drive.py "$ENVSEAL" askpass pw-prompt - >ask.out 2>&1
+check "password prompt, no controlling terminal: asked on stdin" grep -qx 'asked=True' ask.out
+check "password prompt, no controlling terminal: echo off while asking" grep -qx 'echo_off_at_prompt=True' ask.out
+check "password prompt, no controlling terminal: the vault opens" grep -qx 'opened=True' ask.out
+check "password prompt, no controlling terminal: exit 0" grep -qx 'status=0' ask.out
+check "password prompt, no controlling terminal: the password never shown" grep -qx 'value_shown=False' ask.out
+check "password prompt, no controlling terminal: echo on again" grep -qx 'echo_on_after=True' ask.out
 exit 0
