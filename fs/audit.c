@@ -873,35 +873,20 @@ es_audit_account(struct es_root *root, const char *user, unsigned long uid,
 	return r;
 }
 
-int
-es_audit_vault(struct es_root *root, const char *path, const void *bytes,
-    size_t len, int ciphertext, const char *key_label)
+/* The vault record: its path, "sha256" or "fingerprint" as hex, the key
+ * label; the error detail the caller had is kept. */
+static int
+vault_record(struct es_root *root, const char *path, const char *field,
+    const char *hex, const char *key_label, const char *why)
 {
-	unsigned char h[FS_SHA256_BYTES];
-	char hex[FS_HASH_HEX + 1], abs[FS_USER_ABS_MAX], why[ES_ERRDETAIL_MAX];
+	char abs[FS_USER_ABS_MAX];
 	struct es_sbuf b = { 0 };
 	int r;
 
-	_Static_assert(FS_FP_HEX == FS_HASH_HEX, "one hex buffer for both");
-	if (root == NULL || !root->audit_on || es_root_checking(root))
-		return 0;
-	/* Whole: both hold ES_ERRDETAIL_MAX bytes. A vault that failed to
-	 * open is recorded before its error is reported: keep that. */
-	(void)snprintf(why, sizeof why, "%s", es_errdetail());
-	/* Readable bytes (a low-entropy value among them) must not be
-	 * recorded as a digest anyone could test guesses against. */
-	if (ciphertext) {
-		es_sha256(bytes, len, h);
-		es_hex(hex, h, sizeof h);
-	} else if ((r = key_load(root)) == 0) {
-		fingerprint(root, bytes, len, hex);
-	} else {
-		return r;
-	}
 	if ((r = record_head(root, &b, "vault")) == 0 &&
 	    (r = path_field(&b, fs_user_abs(path, abs))) == 0 &&
-	    (r = fs_sbuf_printf(&b, ",\"%s\":\"%s\",\"key\":", ciphertext ?
-	    "sha256" : "fingerprint", hex)) == 0)
+	    (r = fs_sbuf_printf(&b, ",\"%s\":\"%s\",\"key\":", field,
+	    hex)) == 0)
 		r = key_label != NULL && strlen(key_label) <= FS_AUDIT_OWNER_MAX ?
 		    fs_json_str(&b, key_label) : fs_sbuf_printf(&b, "null");
 	if (r == 0)
@@ -910,6 +895,46 @@ es_audit_vault(struct es_root *root, const char *path, const void *bytes,
 	if (r == 0 && why[0] != '\0')
 		(void)es_failf(0, "%s", why);
 	return r;
+}
+
+int
+es_audit_vault(struct es_root *root, const char *path, const void *bytes,
+    size_t len, int ciphertext, const char *key_label)
+{
+	unsigned char h[FS_SHA256_BYTES];
+	char hex[FS_HASH_HEX + 1], why[ES_ERRDETAIL_MAX];
+	int r;
+
+	_Static_assert(FS_FP_HEX == FS_HASH_HEX, "one hex buffer for both");
+	if (root == NULL || !root->audit_on || es_root_checking(root))
+		return 0;
+	if (ciphertext) {
+		es_sha256(bytes, len, h);
+		return es_audit_vault_sha256(root, path, h, key_label);
+	}
+	/* Whole: both hold ES_ERRDETAIL_MAX bytes. A vault that failed to
+	 * open is recorded before its error is reported: keep that. */
+	(void)snprintf(why, sizeof why, "%s", es_errdetail());
+	/* Readable bytes (a low-entropy value among them) must not be
+	 * recorded as a digest anyone could test guesses against. */
+	if ((r = key_load(root)) != 0)
+		return r;
+	fingerprint(root, bytes, len, hex);
+	return vault_record(root, path, "fingerprint", hex, key_label, why);
+}
+
+int
+es_audit_vault_sha256(struct es_root *root, const char *path,
+    const unsigned char sha256[32], const char *key_label)
+{
+	char hex[FS_HASH_HEX + 1], why[ES_ERRDETAIL_MAX];
+
+	_Static_assert(FS_SHA256_BYTES == 32, "sha256 is 32 bytes");
+	if (root == NULL || !root->audit_on || es_root_checking(root))
+		return 0;
+	(void)snprintf(why, sizeof why, "%s", es_errdetail());
+	es_hex(hex, sha256, FS_SHA256_BYTES);
+	return vault_record(root, path, "sha256", hex, key_label, why);
 }
 
 /* --- reading: the chain check --- */

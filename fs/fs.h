@@ -371,6 +371,11 @@ void es_audit_set_signer(struct es_root *root, const char *keyid);
  * NULL. The error detail is kept. */
 int es_audit_vault(struct es_root *root, const char *path, const void *bytes,
     size_t len, int ciphertext, const char *key_label);
+/* The same record of a vault that is ciphertext as a whole, from the
+ * sha256 of its bytes the caller computed already (a render hashes it
+ * while the worker runs). */
+int es_audit_vault_sha256(struct es_root *root, const char *path,
+    const unsigned char sha256[32], const char *key_label);
 /* Accounts a run created: the user and group with the ids they were
  * made with (allocated, or the policy's), and which of the two it made.
  * One "account" record, after the passwd family is written; none outside

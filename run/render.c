@@ -40,6 +40,10 @@ struct rfile {
 	/* The label of the key that opened the vault ("" none), kept for its
 	 * audit record: the keys die at the end of the plan. */
 	char label[ES_LABEL_MAX + 1];
+	/* The sha256 of a vault that is ciphertext as a whole, for its
+	 * record, computed while the worker runs (hash_vault). */
+	unsigned char sha256[32];
+	int have_sha256;
 };
 
 /* Prefix the recorded detail with what (a path), keeping the code. */
@@ -204,9 +208,24 @@ check_result(const struct rfile *f)
 static int
 vault_record(struct es_root *root, const struct rfile *f)
 {
+	if (f->have_sha256)
+		return es_audit_vault_sha256(root, f->vault, f->sha256,
+		    f->label[0] != '\0' ? f->label : NULL);
 	return es_audit_vault(root, f->vault, f->in, f->in_len,
 	    es_vault_is_ciphertext(f->in, f->in_len), f->label[0] != '\0' ?
 	    f->label : NULL);
+}
+
+/* The worker's meanwhile: a 2.6 MB vault's sha256 is ~1.7 ms here. */
+static void
+hash_vault(void *ctx)
+{
+	struct rfile *f = ctx;
+
+	if (es_vault_is_ciphertext(f->in, f->in_len)) {
+		es_sha256(f->in, f->in_len, f->sha256);
+		f->have_sha256 = 1;
+	}
 }
 
 static int
@@ -224,6 +243,8 @@ render_one(struct es_root *root, struct rfile *f,
 	job.secrets = secrets;
 	job.render = &f->spec;
 	job.allow_plaintext = f->ef->allow_plaintext;
+	job.meanwhile = hash_vault;
+	job.meanwhile_ctx = f;
 	r = es_worker_run(&job, &f->res);
 	/* Cut on purpose: a label is at most ES_LABEL_MAX bytes. */
 	if (r == 0 && f->res.used >= 0 && (size_t)f->res.used < secrets->n)

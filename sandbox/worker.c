@@ -1078,6 +1078,8 @@ converse(pid_t pid, int to, int from, int dbg, const struct es_job *job,
 			r = flush(&out);
 	}
 	wio_close(&out);   /* the worker sees EOF after the job */
+	if (r == 0 && job->meanwhile != NULL)
+		job->meanwhile(job->meanwhile_ctx);
 	if (r == 0)
 		r = recv_result(&in, job, res, &code);
 	if (r == 0 && (st = rd(&in, &eof, 1)) != 1)

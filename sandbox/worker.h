@@ -94,6 +94,13 @@ struct es_job {
 	const char *key;
 	const unsigned char *plain;
 	size_t plain_len;
+	/* The parent's own work while the worker computes: called once in
+	 * the parent, after the job is sent and before the result is read
+	 * (the result pipe holds what the worker writes meanwhile), so it
+	 * runs on the other core. Pure computation on the caller's memory,
+	 * nothing visible; NULL: none. */
+	void (*meanwhile)(void *ctx);
+	void *meanwhile_ctx;
 };
 
 struct es_job_result {
