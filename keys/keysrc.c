@@ -611,8 +611,7 @@ ask_pass(struct es_secrets *out, int twice)
 	/* No controlling terminal but a terminal on stdin: asked there,
 	 * still without echo (prompt_tty_as, as getpass falls back). */
 	on_tty = fd >= 0 || isatty(STDIN_FILENO);
-	if ((fd < 0 || !on_tty) &&
-	    (r = es_keysrc_take_stdin("--ask-vault-pass")) != 0)
+	if (fd < 0 && (r = es_keysrc_take_stdin("--ask-vault-pass")) != 0)
 		return r;
 	for (i = 0; i < 1 + !!twice && r == 0; i++) {
 		const char *ask = asks[!!twice][i];
