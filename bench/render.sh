@@ -91,6 +91,7 @@ hf h1 -n "limit 10" "$(limit r10)" \
     --prepare "$(touch_env r10)" -n "replace 10" "$(render r10)"
 hf h2 -n "limit 10" "$(limit r10)" -n "unchanged 10" "$(render r10)"
 hf h3 --prepare true -n "limit 10" "$(limit r10)" \
+    --prepare true -n "limit 10k" "$(limit r10k)" \
     --prepare "$(touch_env r10)" -n "replace 10" "$(render r10)" \
     --prepare "$(touch_env r10k)" -n "replace 10k" "$(render r10k)" \
     --prepare "$(touch_env b10k)" -n "replace 10k block" "$(render b10k)"
@@ -138,6 +139,8 @@ row("render, unchanged rerun (10 keys)", h2, "unchanged 10", "limit 10", "the li
 row(f"render, replaces (10,000 keys, {vsize/1048576:.2f} MiB vault)", h3, "replace 10k", "replace 10", "the 10-key render", "< 2x the 10-key render")
 row("render, replaces (10,000 keys, 1 in 10 a block scalar)", h3, "replace 10k block", "replace 10", "the 10-key render", "< 2x the 10-key render")
 row("bench/limit (10 keys), same batch", h3, "limit 10", "replace 10", "the 10-key render", "")
+row("bench/limit (10,000 keys), same batch", h3, "limit 10k", "limit 10", "the limit's 10 keys", "the scale of the work itself")
+row("render, replaces (10,000 keys), to the limit's own 10,000", h3, "replace 10k", "limit 10k", "the limit (10,000 keys)", "")
 print(f"| peak RSS, render of 10,000 keys (/usr/bin/time -v) | {rss_kb/1024:.1f} MiB | | | | no higher than before |")
 EOF
 [ -n "${BEFORE:-}" ] || exit 0
