@@ -126,8 +126,43 @@ read_cipher(struct es_vrun *v, size_t i, const char *path,
 	return 0;
 }
 
-/* One job in the sandboxed worker; the result into *out, the index of
- * the secret that opened the input into *used (may be NULL). */
+int
+es_vrun_job(const struct es_vrun *v, struct es_job *job, int record,
+    struct es_job_result *res)
+{
+	const struct es_secret *by;
+	int r, ar;
+
+	job->secrets = &v->secrets;
+	if (job->input == NULL)
+		job->input = (const unsigned char *)"";
+	/* The worker cannot reach getrandom(): a job that may seal (all
+	 * but a decrypt) inherits a fresh seed, drawn for each job since the
+	 * parent's generator does not advance with the worker's (a test
+	 * build's fixed salt still wins). */
+	if (job->op != ES_JOB_DECRYPT && (r = es_salt_seed()) != 0)
+		return r;
+	r = es_worker_run(job, res);
+	/* The vault a job opens goes on record (path, ciphertext sha256 or
+	 * keyed fingerprint, the key that opened it), opened or not. */
+	if (record) {
+		by = r == 0 && res->used >= 0 && (size_t)res->used <
+		    v->secrets.n ? &v->secrets.v[res->used] : NULL;
+		ar = es_audit_vault(v->audit, job->input_name, job->input,
+		    job->input_len, es_vault_is_ciphertext(job->input,
+		    job->input_len), by != NULL ? by->label : NULL);
+		if (r == 0)
+			r = ar;
+	}
+	if (r != 0) {
+		es_job_result_free(res);
+		return r;
+	}
+	return res->out.p == NULL ? es_sbuf_reserve(&res->out, 1) : 0;
+}
+
+/* A decrypt or rekey of one input: its bytes into out, the key that
+ * opened it into *used (when not NULL). */
 static int
 run_job(const struct es_vrun *v, enum es_job_op op, const char *name,
     const unsigned char *in, size_t inlen, const char *new_label,
@@ -136,9 +171,8 @@ run_job(const struct es_vrun *v, enum es_job_op op, const char *name,
 	struct es_job job = {
 		.op = op,
 		.input_name = name,
-		.input = in ? in : (const unsigned char *)"",
+		.input = in,
 		.input_len = inlen,
-		.secrets = &v->secrets,
 		.new_secret = op == ES_JOB_REKEY ? &v->fresh.v[v->fresh_idx] :
 		    NULL,
 		.new_label = new_label,
@@ -146,18 +180,13 @@ run_job(const struct es_vrun *v, enum es_job_op op, const char *name,
 	struct es_job_result res;
 	int r;
 
-	/* The worker cannot reach getrandom(): it inherits a fresh seed. */
-	if (op == ES_JOB_REKEY && (r = es_salt_seed()) != 0)
-		return r;
-	if ((r = es_worker_run(&job, &res)) != 0)
+	if ((r = es_vrun_job(v, &job, 0, &res)) != 0)
 		return r;
 	*out = res.out;   /* transferred */
 	memset(&res.out, 0, sizeof res.out);
 	if (used != NULL)
 		*used = res.used;
 	es_job_result_free(&res);
-	if (out->p == NULL)
-		return es_sbuf_reserve(out, 1);
 	return 0;
 }
 

@@ -53,6 +53,16 @@ struct es_vrun {
 };
 
 int es_vrun_alloc(struct es_vrun *v, size_t n);
+/*
+ * One job in the sandboxed worker, for run/vault.c and run/vault_edit.c:
+ * job holds the op and its inputs (input NULL: none; secrets are set to
+ * v's here); a job other than ES_JOB_DECRYPT may seal, so the worker
+ * inherits a fresh salt seed first. record 1: the input goes on v->audit's record, opened
+ * or not (es_audit_vault). On success res->out holds at least one byte of
+ * room; on failure res is freed.
+ */
+int es_vrun_job(const struct es_vrun *v, struct es_job *job, int record,
+    struct es_job_result *res);
 void es_vrun_free(struct es_vrun *v);
 
 /* A plaintext file ("-": stdin) into guarded memory. */

@@ -58,8 +58,9 @@ unchanged_since(const char *file, const unsigned char *in, size_t inlen)
 	    "again", file);
 }
 
-/* One job in the worker; the result's bytes into out, *how its count,
- * the key names it changed into names (when not NULL). */
+/* One job in the worker (es_vrun_job; the vault it opens on record): the
+ * result's bytes into out, *how its count, the key names it changed into
+ * names (when not NULL). */
 static int
 run_job(enum es_job_op op, const char *file, const unsigned char *in,
     size_t inlen, const struct es_vrun *v, const struct es_secret *enc,
@@ -69,9 +70,8 @@ run_job(enum es_job_op op, const char *file, const unsigned char *in,
 	struct es_job job = {
 		.op = op,
 		.input_name = file,
-		.input = in ? in : (const unsigned char *)"",
+		.input = in,
 		.input_len = inlen,
-		.secrets = &v->secrets,
 		.new_secret = op == ES_JOB_DECRYPT ? NULL : enc,
 		.key = key,
 		.plain = plain,
@@ -80,27 +80,11 @@ run_job(enum es_job_op op, const char *file, const unsigned char *in,
 	struct es_job_result res;
 	int r;
 
-	/* The worker cannot reach getrandom(): it inherits a fresh seed,
-	 * drawn for each job since the parent's generator does not advance
-	 * with the worker's (a test build's fixed salt still wins). */
-	if (op != ES_JOB_DECRYPT && (r = es_salt_seed()) != 0)
+	/* A seal has no vault opened to record (its old one was, by the
+	 * decrypt before it); create has none at all. */
+	if ((r = es_vrun_job(v, &job, op != ES_JOB_SEAL && in != NULL,
+	    &res)) != 0)
 		return r;
-	r = es_worker_run(&job, &res);
-	/* The vault a job opens goes on record (path, ciphertext sha256 or
-	 * keyed fingerprint, the key that opened it), opened or not. */
-	if (op != ES_JOB_SEAL && in != NULL) {
-		int ar = es_audit_vault(v->audit, file, in, inlen,
-		    es_vault_is_ciphertext(in, inlen), r == 0 &&
-		    res.used >= 0 && (size_t)res.used < v->secrets.n ?
-		    v->secrets.v[res.used].label : NULL);
-
-		if (r == 0)
-			r = ar;
-	}
-	if (r != 0) {
-		es_job_result_free(&res);
-		return r;
-	}
 	*out = res.out;   /* transferred */
 	memset(&res.out, 0, sizeof res.out);
 	if (how != NULL)
@@ -110,7 +94,7 @@ run_job(enum es_job_op op, const char *file, const unsigned char *in,
 		memset(&res, 0, sizeof res);
 	}
 	es_job_result_free(&res);
-	return out->p == NULL ? es_sbuf_reserve(out, 1) : 0;
+	return 0;
 }
 
 /* --- set, unset --------------------------------------------------------------------- */
