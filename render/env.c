@@ -350,14 +350,6 @@ es_env_free(struct es_env *env)
 	memset(env, 0, sizeof *env);
 }
 
-static int
-by_name(size_t i, size_t j, const void *ctx)
-{
-	const struct es_env *env = ctx;
-
-	return strcmp(env->names[i], env->names[j]);
-}
-
 int
 es_env_index(struct es_env *env)
 {
@@ -370,9 +362,7 @@ es_env_index(struct es_env *env)
 		return 0;
 	if ((idx = malloc(env->nnames * sizeof *idx)) == NULL)
 		return -ENOMEM;
-	for (i = 0; i < env->nnames; i++)
-		idx[i] = i;
-	if (render_sort(idx, env->nnames, by_name, env) != 0) {
+	if (render_sort_names(idx, env->nnames, env->names) != 0) {
 		free(idx);
 		return -ENOMEM;
 	}

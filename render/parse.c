@@ -284,14 +284,6 @@ comment_run(const unsigned char *b, size_t n)
 	return k;
 }
 
-static int
-by_name(size_t i, size_t j, const void *ctx)
-{
-	const struct es_env_parsed *o = ctx;
-
-	return strcmp(o->names[i], o->names[j]);
-}
-
 /* Sort by name and keep the last of each duplicate (later wins). */
 static int
 dedupe(struct es_env_parsed *o)
@@ -309,10 +301,8 @@ dedupe(struct es_env_parsed *o)
 	len = calloc(o->n, sizeof *len);
 	if (!idx || !names || !off || !len)
 		goto out;
-	for (i = 0; i < o->n; i++)
-		idx[i] = i;
 	/* Stable: duplicates stay in file order, the last one wins. */
-	if (render_sort(idx, o->n, by_name, o) != 0)
+	if (render_sort_names(idx, o->n, o->names) != 0)
 		goto out;
 	for (i = 0; i < o->n; i++) {
 		j = idx[i];
@@ -505,14 +495,6 @@ struct env_side {
 };
 
 static int
-by_env_name(size_t i, size_t j, const void *ctx)
-{
-	const struct es_env *env = ctx;
-
-	return strcmp(env->names[i], env->names[j]);
-}
-
-static int
 env_side(const struct es_env *env, struct env_side *s)
 {
 	size_t i, k = 0;
@@ -531,10 +513,8 @@ env_side(const struct es_env *env, struct env_side *s)
 	}
 	if ((s->idx = malloc(env->nnames * sizeof *s->idx)) == NULL)
 		return -ENOMEM;
-	for (i = 0; i < env->nnames; i++)
-		s->idx[i] = i;
 	/* Stable: of equal names the last in the file comes last. */
-	if (render_sort(s->idx, env->nnames, by_env_name, env) != 0)
+	if (render_sort_names(s->idx, env->nnames, env->names) != 0)
 		return -ENOMEM;
 	for (i = 0; i < env->nnames; i++) {
 		if (i + 1 < env->nnames && !strcmp(env->names[s->idx[i]],

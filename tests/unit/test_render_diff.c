@@ -345,6 +345,47 @@ test_sort(void)
 	T_CHECK("render_sort stable and sorted", bad == 0);
 }
 
+static int
+by_str(size_t a, size_t b, const void *ctx)
+{
+	char *const *v = ctx;
+
+	return strcmp(v[a], v[b]);
+}
+
+/* render_sort_names against render_sort with strcmp, on names that share
+ * prefixes of every length around its eight-byte key (shorter than eight,
+ * exactly eight, longer; equal names, so stability shows), bytes >= 0x80
+ * included (strcmp compares unsigned). */
+static void
+test_sort_names(void)
+{
+	static const char *const stem[] = { "", "A", "KEY_", "KEY_000",
+	    "KEY_0000", "KEY_00000", "VAULT_KEY_0", "\xc3\xa9t\xc3\xa9" };
+	char buf[SORT_MAX][24], *v[SORT_MAX];
+	size_t idx[SORT_MAX], ref[SORT_MAX], n, i, c, bad = 0;
+
+	for (c = 0; c < 2000; c++) {
+		n = randombytes_uniform(SORT_MAX + 1);
+		for (i = 0; i < n; i++) {
+			size_t k = randombytes_uniform(c % 3 == 0 ? 3 : 12);
+
+			snprintf(buf[i], sizeof buf[i], "%s%.*s",
+			    stem[randombytes_uniform(8)], (int)k,
+			    "0123456789AB" + randombytes_uniform(2));
+			if (buf[i][0] == '\0')
+				snprintf(buf[i], sizeof buf[i], "Z");
+			v[i] = buf[i];
+			ref[i] = i;
+		}
+		if (render_sort(ref, n, by_str, v) != 0 ||
+		    render_sort_names(idx, n, v) != 0 ||
+		    (n > 0 && memcmp(idx, ref, n * sizeof *idx) != 0))
+			bad++;
+	}
+	T_CHECK("render_sort_names: strcmp's order, stable", bad == 0);
+}
+
 int
 main(void)
 {
@@ -354,5 +395,6 @@ main(void)
 	test_random();
 	test_fast_lines();
 	test_sort();
+	test_sort_names();
 	return t_done();
 }
